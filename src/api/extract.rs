@@ -1,0 +1,121 @@
+//! Extractors that turn bad requests into problems naming the field at fault.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+
+use super::problem::{ApiError, ProblemCode};
+use crate::model::validate::classify;
+
+/// Largest JSON body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// A JSON body: 415 for another media type, 400 for malformed JSON, 422 for the wrong shape.
+#[derive(Debug)]
+pub struct ValidJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let media_ok = is_json(req);
+        let body = Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !media_ok {
+                return Err(ApiError::new(
+                    ProblemCode::UnsupportedMediaType,
+                    "send the body as application/json",
+                    Some("content-type".into()),
+                ));
+            }
+            let bytes = body.await.map_err(body_error)?;
+            parse_json(&bytes).map(ValidJson)
+        })
+    }
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || essence == "application/merge-patch+json" || essence.ends_with("+json")
+}
+
+fn body_error(e: actix_web::Error) -> ApiError {
+    match e.as_error::<PayloadError>() {
+        Some(PayloadError::Overflow) => ApiError::new(
+            ProblemCode::PayloadTooLarge,
+            format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+            None,
+        ),
+        _ => {
+            let too_large = e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE;
+            if too_large {
+                ApiError::new(ProblemCode::PayloadTooLarge, format!("the body is larger than {MAX_BODY_BYTES} bytes"), None)
+            } else {
+                ApiError::new(ProblemCode::MalformedJson, format!("cannot read the body: {e}"), None)
+            }
+        }
+    }
+}
+
+/// Parses JSON text: syntax errors are 400, shape errors 422 with the field path.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_data() {
+            ApiError::from(classify(if path == "." { String::new() } else { path }, inner.to_string()))
+        } else {
+            ApiError::new(ProblemCode::MalformedJson, format!("the body is not valid JSON: {inner}"), None)
+        }
+    })?;
+    de.end().map_err(|e| ApiError::new(ProblemCode::MalformedJson, format!("the body is not valid JSON: {e}"), None))?;
+    Ok(value)
+}
+
+/// Query parameters: 400 naming the parameter at fault.
+#[derive(Debug)]
+pub struct ValidQuery<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for ValidQuery<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(ValidQuery))
+    }
+}
+
+/// Parses a query string with field paths.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        let field = if path == "." {
+            message.split('`').nth(1).map(str::to_string)
+        } else {
+            Some(path)
+        };
+        let detail = match &field {
+            Some(f) => format!("{f}: {message}"),
+            None => message,
+        };
+        ApiError::new(ProblemCode::InvalidQuery, detail, field)
+    })
+}
+
+/// A path segment naming a node or link id, validated.
+pub fn path_id<T>(raw: &str, parse: impl Fn(String) -> Result<T, crate::model::id::IdError>) -> Result<T, ApiError> {
+    parse(raw.to_string()).map_err(|e| ApiError::new(ProblemCode::InvalidPath, format!("id: {e}"), Some("id".into())))
+}

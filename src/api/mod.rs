@@ -1,0 +1,70 @@
+//! The REST API under `/api/v1`: thin handlers over [`Service`], documented with utoipa.
+//!
+//! Each handler extracts and validates its input, calls one service method off the
+//! request thread, and maps the result to JSON with the graph version it read.
+//! Errors are RFC 9457 problems ([`problem`]).
+
+pub mod batch;
+pub mod extract;
+pub mod links;
+pub mod nodes;
+pub mod ops;
+pub mod page;
+pub mod problem;
+pub mod version;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use utoipa::OpenApi;
+
+use crate::service::{Service, ServiceError};
+use problem::{internal, ApiError, ProblemCode};
+
+/// The OpenAPI document of the whole API.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "pobratim",
+        description = "A graph database of twin towns, friendship agreements, trilateral partnerships and the associations and states around them.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    paths(
+        nodes::list_nodes, nodes::create_node, nodes::get_node, nodes::put_node, nodes::patch_node, nodes::delete_node,
+        links::list_links, links::create_link, links::get_link, links::patch_link, links::delete_link,
+        batch::apply_batch, ops::healthz, ops::openapi_json,
+    ),
+    components(schemas(problem::Problem, crate::model::Node, crate::model::Link, crate::service::WriteSummary)),
+    tags(
+        (name = "nodes", description = "Cities, associations and states"),
+        (name = "links", description = "Twinning, friendship, trilateral, membership and located_in links"),
+        (name = "batch", description = "Atomic multi-record writes"),
+        (name = "ops", description = "Health and documentation"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Runs a service call on the blocking pool.
+pub(crate) async fn blocking<T: Send + 'static>(
+    service: &web::Data<Service>,
+    call: impl FnOnce(&Service) -> Result<T, ServiceError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let service = service.clone().into_inner();
+    match web::block(move || call(&service)).await {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(e) => Err(internal(&e)),
+    }
+}
+
+/// Registers every route of the service, including operational ones.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::scope("/api/v1").configure(nodes::configure).configure(links::configure).configure(batch::configure))
+        .configure(ops::configure);
+}
+
+/// Answers unknown routes with a problem.
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    actix_web::ResponseError::error_response(&ApiError::new(
+        ProblemCode::NotFound,
+        format!("no route for {} {}", req.method(), req.path()),
+        None,
+    ))
+}

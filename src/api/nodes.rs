@@ -1,0 +1,199 @@
+//! `/api/v1/nodes`: cities, associations and states.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use utoipa::IntoParams;
+
+use super::extract::{path_id, ValidJson, ValidQuery};
+use super::page::{decode_cursor, limit, Page};
+use super::problem::{ApiError, Problem, ProblemCode};
+use super::{blocking, version};
+use crate::model::{CountryCode, Node, NodeId, NodeKind};
+use crate::service::{node_from_json, Change, NodeQuery, Service, WriteSummary};
+use crate::store::NodeFilter;
+
+/// Filters, search and paging for the node list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct NodeListParams {
+    /// Only nodes of this kind.
+    pub kind: Option<NodeKind>,
+    /// Only nodes of this country (ISO 3166-1 alpha-2).
+    #[param(example = "JP")]
+    pub country: Option<String>,
+    /// Search every name, in any script, ignoring case and accents: whole-name matches
+    /// first, then word matches, then prefixes.
+    #[param(example = "благовещенск")]
+    pub q: Option<String>,
+    /// Page size, 1–1000 (default 50).
+    pub limit: Option<usize>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Options of a node deletion.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteNodeParams {
+    /// Also delete every link of the node (a trilateral link goes as a whole).
+    pub cascade: Option<bool>,
+}
+
+/// List or search nodes
+///
+/// Lists nodes in id order, filtered by kind and country; with `q`, searches names
+/// instead (every name in `names` too), exact matches before prefix matches.
+#[utoipa::path(get, path = "/api/v1/nodes", tag = "nodes", params(NodeListParams),
+    responses(
+        (status = 200, description = "A page of nodes", body = Page<Node>),
+        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_nodes(service: web::Data<Service>, params: ValidQuery<NodeListParams>) -> Result<HttpResponse, ApiError> {
+    let params = params.0;
+    let country = params
+        .country
+        .as_deref()
+        .map(|c| c.parse::<CountryCode>())
+        .transpose()
+        .map_err(|e| ApiError::new(ProblemCode::InvalidQuery, format!("country: {e}"), Some("country".into())))?;
+    let limit = limit(params.limit)?;
+    let query = NodeQuery {
+        filter: NodeFilter { kind: params.kind, country },
+        text: params.q,
+        after: decode_cursor(params.cursor.as_deref())?,
+        limit,
+    };
+    let at = service.version();
+    let page = blocking(&service, move |s| s.list_nodes(&query)).await?;
+    Ok(version::json(StatusCode::OK, at, &Page::new(page.items, limit, page.next, at)))
+}
+
+/// Create a node
+///
+/// Creates a city, association or state. Without an `id`, one is derived from kind,
+/// country and name (`city:jp:niigata`). 409 if the id is taken.
+#[utoipa::path(post, path = "/api/v1/nodes", tag = "nodes", request_body = Node,
+    responses(
+        (status = 201, description = "Created", body = Node),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The id is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field breaks a rule", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_node(service: web::Data<Service>, body: ValidJson<Map<String, Value>>) -> Result<HttpResponse, ApiError> {
+    let node = node_from_json(body.0)?;
+    let id = node.id.clone();
+    let summary = blocking(&service, move |s| s.write(vec![(String::new(), Change::CreateNode(node))])).await?;
+    respond_with_node(&service, id, StatusCode::CREATED, &summary).await
+}
+
+/// Get a node
+///
+/// One node with every field.
+#[utoipa::path(get, path = "/api/v1/nodes/{id}", tag = "nodes",
+    params(("id" = String, Path, description = "Node id", example = "city:ru:blagoveshchensk")),
+    responses(
+        (status = 200, description = "The node", body = Node),
+        (status = 400, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such node", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_node(service: web::Data<Service>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id, NodeId::new)?;
+    let at = service.version();
+    let node = blocking(&service, move |s| s.get_node(&id)).await?;
+    Ok(version::json(StatusCode::OK, at, &node))
+}
+
+/// Replace a node
+///
+/// Creates the node at this id, or replaces it whole. A body `id`, if given, must match the path.
+#[utoipa::path(put, path = "/api/v1/nodes/{id}", tag = "nodes", request_body = Node,
+    params(("id" = String, Path, description = "Node id", example = "city:ru:blagoveshchensk")),
+    responses(
+        (status = 200, description = "Replaced", body = Node),
+        (status = 201, description = "Created", body = Node),
+        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field breaks a rule", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn put_node(service: web::Data<Service>, id: web::Path<String>, body: ValidJson<Map<String, Value>>) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id, NodeId::new)?;
+    let mut map = body.0;
+    match map.get("id") {
+        Some(Value::String(given)) if given != id.as_str() => {
+            return Err(ApiError::new(ProblemCode::IdMismatch, format!("id: the body names `{given}`, the path `{id}`"), Some("id".into())))
+        }
+        _ => {
+            map.insert("id".into(), Value::String(id.to_string()));
+        }
+    }
+    let node = node_from_json(map)?;
+    let summary = blocking(&service, move |s| s.write(vec![(String::new(), Change::PutNode(node))])).await?;
+    let status = if summary.created > 0 { StatusCode::CREATED } else { StatusCode::OK };
+    respond_with_node(&service, id, status, &summary).await
+}
+
+/// Patch a node
+///
+/// Applies a JSON merge patch (RFC 7396): fields given replace, `null` removes. The
+/// result is validated as a whole; the id cannot change.
+#[utoipa::path(patch, path = "/api/v1/nodes/{id}", tag = "nodes",
+    request_body(content = Object, description = "A JSON merge patch", example = json!({"population": 225000})),
+    params(("id" = String, Path, description = "Node id", example = "city:ru:blagoveshchensk")),
+    responses(
+        (status = 200, description = "Patched", body = Node),
+        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such node", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The result breaks a rule", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn patch_node(service: web::Data<Service>, id: web::Path<String>, body: ValidJson<Value>) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id, NodeId::new)?;
+    let change = Change::PatchNode { id: id.clone(), patch: body.0 };
+    let summary = blocking(&service, move |s| s.write(vec![(String::new(), change)])).await?;
+    respond_with_node(&service, id, StatusCode::OK, &summary).await
+}
+
+/// Delete a node
+///
+/// Deletes a node. A node that still has links is refused with 409 unless
+/// `cascade=true`, which deletes its links in the same write.
+#[utoipa::path(delete, path = "/api/v1/nodes/{id}", tag = "nodes", params(("id" = String, Path, description = "Node id"), DeleteNodeParams),
+    responses(
+        (status = 200, description = "Deleted; lists what went", body = WriteSummary),
+        (status = 400, description = "A bad id or parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such node", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The node has links", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn delete_node(service: web::Data<Service>, id: web::Path<String>, params: ValidQuery<DeleteNodeParams>) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id, NodeId::new)?;
+    let cascade = params.0.cascade.unwrap_or(false);
+    let summary = blocking(&service, move |s| s.write(vec![(String::new(), Change::DeleteNode { id, cascade })])).await?;
+    Ok(version::json(StatusCode::OK, summary.graph_version, &summary))
+}
+
+async fn respond_with_node(service: &web::Data<Service>, id: NodeId, status: StatusCode, summary: &WriteSummary) -> Result<HttpResponse, ApiError> {
+    let location = format!("/api/v1/nodes/{id}");
+    let node = blocking(service, move |s| s.get_node(&id)).await?;
+    let mut builder = version::versioned(HttpResponse::build(status), summary.graph_version);
+    if status == StatusCode::CREATED {
+        builder.insert_header((header::LOCATION, location));
+    }
+    Ok(builder.json(node))
+}
+
+/// Registers the routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/nodes").route(web::get().to(list_nodes)).route(web::post().to(create_node)))
+        .service(
+            web::resource("/nodes/{id}")
+                .route(web::get().to(get_node))
+                .route(web::put().to(put_node))
+                .route(web::patch().to(patch_node))
+                .route(web::delete().to(delete_node)),
+        );
+}

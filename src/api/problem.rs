@@ -1,0 +1,196 @@
+//! Errors as RFC 9457 `application/problem+json`, with one table of stable codes.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::model::{ValidationError, Violation};
+use crate::service::{ConflictKind, ServiceError};
+use crate::store::StoreError;
+
+/// Media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/docs/problems#duplicate_link", "title": "Duplicate link", "status": 409,
+    "detail": "a twinning link between city:ru:vladivostok, city:jp:niigata already exists: `twinning:city:jp:niigata+city:ru:vladivostok`",
+    "code": "duplicate_link", "field": "members"
+}))]
+pub struct Problem {
+    /// A URI reference naming the problem type.
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// HTTP status code.
+    pub status: u16,
+    /// What went wrong in this request.
+    pub detail: String,
+    /// Stable machine-readable code.
+    pub code: String,
+    /// Path of the request field at fault (`members[1]`, `location.lat`, a query parameter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+macro_rules! problem_codes {
+    ($($variant:ident => ($code:literal, $status:expr, $title:literal)),+ $(,)?) => {
+        /// Every problem the API answers with: stable code, status and title.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum ProblemCode { $(
+            #[doc = $title]
+            $variant
+        ),+ }
+
+        impl ProblemCode {
+            /// Every code, for the documentation.
+            pub const ALL: &'static [ProblemCode] = &[$(ProblemCode::$variant),+];
+
+            /// The stable snake_case code.
+            pub fn as_str(self) -> &'static str { match self { $(ProblemCode::$variant => $code),+ } }
+
+            /// The HTTP status.
+            pub fn status(self) -> StatusCode { match self { $(ProblemCode::$variant => $status),+ } }
+
+            /// The short title.
+            pub fn title(self) -> &'static str { match self { $(ProblemCode::$variant => $title),+ } }
+        }
+    };
+}
+
+problem_codes! {
+    MalformedJson => ("malformed_json", StatusCode::BAD_REQUEST, "Malformed JSON"),
+    InvalidQuery => ("invalid_query", StatusCode::BAD_REQUEST, "Invalid query parameter"),
+    InvalidCursor => ("invalid_cursor", StatusCode::BAD_REQUEST, "Invalid cursor"),
+    InvalidPath => ("invalid_path", StatusCode::BAD_REQUEST, "Invalid path parameter"),
+    UnsupportedMediaType => ("unsupported_media_type", StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
+    PayloadTooLarge => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE, "Payload too large"),
+    InvalidField => ("invalid_field", StatusCode::UNPROCESSABLE_ENTITY, "Invalid field"),
+    MissingField => ("missing_field", StatusCode::UNPROCESSABLE_ENTITY, "Missing field"),
+    UnknownKind => ("unknown_kind", StatusCode::UNPROCESSABLE_ENTITY, "Unknown kind"),
+    InvalidId => ("invalid_id", StatusCode::UNPROCESSABLE_ENTITY, "Invalid id"),
+    InvalidDate => ("invalid_date", StatusCode::UNPROCESSABLE_ENTITY, "Invalid date"),
+    DateOrder => ("date_order", StatusCode::UNPROCESSABLE_ENTITY, "Ended before signed"),
+    InvalidCountry => ("invalid_country", StatusCode::UNPROCESSABLE_ENTITY, "Invalid country code"),
+    InvalidCoordinates => ("invalid_coordinates", StatusCode::UNPROCESSABLE_ENTITY, "Coordinates out of range"),
+    WrongMemberCount => ("wrong_member_count", StatusCode::UNPROCESSABLE_ENTITY, "Wrong number of members"),
+    SelfLink => ("self_link", StatusCode::UNPROCESSABLE_ENTITY, "Self-link"),
+    MemberKind => ("member_kind", StatusCode::UNPROCESSABLE_ENTITY, "Member of the wrong kind"),
+    UnknownMember => ("unknown_member", StatusCode::UNPROCESSABLE_ENTITY, "Unknown member"),
+    IdMismatch => ("id_mismatch", StatusCode::UNPROCESSABLE_ENTITY, "Id does not match the path"),
+    NotFound => ("not_found", StatusCode::NOT_FOUND, "Not found"),
+    MethodNotAllowed => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"),
+    NodeExists => ("node_exists", StatusCode::CONFLICT, "Node exists"),
+    LinkExists => ("link_exists", StatusCode::CONFLICT, "Link exists"),
+    DuplicateLink => ("duplicate_link", StatusCode::CONFLICT, "Duplicate link"),
+    NodeHasLinks => ("node_has_links", StatusCode::CONFLICT, "Node has links"),
+    Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR, "Internal error"),
+}
+
+/// An error on its way to becoming a problem response.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{code:?}: {detail}")]
+pub struct ApiError {
+    /// Which problem.
+    pub code: ProblemCode,
+    /// What went wrong in this request.
+    pub detail: String,
+    /// The field at fault.
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    /// Builds an error.
+    pub fn new(code: ProblemCode, detail: impl Into<String>, field: Option<String>) -> Self {
+        Self { code, detail: detail.into(), field }
+    }
+
+    /// The problem document.
+    pub fn problem(&self) -> Problem {
+        Problem {
+            type_uri: format!("/docs/problems#{}", self.code.as_str()),
+            title: self.code.title().to_string(),
+            status: self.code.status().as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.as_str().to_string(),
+            field: self.field.clone(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let body = serde_json::to_string(&self.problem()).unwrap_or_default();
+        HttpResponse::build(self.status_code())
+            .insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
+            .body(body)
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(e: ValidationError) -> Self {
+        let code = match e.violation {
+            Violation::InvalidValue => ProblemCode::InvalidField,
+            Violation::InvalidId => ProblemCode::InvalidId,
+            Violation::InvalidDate => ProblemCode::InvalidDate,
+            Violation::DateOrder => ProblemCode::DateOrder,
+            Violation::InvalidCountry => ProblemCode::InvalidCountry,
+            Violation::InvalidCoordinates => ProblemCode::InvalidCoordinates,
+            Violation::MemberCount => ProblemCode::WrongMemberCount,
+            Violation::SelfLink => ProblemCode::SelfLink,
+            Violation::MemberKind => ProblemCode::MemberKind,
+            Violation::UnknownMember => ProblemCode::UnknownMember,
+            Violation::UnknownKind => ProblemCode::UnknownKind,
+            Violation::MissingField => ProblemCode::MissingField,
+        };
+        let field = (!e.field.is_empty()).then(|| e.field.clone());
+        let detail = if e.field.is_empty() { e.reason } else { format!("{}: {}", e.field, e.reason) };
+        ApiError::new(code, detail, field)
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid(v) => v.into(),
+            ServiceError::NotFound { what, id, field } => {
+                ApiError::new(ProblemCode::NotFound, format!("{what} `{id}` does not exist"), field)
+            }
+            ServiceError::Conflict { kind, detail, field } => {
+                let code = match kind {
+                    ConflictKind::NodeExists => ProblemCode::NodeExists,
+                    ConflictKind::LinkExists => ProblemCode::LinkExists,
+                    ConflictKind::DuplicateLink => ProblemCode::DuplicateLink,
+                    ConflictKind::NodeHasLinks => ProblemCode::NodeHasLinks,
+                };
+                ApiError::new(code, detail, Some(field))
+            }
+            ServiceError::BadQuery { field, detail } => {
+                let code = if field == "cursor" { ProblemCode::InvalidCursor } else { ProblemCode::InvalidQuery };
+                ApiError::new(code, detail, Some(field))
+            }
+            ServiceError::Store(e) => internal(&e),
+            ServiceError::Project(e) => internal(&e),
+            poisoned @ ServiceError::Poisoned => internal(&poisoned),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        internal(&e)
+    }
+}
+
+/// Logs an internal error with its source chain and hides it from the client.
+pub fn internal(e: &dyn std::error::Error) -> ApiError {
+    tracing::error!(error = %e, source = ?e.source(), "internal error");
+    ApiError::new(ProblemCode::Internal, "the server failed to answer; the error has been logged", None)
+}

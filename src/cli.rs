@@ -1,0 +1,81 @@
+//! The command line: `serve`, `import`, `export`, `check`, `openapi`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// pobratim: a graph database of twin towns and the associations around them.
+#[derive(Debug, Parser)]
+#[command(name = "pobratim", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The data directory, shared by every command that opens the store.
+#[derive(Debug, clap::Args)]
+pub struct DataArgs {
+    /// The sled data directory (created when missing).
+    #[arg(long = "data", env = "POBRATIM_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the REST API; a new, empty data directory is seeded with the seed network.
+    Serve {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Address and port to listen on.
+        #[arg(long, env = "POBRATIM_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// HTTP worker threads (default: one per core).
+        #[arg(long, env = "POBRATIM_WORKERS", default_value_t = default_workers())]
+        workers: usize,
+        /// Do not load the seed network into a new, empty data directory.
+        #[arg(long, env = "POBRATIM_NO_SEED", default_value_t = false)]
+        no_seed: bool,
+    },
+    /// Import a pobratim JSON document (upsert by id, all or nothing).
+    Import {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The file to read (`-` for standard input).
+        #[arg(env = "POBRATIM_IMPORT_FILE")]
+        file: PathBuf,
+        /// Input format.
+        #[arg(long, env = "POBRATIM_IMPORT_FORMAT", default_value = "pobratim")]
+        format: Format,
+    },
+    /// Export the whole network as a pobratim JSON document.
+    Export {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Where to write (`-` for standard output).
+        #[arg(long, env = "POBRATIM_EXPORT_OUT", default_value = "-")]
+        out: PathBuf,
+        /// Output format.
+        #[arg(long, env = "POBRATIM_EXPORT_FORMAT", default_value = "pobratim")]
+        format: Format,
+    },
+    /// Verify that records and indexes agree; exits 1 naming each problem.
+    Check {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+/// File formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// pobratim's own JSON document.
+    Pobratim,
+}
+
+fn default_workers() -> usize {
+    std::thread::available_parallelism().map(usize::from).unwrap_or(2)
+}

@@ -1,0 +1,164 @@
+//! Builds a [`GraphSnapshot`] from node and link records.
+
+use std::collections::HashMap;
+
+use petgraph::csr::Csr;
+
+use super::{GraphSnapshot, LinkEntry, LinkIx, NodeIx};
+use crate::model::{Link, LinkId, NodeId, NodeKind};
+
+/// Why records cannot be projected.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    /// A link names a node that is not among the nodes.
+    #[error("link {link} names member {member}, which is not a node")]
+    DanglingMember {
+        /// The link.
+        link: LinkId,
+        /// The missing member.
+        member: NodeId,
+    },
+    /// More nodes or links than a `u32` index can hold.
+    #[error("the graph is too large for 32-bit indices")]
+    TooLarge,
+}
+
+/// Builds a snapshot at `version` from `(id, kind)` of every node and every link.
+pub fn build(
+    version: u64,
+    nodes: impl IntoIterator<Item = (NodeId, NodeKind)>,
+    links: impl IntoIterator<Item = Link>,
+) -> Result<GraphSnapshot, ProjectError> {
+    let mut node_ids = Vec::new();
+    let mut node_kinds = Vec::new();
+    let mut node_index = HashMap::new();
+    for (id, kind) in nodes {
+        let ix = NodeIx::try_from(node_ids.len()).map_err(|_| ProjectError::TooLarge)?;
+        node_index.insert(id.clone(), ix);
+        node_ids.push(id);
+        node_kinds.push(kind);
+    }
+    let mut entries = Vec::new();
+    let mut link_index = HashMap::new();
+    let mut pairs: Vec<(NodeIx, NodeIx, LinkIx)> = Vec::new();
+    for link in links {
+        let lix = LinkIx::try_from(entries.len()).map_err(|_| ProjectError::TooLarge)?;
+        let members = link
+            .members
+            .iter()
+            .map(|m| {
+                node_index
+                    .get(m)
+                    .copied()
+                    .ok_or_else(|| ProjectError::DanglingMember { link: link.id.clone(), member: m.clone() })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for (i, &a) in members.iter().enumerate() {
+            for &b in &members[i + 1..] {
+                pairs.push((a.min(b), a.max(b), lix));
+            }
+        }
+        link_index.insert(link.id.clone(), lix);
+        entries.push(LinkEntry {
+            id: link.id,
+            kind: link.kind,
+            status: link.status,
+            signed: link.signed,
+            ended: link.ended,
+            members,
+        });
+    }
+    let (adjacency, pair_offsets, pair_links) = adjacency(node_ids.len(), pairs)?;
+    Ok(GraphSnapshot {
+        version,
+        node_ids,
+        node_kinds,
+        node_index,
+        links: entries,
+        link_index,
+        adjacency,
+        pair_offsets,
+        pair_links,
+    })
+}
+
+type Adjacency = (Csr<(), u32, petgraph::Directed, u32>, Vec<u32>, Vec<LinkIx>);
+
+/// Groups `(low, high, link)` triples into distinct pairs and lays both directions of
+/// every pair out as a CSR whose edge weight is the pair's index.
+fn adjacency(node_count: usize, mut pairs: Vec<(NodeIx, NodeIx, LinkIx)>) -> Result<Adjacency, ProjectError> {
+    pairs.sort_unstable();
+    let mut pair_offsets = vec![0u32];
+    let mut pair_links = Vec::with_capacity(pairs.len());
+    let mut half_edges: Vec<(u32, u32, u32)> = Vec::new();
+    for (i, &(a, b, link)) in pairs.iter().enumerate() {
+        let starts_pair = i == 0 || (pairs[i - 1].0, pairs[i - 1].1) != (a, b);
+        if starts_pair && i > 0 {
+            pair_offsets.push(u32::try_from(pair_links.len()).map_err(|_| ProjectError::TooLarge)?);
+        }
+        if starts_pair {
+            let pair = u32::try_from(pair_offsets.len() - 1).map_err(|_| ProjectError::TooLarge)?;
+            half_edges.push((a, b, pair));
+            half_edges.push((b, a, pair));
+        }
+        pair_links.push(link);
+    }
+    if !pairs.is_empty() {
+        pair_offsets.push(u32::try_from(pair_links.len()).map_err(|_| ProjectError::TooLarge)?);
+    }
+    half_edges.sort_unstable();
+    let mut csr = Csr::from_sorted_edges(&half_edges).map_err(|_| ProjectError::TooLarge)?;
+    while csr.node_count() < node_count {
+        csr.add_node(());
+    }
+    Ok((csr, pair_offsets, pair_links))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(s: &str) -> NodeId {
+        NodeId::new(s).unwrap()
+    }
+
+    fn link(lid: &str, kind: &str, members: &[&str]) -> Link {
+        serde_json::from_value(serde_json::json!({"id": lid, "kind": kind, "members": members})).unwrap()
+    }
+
+    #[test]
+    fn a_trilateral_link_is_a_triangle_sharing_its_id() {
+        let nodes = ["a", "b", "c", "d"].map(|n| (id(n), NodeKind::City));
+        let links = [
+            link("tri", "trilateral", &["a", "b", "c"]),
+            link("tw", "twinning", &["a", "b"]),
+            link("fr", "friendship", &["c", "d"]),
+        ];
+        let g = build(7, nodes, links).unwrap();
+        assert_eq!((g.version(), g.node_count(), g.link_count(), g.pair_count()), (7, 4, 3, 4));
+        let a = g.index_of(&id("a")).unwrap();
+        let around_a: Vec<(String, Vec<String>)> = g
+            .neighbours(a)
+            .map(|(n, ls)| (g.node_id(n).to_string(), ls.iter().map(|l| g.link(*l).id.to_string()).collect()))
+            .collect();
+        assert_eq!(around_a, vec![("b".into(), vec!["tri".into(), "tw".into()]), ("c".into(), vec!["tri".into()])]);
+        let d = g.index_of(&id("d")).unwrap();
+        assert_eq!(g.neighbours(d).count(), 1);
+    }
+
+    #[test]
+    fn isolated_trailing_nodes_are_kept() {
+        let nodes = ["a", "b", "z"].map(|n| (id(n), NodeKind::City));
+        let g = build(1, nodes, [link("l", "twinning", &["a", "b"])]).unwrap();
+        let z = g.index_of(&id("z")).unwrap();
+        assert_eq!(g.neighbours(z).count(), 0);
+        let empty = build(0, [], []).unwrap();
+        assert_eq!(empty.node_count(), 0);
+    }
+
+    #[test]
+    fn dangling_members_are_refused() {
+        let err = build(1, [(id("a"), NodeKind::City)], [link("l", "twinning", &["a", "b"])]).unwrap_err();
+        assert!(matches!(err, ProjectError::DanglingMember { .. }));
+    }
+}

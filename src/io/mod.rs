@@ -1,0 +1,4 @@
+//! Import and export formats. One file per format.
+
+pub mod native;
+pub mod seed;

@@ -1,0 +1,98 @@
+//! The `pobratim` binary.
+
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use pobratim::cli::{Cli, Command};
+use pobratim::server::{self, ServeConfig};
+use pobratim::service::Service;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_env("POBRATIM_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve { data, bind, workers, no_seed } => {
+            let config = ServeConfig { data_dir: data.data_dir, bind, workers, seed: !no_seed };
+            serve(&config)?;
+        }
+        Command::Import { data, file, format: _ } => {
+            let mut bytes = Vec::new();
+            if file.as_os_str() == "-" {
+                std::io::stdin().read_to_end(&mut bytes)?;
+            } else {
+                File::open(&file).and_then(|mut f| f.read_to_end(&mut bytes)).with_context(|| format!("cannot read {}", file.display()))?;
+            }
+            let service = Service::open(&data.data_dir).with_context(|| format!("cannot open {}", data.data_dir.display()))?;
+            let summary = pobratim::io::native::import(&service, &bytes)?;
+            service.store().mark_seeded("import")?;
+            println!(
+                "imported: {} created, {} updated, {} unchanged (graph version {})",
+                summary.created, summary.updated, summary.unchanged, summary.graph_version
+            );
+        }
+        Command::Export { data, out, format: _ } => {
+            let store = pobratim::store::SledStore::open(&data.data_dir).with_context(|| format!("cannot open {}", data.data_dir.display()))?;
+            if out.as_os_str() == "-" {
+                pobratim::io::native::export(&store, &mut BufWriter::new(std::io::stdout().lock()))?;
+            } else {
+                let file = File::create(&out).with_context(|| format!("cannot create {}", out.display()))?;
+                pobratim::io::native::export(&store, &mut BufWriter::new(file))?;
+            }
+        }
+        Command::Check { data } => {
+            let store = pobratim::store::SledStore::open(&data.data_dir).with_context(|| format!("cannot open {}", data.data_dir.display()))?;
+            let problems = store.check()?;
+            let (nodes, links) = store.counts();
+            if problems.is_empty() {
+                println!("ok: {nodes} nodes, {links} links, indexes agree");
+            } else {
+                for problem in &problems {
+                    println!("{problem}");
+                }
+                println!("{} problem(s) found", problems.len());
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Openapi => {
+            let doc = <pobratim::api::ApiDoc as utoipa::OpenApi>::openapi().to_pretty_json()?;
+            let mut stdout = std::io::stdout().lock();
+            writeln!(stdout, "{doc}")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve(config: &ServeConfig) -> anyhow::Result<()> {
+    let service = server::open_service(config)?;
+    let graph = service.snapshot();
+    tracing::info!(
+        data = %config.data_dir.display(),
+        nodes = graph.node_count(),
+        links = graph.link_count(),
+        version = graph.version(),
+        "store open"
+    );
+    actix_web::rt::System::new().block_on(async move {
+        let (server, addrs) = server::http_server(actix_web::web::Data::new(service), config)?;
+        for addr in addrs {
+            tracing::info!("listening on http://{addr}");
+        }
+        server.await.context("server failed")
+    })
+}

@@ -1,0 +1,79 @@
+//! Starting the HTTP service: open the store, seed it when new, bind, serve.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, Logger};
+use actix_web::{web, App, HttpServer};
+
+use crate::api;
+use crate::io::native::ImportError;
+use crate::io::seed;
+use crate::service::{Service, ServiceError};
+
+/// Everything `serve` needs, validated.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    /// The sled data directory (created when missing).
+    pub data_dir: PathBuf,
+    /// Address to listen on, e.g. `127.0.0.1:8080`.
+    pub bind: String,
+    /// HTTP worker threads.
+    pub workers: usize,
+    /// Load the seed network into a new, empty directory.
+    pub seed: bool,
+}
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The store could not be opened.
+    #[error("cannot open the data directory {dir}: {source}")]
+    Open {
+        /// The directory.
+        dir: PathBuf,
+        /// Why.
+        source: ServiceError,
+    },
+    /// Seeding failed.
+    #[error("cannot load the seed network: {0}")]
+    Seed(#[from] ImportError),
+    /// Binding the socket failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Opens the data directory, seeding it when new and asked to.
+pub fn open_service(config: &ServeConfig) -> Result<Service, StartError> {
+    let service = Service::open(&config.data_dir).map_err(|source| StartError::Open { dir: config.data_dir.clone(), source })?;
+    if config.seed {
+        if let Some(summary) = seed::seed_if_new(&service)? {
+            tracing::info!(created = summary.created, version = summary.graph_version, "seeded a new data directory from fixtures/seed.json");
+        }
+    }
+    Ok(service)
+}
+
+/// Builds the HTTP server around a service; returns it unstarted with its bound addresses.
+pub fn http_server(service: web::Data<Service>, config: &ServeConfig) -> Result<(Server, Vec<SocketAddr>), StartError> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(service.clone())
+            .app_data(web::PayloadConfig::new(api::extract::MAX_BODY_BYTES))
+            .wrap(Compress::default())
+            .wrap(Logger::new("%r %s %b %Dms").log_target("pobratim::http"))
+            .configure(api::configure)
+            .default_service(web::to(api::not_found))
+    })
+    .workers(config.workers.max(1))
+    .bind(&config.bind)
+    .map_err(|source| StartError::Bind { addr: config.bind.clone(), source })?;
+    let addrs = server.addrs();
+    Ok((server.run(), addrs))
+}

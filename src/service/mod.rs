@@ -1,0 +1,134 @@
+//! The service: validation, writes and queries over the store and the graph snapshot.
+//!
+//! Writes are serialised by one writer lock: a write reads the current records,
+//! checks every invariant against them and the write's own earlier changes, commits
+//! one sled transaction, then swaps in a snapshot at the new version. Reads take the
+//! current snapshot (`Arc`) and never wait for writers.
+
+mod draft;
+mod query;
+mod write;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+
+pub use draft::{link_from_json, merge_patch, node_from_json};
+pub use query::NodeQuery;
+pub use write::{Change, WriteSummary};
+
+use crate::graph::project::{self, ProjectError};
+use crate::graph::GraphSnapshot;
+use crate::model::ValidationError;
+use crate::store::{SledStore, StoreError};
+
+/// Which 409 conflict a write ran into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConflictKind {
+    /// A node with this id already exists.
+    NodeExists,
+    /// A link with this id already exists.
+    LinkExists,
+    /// A link of the same kind between the same members already exists.
+    DuplicateLink,
+    /// The node still has links and `cascade` was not asked for.
+    NodeHasLinks,
+}
+
+/// Why a service call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The input breaks a rule of the data model.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// The node or link does not exist.
+    #[error("{what} `{id}` does not exist")]
+    NotFound {
+        /// `node` or `link`.
+        what: &'static str,
+        /// The id asked for.
+        id: String,
+        /// The request field that named it, if any.
+        field: Option<String>,
+    },
+    /// The write conflicts with what is stored.
+    #[error("{detail}")]
+    Conflict {
+        /// Which conflict.
+        kind: ConflictKind,
+        /// A sentence a person can act on.
+        detail: String,
+        /// The field at fault.
+        field: String,
+    },
+    /// A query parameter is unusable.
+    #[error("{field}: {detail}")]
+    BadQuery {
+        /// The parameter.
+        field: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The stored records could not be projected into a graph.
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+    /// A lock was poisoned by a panic in another thread.
+    #[error("internal lock poisoned")]
+    Poisoned,
+}
+
+/// The service shared by every request handler.
+pub struct Service {
+    store: SledStore,
+    snapshot: RwLock<Arc<GraphSnapshot>>,
+    writer: Mutex<()>,
+}
+
+impl Service {
+    /// Opens the store in `dir` and builds the graph snapshot.
+    pub fn open(dir: &Path) -> Result<Self, ServiceError> {
+        Self::from_store(SledStore::open(dir)?)
+    }
+
+    /// Wraps an open store and builds the graph snapshot.
+    pub fn from_store(store: SledStore) -> Result<Self, ServiceError> {
+        let snapshot = build_snapshot(&store)?;
+        Ok(Self { store, snapshot: RwLock::new(Arc::new(snapshot)), writer: Mutex::new(()) })
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &SledStore {
+        &self.store
+    }
+
+    /// The current graph snapshot.
+    pub fn snapshot(&self) -> Arc<GraphSnapshot> {
+        match self.snapshot.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// The version of the current snapshot.
+    pub fn version(&self) -> u64 {
+        self.snapshot().version()
+    }
+
+    fn install(&self, snapshot: GraphSnapshot) {
+        let fresh = Arc::new(snapshot);
+        match self.snapshot.write() {
+            Ok(mut guard) => *guard = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+    }
+}
+
+/// Projects every record of the store into a snapshot at the store's version.
+fn build_snapshot(store: &SledStore) -> Result<GraphSnapshot, ServiceError> {
+    let version = store.graph_version()?;
+    let nodes = store.scan_nodes().map(|n| n.map(|n| (n.id, n.kind))).collect::<Result<Vec<_>, _>>()?;
+    let links = store.scan_links().collect::<Result<Vec<_>, _>>()?;
+    Ok(project::build(version, nodes, links)?)
+}

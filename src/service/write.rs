@@ -1,0 +1,341 @@
+//! Writes: every invariant checked against the store plus the write's own earlier
+//! changes, then one atomic, durable commit and a new snapshot.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::draft::{link_from_json, merge_patch, node_from_json};
+use super::{build_snapshot, ConflictKind, Service, ServiceError};
+use crate::model::{Link, LinkId, LinkKind, Node, NodeId, ValidationError, Violation};
+use crate::store::{RecordChange, SledStore};
+
+/// One requested change. `path` prefixes field names in errors (`operations[3].link`).
+#[derive(Clone, Debug)]
+pub enum Change {
+    /// Create a node; 409 if the id exists.
+    CreateNode(Node),
+    /// Create or replace a node.
+    PutNode(Node),
+    /// Delete a node; with `cascade`, its links too.
+    DeleteNode {
+        /// The node.
+        id: NodeId,
+        /// Also delete its links.
+        cascade: bool,
+    },
+    /// Create a link; 409 if the id exists.
+    CreateLink(Link),
+    /// Create or replace a link.
+    PutLink(Link),
+    /// Delete a link.
+    DeleteLink(LinkId),
+    /// Apply a JSON merge patch (RFC 7396) to a node; its id cannot change.
+    PatchNode {
+        /// The node.
+        id: NodeId,
+        /// The merge patch.
+        patch: serde_json::Value,
+    },
+    /// Apply a JSON merge patch to a link; its id cannot change.
+    PatchLink {
+        /// The link.
+        id: LinkId,
+        /// The merge patch.
+        patch: serde_json::Value,
+    },
+}
+
+/// What a committed write did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct WriteSummary {
+    /// Graph version after the write (unchanged when nothing changed).
+    pub graph_version: u64,
+    /// Records created.
+    pub created: usize,
+    /// Records replaced with different content.
+    pub updated: usize,
+    /// Records deleted.
+    pub deleted: usize,
+    /// Records written with the content they already had.
+    pub unchanged: usize,
+    /// Ids of deleted nodes.
+    pub deleted_nodes: Vec<String>,
+    /// Ids of deleted links.
+    pub deleted_links: Vec<String>,
+}
+
+impl Service {
+    /// Applies changes atomically: all of them, or none when any is refused.
+    pub fn write(&self, changes: Vec<(String, Change)>) -> Result<WriteSummary, ServiceError> {
+        self.write_with(changes, true)
+    }
+
+    /// As [`Service::write`]; `durable = false` skips the flush (bulk loads flush once at the end).
+    pub fn write_with(&self, changes: Vec<(String, Change)>, durable: bool) -> Result<WriteSummary, ServiceError> {
+        let _guard = self.writer.lock().map_err(|_| ServiceError::Poisoned)?;
+        let mut staged = Staged::new(&self.store);
+        for (path, change) in changes {
+            staged.apply(change, &path)?;
+        }
+        let (records, mut summary) = staged.into_records()?;
+        if records.is_empty() {
+            summary.graph_version = self.version();
+            return Ok(summary);
+        }
+        summary.graph_version = self.store.commit(&records, durable)?;
+        self.install(build_snapshot(&self.store)?);
+        Ok(summary)
+    }
+}
+
+/// The write's view: stored records overlaid with the changes staged so far.
+struct Staged<'a> {
+    store: &'a SledStore,
+    nodes: BTreeMap<NodeId, Option<Node>>,
+    links: BTreeMap<LinkId, Option<Link>>,
+    pairs: HashMap<(LinkKind, Vec<NodeId>), Option<LinkId>>,
+    links_by_member: HashMap<NodeId, HashSet<LinkId>>,
+}
+
+impl<'a> Staged<'a> {
+    fn new(store: &'a SledStore) -> Self {
+        Self { store, nodes: BTreeMap::new(), links: BTreeMap::new(), pairs: HashMap::new(), links_by_member: HashMap::new() }
+    }
+
+    fn node(&self, id: &NodeId) -> Result<Option<Node>, ServiceError> {
+        match self.nodes.get(id) {
+            Some(staged) => Ok(staged.clone()),
+            None => Ok(self.store.get_node(id)?),
+        }
+    }
+
+    fn link(&self, id: &LinkId) -> Result<Option<Link>, ServiceError> {
+        match self.links.get(id) {
+            Some(staged) => Ok(staged.clone()),
+            None => Ok(self.store.get_link(id)?),
+        }
+    }
+
+    /// Links that currently have `node` as a member.
+    fn links_of(&self, node: &NodeId) -> Result<Vec<Link>, ServiceError> {
+        let mut ids: HashSet<LinkId> = self.store.link_ids_of(node)?.into_iter().collect();
+        if let Some(staged) = self.links_by_member.get(node) {
+            ids.extend(staged.iter().cloned());
+        }
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(link) = self.link(&id)? {
+                if link.members.contains(node) {
+                    out.push(link);
+                }
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    fn owner_of(&self, kind: LinkKind, canonical: &[NodeId]) -> Result<Option<LinkId>, ServiceError> {
+        match self.pairs.get(&(kind, canonical.to_vec())) {
+            Some(owner) => Ok(owner.clone()),
+            None => Ok(self.store.link_between(kind, canonical)?),
+        }
+    }
+
+    fn apply(&mut self, change: Change, path: &str) -> Result<(), ServiceError> {
+        match change {
+            Change::CreateNode(node) => self.put_node(node, true, path),
+            Change::PutNode(node) => self.put_node(node, false, path),
+            Change::DeleteNode { id, cascade } => self.delete_node(&id, cascade, path),
+            Change::CreateLink(link) => self.put_link(link, true, path),
+            Change::PutLink(link) => self.put_link(link, false, path),
+            Change::DeleteLink(id) => self.delete_link(&id, path),
+            Change::PatchNode { id, patch } => {
+                let current = self.node(&id)?.ok_or_else(|| not_found("node", id.as_str(), path))?;
+                let patched = patched(&current, &patch, id.as_str(), path)?;
+                let node = node_from_json(patched).map_err(|e| e.within(path))?;
+                self.put_node(node, false, path)
+            }
+            Change::PatchLink { id, patch } => {
+                let current = self.link(&id)?.ok_or_else(|| not_found("link", id.as_str(), path))?;
+                let patched = patched(&current, &patch, id.as_str(), path)?;
+                let link = link_from_json(patched).map_err(|e| e.within(path))?;
+                self.put_link(link, false, path)
+            }
+        }
+    }
+
+    fn put_node(&mut self, node: Node, create: bool, path: &str) -> Result<(), ServiceError> {
+        node.validate().map_err(|e| e.within(path))?;
+        if let Some(existing) = self.node(&node.id)? {
+            if create {
+                return Err(conflict(ConflictKind::NodeExists, format!("node `{}` already exists", node.id), path, "id"));
+            }
+            if existing.kind != node.kind {
+                for link in self.links_of(&node.id)? {
+                    let position = link.members.iter().position(|m| *m == node.id).unwrap_or(0);
+                    if let Some(allowed) = link.kind.member_kinds(position) {
+                        if !allowed.contains(&node.kind) {
+                            return Err(ValidationError::new(
+                                "kind",
+                                Violation::MemberKind,
+                                format!("link `{}` needs this node to stay a {}", link.id, existing.kind.as_str()),
+                            )
+                            .within(path)
+                            .into());
+                        }
+                    }
+                }
+            }
+        }
+        self.nodes.insert(node.id.clone(), Some(node));
+        Ok(())
+    }
+
+    fn delete_node(&mut self, id: &NodeId, cascade: bool, path: &str) -> Result<(), ServiceError> {
+        if self.node(id)?.is_none() {
+            return Err(ServiceError::NotFound { what: "node", id: id.to_string(), field: field(path, "id") });
+        }
+        let links = self.links_of(id)?;
+        if !links.is_empty() && !cascade {
+            return Err(conflict(
+                ConflictKind::NodeHasLinks,
+                format!("node `{id}` has {} link(s); delete them first or ask for cascade=true", links.len()),
+                path,
+                "id",
+            ));
+        }
+        for link in links {
+            self.unstage_link(&link.id)?;
+        }
+        self.nodes.insert(id.clone(), None);
+        Ok(())
+    }
+
+    fn put_link(&mut self, link: Link, create: bool, path: &str) -> Result<(), ServiceError> {
+        link.validate().map_err(|e| e.within(path))?;
+        for (i, member) in link.members.iter().enumerate() {
+            let Some(node) = self.node(member)? else {
+                return Err(ValidationError::new(format!("members[{i}]"), Violation::UnknownMember, format!("node `{member}` does not exist"))
+                    .within(path)
+                    .into());
+            };
+            if let Some(allowed) = link.kind.member_kinds(i) {
+                if !allowed.contains(&node.kind) {
+                    let names: Vec<&str> = allowed.iter().map(|k| k.as_str()).collect();
+                    return Err(ValidationError::new(
+                        format!("members[{i}]"),
+                        Violation::MemberKind,
+                        format!("`{member}` is a {}; a {} link needs a {} here", node.kind.as_str(), link.kind.as_str(), names.join(" or ")),
+                    )
+                    .within(path)
+                    .into());
+                }
+            }
+        }
+        if self.link(&link.id)?.is_some() {
+            if create {
+                return Err(conflict(ConflictKind::LinkExists, format!("link `{}` already exists", link.id), path, "id"));
+            }
+            self.unstage_link(&link.id)?;
+        }
+        let canonical = Link::canonical_members(link.kind, &link.members);
+        if let Some(owner) = self.owner_of(link.kind, &canonical)? {
+            let names: Vec<&str> = link.members.iter().map(NodeId::as_str).collect();
+            return Err(conflict(
+                ConflictKind::DuplicateLink,
+                format!("a {} link between {} already exists: `{owner}`", link.kind.as_str(), names.join(", ")),
+                path,
+                "members",
+            ));
+        }
+        self.pairs.insert((link.kind, canonical), Some(link.id.clone()));
+        for member in &link.members {
+            self.links_by_member.entry(member.clone()).or_default().insert(link.id.clone());
+        }
+        self.links.insert(link.id.clone(), Some(link));
+        Ok(())
+    }
+
+    fn delete_link(&mut self, id: &LinkId, path: &str) -> Result<(), ServiceError> {
+        if self.link(id)?.is_none() {
+            return Err(ServiceError::NotFound { what: "link", id: id.to_string(), field: field(path, "id") });
+        }
+        self.unstage_link(id)
+    }
+
+    /// Stages the removal of a link that exists, freeing its member tuple.
+    fn unstage_link(&mut self, id: &LinkId) -> Result<(), ServiceError> {
+        if let Some(old) = self.link(id)? {
+            self.pairs.insert((old.kind, Link::canonical_members(old.kind, &old.members)), None);
+        }
+        self.links.insert(id.clone(), None);
+        Ok(())
+    }
+
+    /// The staged records as changes against the store, dropping those that change nothing.
+    fn into_records(self) -> Result<(Vec<RecordChange>, WriteSummary), ServiceError> {
+        let mut summary = WriteSummary::default();
+        let mut records = Vec::new();
+        for (id, after) in self.nodes {
+            let before = self.store.get_node(&id)?;
+            if tally(&mut summary, before.as_ref(), after.as_ref()) {
+                if after.is_none() {
+                    summary.deleted_nodes.push(id.to_string());
+                }
+                records.push(RecordChange::Node { before, after });
+            }
+        }
+        for (id, after) in self.links {
+            let before = self.store.get_link(&id)?;
+            if tally(&mut summary, before.as_ref(), after.as_ref()) {
+                if after.is_none() {
+                    summary.deleted_links.push(id.to_string());
+                }
+                records.push(RecordChange::Link { before, after });
+            }
+        }
+        Ok((records, summary))
+    }
+}
+
+/// Counts one record's fate; returns whether it must be written.
+fn tally<T: PartialEq>(summary: &mut WriteSummary, before: Option<&T>, after: Option<&T>) -> bool {
+    match (before, after) {
+        (None, None) => return false,
+        (None, Some(_)) => summary.created += 1,
+        (Some(_), None) => summary.deleted += 1,
+        (Some(b), Some(a)) if a == b => {
+            summary.unchanged += 1;
+            return false;
+        }
+        (Some(_), Some(_)) => summary.updated += 1,
+    }
+    true
+}
+
+/// Applies a merge patch to a record's JSON; the patch may not change the id.
+fn patched<T: Serialize>(current: &T, patch: &serde_json::Value, id: &str, path: &str) -> Result<serde_json::Map<String, serde_json::Value>, ServiceError> {
+    if !patch.is_object() {
+        return Err(ValidationError::new("", Violation::InvalidValue, "a merge patch is a JSON object").within(path).into());
+    }
+    let mut doc = serde_json::to_value(current).map_err(|e| ServiceError::Store(crate::store::StoreError::Codec(e.to_string())))?;
+    merge_patch(&mut doc, patch);
+    match doc {
+        serde_json::Value::Object(map) if map.get("id").and_then(|v| v.as_str()) == Some(id) => Ok(map),
+        _ => Err(ValidationError::new("id", Violation::InvalidId, "the id of a record cannot be changed or removed").within(path).into()),
+    }
+}
+
+fn not_found(what: &'static str, id: &str, path: &str) -> ServiceError {
+    ServiceError::NotFound { what, id: id.to_string(), field: field(path, "id") }
+}
+
+fn field(path: &str, name: &str) -> Option<String> {
+    Some(if path.is_empty() { name.to_string() } else { format!("{path}.{name}") })
+}
+
+fn conflict(kind: ConflictKind, detail: String, path: &str, name: &str) -> ServiceError {
+    ServiceError::Conflict { kind, detail, field: field(path, name).unwrap_or_default() }
+}

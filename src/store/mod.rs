@@ -1,0 +1,43 @@
+//! Durable storage on sled: the source of truth.
+//!
+//! Records live in `nodes.v1` and `links.v1`; index trees map kinds, countries, name
+//! terms, members and member tuples to ids. A commit writes records, their index
+//! entries and the bumped graph version in one multi-tree transaction, then flushes.
+//! This module knows the model but nothing of the graph snapshot or the API.
+
+mod check;
+mod codec;
+mod keys;
+mod sled_store;
+pub mod trees;
+
+pub use sled_store::{LinkFilter, NodeFilter, RecordChange, SledStore, StorePage};
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// sled reported an I/O or internal error (the directory may be locked by another process).
+    #[error("storage error: {0}")]
+    Sled(#[from] sled::Error),
+    /// A record could not be encoded.
+    #[error("cannot encode a record: {0}")]
+    Codec(String),
+    /// A stored value or index entry is unreadable or inconsistent.
+    #[error("corrupt entry in tree {tree} at key {key:?}: {detail}")]
+    Corrupt {
+        /// Tree name.
+        tree: String,
+        /// Key, lossily decoded.
+        key: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The directory or a value was written by a newer pobratim.
+    #[error("this data directory was written by a newer pobratim (format version {found}); this build reads format version {supported} or older: upgrade pobratim to open it")]
+    FormatVersion {
+        /// Version found on disk.
+        found: u64,
+        /// Newest version this build reads.
+        supported: u64,
+    },
+}

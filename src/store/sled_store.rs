@@ -1,0 +1,437 @@
+//! The sled implementation of the store.
+
+use std::ops::Bound;
+use std::path::Path;
+
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+use sled::{IVec, Tree};
+
+use super::codec::{decode, encode};
+use super::keys;
+use super::trees::{self, TreeId};
+use super::StoreError;
+use crate::model::{CountryCode, Link, LinkId, LinkKind, LinkStatus, Node, NodeId, NodeKind};
+
+/// A durable change to one record: its state before the write and after it.
+#[derive(Clone, Debug)]
+pub enum RecordChange {
+    /// A node created (`before` empty), replaced, or deleted (`after` empty).
+    Node {
+        /// The stored record before the write.
+        before: Option<Node>,
+        /// The record after the write.
+        after: Option<Node>,
+    },
+    /// A link created, replaced or deleted.
+    Link {
+        /// The stored record before the write.
+        before: Option<Link>,
+        /// The record after the write.
+        after: Option<Link>,
+    },
+}
+
+/// Which nodes a listing returns.
+#[derive(Clone, Debug, Default)]
+pub struct NodeFilter {
+    /// Only this kind.
+    pub kind: Option<NodeKind>,
+    /// Only this country.
+    pub country: Option<CountryCode>,
+}
+
+/// Which links a listing returns.
+#[derive(Clone, Debug, Default)]
+pub struct LinkFilter {
+    /// Only this kind.
+    pub kind: Option<LinkKind>,
+    /// Only this status.
+    pub status: Option<LinkStatus>,
+    /// Only links that have this member.
+    pub node: Option<NodeId>,
+}
+
+/// One page of a listing, with the key to continue after.
+#[derive(Debug)]
+pub struct StorePage<T> {
+    /// The records of this page.
+    pub items: Vec<T>,
+    /// Position of the last item, to pass as `after` for the next page; `None` at the end.
+    pub next: Option<Vec<u8>>,
+}
+
+/// One key written or removed by a commit.
+struct TreeOp {
+    tree: TreeId,
+    key: Vec<u8>,
+    value: Option<Vec<u8>>,
+}
+
+/// The sled-backed store. Cheap to clone (sled handles are reference-counted).
+#[derive(Clone)]
+pub struct SledStore {
+    db: sled::Db,
+    trees: Vec<Tree>,
+}
+
+impl SledStore {
+    /// Opens or creates a store in `path`, refusing directories written by a newer format.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let db = sled::Config::new().path(path).mode(sled::Mode::HighThroughput).open()?;
+        Self::from_db(db)
+    }
+
+    /// Opens a store that lives only in memory (tests, dry runs).
+    pub fn temporary() -> Result<Self, StoreError> {
+        Self::from_db(sled::Config::new().temporary(true).open()?)
+    }
+
+    fn from_db(db: sled::Db) -> Result<Self, StoreError> {
+        let trees = trees::ALL.iter().map(|name| db.open_tree(name)).collect::<Result<Vec<_>, _>>()?;
+        let store = Self { db, trees };
+        store.ensure_format()?;
+        Ok(store)
+    }
+
+    fn tree(&self, id: TreeId) -> &Tree {
+        &self.trees[id as usize]
+    }
+
+    fn ensure_format(&self) -> Result<(), StoreError> {
+        let meta = self.tree(TreeId::Meta);
+        match meta.get(trees::META_FORMAT_VERSION)? {
+            Some(raw) => {
+                let found = read_u64(&raw).ok_or_else(|| corrupt(trees::META, trees::META_FORMAT_VERSION, "format version is not a u64"))?;
+                if found > trees::FORMAT_VERSION {
+                    return Err(StoreError::FormatVersion { found, supported: trees::FORMAT_VERSION });
+                }
+            }
+            None => {
+                if !self.tree(TreeId::Nodes).is_empty() || !self.tree(TreeId::Links).is_empty() {
+                    return Err(corrupt(trees::META, trees::META_FORMAT_VERSION, "records exist but the format version is missing"));
+                }
+                meta.insert(trees::META_FORMAT_VERSION, &trees::FORMAT_VERSION.to_be_bytes())?;
+                self.db.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The version of the last committed write (0 for a new store).
+    pub fn graph_version(&self) -> Result<u64, StoreError> {
+        Ok(self.tree(TreeId::Meta).get(trees::META_GRAPH_VERSION)?.as_deref().and_then(read_u64).unwrap_or(0))
+    }
+
+    /// Whether the directory was seeded (or created by an import) before.
+    pub fn is_seeded(&self) -> Result<bool, StoreError> {
+        Ok(self.tree(TreeId::Meta).contains_key(trees::META_SEEDED)?)
+    }
+
+    /// Records that the directory has been seeded, so it is never seeded again.
+    pub fn mark_seeded(&self, what: &str) -> Result<(), StoreError> {
+        self.tree(TreeId::Meta).insert(trees::META_SEEDED, what.as_bytes())?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Whether the store holds no node and no link.
+    pub fn is_empty(&self) -> bool {
+        self.tree(TreeId::Nodes).is_empty() && self.tree(TreeId::Links).is_empty()
+    }
+
+    /// Number of nodes and links.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.tree(TreeId::Nodes).len(), self.tree(TreeId::Links).len())
+    }
+
+    /// Reads a node.
+    pub fn get_node(&self, id: &NodeId) -> Result<Option<Node>, StoreError> {
+        let key = id.as_str().as_bytes();
+        self.tree(TreeId::Nodes).get(key)?.map(|v| decode(trees::NODES, key, &v)).transpose()
+    }
+
+    /// Reads a link.
+    pub fn get_link(&self, id: &LinkId) -> Result<Option<Link>, StoreError> {
+        let key = id.as_str().as_bytes();
+        self.tree(TreeId::Links).get(key)?.map(|v| decode(trees::LINKS, key, &v)).transpose()
+    }
+
+    /// Ids of the links that have `node` as a member.
+    pub fn link_ids_of(&self, node: &NodeId) -> Result<Vec<LinkId>, StoreError> {
+        let prefix = keys::prefix(&[node.as_str().as_bytes()]);
+        self.tree(TreeId::LinkMember)
+            .scan_prefix(&prefix)
+            .map(|entry| {
+                let (key, _) = entry?;
+                link_id_from(trees::LINK_MEMBER, &key, keys::last_part(&key))
+            })
+            .collect()
+    }
+
+    /// The link of `kind` joining exactly these canonical members, if any.
+    pub fn link_between(&self, kind: LinkKind, canonical_members: &[NodeId]) -> Result<Option<LinkId>, StoreError> {
+        let key = keys::link_pair(kind, canonical_members);
+        self.tree(TreeId::LinkPair).get(&key)?.map(|v| link_id_from(trees::LINK_PAIR, &key, &v)).transpose()
+    }
+
+    /// Every node, in id order.
+    pub fn scan_nodes(&self) -> impl Iterator<Item = Result<Node, StoreError>> + '_ {
+        self.tree(TreeId::Nodes).iter().map(|entry| {
+            let (key, value) = entry?;
+            decode(trees::NODES, &key, &value)
+        })
+    }
+
+    /// Every link, in id order.
+    pub fn scan_links(&self) -> impl Iterator<Item = Result<Link, StoreError>> + '_ {
+        self.tree(TreeId::Links).iter().map(|entry| {
+            let (key, value) = entry?;
+            decode(trees::LINKS, &key, &value)
+        })
+    }
+
+    /// A page of nodes in id order after the node id `after`.
+    pub fn list_nodes(&self, filter: &NodeFilter, after: Option<&[u8]>, limit: usize) -> Result<StorePage<Node>, StoreError> {
+        let by_id = |id: &[u8]| -> Result<Option<Node>, StoreError> {
+            let node = match self.tree(TreeId::Nodes).get(id)? {
+                Some(v) => decode::<Node>(trees::NODES, id, &v)?,
+                None => return Err(corrupt(trees::NODE_KIND, id, "index entry without a node")),
+            };
+            Ok(filter.kind.map_or(true, |k| node.kind == k).then_some(node))
+        };
+        match (&filter.country, filter.kind) {
+            (Some(country), _) => {
+                let prefix = keys::prefix(&[country.as_str().as_bytes()]);
+                page(self.tree(TreeId::NodeCountry), &prefix, after, limit, |suffix, _| by_id(suffix))
+            }
+            (None, Some(kind)) => {
+                let prefix = keys::prefix(&[kind.as_str().as_bytes()]);
+                page(self.tree(TreeId::NodeKind), &prefix, after, limit, |suffix, _| by_id(suffix))
+            }
+            (None, None) => page(self.tree(TreeId::Nodes), b"", after, limit, |key, value| {
+                decode(trees::NODES, key, &value).map(Some)
+            }),
+        }
+    }
+
+    /// A page of links after the position `after` (an opaque key suffix from a previous page).
+    pub fn list_links(&self, filter: &LinkFilter, after: Option<&[u8]>, limit: usize) -> Result<StorePage<Link>, StoreError> {
+        let keep = |link: Link| -> Option<Link> {
+            let kind_ok = filter.kind.map_or(true, |k| link.kind == k);
+            let status_ok = filter.status.map_or(true, |s| link.status == s);
+            (kind_ok && status_ok).then_some(link)
+        };
+        let by_id = |id: &[u8]| -> Result<Option<Link>, StoreError> {
+            match self.tree(TreeId::Links).get(id)? {
+                Some(v) => Ok(keep(decode(trees::LINKS, id, &v)?)),
+                None => Err(corrupt(trees::LINK_MEMBER, id, "index entry without a link")),
+            }
+        };
+        match (&filter.node, filter.kind) {
+            (Some(node), _) => {
+                let prefix = keys::prefix(&[node.as_str().as_bytes()]);
+                page(self.tree(TreeId::LinkMember), &prefix, after, limit, |suffix, _| by_id(keys::last_part(suffix)))
+            }
+            (None, Some(kind)) => {
+                let prefix = keys::prefix(&[kind.as_str().as_bytes()]);
+                page(self.tree(TreeId::LinkKind), &prefix, after, limit, |suffix, _| by_id(suffix))
+            }
+            (None, None) => page(self.tree(TreeId::Links), b"", after, limit, |key, value| {
+                decode(trees::LINKS, key, &value).map(keep)
+            }),
+        }
+    }
+
+    /// Nodes with a name term starting with `term` (already normalised), each with its
+    /// best match rank: 0 a whole name equals `term`, 1 a word of a name does, 2 a prefix.
+    pub fn search_terms(&self, term: &str) -> Result<Vec<(NodeId, u8)>, StoreError> {
+        let mut best: std::collections::HashMap<Vec<u8>, u8> = std::collections::HashMap::new();
+        for entry in self.tree(TreeId::NodeName).scan_prefix(term.as_bytes()) {
+            let (key, value) = entry?;
+            let Some(sep) = key.iter().position(|b| *b == keys::SEP) else {
+                return Err(corrupt(trees::NODE_NAME, &key, "no separator"));
+            };
+            let rank = match (&key[..sep] == term.as_bytes(), value.first()) {
+                (true, Some(1)) => 0,
+                (true, _) => 1,
+                (false, _) => 2,
+            };
+            let slot = best.entry(key[sep + 1..].to_vec()).or_insert(rank);
+            *slot = (*slot).min(rank);
+        }
+        best.into_iter()
+            .map(|(id, rank)| Ok((node_id_from(trees::NODE_NAME, &id)?, rank)))
+            .collect()
+    }
+
+    /// Writes the changes, their index entries and the next graph version atomically,
+    /// then flushes to disk when `durable`. Returns the new graph version.
+    pub fn commit(&self, changes: &[RecordChange], durable: bool) -> Result<u64, StoreError> {
+        let mut ops = Vec::new();
+        for change in changes {
+            match change {
+                RecordChange::Node { before, after } => node_ops(before.as_ref(), after.as_ref(), &mut ops)?,
+                RecordChange::Link { before, after } => link_ops(before.as_ref(), after.as_ref(), &mut ops)?,
+            }
+        }
+        let version = self.trees.as_slice().transaction(|views| {
+            let meta = &views[TreeId::Meta as usize];
+            let current = meta.get(trees::META_GRAPH_VERSION)?.as_deref().and_then(read_u64).unwrap_or(0);
+            let next = current + 1;
+            for op in &ops {
+                let tree = &views[op.tree as usize];
+                match &op.value {
+                    Some(value) => tree.insert(op.key.as_slice(), value.as_slice())?,
+                    None => tree.remove(op.key.as_slice())?,
+                };
+            }
+            meta.insert(trees::META_GRAPH_VERSION, &next.to_be_bytes())?;
+            Ok::<u64, ConflictableTransactionError<StoreError>>(next)
+        });
+        let version = match version {
+            Ok(v) => v,
+            Err(TransactionError::Abort(e)) => return Err(e),
+            Err(TransactionError::Storage(e)) => return Err(e.into()),
+        };
+        if durable {
+            self.db.flush()?;
+        }
+        Ok(version)
+    }
+
+    /// Flushes everything written so far to disk.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Verifies that records and indexes agree; returns one line per problem found.
+    pub fn check(&self) -> Result<Vec<String>, StoreError> {
+        super::check::run(self)
+    }
+
+    /// Raw entries of an index tree, for the integrity check.
+    pub(crate) fn index_keys(&self, tree: TreeId) -> impl Iterator<Item = Result<(IVec, IVec), StoreError>> + '_ {
+        self.tree(tree).iter().map(|e| e.map_err(StoreError::from))
+    }
+
+    /// Whether an index tree holds `key`.
+    #[cfg(test)]
+    pub(crate) fn has_key(&self, tree: TreeId, key: &[u8]) -> Result<bool, StoreError> {
+        Ok(self.tree(tree).contains_key(key)?)
+    }
+
+    /// Raw value of a key.
+    pub(crate) fn raw_get(&self, tree: TreeId, key: &[u8]) -> Result<Option<IVec>, StoreError> {
+        Ok(self.tree(tree).get(key)?)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn raw_tree(&self, tree: TreeId) -> &Tree {
+        self.tree(tree)
+    }
+}
+
+/// Index entries of a node: `(tree, key, value)`.
+pub(crate) fn node_index(node: &Node) -> Vec<(TreeId, Vec<u8>, Vec<u8>)> {
+    let mut out = vec![(TreeId::NodeKind, keys::node_kind(node.kind, &node.id), vec![])];
+    if let Some(country) = &node.country {
+        out.push((TreeId::NodeCountry, keys::node_country(country.as_str(), &node.id), vec![]));
+    }
+    for (term, whole) in node.search_terms() {
+        out.push((TreeId::NodeName, keys::node_name(&term, &node.id), vec![u8::from(whole)]));
+    }
+    out
+}
+
+/// Index entries of a link: `(tree, key, value)`.
+pub(crate) fn link_index(link: &Link) -> Vec<(TreeId, Vec<u8>, Vec<u8>)> {
+    let mut out = vec![(TreeId::LinkKind, keys::link_kind(link.kind, &link.id), vec![])];
+    for member in &link.members {
+        out.push((TreeId::LinkMember, keys::link_member(member, link.kind, &link.id), vec![]));
+    }
+    let canonical = Link::canonical_members(link.kind, &link.members);
+    out.push((TreeId::LinkPair, keys::link_pair(link.kind, &canonical), link.id.as_str().as_bytes().to_vec()));
+    out
+}
+
+fn node_ops(before: Option<&Node>, after: Option<&Node>, ops: &mut Vec<TreeOp>) -> Result<(), StoreError> {
+    record_ops(TreeId::Nodes, before.map(|n| (n.id.as_str(), node_index(n))), after.map(|n| (n.id.as_str(), node_index(n), n)), ops)
+}
+
+fn link_ops(before: Option<&Link>, after: Option<&Link>, ops: &mut Vec<TreeOp>) -> Result<(), StoreError> {
+    record_ops(TreeId::Links, before.map(|l| (l.id.as_str(), link_index(l))), after.map(|l| (l.id.as_str(), link_index(l), l)), ops)
+}
+
+type IndexEntries = Vec<(TreeId, Vec<u8>, Vec<u8>)>;
+
+/// Removes the old record's index entries, then writes the new record and its entries.
+fn record_ops<T: serde::Serialize>(
+    records: TreeId,
+    before: Option<(&str, IndexEntries)>,
+    after: Option<(&str, IndexEntries, &T)>,
+    ops: &mut Vec<TreeOp>,
+) -> Result<(), StoreError> {
+    if let Some((id, entries)) = before {
+        ops.extend(entries.into_iter().map(|(tree, key, _)| TreeOp { tree, key, value: None }));
+        ops.push(TreeOp { tree: records, key: id.as_bytes().to_vec(), value: None });
+    }
+    if let Some((id, entries, record)) = after {
+        ops.extend(entries.into_iter().map(|(tree, key, value)| TreeOp { tree, key, value: Some(value) }));
+        ops.push(TreeOp { tree: records, key: id.as_bytes().to_vec(), value: Some(encode(record)?) });
+    }
+    Ok(())
+}
+
+/// Collects up to `limit` accepted entries under `prefix`, after `after` (a suffix).
+fn page<T>(
+    tree: &Tree,
+    prefix: &[u8],
+    after: Option<&[u8]>,
+    limit: usize,
+    mut accept: impl FnMut(&[u8], IVec) -> Result<Option<T>, StoreError>,
+) -> Result<StorePage<T>, StoreError> {
+    let start = match after {
+        Some(a) => Bound::Excluded([prefix, a].concat()),
+        None => Bound::Included(prefix.to_vec()),
+    };
+    let mut items = Vec::new();
+    let mut last: Option<Vec<u8>> = None;
+    for entry in tree.range::<Vec<u8>, _>((start, Bound::Unbounded)) {
+        let (key, value) = entry?;
+        if !key.starts_with(prefix) {
+            break;
+        }
+        let suffix = &key[prefix.len()..];
+        if let Some(item) = accept(suffix, value)? {
+            if items.len() == limit {
+                return Ok(StorePage { items, next: last });
+            }
+            items.push(item);
+            last = Some(suffix.to_vec());
+        }
+    }
+    Ok(StorePage { items, next: None })
+}
+
+fn read_u64(raw: &[u8]) -> Option<u64> {
+    raw.try_into().ok().map(u64::from_be_bytes)
+}
+
+fn corrupt(tree: &str, key: &[u8], detail: &str) -> StoreError {
+    StoreError::Corrupt { tree: tree.into(), key: String::from_utf8_lossy(key).into_owned(), detail: detail.into() }
+}
+
+fn link_id_from(tree: &str, key: &[u8], raw: &[u8]) -> Result<LinkId, StoreError> {
+    std::str::from_utf8(raw)
+        .ok()
+        .and_then(|s| LinkId::new(s).ok())
+        .ok_or_else(|| corrupt(tree, key, "not a link id"))
+}
+
+fn node_id_from(tree: &str, raw: &[u8]) -> Result<NodeId, StoreError> {
+    std::str::from_utf8(raw)
+        .ok()
+        .and_then(|s| NodeId::new(s).ok())
+        .ok_or_else(|| corrupt(tree, raw, "not a node id"))
+}

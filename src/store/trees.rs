@@ -1,0 +1,56 @@
+//! Names of the sled trees. Each carries the version of its key layout.
+
+/// Metadata: format version, graph version, seed marker.
+pub const META: &str = "meta";
+/// Node records by id.
+pub const NODES: &str = "nodes.v1";
+/// Link records by id.
+pub const LINKS: &str = "links.v1";
+/// `kind ∥ node id`.
+pub const NODE_KIND: &str = "idx.node_kind.v1";
+/// `country ∥ node id`.
+pub const NODE_COUNTRY: &str = "idx.node_country.v1";
+/// `normalised term ∥ node id` → `[1]` for a whole name, `[0]` for a word of a name.
+pub const NODE_NAME: &str = "idx.node_name.v1";
+/// `member ∥ link kind ∥ link id`.
+pub const LINK_MEMBER: &str = "idx.link_member.v1";
+/// `link kind ∥ link id`.
+pub const LINK_KIND: &str = "idx.link_kind.v1";
+/// `link kind ∥ canonical members` → link id.
+pub const LINK_PAIR: &str = "idx.link_pair.v1";
+
+/// Every tree, in the order of [`TreeId`].
+pub const ALL: [&str; 9] = [META, NODES, LINKS, NODE_KIND, NODE_COUNTRY, NODE_NAME, LINK_MEMBER, LINK_KIND, LINK_PAIR];
+
+/// Position of a tree in [`ALL`] and in the store's tree list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TreeId {
+    /// [`META`]
+    Meta = 0,
+    /// [`NODES`]
+    Nodes,
+    /// [`LINKS`]
+    Links,
+    /// [`NODE_KIND`]
+    NodeKind,
+    /// [`NODE_COUNTRY`]
+    NodeCountry,
+    /// [`NODE_NAME`]
+    NodeName,
+    /// [`LINK_MEMBER`]
+    LinkMember,
+    /// [`LINK_KIND`]
+    LinkKind,
+    /// [`LINK_PAIR`]
+    LinkPair,
+}
+
+/// Meta key: format version of the whole directory (u64 big-endian).
+pub const META_FORMAT_VERSION: &[u8] = b"format_version";
+/// Meta key: graph version, bumped by every committed write (u64 big-endian).
+pub const META_GRAPH_VERSION: &[u8] = b"graph_version";
+/// Meta key: set once the directory has been seeded (or chosen not to be).
+pub const META_SEEDED: &[u8] = b"seeded";
+
+/// The directory format this build writes and reads.
+pub const FORMAT_VERSION: u64 = 1;
