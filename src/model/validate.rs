@@ -88,7 +88,7 @@ pub fn classify(path: String, message: String) -> ValidationError {
     }
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let name = rest.split('`').next().unwrap_or_default();
-        let field = if path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
+        let field = if path.is_empty() { name.to_string() } else { path };
         return ValidationError::new(field, Violation::InvalidValue, message);
     }
     let last = path.rsplit('.').next().unwrap_or_default();

@@ -234,13 +234,15 @@ impl<'a> Staged<'a> {
                 }
             }
         }
+        let canonical = Link::canonical_members(link.kind, &link.members);
         if self.link(&link.id)?.is_some() {
-            if create {
+            if create && self.owner_of(link.kind, &canonical)?.is_none() {
                 return Err(conflict(ConflictKind::LinkExists, format!("link `{}` already exists", link.id), path, "id"));
             }
-            self.unstage_link(&link.id)?;
+            if !create {
+                self.unstage_link(&link.id)?;
+            }
         }
-        let canonical = Link::canonical_members(link.kind, &link.members);
         if let Some(owner) = self.owner_of(link.kind, &canonical)? {
             let names: Vec<&str> = link.members.iter().map(NodeId::as_str).collect();
             return Err(conflict(

@@ -1,0 +1,80 @@
+//! The `pobratim` binary: export → import round trip, and `check`.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+fn pobratim(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_pobratim")).args(args).env("POBRATIM_LOG", "warn").output().unwrap()
+}
+
+fn seeded_dir(root: &Path) -> String {
+    let data = root.join("seeded").to_string_lossy().into_owned();
+    let seed = root.join("seed.json");
+    std::fs::write(&seed, pobratim::io::seed::SEED_JSON).unwrap();
+    let out = pobratim(&["import", "--data", &data, seed.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    data
+}
+
+#[test]
+fn export_then_import_into_an_empty_store_gives_the_same_records() {
+    let root = tempfile::TempDir::new().unwrap();
+    let data = seeded_dir(root.path());
+    let out = pobratim(&["export", "--data", &data]);
+    assert!(out.status.success());
+    let first: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let exported = root.path().join("export.json");
+    std::fs::write(&exported, &out.stdout).unwrap();
+
+    let copy = root.path().join("copy").to_string_lossy().into_owned();
+    let imported = pobratim(&["import", "--data", &copy, exported.to_str().unwrap()]);
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    let again: Value = serde_json::from_slice(&pobratim(&["export", "--data", &copy]).stdout).unwrap();
+    assert_eq!(first, again);
+    assert!(first["links"].as_array().unwrap().len() > 70);
+
+    let twice = pobratim(&["import", "--data", &copy, exported.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&twice.stdout);
+    assert!(said.contains("0 created, 0 updated"), "{said}");
+}
+
+#[test]
+fn check_passes_on_a_clean_store_and_names_what_is_wrong() {
+    let root = tempfile::TempDir::new().unwrap();
+    let data = seeded_dir(root.path());
+    let ok = pobratim(&["check", "--data", &data]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stdout));
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("ok: 62 nodes"));
+    {
+        let db = sled::open(&data).unwrap();
+        let tree = db.open_tree("idx.link_member.v1").unwrap();
+        let key = tree.iter().next().unwrap().unwrap().0;
+        tree.remove(key).unwrap();
+        db.flush().unwrap();
+    }
+    let bad = pobratim(&["check", "--data", &data]);
+    assert_eq!(bad.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&bad.stdout);
+    assert!(said.contains("is missing its entry in index idx.link_member.v1"), "{said}");
+    assert!(said.contains("1 problem(s) found"), "{said}");
+}
+
+#[test]
+fn a_bad_document_is_refused_whole() {
+    let root = tempfile::TempDir::new().unwrap();
+    let doc = root.path().join("bad.json");
+    std::fs::write(
+        &doc,
+        r#"{"format": "pobratim", "version": 1, "nodes": [{"kind": "city", "name": "A", "country": "RU"}],
+            "links": [{"kind": "twinning", "members": ["city:ru:a", "city:ru:b"]}]}"#,
+    )
+    .unwrap();
+    let data = root.path().join("d").to_string_lossy().into_owned();
+    let out = pobratim(&["import", "--data", &data, doc.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("links[0].members[1]"));
+    let export: Value = serde_json::from_slice(&pobratim(&["export", "--data", &data]).stdout).unwrap();
+    assert_eq!(export["nodes"], serde_json::json!([]));
+}

@@ -1,0 +1,153 @@
+//! A real pobratim HTTP server on 127.0.0.1 over a real sled directory.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use actix_web::dev::ServerHandle;
+use pobratim::server::{self, ServeConfig, StartError};
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// A response: status, headers we care about, and the body (JSON when it parses).
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub etag: Option<String>,
+    pub graph_version: Option<u64>,
+    pub body: Value,
+}
+
+pub struct TestServer {
+    pub base: String,
+    handle: ServerHandle,
+    thread: Option<JoinHandle<()>>,
+    dir: Option<TempDir>,
+    path: PathBuf,
+}
+
+impl TestServer {
+    /// A server over a new, empty directory (not seeded).
+    pub fn start() -> Self {
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join("data");
+        Self::start_at(&path, false, Some(dir)).unwrap()
+    }
+
+    /// A server over a new directory seeded from the fixtures, as `serve` does.
+    pub fn start_seeded() -> Self {
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join("data");
+        Self::start_at(&path, true, Some(dir)).unwrap()
+    }
+
+    /// A server over `path`; `dir` keeps a temporary directory alive.
+    pub fn start_at(path: &Path, seed: bool, dir: Option<TempDir>) -> Result<Self, StartError> {
+        let config = ServeConfig { data_dir: path.to_path_buf(), bind: "127.0.0.1:0".into(), workers: 1, seed };
+        let service = actix_web::web::Data::new(open_when_unlocked(&config)?);
+        let (tx, rx) = mpsc::channel::<Result<(ServerHandle, SocketAddr), StartError>>();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                match server::http_server(service, &config) {
+                    Ok((server, addrs)) => {
+                        tx.send(Ok((server.handle(), addrs[0]))).unwrap();
+                        let _ = server.await;
+                    }
+                    Err(e) => tx.send(Err(e)).unwrap(),
+                }
+            })
+        });
+        let (handle, addr) = rx.recv().unwrap()?;
+        Ok(Self { base: format!("http://{addr}"), handle, thread: Some(thread), dir, path: path.to_path_buf() })
+    }
+
+    /// Stops the server and waits until the store is closed; returns the directory.
+    pub fn stop(mut self) -> (PathBuf, Option<TempDir>) {
+        self.shutdown();
+        (self.path.clone(), self.dir.take())
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            actix_web::rt::System::new().block_on(self.handle.stop(true));
+            thread.join().unwrap();
+        }
+    }
+
+    #[track_caller]
+    pub fn get(&self, path: &str) -> Reply {
+        self.send("GET", path, None)
+    }
+
+    #[track_caller]
+    pub fn post(&self, path: &str, body: &Value) -> Reply {
+        self.send("POST", path, Some(("application/json", body.to_string())))
+    }
+
+    #[track_caller]
+    pub fn put(&self, path: &str, body: &Value) -> Reply {
+        self.send("PUT", path, Some(("application/json", body.to_string())))
+    }
+
+    #[track_caller]
+    pub fn patch(&self, path: &str, body: &Value) -> Reply {
+        self.send("PATCH", path, Some(("application/merge-patch+json", body.to_string())))
+    }
+
+    #[track_caller]
+    pub fn delete(&self, path: &str) -> Reply {
+        self.send("DELETE", path, None)
+    }
+
+    /// Any request, with a raw body and content type.
+    pub fn send(&self, method: &str, path: &str, body: Option<(&str, String)>) -> Reply {
+        let request = ureq::request(method, &format!("{}{path}", self.base));
+        let result = match body {
+            Some((content_type, text)) => request.set("content-type", content_type).send_string(&text),
+            None => request.call(),
+        };
+        let response = match result {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{method} {path}: {e}"),
+        };
+        let status = response.status();
+        let content_type = response.header("content-type").unwrap_or_default().to_string();
+        let etag = response.header("etag").map(str::to_string);
+        let graph_version = response.header("x-graph-version").and_then(|v| v.parse().ok());
+        let text = response.into_string().unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply { status, content_type, etag, graph_version, body }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Opens the service, waiting up to 10 s for a stopped server's worker threads to
+/// release the directory lock (they drop their handles just after `stop` returns).
+fn open_when_unlocked(config: &ServeConfig) -> Result<pobratim::service::Service, StartError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match server::open_service(config) {
+            Err(e) if e.to_string().contains("could not acquire lock") && std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn enc(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// Ids of the items of a page.
+pub fn ids(page: &Value) -> Vec<String> {
+    page["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()).collect()
+}
