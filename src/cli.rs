@@ -77,5 +77,7 @@ pub enum Format {
 }
 
 fn default_workers() -> usize {
-    std::thread::available_parallelism().map(usize::from).unwrap_or(2)
+    std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(2)
 }

@@ -13,7 +13,9 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("POBRATIM_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_env("POBRATIM_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         .init();
     match run(Cli::parse()) {
@@ -27,18 +29,35 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { data, bind, workers, no_seed } => {
-            let config = ServeConfig { data_dir: data.data_dir, bind, workers, seed: !no_seed };
+        Command::Serve {
+            data,
+            bind,
+            workers,
+            no_seed,
+        } => {
+            let config = ServeConfig {
+                data_dir: data.data_dir,
+                bind,
+                workers,
+                seed: !no_seed,
+            };
             serve(&config)?;
         }
-        Command::Import { data, file, format: _ } => {
+        Command::Import {
+            data,
+            file,
+            format: _,
+        } => {
             let mut bytes = Vec::new();
             if file.as_os_str() == "-" {
                 std::io::stdin().read_to_end(&mut bytes)?;
             } else {
-                File::open(&file).and_then(|mut f| f.read_to_end(&mut bytes)).with_context(|| format!("cannot read {}", file.display()))?;
+                File::open(&file)
+                    .and_then(|mut f| f.read_to_end(&mut bytes))
+                    .with_context(|| format!("cannot read {}", file.display()))?;
             }
-            let service = Service::open(&data.data_dir).with_context(|| format!("cannot open {}", data.data_dir.display()))?;
+            let service = Service::open(&data.data_dir)
+                .with_context(|| format!("cannot open {}", data.data_dir.display()))?;
             let summary = pobratim::io::native::import(&service, &bytes)?;
             service.store().mark_seeded("import")?;
             println!(
@@ -46,17 +65,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 summary.created, summary.updated, summary.unchanged, summary.graph_version
             );
         }
-        Command::Export { data, out, format: _ } => {
-            let store = pobratim::store::SledStore::open(&data.data_dir).with_context(|| format!("cannot open {}", data.data_dir.display()))?;
+        Command::Export {
+            data,
+            out,
+            format: _,
+        } => {
+            let store = pobratim::store::SledStore::open(&data.data_dir)
+                .with_context(|| format!("cannot open {}", data.data_dir.display()))?;
             if out.as_os_str() == "-" {
-                pobratim::io::native::export(&store, &mut BufWriter::new(std::io::stdout().lock()))?;
+                pobratim::io::native::export(
+                    &store,
+                    &mut BufWriter::new(std::io::stdout().lock()),
+                )?;
             } else {
-                let file = File::create(&out).with_context(|| format!("cannot create {}", out.display()))?;
+                let file = File::create(&out)
+                    .with_context(|| format!("cannot create {}", out.display()))?;
                 pobratim::io::native::export(&store, &mut BufWriter::new(file))?;
             }
         }
         Command::Check { data } => {
-            let store = pobratim::store::SledStore::open(&data.data_dir).with_context(|| format!("cannot open {}", data.data_dir.display()))?;
+            let store = pobratim::store::SledStore::open(&data.data_dir)
+                .with_context(|| format!("cannot open {}", data.data_dir.display()))?;
             let problems = store.check()?;
             let (nodes, links) = store.counts();
             if problems.is_empty() {

@@ -51,17 +51,27 @@ pub enum StartError {
 
 /// Opens the data directory, seeding it when new and asked to.
 pub fn open_service(config: &ServeConfig) -> Result<Service, StartError> {
-    let service = Service::open(&config.data_dir).map_err(|source| StartError::Open { dir: config.data_dir.clone(), source })?;
+    let service = Service::open(&config.data_dir).map_err(|source| StartError::Open {
+        dir: config.data_dir.clone(),
+        source,
+    })?;
     if config.seed {
         if let Some(summary) = seed::seed_if_new(&service)? {
-            tracing::info!(created = summary.created, version = summary.graph_version, "seeded a new data directory from fixtures/seed.json");
+            tracing::info!(
+                created = summary.created,
+                version = summary.graph_version,
+                "seeded a new data directory from fixtures/seed.json"
+            );
         }
     }
     Ok(service)
 }
 
 /// Builds the HTTP server around a service; returns it unstarted with its bound addresses.
-pub fn http_server(service: web::Data<Service>, config: &ServeConfig) -> Result<(Server, Vec<SocketAddr>), StartError> {
+pub fn http_server(
+    service: web::Data<Service>,
+    config: &ServeConfig,
+) -> Result<(Server, Vec<SocketAddr>), StartError> {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(service.clone())
@@ -73,7 +83,10 @@ pub fn http_server(service: web::Data<Service>, config: &ServeConfig) -> Result<
     })
     .workers(config.workers.max(1))
     .bind(&config.bind)
-    .map_err(|source| StartError::Bind { addr: config.bind.clone(), source })?;
+    .map_err(|source| StartError::Bind {
+        addr: config.bind.clone(),
+        source,
+    })?;
     let addrs = server.addrs();
     Ok((server.run(), addrs))
 }

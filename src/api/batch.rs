@@ -93,12 +93,20 @@ pub struct BatchRequest {
 fn into_change(index: usize, op: BatchOperation) -> Result<(String, Change), ApiError> {
     let at = format!("operations[{index}]");
     let change = match op {
-        BatchOperation::CreateNode { node } => Change::CreateNode(node_from_json(node).map_err(|e| e.within(&format!("{at}.node")))?),
-        BatchOperation::PutNode { node } => Change::PutNode(node_from_json(node).map_err(|e| e.within(&format!("{at}.node")))?),
+        BatchOperation::CreateNode { node } => {
+            Change::CreateNode(node_from_json(node).map_err(|e| e.within(&format!("{at}.node")))?)
+        }
+        BatchOperation::PutNode { node } => {
+            Change::PutNode(node_from_json(node).map_err(|e| e.within(&format!("{at}.node")))?)
+        }
         BatchOperation::PatchNode { id, patch } => Change::PatchNode { id, patch },
         BatchOperation::DeleteNode { id, cascade } => Change::DeleteNode { id, cascade },
-        BatchOperation::CreateLink { link } => Change::CreateLink(link_from_json(link).map_err(|e| e.within(&format!("{at}.link")))?),
-        BatchOperation::PutLink { link } => Change::PutLink(link_from_json(link).map_err(|e| e.within(&format!("{at}.link")))?),
+        BatchOperation::CreateLink { link } => {
+            Change::CreateLink(link_from_json(link).map_err(|e| e.within(&format!("{at}.link")))?)
+        }
+        BatchOperation::PutLink { link } => {
+            Change::PutLink(link_from_json(link).map_err(|e| e.within(&format!("{at}.link")))?)
+        }
         BatchOperation::PatchLink { id, patch } => Change::PatchLink { id, patch },
         BatchOperation::DeleteLink { id } => Change::DeleteLink(id),
     };
@@ -125,7 +133,10 @@ fn into_change(index: usize, op: BatchOperation) -> Result<(String, Change), Api
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An operation breaks a rule", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn apply_batch(service: web::Data<Service>, body: ValidJson<BatchRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn apply_batch(
+    service: web::Data<Service>,
+    body: ValidJson<BatchRequest>,
+) -> Result<HttpResponse, ApiError> {
     let operations = body.0.operations;
     if operations.len() > MAX_OPERATIONS {
         return Err(ApiError::new(
@@ -134,12 +145,24 @@ pub async fn apply_batch(service: web::Data<Service>, body: ValidJson<BatchReque
             Some("operations".into()),
         ));
     }
-    let changes = operations.into_iter().enumerate().map(|(i, op)| into_change(i, op)).collect::<Result<Vec<_>, _>>()?;
+    let changes = operations
+        .into_iter()
+        .enumerate()
+        .map(|(i, op)| into_change(i, op))
+        .collect::<Result<Vec<_>, _>>()?;
     let summary = blocking(&service, move |s| s.write(changes)).await?;
-    Ok(version::json(StatusCode::OK, summary.graph_version, &summary))
+    Ok(version::json(
+        StatusCode::OK,
+        summary.graph_version,
+        &summary,
+    ))
 }
 
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/batch").route(web::post().to(apply_batch)));
+    cfg.service(
+        web::resource("/batch")
+            .default_service(web::to(super::method_not_allowed))
+            .route(web::post().to(apply_batch)),
+    );
 }

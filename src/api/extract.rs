@@ -42,11 +42,22 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
 }
 
 fn is_json(req: &HttpRequest) -> bool {
-    let Some(value) = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
-    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    essence == "application/json" || essence == "application/merge-patch+json" || essence.ends_with("+json")
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence == "application/merge-patch+json"
+        || essence.ends_with("+json")
 }
 
 fn body_error(e: actix_web::Error) -> ApiError {
@@ -57,11 +68,20 @@ fn body_error(e: actix_web::Error) -> ApiError {
             None,
         ),
         _ => {
-            let too_large = e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE;
+            let too_large = e.as_response_error().status_code()
+                == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE;
             if too_large {
-                ApiError::new(ProblemCode::PayloadTooLarge, format!("the body is larger than {MAX_BODY_BYTES} bytes"), None)
+                ApiError::new(
+                    ProblemCode::PayloadTooLarge,
+                    format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+                    None,
+                )
             } else {
-                ApiError::new(ProblemCode::MalformedJson, format!("cannot read the body: {e}"), None)
+                ApiError::new(
+                    ProblemCode::MalformedJson,
+                    format!("cannot read the body: {e}"),
+                    None,
+                )
             }
         }
     }
@@ -74,12 +94,25 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_data() {
-            ApiError::from(classify(if path == "." { String::new() } else { path }, inner.to_string()))
+            ApiError::from(classify(
+                if path == "." { String::new() } else { path },
+                inner.to_string(),
+            ))
         } else {
-            ApiError::new(ProblemCode::MalformedJson, format!("the body is not valid JSON: {inner}"), None)
+            ApiError::new(
+                ProblemCode::MalformedJson,
+                format!("the body is not valid JSON: {inner}"),
+                None,
+            )
         }
     })?;
-    de.end().map_err(|e| ApiError::new(ProblemCode::MalformedJson, format!("the body is not valid JSON: {e}"), None))?;
+    de.end().map_err(|e| {
+        ApiError::new(
+            ProblemCode::MalformedJson,
+            format!("the body is not valid JSON: {e}"),
+            None,
+        )
+    })?;
     Ok(value)
 }
 
@@ -116,6 +149,15 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
 }
 
 /// A path segment naming a node or link id, validated.
-pub fn path_id<T>(raw: &str, parse: impl Fn(String) -> Result<T, crate::model::id::IdError>) -> Result<T, ApiError> {
-    parse(raw.to_string()).map_err(|e| ApiError::new(ProblemCode::InvalidPath, format!("id: {e}"), Some("id".into())))
+pub fn path_id<T>(
+    raw: &str,
+    parse: impl Fn(String) -> Result<T, crate::model::id::IdError>,
+) -> Result<T, ApiError> {
+    parse(raw.to_string()).map_err(|e| {
+        ApiError::new(
+            ProblemCode::InvalidPath,
+            format!("id: {e}"),
+            Some("id".into()),
+        )
+    })
 }

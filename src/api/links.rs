@@ -42,19 +42,35 @@ pub struct LinkListParams {
         (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The `node` does not exist", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list_links(service: web::Data<Service>, params: ValidQuery<LinkListParams>) -> Result<HttpResponse, ApiError> {
+pub async fn list_links(
+    service: web::Data<Service>,
+    params: ValidQuery<LinkListParams>,
+) -> Result<HttpResponse, ApiError> {
     let params = params.0;
-    let node = params
-        .node
-        .map(NodeId::new)
-        .transpose()
-        .map_err(|e| ApiError::new(ProblemCode::InvalidQuery, format!("node: {e}"), Some("node".into())))?;
+    let node = params.node.map(NodeId::new).transpose().map_err(|e| {
+        ApiError::new(
+            ProblemCode::InvalidQuery,
+            format!("node: {e}"),
+            Some("node".into()),
+        )
+    })?;
     let limit = limit(params.limit)?;
     let after = decode_cursor(params.cursor.as_deref())?;
-    let filter = LinkFilter { kind: params.kind, status: params.status, node };
+    let filter = LinkFilter {
+        kind: params.kind,
+        status: params.status,
+        node,
+    };
     let at = service.version();
-    let page = blocking(&service, move |s| s.list_links(&filter, after.as_deref(), limit)).await?;
-    Ok(version::json(StatusCode::OK, at, &Page::new(page.items, limit, page.next, at)))
+    let page = blocking(&service, move |s| {
+        s.list_links(&filter, after.as_deref(), limit)
+    })
+    .await?;
+    Ok(version::json(
+        StatusCode::OK,
+        at,
+        &Page::new(page.items, limit, page.next, at),
+    ))
 }
 
 /// Create a link
@@ -70,10 +86,16 @@ pub async fn list_links(service: web::Data<Service>, params: ValidQuery<LinkList
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field breaks a rule", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn create_link(service: web::Data<Service>, body: ValidJson<Map<String, Value>>) -> Result<HttpResponse, ApiError> {
+pub async fn create_link(
+    service: web::Data<Service>,
+    body: ValidJson<Map<String, Value>>,
+) -> Result<HttpResponse, ApiError> {
     let link = link_from_json(body.0)?;
     let id = link.id.clone();
-    let summary = blocking(&service, move |s| s.write(vec![(String::new(), Change::CreateLink(link))])).await?;
+    let summary = blocking(&service, move |s| {
+        s.write(vec![(String::new(), Change::CreateLink(link))])
+    })
+    .await?;
     respond_with_link(&service, id, StatusCode::CREATED, &summary).await
 }
 
@@ -87,7 +109,10 @@ pub async fn create_link(service: web::Data<Service>, body: ValidJson<Map<String
         (status = 400, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such link", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get_link(service: web::Data<Service>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get_link(
+    service: web::Data<Service>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, LinkId::new)?;
     let at = service.version();
     let link = blocking(&service, move |s| s.get_link(&id)).await?;
@@ -108,9 +133,16 @@ pub async fn get_link(service: web::Data<Service>, id: web::Path<String>) -> Res
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The result breaks a rule", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn patch_link(service: web::Data<Service>, id: web::Path<String>, body: ValidJson<Value>) -> Result<HttpResponse, ApiError> {
+pub async fn patch_link(
+    service: web::Data<Service>,
+    id: web::Path<String>,
+    body: ValidJson<Value>,
+) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, LinkId::new)?;
-    let change = Change::PatchLink { id: id.clone(), patch: body.0 };
+    let change = Change::PatchLink {
+        id: id.clone(),
+        patch: body.0,
+    };
     let summary = blocking(&service, move |s| s.write(vec![(String::new(), change)])).await?;
     respond_with_link(&service, id, StatusCode::OK, &summary).await
 }
@@ -124,13 +156,28 @@ pub async fn patch_link(service: web::Data<Service>, id: web::Path<String>, body
         (status = 400, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such link", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn delete_link(service: web::Data<Service>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn delete_link(
+    service: web::Data<Service>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, LinkId::new)?;
-    let summary = blocking(&service, move |s| s.write(vec![(String::new(), Change::DeleteLink(id))])).await?;
-    Ok(version::json(StatusCode::OK, summary.graph_version, &summary))
+    let summary = blocking(&service, move |s| {
+        s.write(vec![(String::new(), Change::DeleteLink(id))])
+    })
+    .await?;
+    Ok(version::json(
+        StatusCode::OK,
+        summary.graph_version,
+        &summary,
+    ))
 }
 
-async fn respond_with_link(service: &web::Data<Service>, id: LinkId, status: StatusCode, summary: &WriteSummary) -> Result<HttpResponse, ApiError> {
+async fn respond_with_link(
+    service: &web::Data<Service>,
+    id: LinkId,
+    status: StatusCode,
+    summary: &WriteSummary,
+) -> Result<HttpResponse, ApiError> {
     let location = format!("/api/v1/links/{id}");
     let link = blocking(service, move |s| s.get_link(&id)).await?;
     let mut builder = version::versioned(HttpResponse::build(status), summary.graph_version);
@@ -142,11 +189,17 @@ async fn respond_with_link(service: &web::Data<Service>, id: LinkId, status: Sta
 
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/links").route(web::get().to(list_links)).route(web::post().to(create_link)))
-        .service(
-            web::resource("/links/{id}")
-                .route(web::get().to(get_link))
-                .route(web::patch().to(patch_link))
-                .route(web::delete().to(delete_link)),
-        );
+    cfg.service(
+        web::resource("/links")
+            .default_service(web::to(super::method_not_allowed))
+            .route(web::get().to(list_links))
+            .route(web::post().to(create_link)),
+    )
+    .service(
+        web::resource("/links/{id}")
+            .default_service(web::to(super::method_not_allowed))
+            .route(web::get().to(get_link))
+            .route(web::patch().to(patch_link))
+            .route(web::delete().to(delete_link)),
+    );
 }

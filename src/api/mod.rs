@@ -56,8 +56,13 @@ pub(crate) async fn blocking<T: Send + 'static>(
 
 /// Registers every route of the service, including operational ones.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::scope("/api/v1").configure(nodes::configure).configure(links::configure).configure(batch::configure))
-        .configure(ops::configure);
+    cfg.service(
+        web::scope("/api/v1")
+            .configure(nodes::configure)
+            .configure(links::configure)
+            .configure(batch::configure),
+    )
+    .configure(ops::configure);
 }
 
 /// Answers unknown routes with a problem.
@@ -65,6 +70,15 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     actix_web::ResponseError::error_response(&ApiError::new(
         ProblemCode::NotFound,
         format!("no route for {} {}", req.method(), req.path()),
+        None,
+    ))
+}
+
+/// Answers a known route asked with a method it does not have.
+pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    actix_web::ResponseError::error_response(&ApiError::new(
+        ProblemCode::MethodNotAllowed,
+        format!("{} does not answer {}", req.path(), req.method()),
         None,
     ))
 }

@@ -52,24 +52,40 @@ pub struct DeleteNodeParams {
         (status = 200, description = "A page of nodes", body = Page<Node>),
         (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list_nodes(service: web::Data<Service>, params: ValidQuery<NodeListParams>) -> Result<HttpResponse, ApiError> {
+pub async fn list_nodes(
+    service: web::Data<Service>,
+    params: ValidQuery<NodeListParams>,
+) -> Result<HttpResponse, ApiError> {
     let params = params.0;
     let country = params
         .country
         .as_deref()
         .map(|c| c.parse::<CountryCode>())
         .transpose()
-        .map_err(|e| ApiError::new(ProblemCode::InvalidQuery, format!("country: {e}"), Some("country".into())))?;
+        .map_err(|e| {
+            ApiError::new(
+                ProblemCode::InvalidQuery,
+                format!("country: {e}"),
+                Some("country".into()),
+            )
+        })?;
     let limit = limit(params.limit)?;
     let query = NodeQuery {
-        filter: NodeFilter { kind: params.kind, country },
+        filter: NodeFilter {
+            kind: params.kind,
+            country,
+        },
         text: params.q,
         after: decode_cursor(params.cursor.as_deref())?,
         limit,
     };
     let at = service.version();
     let page = blocking(&service, move |s| s.list_nodes(&query)).await?;
-    Ok(version::json(StatusCode::OK, at, &Page::new(page.items, limit, page.next, at)))
+    Ok(version::json(
+        StatusCode::OK,
+        at,
+        &Page::new(page.items, limit, page.next, at),
+    ))
 }
 
 /// Create a node
@@ -84,10 +100,16 @@ pub async fn list_nodes(service: web::Data<Service>, params: ValidQuery<NodeList
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field breaks a rule", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn create_node(service: web::Data<Service>, body: ValidJson<Map<String, Value>>) -> Result<HttpResponse, ApiError> {
+pub async fn create_node(
+    service: web::Data<Service>,
+    body: ValidJson<Map<String, Value>>,
+) -> Result<HttpResponse, ApiError> {
     let node = node_from_json(body.0)?;
     let id = node.id.clone();
-    let summary = blocking(&service, move |s| s.write(vec![(String::new(), Change::CreateNode(node))])).await?;
+    let summary = blocking(&service, move |s| {
+        s.write(vec![(String::new(), Change::CreateNode(node))])
+    })
+    .await?;
     respond_with_node(&service, id, StatusCode::CREATED, &summary).await
 }
 
@@ -101,7 +123,10 @@ pub async fn create_node(service: web::Data<Service>, body: ValidJson<Map<String
         (status = 400, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such node", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get_node(service: web::Data<Service>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get_node(
+    service: web::Data<Service>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, NodeId::new)?;
     let at = service.version();
     let node = blocking(&service, move |s| s.get_node(&id)).await?;
@@ -120,20 +145,35 @@ pub async fn get_node(service: web::Data<Service>, id: web::Path<String>) -> Res
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field breaks a rule", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn put_node(service: web::Data<Service>, id: web::Path<String>, body: ValidJson<Map<String, Value>>) -> Result<HttpResponse, ApiError> {
+pub async fn put_node(
+    service: web::Data<Service>,
+    id: web::Path<String>,
+    body: ValidJson<Map<String, Value>>,
+) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, NodeId::new)?;
     let mut map = body.0;
     match map.get("id") {
         Some(Value::String(given)) if given != id.as_str() => {
-            return Err(ApiError::new(ProblemCode::IdMismatch, format!("id: the body names `{given}`, the path `{id}`"), Some("id".into())))
+            return Err(ApiError::new(
+                ProblemCode::IdMismatch,
+                format!("id: the body names `{given}`, the path `{id}`"),
+                Some("id".into()),
+            ))
         }
         _ => {
             map.insert("id".into(), Value::String(id.to_string()));
         }
     }
     let node = node_from_json(map)?;
-    let summary = blocking(&service, move |s| s.write(vec![(String::new(), Change::PutNode(node))])).await?;
-    let status = if summary.created > 0 { StatusCode::CREATED } else { StatusCode::OK };
+    let summary = blocking(&service, move |s| {
+        s.write(vec![(String::new(), Change::PutNode(node))])
+    })
+    .await?;
+    let status = if summary.created > 0 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     respond_with_node(&service, id, status, &summary).await
 }
 
@@ -151,9 +191,16 @@ pub async fn put_node(service: web::Data<Service>, id: web::Path<String>, body: 
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The result breaks a rule", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn patch_node(service: web::Data<Service>, id: web::Path<String>, body: ValidJson<Value>) -> Result<HttpResponse, ApiError> {
+pub async fn patch_node(
+    service: web::Data<Service>,
+    id: web::Path<String>,
+    body: ValidJson<Value>,
+) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, NodeId::new)?;
-    let change = Change::PatchNode { id: id.clone(), patch: body.0 };
+    let change = Change::PatchNode {
+        id: id.clone(),
+        patch: body.0,
+    };
     let summary = blocking(&service, move |s| s.write(vec![(String::new(), change)])).await?;
     respond_with_node(&service, id, StatusCode::OK, &summary).await
 }
@@ -169,14 +216,30 @@ pub async fn patch_node(service: web::Data<Service>, id: web::Path<String>, body
         (status = 404, description = "No such node", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The node has links", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn delete_node(service: web::Data<Service>, id: web::Path<String>, params: ValidQuery<DeleteNodeParams>) -> Result<HttpResponse, ApiError> {
+pub async fn delete_node(
+    service: web::Data<Service>,
+    id: web::Path<String>,
+    params: ValidQuery<DeleteNodeParams>,
+) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, NodeId::new)?;
     let cascade = params.0.cascade.unwrap_or(false);
-    let summary = blocking(&service, move |s| s.write(vec![(String::new(), Change::DeleteNode { id, cascade })])).await?;
-    Ok(version::json(StatusCode::OK, summary.graph_version, &summary))
+    let summary = blocking(&service, move |s| {
+        s.write(vec![(String::new(), Change::DeleteNode { id, cascade })])
+    })
+    .await?;
+    Ok(version::json(
+        StatusCode::OK,
+        summary.graph_version,
+        &summary,
+    ))
 }
 
-async fn respond_with_node(service: &web::Data<Service>, id: NodeId, status: StatusCode, summary: &WriteSummary) -> Result<HttpResponse, ApiError> {
+async fn respond_with_node(
+    service: &web::Data<Service>,
+    id: NodeId,
+    status: StatusCode,
+    summary: &WriteSummary,
+) -> Result<HttpResponse, ApiError> {
     let location = format!("/api/v1/nodes/{id}");
     let node = blocking(service, move |s| s.get_node(&id)).await?;
     let mut builder = version::versioned(HttpResponse::build(status), summary.graph_version);
@@ -188,12 +251,18 @@ async fn respond_with_node(service: &web::Data<Service>, id: NodeId, status: Sta
 
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/nodes").route(web::get().to(list_nodes)).route(web::post().to(create_node)))
-        .service(
-            web::resource("/nodes/{id}")
-                .route(web::get().to(get_node))
-                .route(web::put().to(put_node))
-                .route(web::patch().to(patch_node))
-                .route(web::delete().to(delete_node)),
-        );
+    cfg.service(
+        web::resource("/nodes")
+            .default_service(web::to(super::method_not_allowed))
+            .route(web::get().to(list_nodes))
+            .route(web::post().to(create_node)),
+    )
+    .service(
+        web::resource("/nodes/{id}")
+            .default_service(web::to(super::method_not_allowed))
+            .route(web::get().to(get_node))
+            .route(web::put().to(put_node))
+            .route(web::patch().to(patch_node))
+            .route(web::delete().to(delete_node)),
+    );
 }

@@ -47,5 +47,6 @@ pub async fn openapi_json() -> HttpResponse {
 
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz)).route("/openapi.json", web::get().to(openapi_json));
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/openapi.json", web::get().to(openapi_json));
 }

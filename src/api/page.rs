@@ -28,7 +28,12 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Builds a page from items and the store's continuation key.
     pub fn new(items: Vec<T>, limit: usize, next: Option<Vec<u8>>, graph_version: u64) -> Self {
-        Self { items, limit, next_cursor: next.map(|n| encode_cursor(&n)), graph_version }
+        Self {
+            items,
+            limit,
+            next_cursor: next.map(|n| encode_cursor(&n)),
+            graph_version,
+        }
     }
 }
 
@@ -52,8 +57,16 @@ pub fn encode_cursor(key: &[u8]) -> String {
 
 /// Decodes a cursor from [`encode_cursor`].
 pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<Vec<u8>>, ApiError> {
-    let Some(cursor) = cursor else { return Ok(None) };
-    let bad = || ApiError::new(ProblemCode::InvalidCursor, "cursor: not a cursor this list returned", Some("cursor".into()));
+    let Some(cursor) = cursor else {
+        return Ok(None);
+    };
+    let bad = || {
+        ApiError::new(
+            ProblemCode::InvalidCursor,
+            "cursor: not a cursor this list returned",
+            Some("cursor".into()),
+        )
+    };
     if cursor.is_empty() || cursor.len() % 2 != 0 || cursor.len() > 4096 {
         return Err(bad());
     }
@@ -71,7 +84,10 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
         let key = "city:ru:благовещенск".as_bytes();
-        assert_eq!(decode_cursor(Some(&encode_cursor(key))).unwrap().unwrap(), key);
+        assert_eq!(
+            decode_cursor(Some(&encode_cursor(key))).unwrap().unwrap(),
+            key
+        );
         for bad in ["", "a", "zz", "0g", "é0"] {
             assert!(decode_cursor(Some(bad)).is_err(), "{bad}");
         }

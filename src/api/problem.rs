@@ -105,7 +105,11 @@ pub struct ApiError {
 impl ApiError {
     /// Builds an error.
     pub fn new(code: ProblemCode, detail: impl Into<String>, field: Option<String>) -> Self {
-        Self { code, detail: detail.into(), field }
+        Self {
+            code,
+            detail: detail.into(),
+            field,
+        }
     }
 
     /// The problem document.
@@ -151,7 +155,11 @@ impl From<ValidationError> for ApiError {
             Violation::MissingField => ProblemCode::MissingField,
         };
         let field = (!e.field.is_empty()).then(|| e.field.clone());
-        let detail = if e.field.is_empty() { e.reason } else { format!("{}: {}", e.field, e.reason) };
+        let detail = if e.field.is_empty() {
+            e.reason
+        } else {
+            format!("{}: {}", e.field, e.reason)
+        };
         ApiError::new(code, detail, field)
     }
 }
@@ -160,10 +168,16 @@ impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Invalid(v) => v.into(),
-            ServiceError::NotFound { what, id, field } => {
-                ApiError::new(ProblemCode::NotFound, format!("{what} `{id}` does not exist"), field)
-            }
-            ServiceError::Conflict { kind, detail, field } => {
+            ServiceError::NotFound { what, id, field } => ApiError::new(
+                ProblemCode::NotFound,
+                format!("{what} `{id}` does not exist"),
+                field,
+            ),
+            ServiceError::Conflict {
+                kind,
+                detail,
+                field,
+            } => {
                 let code = match kind {
                     ConflictKind::NodeExists => ProblemCode::NodeExists,
                     ConflictKind::LinkExists => ProblemCode::LinkExists,
@@ -173,7 +187,11 @@ impl From<ServiceError> for ApiError {
                 ApiError::new(code, detail, Some(field))
             }
             ServiceError::BadQuery { field, detail } => {
-                let code = if field == "cursor" { ProblemCode::InvalidCursor } else { ProblemCode::InvalidQuery };
+                let code = if field == "cursor" {
+                    ProblemCode::InvalidCursor
+                } else {
+                    ProblemCode::InvalidQuery
+                };
                 ApiError::new(code, detail, Some(field))
             }
             ServiceError::Store(e) => internal(&e),
@@ -192,5 +210,9 @@ impl From<StoreError> for ApiError {
 /// Logs an internal error with its source chain and hides it from the client.
 pub fn internal(e: &dyn std::error::Error) -> ApiError {
     tracing::error!(error = %e, source = ?e.source(), "internal error");
-    ApiError::new(ProblemCode::Internal, "the server failed to answer; the error has been logged", None)
+    ApiError::new(
+        ProblemCode::Internal,
+        "the server failed to answer; the error has been logged",
+        None,
+    )
 }

@@ -16,7 +16,10 @@ pub fn etag(version: u64) -> String {
 /// Adds the version headers to a response builder.
 pub fn versioned(mut builder: HttpResponseBuilder, version: u64) -> HttpResponseBuilder {
     builder.insert_header((header::ETAG, etag(version)));
-    builder.insert_header((HeaderName::from_static(X_GRAPH_VERSION), HeaderValue::from(version)));
+    builder.insert_header((
+        HeaderName::from_static(X_GRAPH_VERSION),
+        HeaderValue::from(version),
+    ));
     builder
 }
 

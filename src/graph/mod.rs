@@ -103,7 +103,10 @@ impl GraphSnapshot {
     pub fn neighbours(&self, ix: NodeIx) -> impl Iterator<Item = (NodeIx, &[LinkIx])> + '_ {
         let targets = self.adjacency.neighbors_slice(ix);
         let pairs = self.adjacency.edges_slice(ix);
-        targets.iter().zip(pairs).map(move |(&t, &p)| (t, self.links_of_pair(p)))
+        targets
+            .iter()
+            .zip(pairs)
+            .map(move |(&t, &p)| (t, self.links_of_pair(p)))
     }
 
     fn links_of_pair(&self, pair: u32) -> &[LinkIx] {

@@ -23,11 +23,99 @@ pub enum ProjectError {
     TooLarge,
 }
 
+/// What the projection needs of a link.
+#[derive(Clone, Debug)]
+pub struct LinkInput {
+    /// The link's id.
+    pub id: LinkId,
+    /// Its kind.
+    pub kind: crate::model::LinkKind,
+    /// Its status.
+    pub status: crate::model::LinkStatus,
+    /// When it was signed.
+    pub signed: Option<crate::model::PartialDate>,
+    /// When it ended.
+    pub ended: Option<crate::model::PartialDate>,
+    /// Member ids.
+    pub members: Vec<NodeId>,
+}
+
+impl From<Link> for LinkInput {
+    fn from(link: Link) -> Self {
+        Self {
+            id: link.id,
+            kind: link.kind,
+            status: link.status,
+            signed: link.signed,
+            ended: link.ended,
+            members: link.members,
+        }
+    }
+}
+
+/// Changes to apply to a snapshot: removals, then upserts.
+#[derive(Clone, Debug, Default)]
+pub struct GraphDelta {
+    /// Nodes deleted.
+    pub removed_nodes: Vec<NodeId>,
+    /// Nodes created or replaced.
+    pub upserted_nodes: Vec<(NodeId, NodeKind)>,
+    /// Links deleted.
+    pub removed_links: Vec<LinkId>,
+    /// Links created or replaced.
+    pub upserted_links: Vec<LinkInput>,
+}
+
+/// Builds the snapshot at `version` that results from applying `delta` to `prev`,
+/// from memory alone (no store scan, no decoding).
+pub fn apply(
+    prev: &GraphSnapshot,
+    version: u64,
+    delta: GraphDelta,
+) -> Result<GraphSnapshot, ProjectError> {
+    let removed_nodes: std::collections::HashSet<&NodeId> = delta.removed_nodes.iter().collect();
+    let mut upserted_nodes: HashMap<NodeId, NodeKind> = delta.upserted_nodes.into_iter().collect();
+    let mut nodes: Vec<(NodeId, NodeKind)> =
+        Vec::with_capacity(prev.node_count() + upserted_nodes.len());
+    for (id, kind) in prev.node_ids.iter().zip(&prev.node_kinds) {
+        if removed_nodes.contains(id) {
+            continue;
+        }
+        let kind = upserted_nodes.remove(id).unwrap_or(*kind);
+        nodes.push((id.clone(), kind));
+    }
+    let mut fresh: Vec<_> = upserted_nodes.into_iter().collect();
+    fresh.sort();
+    nodes.extend(fresh);
+
+    let removed_links: std::collections::HashSet<&LinkId> = delta.removed_links.iter().collect();
+    let replaced: std::collections::HashSet<LinkId> =
+        delta.upserted_links.iter().map(|l| l.id.clone()).collect();
+    let kept = prev
+        .links
+        .iter()
+        .filter(|l| !removed_links.contains(&l.id) && !replaced.contains(&l.id))
+        .map(|l| LinkInput {
+            id: l.id.clone(),
+            kind: l.kind,
+            status: l.status,
+            signed: l.signed,
+            ended: l.ended,
+            members: l
+                .members
+                .iter()
+                .map(|m| prev.node_ids[*m as usize].clone())
+                .collect(),
+        });
+    let links: Vec<LinkInput> = kept.chain(delta.upserted_links).collect();
+    build(version, nodes, links)
+}
+
 /// Builds a snapshot at `version` from `(id, kind)` of every node and every link.
-pub fn build(
+pub fn build<L: Into<LinkInput>>(
     version: u64,
     nodes: impl IntoIterator<Item = (NodeId, NodeKind)>,
-    links: impl IntoIterator<Item = Link>,
+    links: impl IntoIterator<Item = L>,
 ) -> Result<GraphSnapshot, ProjectError> {
     let mut node_ids = Vec::new();
     let mut node_kinds = Vec::new();
@@ -42,6 +130,7 @@ pub fn build(
     let mut link_index = HashMap::new();
     let mut pairs: Vec<(NodeIx, NodeIx, LinkIx)> = Vec::new();
     for link in links {
+        let link: LinkInput = link.into();
         let lix = LinkIx::try_from(entries.len()).map_err(|_| ProjectError::TooLarge)?;
         let members = link
             .members
@@ -50,7 +139,10 @@ pub fn build(
                 node_index
                     .get(m)
                     .copied()
-                    .ok_or_else(|| ProjectError::DanglingMember { link: link.id.clone(), member: m.clone() })
+                    .ok_or_else(|| ProjectError::DanglingMember {
+                        link: link.id.clone(),
+                        member: m.clone(),
+                    })
             })
             .collect::<Result<Vec<_>, _>>()?;
         for (i, &a) in members.iter().enumerate() {
@@ -86,7 +178,10 @@ type Adjacency = (Csr<(), u32, petgraph::Directed, u32>, Vec<u32>, Vec<LinkIx>);
 
 /// Groups `(low, high, link)` triples into distinct pairs and lays both directions of
 /// every pair out as a CSR whose edge weight is the pair's index.
-fn adjacency(node_count: usize, mut pairs: Vec<(NodeIx, NodeIx, LinkIx)>) -> Result<Adjacency, ProjectError> {
+fn adjacency(
+    node_count: usize,
+    mut pairs: Vec<(NodeIx, NodeIx, LinkIx)>,
+) -> Result<Adjacency, ProjectError> {
     pairs.sort_unstable();
     let mut pair_offsets = vec![0u32];
     let mut pair_links = Vec::with_capacity(pairs.len());
@@ -118,12 +213,68 @@ fn adjacency(node_count: usize, mut pairs: Vec<(NodeIx, NodeIx, LinkIx)>) -> Res
 mod tests {
     use super::*;
 
+    #[test]
+    fn applying_a_delta_equals_building_from_scratch() {
+        let nodes = ["a", "b", "c", "d"].map(|n| (id(n), NodeKind::City));
+        let g = build(
+            1,
+            nodes,
+            [
+                link("t", "trilateral", &["a", "b", "c"]),
+                link("f", "friendship", &["c", "d"]),
+            ],
+        )
+        .unwrap();
+        let delta = GraphDelta {
+            removed_nodes: vec![id("d")],
+            upserted_nodes: vec![(id("e"), NodeKind::State), (id("a"), NodeKind::Association)],
+            removed_links: vec![LinkId::new("f").unwrap()],
+            upserted_links: vec![link("m", "membership", &["e", "a"]).into()],
+        };
+        let next = apply(&g, 2, delta).unwrap();
+        let scratch = build(
+            2,
+            [
+                ("a", NodeKind::Association),
+                ("b", NodeKind::City),
+                ("c", NodeKind::City),
+                ("e", NodeKind::State),
+            ]
+            .map(|(n, k)| (id(n), k)),
+            [
+                link("t", "trilateral", &["a", "b", "c"]),
+                link("m", "membership", &["e", "a"]),
+            ],
+        )
+        .unwrap();
+        let shape = |g: &GraphSnapshot| {
+            let mut edges: Vec<(String, String, Vec<String>)> = (0..g.node_count() as u32)
+                .flat_map(|n| g.neighbours(n).map(move |(m, ls)| (n, m, ls)))
+                .map(|(n, m, ls)| {
+                    (
+                        g.node_id(n).to_string(),
+                        g.node_id(m).to_string(),
+                        ls.iter().map(|l| g.link(*l).id.to_string()).collect(),
+                    )
+                })
+                .collect();
+            edges.sort();
+            let mut kinds: Vec<(String, NodeKind)> = (0..g.node_count() as u32)
+                .map(|n| (g.node_id(n).to_string(), g.node_kind(n)))
+                .collect();
+            kinds.sort();
+            (edges, kinds, g.link_count(), g.version())
+        };
+        assert_eq!(shape(&next), shape(&scratch));
+    }
+
     fn id(s: &str) -> NodeId {
         NodeId::new(s).unwrap()
     }
 
     fn link(lid: &str, kind: &str, members: &[&str]) -> Link {
-        serde_json::from_value(serde_json::json!({"id": lid, "kind": kind, "members": members})).unwrap()
+        serde_json::from_value(serde_json::json!({"id": lid, "kind": kind, "members": members}))
+            .unwrap()
     }
 
     #[test]
@@ -135,13 +286,37 @@ mod tests {
             link("fr", "friendship", &["c", "d"]),
         ];
         let g = build(7, nodes, links).unwrap();
-        assert_eq!((g.version(), g.node_count(), g.link_count(), g.pair_count()), (7, 4, 3, 4));
+        let again = apply(&g, 8, GraphDelta::default()).unwrap();
+        assert_eq!(
+            (
+                again.version(),
+                again.node_count(),
+                again.link_count(),
+                again.pair_count()
+            ),
+            (8, 4, 3, 4)
+        );
+        assert_eq!(
+            (g.version(), g.node_count(), g.link_count(), g.pair_count()),
+            (7, 4, 3, 4)
+        );
         let a = g.index_of(&id("a")).unwrap();
         let around_a: Vec<(String, Vec<String>)> = g
             .neighbours(a)
-            .map(|(n, ls)| (g.node_id(n).to_string(), ls.iter().map(|l| g.link(*l).id.to_string()).collect()))
+            .map(|(n, ls)| {
+                (
+                    g.node_id(n).to_string(),
+                    ls.iter().map(|l| g.link(*l).id.to_string()).collect(),
+                )
+            })
             .collect();
-        assert_eq!(around_a, vec![("b".into(), vec!["tri".into(), "tw".into()]), ("c".into(), vec!["tri".into()])]);
+        assert_eq!(
+            around_a,
+            vec![
+                ("b".into(), vec!["tri".into(), "tw".into()]),
+                ("c".into(), vec!["tri".into()])
+            ]
+        );
         let d = g.index_of(&id("d")).unwrap();
         assert_eq!(g.neighbours(d).count(), 1);
     }
@@ -152,13 +327,18 @@ mod tests {
         let g = build(1, nodes, [link("l", "twinning", &["a", "b"])]).unwrap();
         let z = g.index_of(&id("z")).unwrap();
         assert_eq!(g.neighbours(z).count(), 0);
-        let empty = build(0, [], []).unwrap();
+        let empty = build(0, [], Vec::<Link>::new()).unwrap();
         assert_eq!(empty.node_count(), 0);
     }
 
     #[test]
     fn dangling_members_are_refused() {
-        let err = build(1, [(id("a"), NodeKind::City)], [link("l", "twinning", &["a", "b"])]).unwrap_err();
+        let err = build(
+            1,
+            [(id("a"), NodeKind::City)],
+            [link("l", "twinning", &["a", "b"])],
+        )
+        .unwrap_err();
         assert!(matches!(err, ProjectError::DanglingMember { .. }));
     }
 }

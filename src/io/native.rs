@@ -57,7 +57,10 @@ pub fn parse(bytes: &[u8]) -> Result<RawDocument, ImportError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let doc: RawDocument = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        ImportError::Invalid(classify(if path == "." { String::new() } else { path }, e.inner().to_string()))
+        ImportError::Invalid(classify(
+            if path == "." { String::new() } else { path },
+            e.inner().to_string(),
+        ))
     })?;
     if doc.format != FORMAT_NAME {
         return Err(ImportError::Invalid(ValidationError::new(
@@ -70,7 +73,10 @@ pub fn parse(bytes: &[u8]) -> Result<RawDocument, ImportError> {
         return Err(ImportError::Invalid(ValidationError::new(
             "version",
             crate::model::Violation::InvalidValue,
-            format!("document version {} is newer than this build reads ({FORMAT_VERSION})", doc.version),
+            format!(
+                "document version {} is newer than this build reads ({FORMAT_VERSION})",
+                doc.version
+            ),
         )));
     }
     Ok(doc)
@@ -107,7 +113,10 @@ struct Header<'a> {
 
 /// Writes every node and link of the store as one document, streaming record by record.
 pub fn export(store: &SledStore, out: &mut impl Write) -> Result<(), ExportError> {
-    let header = serde_json::to_string(&Header { format: FORMAT_NAME, version: FORMAT_VERSION })?;
+    let header = serde_json::to_string(&Header {
+        format: FORMAT_NAME,
+        version: FORMAT_VERSION,
+    })?;
     let header = header.trim_end_matches('}');
     write!(out, "{header},\n\"nodes\": [")?;
     write_records::<Node>(store.scan_nodes(), out)?;
@@ -118,7 +127,10 @@ pub fn export(store: &SledStore, out: &mut impl Write) -> Result<(), ExportError
     Ok(())
 }
 
-fn write_records<T: Serialize>(records: impl Iterator<Item = Result<T, StoreError>>, out: &mut impl Write) -> Result<(), ExportError> {
+fn write_records<T: Serialize>(
+    records: impl Iterator<Item = Result<T, StoreError>>,
+    out: &mut impl Write,
+) -> Result<(), ExportError> {
     for (i, record) in records.enumerate() {
         out.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
         serde_json::to_writer(&mut *out, &record?)?;

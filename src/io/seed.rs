@@ -11,10 +11,19 @@ pub const SEED_JSON: &str = include_str!("../../fixtures/seed.json");
 /// Returns what was written, or `None` when the store already had data or was seeded.
 pub fn seed_if_new(service: &Service) -> Result<Option<WriteSummary>, ImportError> {
     let store = service.store();
-    if store.is_seeded().map_err(crate::service::ServiceError::from)? {
+    if store
+        .is_seeded()
+        .map_err(crate::service::ServiceError::from)?
+    {
         return Ok(None);
     }
-    let summary = if store.is_empty() { Some(native::import(service, SEED_JSON.as_bytes())?) } else { None };
-    store.mark_seeded("fixtures/seed.json").map_err(crate::service::ServiceError::from)?;
+    let summary = if store.is_empty() {
+        Some(native::import(service, SEED_JSON.as_bytes())?)
+    } else {
+        None
+    };
+    store
+        .mark_seeded("fixtures/seed.json")
+        .map_err(crate::service::ServiceError::from)?;
     Ok(summary)
 }

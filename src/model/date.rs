@@ -59,9 +59,7 @@ impl PartialDate {
     /// The last day the date can stand for (`2003-02` → 2003-02-28).
     pub fn latest(&self) -> Day {
         let month = self.month.unwrap_or(12);
-        let day = self
-            .day
-            .unwrap_or_else(|| days_in_month(self.year, month));
+        let day = self.day.unwrap_or_else(|| days_in_month(self.year, month));
         (self.year, month, day)
     }
 
@@ -106,11 +104,15 @@ impl FromStr for PartialDate {
             .ok_or_else(|| fail("the year must have four digits"))?;
         let month = match parts.next() {
             None => None,
-            Some(p) => Some(digits::<u8>(p, 2).ok_or_else(|| fail("the month must have two digits"))?),
+            Some(p) => {
+                Some(digits::<u8>(p, 2).ok_or_else(|| fail("the month must have two digits"))?)
+            }
         };
         let day = match parts.next() {
             None => None,
-            Some(p) => Some(digits::<u8>(p, 2).ok_or_else(|| fail("the day must have two digits"))?),
+            Some(p) => {
+                Some(digits::<u8>(p, 2).ok_or_else(|| fail("the day must have two digits"))?)
+            }
         };
         if parts.next().is_some() {
             return Err(fail("too many parts"));
@@ -163,8 +165,20 @@ mod tests {
     #[test]
     fn rejects_malformed_dates() {
         for s in [
-            "", "03", "2003-7", "2003-13", "2003-00", "2003-02-30", "1900-02-29", "2003-07-17-1",
-            "abcd", "2003/07", "0000", "2003-07-1", " 2003", "２００３",
+            "",
+            "03",
+            "2003-7",
+            "2003-13",
+            "2003-00",
+            "2003-02-30",
+            "1900-02-29",
+            "2003-07-17-1",
+            "abcd",
+            "2003/07",
+            "0000",
+            "2003-07-1",
+            " 2003",
+            "２００３",
         ] {
             assert!(s.parse::<PartialDate>().is_err(), "{s} should be rejected");
         }

@@ -118,10 +118,13 @@ impl NodeId {
             Some(c) => format!("{kind}:{}:{slug}", c.to_ascii_lowercase()),
             None => format!("{kind}:{slug}"),
         };
-        let cut: String = raw.chars().scan(0, |len, c| {
-            *len += c.len_utf8();
-            (*len <= MAX_NODE_ID_LEN).then_some(c)
-        }).collect();
+        let cut: String = raw
+            .chars()
+            .scan(0, |len, c| {
+                *len += c.len_utf8();
+                (*len <= MAX_NODE_ID_LEN).then_some(c)
+            })
+            .collect();
         Self::new(cut).ok()
     }
 }

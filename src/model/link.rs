@@ -10,7 +10,9 @@ use super::validate::{check_text, ValidationError, Violation};
 
 /// What a link is. Each kind carries its own rules: [`LinkKind::arity`],
 /// [`LinkKind::is_directed`] and [`LinkKind::member_kinds`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkKind {
     /// Formal sister-city / twin-town agreement (2 members, undirected).
@@ -36,7 +38,11 @@ impl LinkKind {
     ];
 
     /// The kinds that path, centrality and neighbourhood queries traverse by default.
-    pub const DIPLOMATIC: [LinkKind; 3] = [LinkKind::Twinning, LinkKind::Friendship, LinkKind::Trilateral];
+    pub const DIPLOMATIC: [LinkKind; 3] = [
+        LinkKind::Twinning,
+        LinkKind::Friendship,
+        LinkKind::Trilateral,
+    ];
 
     /// The wire and key name (`located_in`).
     pub fn as_str(self) -> &'static str {
@@ -70,7 +76,9 @@ impl LinkKind {
     /// The node kinds allowed at each member position, or `None` when any kind is.
     pub fn member_kinds(self, position: usize) -> Option<&'static [NodeKind]> {
         match (self, position) {
-            (LinkKind::Membership, 0) => Some(&[NodeKind::City, NodeKind::State, NodeKind::Association]),
+            (LinkKind::Membership, 0) => {
+                Some(&[NodeKind::City, NodeKind::State, NodeKind::Association])
+            }
             (LinkKind::Membership, _) => Some(&[NodeKind::Association]),
             (LinkKind::LocatedIn, 0) => Some(&[NodeKind::City]),
             (LinkKind::LocatedIn, _) => Some(&[NodeKind::State]),
@@ -131,7 +139,9 @@ pub struct Source {
     pub url: Option<String>,
     /// The sentence the link rests on, verbatim.
     #[serde(default)]
-    #[schema(example = "…с приграничными городами-побратимами -Хэйхэ, Удалянчи (договор от 17 июля 2003 г.)…")]
+    #[schema(
+        example = "…с приграничными городами-побратимами -Хэйхэ, Удалянчи (договор от 17 июля 2003 г.)…"
+    )]
     pub quote: Option<String>,
 }
 
@@ -191,7 +201,11 @@ impl Link {
             return Err(ValidationError::new(
                 "members",
                 Violation::MemberCount,
-                format!("a {} link has exactly {arity} members, not {}", self.kind.as_str(), self.members.len()),
+                format!(
+                    "a {} link has exactly {arity} members, not {}",
+                    self.kind.as_str(),
+                    self.members.len()
+                ),
             ));
         }
         for (i, member) in self.members.iter().enumerate() {
@@ -249,8 +263,15 @@ fn validate_source(source: &Source) -> Result<(), ValidationError> {
         check_text("source.quote", quote, 10_000)?;
     }
     if let Some(url) = &source.url {
-        if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2000 || url.contains(char::is_whitespace) {
-            return Err(ValidationError::new("source.url", Violation::InvalidValue, "the url must be an http(s) address"));
+        if !(url.starts_with("https://") || url.starts_with("http://"))
+            || url.len() > 2000
+            || url.contains(char::is_whitespace)
+        {
+            return Err(ValidationError::new(
+                "source.url",
+                Violation::InvalidValue,
+                "the url must be an http(s) address",
+            ));
         }
     }
     Ok(())
@@ -261,7 +282,8 @@ mod tests {
     use super::*;
 
     fn link(kind: &str, members: &[&str]) -> Link {
-        serde_json::from_value(serde_json::json!({"id": "l", "kind": kind, "members": members})).unwrap()
+        serde_json::from_value(serde_json::json!({"id": "l", "kind": kind, "members": members}))
+            .unwrap()
     }
 
     #[test]
@@ -269,7 +291,10 @@ mod tests {
         link("twinning", &["a", "b"]).validate().unwrap();
         link("trilateral", &["a", "b", "c"]).validate().unwrap();
         let err = link("trilateral", &["a", "b"]).validate().unwrap_err();
-        assert_eq!((err.field.as_str(), err.violation), ("members", Violation::MemberCount));
+        assert_eq!(
+            (err.field.as_str(), err.violation),
+            ("members", Violation::MemberCount)
+        );
         let err = link("twinning", &["a", "b", "c"]).validate().unwrap_err();
         assert_eq!(err.violation, Violation::MemberCount);
     }
@@ -277,7 +302,10 @@ mod tests {
     #[test]
     fn self_links_are_refused() {
         let err = link("friendship", &["a", "a"]).validate().unwrap_err();
-        assert_eq!((err.field.as_str(), err.violation), ("members[1]", Violation::SelfLink));
+        assert_eq!(
+            (err.field.as_str(), err.violation),
+            ("members[1]", Violation::SelfLink)
+        );
         let err = link("trilateral", &["a", "b", "a"]).validate().unwrap_err();
         assert_eq!(err.field, "members[2]");
     }
@@ -294,8 +322,18 @@ mod tests {
 
     #[test]
     fn undirected_members_are_canonicalised_directed_are_not() {
-        let ids = |v: &[&str]| v.iter().map(|s| NodeId::new(*s).unwrap()).collect::<Vec<_>>();
-        assert_eq!(Link::canonical_members(LinkKind::Twinning, &ids(&["b", "a"])), ids(&["a", "b"]));
-        assert_eq!(Link::canonical_members(LinkKind::Membership, &ids(&["b", "a"])), ids(&["b", "a"]));
+        let ids = |v: &[&str]| {
+            v.iter()
+                .map(|s| NodeId::new(*s).unwrap())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            Link::canonical_members(LinkKind::Twinning, &ids(&["b", "a"])),
+            ids(&["a", "b"])
+        );
+        assert_eq!(
+            Link::canonical_members(LinkKind::Membership, &ids(&["b", "a"])),
+            ids(&["b", "a"])
+        );
     }
 }

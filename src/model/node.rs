@@ -11,7 +11,9 @@ use super::text::normalize;
 use super::validate::{check_text, ValidationError, Violation};
 
 /// What a node is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeKind {
     /// A city, town or municipal district.
@@ -133,7 +135,11 @@ impl Node {
         for (key, value) in &self.external_ids {
             check_text(&format!("external_ids.{key}"), value, 500)?;
             if key.trim().is_empty() {
-                return Err(ValidationError::new("external_ids", Violation::InvalidValue, "keys cannot be empty"));
+                return Err(ValidationError::new(
+                    "external_ids",
+                    Violation::InvalidValue,
+                    "keys cannot be empty",
+                ));
             }
         }
         for (i, tag) in self.tags.iter().enumerate() {
@@ -167,7 +173,8 @@ fn is_language_tag(tag: &str) -> bool {
     let lang_ok = parts
         .next()
         .is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
-    lang_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+    lang_ok
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 #[cfg(test)]
@@ -191,9 +198,15 @@ mod tests {
     #[test]
     fn coordinates_out_of_range_name_the_field() {
         let mut node = city();
-        node.location = Some(Location { lat: 91.0, lon: 0.0 });
+        node.location = Some(Location {
+            lat: 91.0,
+            lon: 0.0,
+        });
         assert_eq!(node.validate().unwrap_err().field, "location.lat");
-        node.location = Some(Location { lat: 0.0, lon: -180.5 });
+        node.location = Some(Location {
+            lat: 0.0,
+            lon: -180.5,
+        });
         assert_eq!(node.validate().unwrap_err().field, "location.lon");
     }
 

@@ -28,7 +28,11 @@ fn fold_special(c: char) -> Option<&'static str> {
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
-    for c in text.nfkd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase) {
+    for c in text
+        .nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+    {
         if c.is_alphanumeric() {
             if pending_space && !out.is_empty() {
                 out.push(' ');
@@ -74,7 +78,10 @@ mod tests {
 
     #[test]
     fn punctuation_separates_words() {
-        assert_eq!(normalize("  Petropavlovsk-Kamchatsky "), "petropavlovsk kamchatsky");
+        assert_eq!(
+            normalize("  Petropavlovsk-Kamchatsky "),
+            "petropavlovsk kamchatsky"
+        );
         assert_eq!(normalize("St. John's"), "st john s");
         assert_eq!(tokens("a b  c").collect::<Vec<_>>(), ["a", "b", "c"]);
         assert_eq!(normalize("---"), "");

@@ -44,13 +44,21 @@ pub struct ValidationError {
 impl ValidationError {
     /// Builds an error for `field`.
     pub fn new(field: impl Into<String>, violation: Violation, reason: impl Into<String>) -> Self {
-        Self { field: field.into(), violation, reason: reason.into() }
+        Self {
+            field: field.into(),
+            violation,
+            reason: reason.into(),
+        }
     }
 
     /// Prefixes the field path, e.g. `operations[3].link` + `members[1]`.
     pub fn within(mut self, prefix: &str) -> Self {
         if !prefix.is_empty() {
-            self.field = if self.field.is_empty() { prefix.to_string() } else { format!("{prefix}.{}", self.field) };
+            self.field = if self.field.is_empty() {
+                prefix.to_string()
+            } else {
+                format!("{prefix}.{}", self.field)
+            };
         }
         self
     }
@@ -59,19 +67,36 @@ impl ValidationError {
 /// Checks a free-text field: not blank, at most `max` characters, no control characters.
 pub(crate) fn check_text(field: &str, value: &str, max: usize) -> Result<(), ValidationError> {
     if value.trim().is_empty() {
-        return Err(ValidationError::new(field, Violation::InvalidValue, "cannot be empty"));
+        return Err(ValidationError::new(
+            field,
+            Violation::InvalidValue,
+            "cannot be empty",
+        ));
     }
     if value.chars().count() > max {
-        return Err(ValidationError::new(field, Violation::InvalidValue, format!("is longer than {max} characters")));
+        return Err(ValidationError::new(
+            field,
+            Violation::InvalidValue,
+            format!("is longer than {max} characters"),
+        ));
     }
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(ValidationError::new(field, Violation::InvalidValue, "contains control characters"));
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(ValidationError::new(
+            field,
+            Violation::InvalidValue,
+            "contains control characters",
+        ));
     }
     Ok(())
 }
 
 /// Deserialises a record from JSON, naming the field at fault and the rule it broke.
-pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ValidationError> {
+pub fn from_json<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, ValidationError> {
     serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
         let message = err.inner().to_string();
@@ -83,12 +108,20 @@ pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Re
 pub fn classify(path: String, message: String) -> ValidationError {
     if let Some(rest) = message.strip_prefix("missing field `") {
         let name = rest.split('`').next().unwrap_or_default();
-        let field = if path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
+        let field = if path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{path}.{name}")
+        };
         return ValidationError::new(field, Violation::MissingField, "is required");
     }
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let name = rest.split('`').next().unwrap_or_default();
-        let field = if path.is_empty() { name.to_string() } else { path };
+        let field = if path.is_empty() {
+            name.to_string()
+        } else {
+            path
+        };
         return ValidationError::new(field, Violation::InvalidValue, message);
     }
     let last = path.rsplit('.').next().unwrap_or_default();

@@ -9,15 +9,30 @@ use crate::model::{Link, LinkId, LinkKind, Node, NodeId, ValidationError, Violat
 pub fn node_from_json(mut map: Map<String, Value>) -> Result<Node, ValidationError> {
     if !map.contains_key("id") {
         require(&map, &["kind", "name"])?;
-        let kind = map.get("kind").and_then(Value::as_str).unwrap_or_default().to_string();
-        let name = map.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
-        let country = map.get("country").and_then(Value::as_str).map(str::to_string);
+        let kind = map
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let name = map
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let country = map
+            .get("country")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         if let Some(id) = NodeId::derive(&kind, country.as_deref(), &name) {
             map.insert("id".into(), Value::String(id.to_string()));
         } else if name.chars().any(char::is_alphanumeric) || !map["name"].is_string() {
             // Let the typed parse name the field at fault (kind or name).
         } else {
-            return Err(ValidationError::new("name", Violation::InvalidValue, "needs a letter or digit to derive an id from; or give an `id`"));
+            return Err(ValidationError::new(
+                "name",
+                Violation::InvalidValue,
+                "needs a letter or digit to derive an id from; or give an `id`",
+            ));
         }
     }
     from_json(Value::Object(map))
@@ -27,10 +42,17 @@ pub fn node_from_json(mut map: Map<String, Value>) -> Result<Node, ValidationErr
 pub fn link_from_json(mut map: Map<String, Value>) -> Result<Link, ValidationError> {
     if !map.contains_key("id") {
         require(&map, &["kind", "members"])?;
-        let kind: Option<LinkKind> = map.get("kind").cloned().and_then(|k| serde_json::from_value(k).ok());
-        let members: Option<Vec<NodeId>> = map.get("members").cloned().and_then(|m| serde_json::from_value(m).ok());
+        let kind: Option<LinkKind> = map
+            .get("kind")
+            .cloned()
+            .and_then(|k| serde_json::from_value(k).ok());
+        let members: Option<Vec<NodeId>> = map
+            .get("members")
+            .cloned()
+            .and_then(|m| serde_json::from_value(m).ok());
         if let (Some(kind), Some(members)) = (kind, members) {
-            if let Ok(id) = LinkId::derive(kind.as_str(), &Link::canonical_members(kind, &members)) {
+            if let Ok(id) = LinkId::derive(kind.as_str(), &Link::canonical_members(kind, &members))
+            {
                 map.insert("id".into(), Value::String(id.to_string()));
             }
         }
@@ -39,7 +61,11 @@ pub fn link_from_json(mut map: Map<String, Value>) -> Result<Link, ValidationErr
             map.insert("id".into(), Value::String("pending".into()));
             let parsed: Result<Link, _> = from_json(Value::Object(map));
             return Err(parsed.err().unwrap_or_else(|| {
-                ValidationError::new("members", Violation::InvalidId, "cannot derive a link id from these members; give an `id`")
+                ValidationError::new(
+                    "members",
+                    Violation::InvalidId,
+                    "cannot derive a link id from these members; give an `id`",
+                )
             }));
         }
     }
@@ -48,7 +74,11 @@ pub fn link_from_json(mut map: Map<String, Value>) -> Result<Link, ValidationErr
 
 fn require(map: &Map<String, Value>, fields: &[&str]) -> Result<(), ValidationError> {
     match fields.iter().find(|f| !map.contains_key(**f)) {
-        Some(f) => Err(ValidationError::new(*f, Violation::MissingField, "is required")),
+        Some(f) => Err(ValidationError::new(
+            *f,
+            Violation::MissingField,
+            "is required",
+        )),
         None => Ok(()),
     }
 }
@@ -88,25 +118,53 @@ mod tests {
 
     #[test]
     fn derives_node_and_link_ids() {
-        let node = node_from_json(obj(json!({"kind": "city", "name": "Niigata", "country": "JP"}))).unwrap();
+        let node = node_from_json(obj(
+            json!({"kind": "city", "name": "Niigata", "country": "JP"}),
+        ))
+        .unwrap();
         assert_eq!(node.id.as_str(), "city:jp:niigata");
-        let link = link_from_json(obj(json!({"kind": "twinning", "members": ["city:jp:niigata", "city:ru:vladivostok"]}))).unwrap();
-        assert_eq!(link.id.as_str(), "twinning:city:jp:niigata+city:ru:vladivostok");
+        let link = link_from_json(obj(
+            json!({"kind": "twinning", "members": ["city:jp:niigata", "city:ru:vladivostok"]}),
+        ))
+        .unwrap();
+        assert_eq!(
+            link.id.as_str(),
+            "twinning:city:jp:niigata+city:ru:vladivostok"
+        );
     }
 
     #[test]
     fn errors_name_the_real_field() {
         let err = node_from_json(obj(json!({"kind": "city"}))).unwrap_err();
-        assert_eq!((err.field.as_str(), err.violation), ("name", Violation::MissingField));
-        let err = link_from_json(obj(json!({"kind": "twining", "members": ["a", "b"]}))).unwrap_err();
-        assert_eq!((err.field.as_str(), err.violation), ("kind", Violation::UnknownKind));
-        let err = link_from_json(obj(json!({"kind": "twinning", "members": ["a", 3]}))).unwrap_err();
+        assert_eq!(
+            (err.field.as_str(), err.violation),
+            ("name", Violation::MissingField)
+        );
+        let err =
+            link_from_json(obj(json!({"kind": "twining", "members": ["a", "b"]}))).unwrap_err();
+        assert_eq!(
+            (err.field.as_str(), err.violation),
+            ("kind", Violation::UnknownKind)
+        );
+        let err =
+            link_from_json(obj(json!({"kind": "twinning", "members": ["a", 3]}))).unwrap_err();
         assert_eq!(err.field, "members[1]");
-        let err = node_from_json(obj(json!({"kind": "city", "name": "X", "country": "XX"}))).unwrap_err();
-        assert_eq!((err.field.as_str(), err.violation), ("country", Violation::InvalidCountry));
-        let err = link_from_json(obj(json!({"id": "l", "kind": "twinning", "members": ["a", "b"], "signed": "2003-13"}))).unwrap_err();
-        assert_eq!((err.field.as_str(), err.violation), ("signed", Violation::InvalidDate));
-        let err = node_from_json(obj(json!({"kind": "city", "name": "X", "colour": "red"}))).unwrap_err();
+        let err =
+            node_from_json(obj(json!({"kind": "city", "name": "X", "country": "XX"}))).unwrap_err();
+        assert_eq!(
+            (err.field.as_str(), err.violation),
+            ("country", Violation::InvalidCountry)
+        );
+        let err = link_from_json(obj(
+            json!({"id": "l", "kind": "twinning", "members": ["a", "b"], "signed": "2003-13"}),
+        ))
+        .unwrap_err();
+        assert_eq!(
+            (err.field.as_str(), err.violation),
+            ("signed", Violation::InvalidDate)
+        );
+        let err =
+            node_from_json(obj(json!({"kind": "city", "name": "X", "colour": "red"}))).unwrap_err();
         assert_eq!(err.violation, Violation::InvalidValue);
     }
 

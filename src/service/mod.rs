@@ -95,7 +95,11 @@ impl Service {
     /// Wraps an open store and builds the graph snapshot.
     pub fn from_store(store: SledStore) -> Result<Self, ServiceError> {
         let snapshot = build_snapshot(&store)?;
-        Ok(Self { store, snapshot: RwLock::new(Arc::new(snapshot)), writer: Mutex::new(()) })
+        Ok(Self {
+            store,
+            snapshot: RwLock::new(Arc::new(snapshot)),
+            writer: Mutex::new(()),
+        })
     }
 
     /// The store underneath.
@@ -128,7 +132,10 @@ impl Service {
 /// Projects every record of the store into a snapshot at the store's version.
 fn build_snapshot(store: &SledStore) -> Result<GraphSnapshot, ServiceError> {
     let version = store.graph_version()?;
-    let nodes = store.scan_nodes().map(|n| n.map(|n| (n.id, n.kind))).collect::<Result<Vec<_>, _>>()?;
+    let nodes = store
+        .scan_nodes()
+        .map(|n| n.map(|n| (n.id, n.kind)))
+        .collect::<Result<Vec<_>, _>>()?;
     let links = store.scan_links().collect::<Result<Vec<_>, _>>()?;
     Ok(project::build(version, nodes, links)?)
 }

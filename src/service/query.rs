@@ -22,26 +22,51 @@ pub struct NodeQuery {
 impl Service {
     /// Reads one node.
     pub fn get_node(&self, id: &NodeId) -> Result<Node, ServiceError> {
-        self.store.get_node(id)?.ok_or_else(|| ServiceError::NotFound { what: "node", id: id.to_string(), field: None })
+        self.store
+            .get_node(id)?
+            .ok_or_else(|| ServiceError::NotFound {
+                what: "node",
+                id: id.to_string(),
+                field: None,
+            })
     }
 
     /// Reads one link.
     pub fn get_link(&self, id: &LinkId) -> Result<Link, ServiceError> {
-        self.store.get_link(id)?.ok_or_else(|| ServiceError::NotFound { what: "link", id: id.to_string(), field: None })
+        self.store
+            .get_link(id)?
+            .ok_or_else(|| ServiceError::NotFound {
+                what: "link",
+                id: id.to_string(),
+                field: None,
+            })
     }
 
     /// Lists nodes in id order, or searches names when `query.text` is set.
     pub fn list_nodes(&self, query: &NodeQuery) -> Result<StorePage<Node>, ServiceError> {
         match &query.text {
-            None => Ok(self.store.list_nodes(&query.filter, query.after.as_deref(), query.limit)?),
+            None => {
+                Ok(self
+                    .store
+                    .list_nodes(&query.filter, query.after.as_deref(), query.limit)?)
+            }
             Some(text) => self.search(text, query),
         }
     }
 
     /// Lists links.
-    pub fn list_links(&self, filter: &LinkFilter, after: Option<&[u8]>, limit: usize) -> Result<StorePage<Link>, ServiceError> {
+    pub fn list_links(
+        &self,
+        filter: &LinkFilter,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<StorePage<Link>, ServiceError> {
         if let Some(node) = &filter.node {
-            self.get_node(node).map_err(|_| ServiceError::NotFound { what: "node", id: node.to_string(), field: Some("node".into()) })?;
+            self.get_node(node).map_err(|_| ServiceError::NotFound {
+                what: "node",
+                id: node.to_string(),
+                field: Some("node".into()),
+            })?;
         }
         Ok(self.store.list_links(filter, after, limit)?)
     }
@@ -51,7 +76,10 @@ impl Service {
     fn search(&self, text: &str, query: &NodeQuery) -> Result<StorePage<Node>, ServiceError> {
         let term = normalize(text);
         if term.is_empty() {
-            return Err(ServiceError::BadQuery { field: "q".into(), detail: "the search text needs at least one letter or digit".into() });
+            return Err(ServiceError::BadQuery {
+                field: "q".into(),
+                detail: "the search text needs at least one letter or digit".into(),
+            });
         }
         let mut hits = self.store.search_terms(&term)?;
         hits.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
@@ -66,22 +94,35 @@ impl Service {
         let mut items = Vec::new();
         let mut next = None;
         for (id, rank) in &hits[start..] {
-            let Some(node) = self.store.get_node(id)? else { continue };
+            let Some(node) = self.store.get_node(id)? else {
+                continue;
+            };
             let kind_ok = query.filter.kind.map_or(true, |k| node.kind == k);
-            let country_ok = query.filter.country.map_or(true, |c| node.country == Some(c));
+            let country_ok = query
+                .filter
+                .country
+                .map_or(true, |c| node.country == Some(c));
             if !(kind_ok && country_ok) {
                 continue;
             }
             if items.len() == query.limit {
-                next = items.last().map(|last: &(u8, Node)| [vec![last.0], last.1.id.as_str().as_bytes().to_vec()].concat());
+                next = items.last().map(|last: &(u8, Node)| {
+                    [vec![last.0], last.1.id.as_str().as_bytes().to_vec()].concat()
+                });
                 break;
             }
             items.push((*rank, node));
         }
-        Ok(StorePage { items: items.into_iter().map(|(_, n)| n).collect(), next })
+        Ok(StorePage {
+            items: items.into_iter().map(|(_, n)| n).collect(),
+            next,
+        })
     }
 }
 
 fn bad_cursor() -> ServiceError {
-    ServiceError::BadQuery { field: "cursor".into(), detail: "the cursor is not one this listing returned".into() }
+    ServiceError::BadQuery {
+        field: "cursor".into(),
+        detail: "the cursor is not one this listing returned".into(),
+    }
 }

@@ -7,7 +7,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::draft::{link_from_json, merge_patch, node_from_json};
-use super::{build_snapshot, ConflictKind, Service, ServiceError};
+use super::{ConflictKind, Service, ServiceError};
+use crate::graph::project::{self, GraphDelta};
 use crate::model::{Link, LinkId, LinkKind, Node, NodeId, ValidationError, Violation};
 use crate::store::{RecordChange, SledStore};
 
@@ -73,7 +74,11 @@ impl Service {
     }
 
     /// As [`Service::write`]; `durable = false` skips the flush (bulk loads flush once at the end).
-    pub fn write_with(&self, changes: Vec<(String, Change)>, durable: bool) -> Result<WriteSummary, ServiceError> {
+    pub fn write_with(
+        &self,
+        changes: Vec<(String, Change)>,
+        durable: bool,
+    ) -> Result<WriteSummary, ServiceError> {
         let _guard = self.writer.lock().map_err(|_| ServiceError::Poisoned)?;
         let mut staged = Staged::new(&self.store);
         for (path, change) in changes {
@@ -85,7 +90,8 @@ impl Service {
             return Ok(summary);
         }
         summary.graph_version = self.store.commit(&records, durable)?;
-        self.install(build_snapshot(&self.store)?);
+        let next = project::apply(&self.snapshot(), summary.graph_version, delta_of(&records))?;
+        self.install(next);
         Ok(summary)
     }
 }
@@ -101,7 +107,13 @@ struct Staged<'a> {
 
 impl<'a> Staged<'a> {
     fn new(store: &'a SledStore) -> Self {
-        Self { store, nodes: BTreeMap::new(), links: BTreeMap::new(), pairs: HashMap::new(), links_by_member: HashMap::new() }
+        Self {
+            store,
+            nodes: BTreeMap::new(),
+            links: BTreeMap::new(),
+            pairs: HashMap::new(),
+            links_by_member: HashMap::new(),
+        }
     }
 
     fn node(&self, id: &NodeId) -> Result<Option<Node>, ServiceError> {
@@ -136,7 +148,11 @@ impl<'a> Staged<'a> {
         Ok(out)
     }
 
-    fn owner_of(&self, kind: LinkKind, canonical: &[NodeId]) -> Result<Option<LinkId>, ServiceError> {
+    fn owner_of(
+        &self,
+        kind: LinkKind,
+        canonical: &[NodeId],
+    ) -> Result<Option<LinkId>, ServiceError> {
         match self.pairs.get(&(kind, canonical.to_vec())) {
             Some(owner) => Ok(owner.clone()),
             None => Ok(self.store.link_between(kind, canonical)?),
@@ -152,13 +168,17 @@ impl<'a> Staged<'a> {
             Change::PutLink(link) => self.put_link(link, false, path),
             Change::DeleteLink(id) => self.delete_link(&id, path),
             Change::PatchNode { id, patch } => {
-                let current = self.node(&id)?.ok_or_else(|| not_found("node", id.as_str(), path))?;
+                let current = self
+                    .node(&id)?
+                    .ok_or_else(|| not_found("node", id.as_str(), path))?;
                 let patched = patched(&current, &patch, id.as_str(), path)?;
                 let node = node_from_json(patched).map_err(|e| e.within(path))?;
                 self.put_node(node, false, path)
             }
             Change::PatchLink { id, patch } => {
-                let current = self.link(&id)?.ok_or_else(|| not_found("link", id.as_str(), path))?;
+                let current = self
+                    .link(&id)?
+                    .ok_or_else(|| not_found("link", id.as_str(), path))?;
                 let patched = patched(&current, &patch, id.as_str(), path)?;
                 let link = link_from_json(patched).map_err(|e| e.within(path))?;
                 self.put_link(link, false, path)
@@ -170,7 +190,12 @@ impl<'a> Staged<'a> {
         node.validate().map_err(|e| e.within(path))?;
         if let Some(existing) = self.node(&node.id)? {
             if create {
-                return Err(conflict(ConflictKind::NodeExists, format!("node `{}` already exists", node.id), path, "id"));
+                return Err(conflict(
+                    ConflictKind::NodeExists,
+                    format!("node `{}` already exists", node.id),
+                    path,
+                    "id",
+                ));
             }
             if existing.kind != node.kind {
                 for link in self.links_of(&node.id)? {
@@ -180,7 +205,11 @@ impl<'a> Staged<'a> {
                             return Err(ValidationError::new(
                                 "kind",
                                 Violation::MemberKind,
-                                format!("link `{}` needs this node to stay a {}", link.id, existing.kind.as_str()),
+                                format!(
+                                    "link `{}` needs this node to stay a {}",
+                                    link.id,
+                                    existing.kind.as_str()
+                                ),
                             )
                             .within(path)
                             .into());
@@ -195,13 +224,20 @@ impl<'a> Staged<'a> {
 
     fn delete_node(&mut self, id: &NodeId, cascade: bool, path: &str) -> Result<(), ServiceError> {
         if self.node(id)?.is_none() {
-            return Err(ServiceError::NotFound { what: "node", id: id.to_string(), field: field(path, "id") });
+            return Err(ServiceError::NotFound {
+                what: "node",
+                id: id.to_string(),
+                field: field(path, "id"),
+            });
         }
         let links = self.links_of(id)?;
         if !links.is_empty() && !cascade {
             return Err(conflict(
                 ConflictKind::NodeHasLinks,
-                format!("node `{id}` has {} link(s); delete them first or ask for cascade=true", links.len()),
+                format!(
+                    "node `{id}` has {} link(s); delete them first or ask for cascade=true",
+                    links.len()
+                ),
                 path,
                 "id",
             ));
@@ -217,9 +253,13 @@ impl<'a> Staged<'a> {
         link.validate().map_err(|e| e.within(path))?;
         for (i, member) in link.members.iter().enumerate() {
             let Some(node) = self.node(member)? else {
-                return Err(ValidationError::new(format!("members[{i}]"), Violation::UnknownMember, format!("node `{member}` does not exist"))
-                    .within(path)
-                    .into());
+                return Err(ValidationError::new(
+                    format!("members[{i}]"),
+                    Violation::UnknownMember,
+                    format!("node `{member}` does not exist"),
+                )
+                .within(path)
+                .into());
             };
             if let Some(allowed) = link.kind.member_kinds(i) {
                 if !allowed.contains(&node.kind) {
@@ -227,7 +267,12 @@ impl<'a> Staged<'a> {
                     return Err(ValidationError::new(
                         format!("members[{i}]"),
                         Violation::MemberKind,
-                        format!("`{member}` is a {}; a {} link needs a {} here", node.kind.as_str(), link.kind.as_str(), names.join(" or ")),
+                        format!(
+                            "`{member}` is a {}; a {} link needs a {} here",
+                            node.kind.as_str(),
+                            link.kind.as_str(),
+                            names.join(" or ")
+                        ),
                     )
                     .within(path)
                     .into());
@@ -237,7 +282,12 @@ impl<'a> Staged<'a> {
         let canonical = Link::canonical_members(link.kind, &link.members);
         if self.link(&link.id)?.is_some() {
             if create && self.owner_of(link.kind, &canonical)?.is_none() {
-                return Err(conflict(ConflictKind::LinkExists, format!("link `{}` already exists", link.id), path, "id"));
+                return Err(conflict(
+                    ConflictKind::LinkExists,
+                    format!("link `{}` already exists", link.id),
+                    path,
+                    "id",
+                ));
             }
             if !create {
                 self.unstage_link(&link.id)?;
@@ -247,14 +297,22 @@ impl<'a> Staged<'a> {
             let names: Vec<&str> = link.members.iter().map(NodeId::as_str).collect();
             return Err(conflict(
                 ConflictKind::DuplicateLink,
-                format!("a {} link between {} already exists: `{owner}`", link.kind.as_str(), names.join(", ")),
+                format!(
+                    "a {} link between {} already exists: `{owner}`",
+                    link.kind.as_str(),
+                    names.join(", ")
+                ),
                 path,
                 "members",
             ));
         }
-        self.pairs.insert((link.kind, canonical), Some(link.id.clone()));
+        self.pairs
+            .insert((link.kind, canonical), Some(link.id.clone()));
         for member in &link.members {
-            self.links_by_member.entry(member.clone()).or_default().insert(link.id.clone());
+            self.links_by_member
+                .entry(member.clone())
+                .or_default()
+                .insert(link.id.clone());
         }
         self.links.insert(link.id.clone(), Some(link));
         Ok(())
@@ -262,7 +320,11 @@ impl<'a> Staged<'a> {
 
     fn delete_link(&mut self, id: &LinkId, path: &str) -> Result<(), ServiceError> {
         if self.link(id)?.is_none() {
-            return Err(ServiceError::NotFound { what: "link", id: id.to_string(), field: field(path, "id") });
+            return Err(ServiceError::NotFound {
+                what: "link",
+                id: id.to_string(),
+                field: field(path, "id"),
+            });
         }
         self.unstage_link(id)
     }
@@ -270,7 +332,10 @@ impl<'a> Staged<'a> {
     /// Stages the removal of a link that exists, freeing its member tuple.
     fn unstage_link(&mut self, id: &LinkId) -> Result<(), ServiceError> {
         if let Some(old) = self.link(id)? {
-            self.pairs.insert((old.kind, Link::canonical_members(old.kind, &old.members)), None);
+            self.pairs.insert(
+                (old.kind, Link::canonical_members(old.kind, &old.members)),
+                None,
+            );
         }
         self.links.insert(id.clone(), None);
         Ok(())
@@ -302,6 +367,38 @@ impl<'a> Staged<'a> {
     }
 }
 
+/// The graph changes of committed record changes.
+fn delta_of(records: &[RecordChange]) -> GraphDelta {
+    let mut delta = GraphDelta::default();
+    for record in records {
+        match record {
+            RecordChange::Node {
+                after: Some(node), ..
+            } => delta.upserted_nodes.push((node.id.clone(), node.kind)),
+            RecordChange::Node {
+                before: Some(node),
+                after: None,
+            } => delta.removed_nodes.push(node.id.clone()),
+            RecordChange::Link {
+                after: Some(link), ..
+            } => delta.upserted_links.push(link.clone().into()),
+            RecordChange::Link {
+                before: Some(link),
+                after: None,
+            } => delta.removed_links.push(link.id.clone()),
+            RecordChange::Node {
+                before: None,
+                after: None,
+            }
+            | RecordChange::Link {
+                before: None,
+                after: None,
+            } => {}
+        }
+    }
+    delta
+}
+
 /// Counts one record's fate; returns whether it must be written.
 fn tally<T: PartialEq>(summary: &mut WriteSummary, before: Option<&T>, after: Option<&T>) -> bool {
     match (before, after) {
@@ -318,26 +415,58 @@ fn tally<T: PartialEq>(summary: &mut WriteSummary, before: Option<&T>, after: Op
 }
 
 /// Applies a merge patch to a record's JSON; the patch may not change the id.
-fn patched<T: Serialize>(current: &T, patch: &serde_json::Value, id: &str, path: &str) -> Result<serde_json::Map<String, serde_json::Value>, ServiceError> {
+fn patched<T: Serialize>(
+    current: &T,
+    patch: &serde_json::Value,
+    id: &str,
+    path: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>, ServiceError> {
     if !patch.is_object() {
-        return Err(ValidationError::new("", Violation::InvalidValue, "a merge patch is a JSON object").within(path).into());
+        return Err(ValidationError::new(
+            "",
+            Violation::InvalidValue,
+            "a merge patch is a JSON object",
+        )
+        .within(path)
+        .into());
     }
-    let mut doc = serde_json::to_value(current).map_err(|e| ServiceError::Store(crate::store::StoreError::Codec(e.to_string())))?;
+    let mut doc = serde_json::to_value(current)
+        .map_err(|e| ServiceError::Store(crate::store::StoreError::Codec(e.to_string())))?;
     merge_patch(&mut doc, patch);
     match doc {
-        serde_json::Value::Object(map) if map.get("id").and_then(|v| v.as_str()) == Some(id) => Ok(map),
-        _ => Err(ValidationError::new("id", Violation::InvalidId, "the id of a record cannot be changed or removed").within(path).into()),
+        serde_json::Value::Object(map) if map.get("id").and_then(|v| v.as_str()) == Some(id) => {
+            Ok(map)
+        }
+        _ => Err(ValidationError::new(
+            "id",
+            Violation::InvalidId,
+            "the id of a record cannot be changed or removed",
+        )
+        .within(path)
+        .into()),
     }
 }
 
 fn not_found(what: &'static str, id: &str, path: &str) -> ServiceError {
-    ServiceError::NotFound { what, id: id.to_string(), field: field(path, "id") }
+    ServiceError::NotFound {
+        what,
+        id: id.to_string(),
+        field: field(path, "id"),
+    }
 }
 
 fn field(path: &str, name: &str) -> Option<String> {
-    Some(if path.is_empty() { name.to_string() } else { format!("{path}.{name}") })
+    Some(if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{path}.{name}")
+    })
 }
 
 fn conflict(kind: ConflictKind, detail: String, path: &str, name: &str) -> ServiceError {
-    ServiceError::Conflict { kind, detail, field: field(path, name).unwrap_or_default() }
+    ServiceError::Conflict {
+        kind,
+        detail,
+        field: field(path, name).unwrap_or_default(),
+    }
 }

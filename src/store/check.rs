@@ -24,7 +24,14 @@ pub(crate) fn run(store: &SledStore) -> Result<Vec<String>, StoreError> {
             Ok(node) => {
                 check_node(&key, &node, &mut problems);
                 for (tree, key, value) in node_index(&node) {
-                    expect(store, tree, &key, &value, &format!("node {}", node.id), &mut problems)?;
+                    expect(
+                        store,
+                        tree,
+                        &key,
+                        &value,
+                        &format!("node {}", node.id),
+                        &mut problems,
+                    )?;
                     expected.insert((tree as usize, key));
                 }
                 node_kinds.insert(node.id.clone(), node.kind);
@@ -39,14 +46,28 @@ pub(crate) fn run(store: &SledStore) -> Result<Vec<String>, StoreError> {
             Ok(link) => {
                 check_link(&key, &link, &node_kinds, &mut problems);
                 for (tree, key, value) in link_index(&link) {
-                    expect(store, tree, &key, &value, &format!("link {}", link.id), &mut problems)?;
+                    expect(
+                        store,
+                        tree,
+                        &key,
+                        &value,
+                        &format!("link {}", link.id),
+                        &mut problems,
+                    )?;
                     expected.insert((tree as usize, key));
                 }
             }
             Err(e) => problems.push(e.to_string()),
         }
     }
-    for tree in [TreeId::NodeKind, TreeId::NodeCountry, TreeId::NodeName, TreeId::LinkMember, TreeId::LinkKind, TreeId::LinkPair] {
+    for tree in [
+        TreeId::NodeKind,
+        TreeId::NodeCountry,
+        TreeId::NodeName,
+        TreeId::LinkMember,
+        TreeId::LinkKind,
+        TreeId::LinkPair,
+    ] {
         for entry in store.index_keys(tree) {
             let (key, _) = entry?;
             if !expected.contains(&(tree as usize, key.to_vec())) {
@@ -74,27 +95,47 @@ impl Problems {
 
 fn check_node(key: &[u8], node: &Node, problems: &mut Problems) {
     if key != node.id.as_str().as_bytes() {
-        problems.push(format!("node stored under key {:?} has id {}", String::from_utf8_lossy(key), node.id));
+        problems.push(format!(
+            "node stored under key {:?} has id {}",
+            String::from_utf8_lossy(key),
+            node.id
+        ));
     }
     if let Err(e) = node.validate() {
         problems.push(format!("node {} is invalid: {e}", node.id));
     }
 }
 
-fn check_link(key: &[u8], link: &Link, node_kinds: &std::collections::HashMap<NodeId, crate::model::NodeKind>, problems: &mut Problems) {
+fn check_link(
+    key: &[u8],
+    link: &Link,
+    node_kinds: &std::collections::HashMap<NodeId, crate::model::NodeKind>,
+    problems: &mut Problems,
+) {
     if key != link.id.as_str().as_bytes() {
-        problems.push(format!("link stored under key {:?} has id {}", String::from_utf8_lossy(key), link.id));
+        problems.push(format!(
+            "link stored under key {:?} has id {}",
+            String::from_utf8_lossy(key),
+            link.id
+        ));
     }
     if let Err(e) = link.validate() {
         problems.push(format!("link {} is invalid: {e}", link.id));
     }
     for (i, member) in link.members.iter().enumerate() {
         match node_kinds.get(member) {
-            None => problems.push(format!("link {} names member {member}, which does not exist", link.id)),
+            None => problems.push(format!(
+                "link {} names member {member}, which does not exist",
+                link.id
+            )),
             Some(kind) => {
                 if let Some(allowed) = link.kind.member_kinds(i) {
                     if !allowed.contains(kind) {
-                        problems.push(format!("link {} has member {member} of kind {}, not allowed there", link.id, kind.as_str()));
+                        problems.push(format!(
+                            "link {} has member {member} of kind {}, not allowed there",
+                            link.id,
+                            kind.as_str()
+                        ));
                     }
                 }
             }
@@ -102,14 +143,26 @@ fn check_link(key: &[u8], link: &Link, node_kinds: &std::collections::HashMap<No
     }
 }
 
-fn expect(store: &SledStore, tree: TreeId, key: &[u8], value: &[u8], owner: &str, problems: &mut Problems) -> Result<(), StoreError> {
+fn expect(
+    store: &SledStore,
+    tree: TreeId,
+    key: &[u8],
+    value: &[u8],
+    owner: &str,
+    problems: &mut Problems,
+) -> Result<(), StoreError> {
     match store.raw_get(tree, key)? {
-        None => problems.push(format!("{owner} is missing its entry in index {}", trees::ALL[tree as usize])),
-        Some(found) if tree == TreeId::LinkPair && found.as_ref() != value => problems.push(format!(
-            "{owner}: index {} names link {} for the same members",
-            trees::ALL[tree as usize],
-            String::from_utf8_lossy(&found)
+        None => problems.push(format!(
+            "{owner} is missing its entry in index {}",
+            trees::ALL[tree as usize]
         )),
+        Some(found) if tree == TreeId::LinkPair && found.as_ref() != value => {
+            problems.push(format!(
+                "{owner}: index {} names link {} for the same members",
+                trees::ALL[tree as usize],
+                String::from_utf8_lossy(&found)
+            ))
+        }
         Some(_) => {}
     }
     Ok(())
@@ -117,18 +170,28 @@ fn expect(store: &SledStore, tree: TreeId, key: &[u8], value: &[u8], owner: &str
 
 impl SledStore {
     /// Nodes with their keys; a record that does not decode is reported, not fatal.
-    fn scan_nodes_raw(&self) -> impl Iterator<Item = Result<(Vec<u8>, Result<Node, StoreError>), StoreError>> + '_ {
+    fn scan_nodes_raw(
+        &self,
+    ) -> impl Iterator<Item = Result<(Vec<u8>, Result<Node, StoreError>), StoreError>> + '_ {
         self.index_keys(TreeId::Nodes).map(|entry| {
             let (key, value) = entry?;
-            Ok((key.to_vec(), super::codec::decode(trees::NODES, &key, &value)))
+            Ok((
+                key.to_vec(),
+                super::codec::decode(trees::NODES, &key, &value),
+            ))
         })
     }
 
     /// Links with their keys; a record that does not decode is reported, not fatal.
-    fn scan_links_raw(&self) -> impl Iterator<Item = Result<(Vec<u8>, Result<Link, StoreError>), StoreError>> + '_ {
+    fn scan_links_raw(
+        &self,
+    ) -> impl Iterator<Item = Result<(Vec<u8>, Result<Link, StoreError>), StoreError>> + '_ {
         self.index_keys(TreeId::Links).map(|entry| {
             let (key, value) = entry?;
-            Ok((key.to_vec(), super::codec::decode(trees::LINKS, &key, &value)))
+            Ok((
+                key.to_vec(),
+                super::codec::decode(trees::LINKS, &key, &value),
+            ))
         })
     }
 }
@@ -140,27 +203,51 @@ mod tests {
     use crate::store::RecordChange;
 
     fn node(id: &str) -> Node {
-        serde_json::from_value(serde_json::json!({"id": id, "kind": "city", "name": id, "country": "RU"})).unwrap()
+        serde_json::from_value(
+            serde_json::json!({"id": id, "kind": "city", "name": id, "country": "RU"}),
+        )
+        .unwrap()
     }
 
     #[test]
     fn a_consistent_store_is_clean_and_tampering_is_named() {
         let store = SledStore::temporary().unwrap();
-        let link: Link = serde_json::from_value(serde_json::json!({"id": "l1", "kind": "twinning", "members": ["a", "b"]})).unwrap();
+        let link: Link = serde_json::from_value(
+            serde_json::json!({"id": "l1", "kind": "twinning", "members": ["a", "b"]}),
+        )
+        .unwrap();
         store
             .commit(
                 &[
-                    RecordChange::Node { before: None, after: Some(node("a")) },
-                    RecordChange::Node { before: None, after: Some(node("b")) },
-                    RecordChange::Link { before: None, after: Some(link) },
+                    RecordChange::Node {
+                        before: None,
+                        after: Some(node("a")),
+                    },
+                    RecordChange::Node {
+                        before: None,
+                        after: Some(node("b")),
+                    },
+                    RecordChange::Link {
+                        before: None,
+                        after: Some(link),
+                    },
                 ],
                 false,
             )
             .unwrap();
         assert_eq!(store.check().unwrap(), Vec::<String>::new());
 
-        store.raw_tree(TreeId::LinkKind).remove(keys::link_kind(crate::model::LinkKind::Twinning, &LinkId::new("l1").unwrap())).unwrap();
-        store.raw_tree(TreeId::NodeKind).insert(b"city\0ghost", &[]).unwrap();
+        store
+            .raw_tree(TreeId::LinkKind)
+            .remove(keys::link_kind(
+                crate::model::LinkKind::Twinning,
+                &LinkId::new("l1").unwrap(),
+            ))
+            .unwrap();
+        store
+            .raw_tree(TreeId::NodeKind)
+            .insert(b"city\0ghost", &[])
+            .unwrap();
         let problems = store.check().unwrap();
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].contains("link l1 is missing its entry in index idx.link_kind.v1"));

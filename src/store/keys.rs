@@ -60,7 +60,11 @@ pub(crate) fn node_name(term: &str, id: &NodeId) -> Vec<u8> {
 
 /// `member ∥ kind ∥ link`: links by member, written once per member.
 pub(crate) fn link_member(member: &NodeId, kind: LinkKind, link: &LinkId) -> Vec<u8> {
-    join(&[member.as_str().as_bytes(), kind.as_str().as_bytes(), link.as_str().as_bytes()])
+    join(&[
+        member.as_str().as_bytes(),
+        kind.as_str().as_bytes(),
+        link.as_str().as_bytes(),
+    ])
 }
 
 /// `kind ∥ link`: links by kind.
@@ -85,7 +89,11 @@ mod tests {
 
     #[test]
     fn parts_round_trip() {
-        let key = link_member(&node("city:ru:a"), LinkKind::LocatedIn, &LinkId::new("l:1").unwrap());
+        let key = link_member(
+            &node("city:ru:a"),
+            LinkKind::LocatedIn,
+            &LinkId::new("l:1").unwrap(),
+        );
         assert_eq!(split(&key), vec![&b"city:ru:a"[..], b"located_in", b"l:1"]);
         assert_eq!(last_part(&key), b"l:1");
     }
@@ -100,7 +108,10 @@ mod tests {
         let mut keys: Vec<_> = ids.iter().map(|i| node_name("x", &node(i))).collect();
         keys.sort();
         ids.sort();
-        let back: Vec<_> = keys.iter().map(|k| std::str::from_utf8(last_part(k)).unwrap()).collect();
+        let back: Vec<_> = keys
+            .iter()
+            .map(|k| std::str::from_utf8(last_part(k)).unwrap())
+            .collect();
         assert_eq!(back, ids);
     }
 

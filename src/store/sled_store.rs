@@ -77,7 +77,10 @@ pub struct SledStore {
 impl SledStore {
     /// Opens or creates a store in `path`, refusing directories written by a newer format.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = sled::Config::new().path(path).mode(sled::Mode::HighThroughput).open()?;
+        let db = sled::Config::new()
+            .path(path)
+            .mode(sled::Mode::HighThroughput)
+            .open()?;
         Self::from_db(db)
     }
 
@@ -87,7 +90,10 @@ impl SledStore {
     }
 
     fn from_db(db: sled::Db) -> Result<Self, StoreError> {
-        let trees = trees::ALL.iter().map(|name| db.open_tree(name)).collect::<Result<Vec<_>, _>>()?;
+        let trees = trees::ALL
+            .iter()
+            .map(|name| db.open_tree(name))
+            .collect::<Result<Vec<_>, _>>()?;
         let store = Self { db, trees };
         store.ensure_format()?;
         Ok(store)
@@ -101,16 +107,32 @@ impl SledStore {
         let meta = self.tree(TreeId::Meta);
         match meta.get(trees::META_FORMAT_VERSION)? {
             Some(raw) => {
-                let found = read_u64(&raw).ok_or_else(|| corrupt(trees::META, trees::META_FORMAT_VERSION, "format version is not a u64"))?;
+                let found = read_u64(&raw).ok_or_else(|| {
+                    corrupt(
+                        trees::META,
+                        trees::META_FORMAT_VERSION,
+                        "format version is not a u64",
+                    )
+                })?;
                 if found > trees::FORMAT_VERSION {
-                    return Err(StoreError::FormatVersion { found, supported: trees::FORMAT_VERSION });
+                    return Err(StoreError::FormatVersion {
+                        found,
+                        supported: trees::FORMAT_VERSION,
+                    });
                 }
             }
             None => {
                 if !self.tree(TreeId::Nodes).is_empty() || !self.tree(TreeId::Links).is_empty() {
-                    return Err(corrupt(trees::META, trees::META_FORMAT_VERSION, "records exist but the format version is missing"));
+                    return Err(corrupt(
+                        trees::META,
+                        trees::META_FORMAT_VERSION,
+                        "records exist but the format version is missing",
+                    ));
                 }
-                meta.insert(trees::META_FORMAT_VERSION, &trees::FORMAT_VERSION.to_be_bytes())?;
+                meta.insert(
+                    trees::META_FORMAT_VERSION,
+                    &trees::FORMAT_VERSION.to_be_bytes(),
+                )?;
                 self.db.flush()?;
             }
         }
@@ -119,7 +141,12 @@ impl SledStore {
 
     /// The version of the last committed write (0 for a new store).
     pub fn graph_version(&self) -> Result<u64, StoreError> {
-        Ok(self.tree(TreeId::Meta).get(trees::META_GRAPH_VERSION)?.as_deref().and_then(read_u64).unwrap_or(0))
+        Ok(self
+            .tree(TreeId::Meta)
+            .get(trees::META_GRAPH_VERSION)?
+            .as_deref()
+            .and_then(read_u64)
+            .unwrap_or(0))
     }
 
     /// Whether the directory was seeded (or created by an import) before.
@@ -129,7 +156,8 @@ impl SledStore {
 
     /// Records that the directory has been seeded, so it is never seeded again.
     pub fn mark_seeded(&self, what: &str) -> Result<(), StoreError> {
-        self.tree(TreeId::Meta).insert(trees::META_SEEDED, what.as_bytes())?;
+        self.tree(TreeId::Meta)
+            .insert(trees::META_SEEDED, what.as_bytes())?;
         self.db.flush()?;
         Ok(())
     }
@@ -141,19 +169,28 @@ impl SledStore {
 
     /// Number of nodes and links.
     pub fn counts(&self) -> (usize, usize) {
-        (self.tree(TreeId::Nodes).len(), self.tree(TreeId::Links).len())
+        (
+            self.tree(TreeId::Nodes).len(),
+            self.tree(TreeId::Links).len(),
+        )
     }
 
     /// Reads a node.
     pub fn get_node(&self, id: &NodeId) -> Result<Option<Node>, StoreError> {
         let key = id.as_str().as_bytes();
-        self.tree(TreeId::Nodes).get(key)?.map(|v| decode(trees::NODES, key, &v)).transpose()
+        self.tree(TreeId::Nodes)
+            .get(key)?
+            .map(|v| decode(trees::NODES, key, &v))
+            .transpose()
     }
 
     /// Reads a link.
     pub fn get_link(&self, id: &LinkId) -> Result<Option<Link>, StoreError> {
         let key = id.as_str().as_bytes();
-        self.tree(TreeId::Links).get(key)?.map(|v| decode(trees::LINKS, key, &v)).transpose()
+        self.tree(TreeId::Links)
+            .get(key)?
+            .map(|v| decode(trees::LINKS, key, &v))
+            .transpose()
     }
 
     /// Ids of the links that have `node` as a member.
@@ -169,9 +206,16 @@ impl SledStore {
     }
 
     /// The link of `kind` joining exactly these canonical members, if any.
-    pub fn link_between(&self, kind: LinkKind, canonical_members: &[NodeId]) -> Result<Option<LinkId>, StoreError> {
+    pub fn link_between(
+        &self,
+        kind: LinkKind,
+        canonical_members: &[NodeId],
+    ) -> Result<Option<LinkId>, StoreError> {
         let key = keys::link_pair(kind, canonical_members);
-        self.tree(TreeId::LinkPair).get(&key)?.map(|v| link_id_from(trees::LINK_PAIR, &key, &v)).transpose()
+        self.tree(TreeId::LinkPair)
+            .get(&key)?
+            .map(|v| link_id_from(trees::LINK_PAIR, &key, &v))
+            .transpose()
     }
 
     /// Every node, in id order.
@@ -191,7 +235,12 @@ impl SledStore {
     }
 
     /// A page of nodes in id order after the node id `after`.
-    pub fn list_nodes(&self, filter: &NodeFilter, after: Option<&[u8]>, limit: usize) -> Result<StorePage<Node>, StoreError> {
+    pub fn list_nodes(
+        &self,
+        filter: &NodeFilter,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<StorePage<Node>, StoreError> {
         let by_id = |id: &[u8]| -> Result<Option<Node>, StoreError> {
             let node = match self.tree(TreeId::Nodes).get(id)? {
                 Some(v) => decode::<Node>(trees::NODES, id, &v)?,
@@ -202,11 +251,23 @@ impl SledStore {
         match (&filter.country, filter.kind) {
             (Some(country), _) => {
                 let prefix = keys::prefix(&[country.as_str().as_bytes()]);
-                page(self.tree(TreeId::NodeCountry), &prefix, after, limit, |suffix, _| by_id(suffix))
+                page(
+                    self.tree(TreeId::NodeCountry),
+                    &prefix,
+                    after,
+                    limit,
+                    |suffix, _| by_id(suffix),
+                )
             }
             (None, Some(kind)) => {
                 let prefix = keys::prefix(&[kind.as_str().as_bytes()]);
-                page(self.tree(TreeId::NodeKind), &prefix, after, limit, |suffix, _| by_id(suffix))
+                page(
+                    self.tree(TreeId::NodeKind),
+                    &prefix,
+                    after,
+                    limit,
+                    |suffix, _| by_id(suffix),
+                )
             }
             (None, None) => page(self.tree(TreeId::Nodes), b"", after, limit, |key, value| {
                 decode(trees::NODES, key, &value).map(Some)
@@ -215,7 +276,12 @@ impl SledStore {
     }
 
     /// A page of links after the position `after` (an opaque key suffix from a previous page).
-    pub fn list_links(&self, filter: &LinkFilter, after: Option<&[u8]>, limit: usize) -> Result<StorePage<Link>, StoreError> {
+    pub fn list_links(
+        &self,
+        filter: &LinkFilter,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<StorePage<Link>, StoreError> {
         let keep = |link: Link| -> Option<Link> {
             let kind_ok = filter.kind.map_or(true, |k| link.kind == k);
             let status_ok = filter.status.map_or(true, |s| link.status == s);
@@ -224,17 +290,33 @@ impl SledStore {
         let by_id = |id: &[u8]| -> Result<Option<Link>, StoreError> {
             match self.tree(TreeId::Links).get(id)? {
                 Some(v) => Ok(keep(decode(trees::LINKS, id, &v)?)),
-                None => Err(corrupt(trees::LINK_MEMBER, id, "index entry without a link")),
+                None => Err(corrupt(
+                    trees::LINK_MEMBER,
+                    id,
+                    "index entry without a link",
+                )),
             }
         };
         match (&filter.node, filter.kind) {
             (Some(node), _) => {
                 let prefix = keys::prefix(&[node.as_str().as_bytes()]);
-                page(self.tree(TreeId::LinkMember), &prefix, after, limit, |suffix, _| by_id(keys::last_part(suffix)))
+                page(
+                    self.tree(TreeId::LinkMember),
+                    &prefix,
+                    after,
+                    limit,
+                    |suffix, _| by_id(keys::last_part(suffix)),
+                )
             }
             (None, Some(kind)) => {
                 let prefix = keys::prefix(&[kind.as_str().as_bytes()]);
-                page(self.tree(TreeId::LinkKind), &prefix, after, limit, |suffix, _| by_id(suffix))
+                page(
+                    self.tree(TreeId::LinkKind),
+                    &prefix,
+                    after,
+                    limit,
+                    |suffix, _| by_id(suffix),
+                )
             }
             (None, None) => page(self.tree(TreeId::Links), b"", after, limit, |key, value| {
                 decode(trees::LINKS, key, &value).map(keep)
@@ -270,13 +352,21 @@ impl SledStore {
         let mut ops = Vec::new();
         for change in changes {
             match change {
-                RecordChange::Node { before, after } => node_ops(before.as_ref(), after.as_ref(), &mut ops)?,
-                RecordChange::Link { before, after } => link_ops(before.as_ref(), after.as_ref(), &mut ops)?,
+                RecordChange::Node { before, after } => {
+                    node_ops(before.as_ref(), after.as_ref(), &mut ops)?
+                }
+                RecordChange::Link { before, after } => {
+                    link_ops(before.as_ref(), after.as_ref(), &mut ops)?
+                }
             }
         }
         let version = self.trees.as_slice().transaction(|views| {
             let meta = &views[TreeId::Meta as usize];
-            let current = meta.get(trees::META_GRAPH_VERSION)?.as_deref().and_then(read_u64).unwrap_or(0);
+            let current = meta
+                .get(trees::META_GRAPH_VERSION)?
+                .as_deref()
+                .and_then(read_u64)
+                .unwrap_or(0);
             let next = current + 1;
             for op in &ops {
                 let tree = &views[op.tree as usize];
@@ -311,7 +401,10 @@ impl SledStore {
     }
 
     /// Raw entries of an index tree, for the integrity check.
-    pub(crate) fn index_keys(&self, tree: TreeId) -> impl Iterator<Item = Result<(IVec, IVec), StoreError>> + '_ {
+    pub(crate) fn index_keys(
+        &self,
+        tree: TreeId,
+    ) -> impl Iterator<Item = Result<(IVec, IVec), StoreError>> + '_ {
         self.tree(tree).iter().map(|e| e.map_err(StoreError::from))
     }
 
@@ -334,33 +427,75 @@ impl SledStore {
 
 /// Index entries of a node: `(tree, key, value)`.
 pub(crate) fn node_index(node: &Node) -> Vec<(TreeId, Vec<u8>, Vec<u8>)> {
-    let mut out = vec![(TreeId::NodeKind, keys::node_kind(node.kind, &node.id), vec![])];
+    let mut out = vec![(
+        TreeId::NodeKind,
+        keys::node_kind(node.kind, &node.id),
+        vec![],
+    )];
     if let Some(country) = &node.country {
-        out.push((TreeId::NodeCountry, keys::node_country(country.as_str(), &node.id), vec![]));
+        out.push((
+            TreeId::NodeCountry,
+            keys::node_country(country.as_str(), &node.id),
+            vec![],
+        ));
     }
     for (term, whole) in node.search_terms() {
-        out.push((TreeId::NodeName, keys::node_name(&term, &node.id), vec![u8::from(whole)]));
+        out.push((
+            TreeId::NodeName,
+            keys::node_name(&term, &node.id),
+            vec![u8::from(whole)],
+        ));
     }
     out
 }
 
 /// Index entries of a link: `(tree, key, value)`.
 pub(crate) fn link_index(link: &Link) -> Vec<(TreeId, Vec<u8>, Vec<u8>)> {
-    let mut out = vec![(TreeId::LinkKind, keys::link_kind(link.kind, &link.id), vec![])];
+    let mut out = vec![(
+        TreeId::LinkKind,
+        keys::link_kind(link.kind, &link.id),
+        vec![],
+    )];
     for member in &link.members {
-        out.push((TreeId::LinkMember, keys::link_member(member, link.kind, &link.id), vec![]));
+        out.push((
+            TreeId::LinkMember,
+            keys::link_member(member, link.kind, &link.id),
+            vec![],
+        ));
     }
     let canonical = Link::canonical_members(link.kind, &link.members);
-    out.push((TreeId::LinkPair, keys::link_pair(link.kind, &canonical), link.id.as_str().as_bytes().to_vec()));
+    out.push((
+        TreeId::LinkPair,
+        keys::link_pair(link.kind, &canonical),
+        link.id.as_str().as_bytes().to_vec(),
+    ));
     out
 }
 
-fn node_ops(before: Option<&Node>, after: Option<&Node>, ops: &mut Vec<TreeOp>) -> Result<(), StoreError> {
-    record_ops(TreeId::Nodes, before.map(|n| (n.id.as_str(), node_index(n))), after.map(|n| (n.id.as_str(), node_index(n), n)), ops)
+fn node_ops(
+    before: Option<&Node>,
+    after: Option<&Node>,
+    ops: &mut Vec<TreeOp>,
+) -> Result<(), StoreError> {
+    record_ops(
+        TreeId::Nodes,
+        before.map(|n| (n.id.as_str(), node_index(n))),
+        after.map(|n| (n.id.as_str(), node_index(n), n)),
+        ops,
+    )
 }
 
-fn link_ops(before: Option<&Link>, after: Option<&Link>, ops: &mut Vec<TreeOp>) -> Result<(), StoreError> {
-    record_ops(TreeId::Links, before.map(|l| (l.id.as_str(), link_index(l))), after.map(|l| (l.id.as_str(), link_index(l), l)), ops)
+fn link_ops(
+    before: Option<&Link>,
+    after: Option<&Link>,
+    ops: &mut Vec<TreeOp>,
+) -> Result<(), StoreError> {
+    record_ops(
+        TreeId::Links,
+        before.map(|l| (l.id.as_str(), link_index(l))),
+        after.map(|l| (l.id.as_str(), link_index(l), l)),
+        ops,
+    )
 }
 
 type IndexEntries = Vec<(TreeId, Vec<u8>, Vec<u8>)>;
@@ -373,12 +508,28 @@ fn record_ops<T: serde::Serialize>(
     ops: &mut Vec<TreeOp>,
 ) -> Result<(), StoreError> {
     if let Some((id, entries)) = before {
-        ops.extend(entries.into_iter().map(|(tree, key, _)| TreeOp { tree, key, value: None }));
-        ops.push(TreeOp { tree: records, key: id.as_bytes().to_vec(), value: None });
+        ops.extend(entries.into_iter().map(|(tree, key, _)| TreeOp {
+            tree,
+            key,
+            value: None,
+        }));
+        ops.push(TreeOp {
+            tree: records,
+            key: id.as_bytes().to_vec(),
+            value: None,
+        });
     }
     if let Some((id, entries, record)) = after {
-        ops.extend(entries.into_iter().map(|(tree, key, value)| TreeOp { tree, key, value: Some(value) }));
-        ops.push(TreeOp { tree: records, key: id.as_bytes().to_vec(), value: Some(encode(record)?) });
+        ops.extend(entries.into_iter().map(|(tree, key, value)| TreeOp {
+            tree,
+            key,
+            value: Some(value),
+        }));
+        ops.push(TreeOp {
+            tree: records,
+            key: id.as_bytes().to_vec(),
+            value: Some(encode(record)?),
+        });
     }
     Ok(())
 }
@@ -419,7 +570,11 @@ fn read_u64(raw: &[u8]) -> Option<u64> {
 }
 
 fn corrupt(tree: &str, key: &[u8], detail: &str) -> StoreError {
-    StoreError::Corrupt { tree: tree.into(), key: String::from_utf8_lossy(key).into_owned(), detail: detail.into() }
+    StoreError::Corrupt {
+        tree: tree.into(),
+        key: String::from_utf8_lossy(key).into_owned(),
+        detail: detail.into(),
+    }
 }
 
 fn link_id_from(tree: &str, key: &[u8], raw: &[u8]) -> Result<LinkId, StoreError> {

@@ -20,7 +20,17 @@ pub const LINK_KIND: &str = "idx.link_kind.v1";
 pub const LINK_PAIR: &str = "idx.link_pair.v1";
 
 /// Every tree, in the order of [`TreeId`].
-pub const ALL: [&str; 9] = [META, NODES, LINKS, NODE_KIND, NODE_COUNTRY, NODE_NAME, LINK_MEMBER, LINK_KIND, LINK_PAIR];
+pub const ALL: [&str; 9] = [
+    META,
+    NODES,
+    LINKS,
+    NODE_KIND,
+    NODE_COUNTRY,
+    NODE_NAME,
+    LINK_MEMBER,
+    LINK_KIND,
+    LINK_PAIR,
+];
 
 /// Position of a tree in [`ALL`] and in the store's tree list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

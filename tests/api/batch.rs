@@ -15,8 +15,17 @@ fn a_batch_applies_every_operation_atomically() {
         ]}),
     );
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!((reply.body["created"].as_u64(), reply.body["graph_version"].as_u64()), (Some(3), Some(1)));
-    assert_eq!(server.get("/api/v1/nodes/city:jp:maizuru").body["population"], 80000);
+    assert_eq!(
+        (
+            reply.body["created"].as_u64(),
+            reply.body["graph_version"].as_u64()
+        ),
+        (Some(3), Some(1))
+    );
+    assert_eq!(
+        server.get("/api/v1/nodes/city:jp:maizuru").body["population"],
+        80000
+    );
 }
 
 #[test]
@@ -43,8 +52,16 @@ fn a_batch_with_one_bad_item_writes_nothing() {
             {"op": "delete_node", "id": "city:cn:heihe"}
         ]}),
     );
-    assert_eq!((conflict.status, conflict.body["field"].as_str()), (409, Some("operations[1].id")));
-    assert_eq!(server.get("/api/v1/links/twinning:city:jp:niigata+city:ru:vladivostok").status, 200);
+    assert_eq!(
+        (conflict.status, conflict.body["field"].as_str()),
+        (409, Some("operations[1].id"))
+    );
+    assert_eq!(
+        server
+            .get("/api/v1/links/twinning:city:jp:niigata+city:ru:vladivostok")
+            .status,
+        200
+    );
     let bad_op = server.post("/api/v1/batch", &json!({"operations": [{"op": "explode"}]}));
     assert_eq!(bad_op.status, 422);
 }

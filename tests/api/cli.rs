@@ -6,7 +6,11 @@ use std::process::Command;
 use serde_json::Value;
 
 fn pobratim(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pobratim")).args(args).env("POBRATIM_LOG", "warn").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_pobratim"))
+        .args(args)
+        .env("POBRATIM_LOG", "warn")
+        .output()
+        .unwrap()
 }
 
 fn seeded_dir(root: &Path) -> String {
@@ -14,7 +18,11 @@ fn seeded_dir(root: &Path) -> String {
     let seed = root.join("seed.json");
     std::fs::write(&seed, pobratim::io::seed::SEED_JSON).unwrap();
     let out = pobratim(&["import", "--data", &data, seed.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     data
 }
 
@@ -30,8 +38,13 @@ fn export_then_import_into_an_empty_store_gives_the_same_records() {
 
     let copy = root.path().join("copy").to_string_lossy().into_owned();
     let imported = pobratim(&["import", "--data", &copy, exported.to_str().unwrap()]);
-    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
-    let again: Value = serde_json::from_slice(&pobratim(&["export", "--data", &copy]).stdout).unwrap();
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let again: Value =
+        serde_json::from_slice(&pobratim(&["export", "--data", &copy]).stdout).unwrap();
     assert_eq!(first, again);
     assert!(first["links"].as_array().unwrap().len() > 70);
 
@@ -45,7 +58,11 @@ fn check_passes_on_a_clean_store_and_names_what_is_wrong() {
     let root = tempfile::TempDir::new().unwrap();
     let data = seeded_dir(root.path());
     let ok = pobratim(&["check", "--data", &data]);
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stdout));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
     assert!(String::from_utf8_lossy(&ok.stdout).starts_with("ok: 62 nodes"));
     {
         let db = sled::open(&data).unwrap();
@@ -57,7 +74,10 @@ fn check_passes_on_a_clean_store_and_names_what_is_wrong() {
     let bad = pobratim(&["check", "--data", &data]);
     assert_eq!(bad.status.code(), Some(1));
     let said = String::from_utf8_lossy(&bad.stdout);
-    assert!(said.contains("is missing its entry in index idx.link_member.v1"), "{said}");
+    assert!(
+        said.contains("is missing its entry in index idx.link_member.v1"),
+        "{said}"
+    );
     assert!(said.contains("1 problem(s) found"), "{said}");
 }
 
@@ -75,6 +95,7 @@ fn a_bad_document_is_refused_whole() {
     let out = pobratim(&["import", "--data", &data, doc.to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("links[0].members[1]"));
-    let export: Value = serde_json::from_slice(&pobratim(&["export", "--data", &data]).stdout).unwrap();
+    let export: Value =
+        serde_json::from_slice(&pobratim(&["export", "--data", &data]).stdout).unwrap();
     assert_eq!(export["nodes"], serde_json::json!([]));
 }

@@ -1,4 +1,5 @@
 //! Integration tests: the real HTTP server on a real socket over a real sled directory.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -7,5 +8,6 @@ mod cli;
 mod errors;
 mod links;
 mod nodes;
+mod openapi;
 mod persistence;
 mod search;

@@ -5,7 +5,11 @@ use crate::common::{ids, TestServer};
 #[test]
 fn nodes_of_every_kind_are_created_read_replaced_patched_and_deleted() {
     let server = TestServer::start();
-    for (kind, name, country) in [("state", "Japan", Some("JP")), ("city", "Niigata", Some("JP")), ("association", "Mayors for Peace", None)] {
+    for (kind, name, country) in [
+        ("state", "Japan", Some("JP")),
+        ("city", "Niigata", Some("JP")),
+        ("association", "Mayors for Peace", None),
+    ] {
         let mut body = json!({"kind": kind, "name": name});
         if let Some(c) = country {
             body["country"] = json!(c);
@@ -28,7 +32,10 @@ fn nodes_of_every_kind_are_created_read_replaced_patched_and_deleted() {
     assert_eq!(replaced.status, 200, "{}", replaced.body);
     assert_eq!(replaced.body["names"]["ja"], "新潟");
 
-    let patched = server.patch(&format!("/api/v1/nodes/{id}"), &json!({"population": 780000, "location": null}));
+    let patched = server.patch(
+        &format!("/api/v1/nodes/{id}"),
+        &json!({"population": 780000, "location": null}),
+    );
     assert_eq!(patched.status, 200, "{}", patched.body);
     assert_eq!(patched.body["population"], 780000);
     assert_eq!(patched.body["location"], json!(null));
@@ -43,12 +50,24 @@ fn nodes_of_every_kind_are_created_read_replaced_patched_and_deleted() {
 #[test]
 fn put_creates_then_replaces_and_refuses_a_different_body_id() {
     let server = TestServer::start();
-    let first = server.put("/api/v1/nodes/city:ru:yakutsk", &json!({"kind": "city", "name": "Yakutsk", "country": "RU"}));
+    let first = server.put(
+        "/api/v1/nodes/city:ru:yakutsk",
+        &json!({"kind": "city", "name": "Yakutsk", "country": "RU"}),
+    );
     assert_eq!(first.status, 201);
-    let again = server.put("/api/v1/nodes/city:ru:yakutsk", &json!({"kind": "city", "name": "Yakutsk", "country": "RU"}));
+    let again = server.put(
+        "/api/v1/nodes/city:ru:yakutsk",
+        &json!({"kind": "city", "name": "Yakutsk", "country": "RU"}),
+    );
     assert_eq!(again.status, 200);
-    let mismatch = server.put("/api/v1/nodes/city:ru:yakutsk", &json!({"id": "city:ru:other", "kind": "city", "name": "Y"}));
-    assert_eq!((mismatch.status, mismatch.body["code"].as_str()), (422, Some("id_mismatch")));
+    let mismatch = server.put(
+        "/api/v1/nodes/city:ru:yakutsk",
+        &json!({"id": "city:ru:other", "kind": "city", "name": "Y"}),
+    );
+    assert_eq!(
+        (mismatch.status, mismatch.body["code"].as_str()),
+        (422, Some("id_mismatch"))
+    );
 }
 
 #[test]
@@ -63,7 +82,9 @@ fn a_node_with_links_is_deleted_only_with_cascade() {
     assert_eq!(done.status, 200, "{}", done.body);
     let gone: Vec<String> = serde_json::from_value(done.body["deleted_links"].clone()).unwrap();
     assert!(gone.iter().any(|l| l.starts_with("trilateral:")));
-    assert!(gone.iter().any(|l| l == "twinning:city:cn:heihe+city:ru:blagoveshchensk"));
+    assert!(gone
+        .iter()
+        .any(|l| l == "twinning:city:cn:heihe+city:ru:blagoveshchensk"));
     let left = server.get("/api/v1/links?node=city:ru:blagoveshchensk&kind=trilateral");
     assert_eq!(ids(&left.body), Vec::<String>::new());
 }
@@ -72,7 +93,17 @@ fn a_node_with_links_is_deleted_only_with_cascade() {
 fn lists_filter_by_kind_and_country_and_walk_every_page_once() {
     let server = TestServer::start_seeded();
     let jp = server.get("/api/v1/nodes?country=JP&kind=city");
-    assert_eq!(ids(&jp.body), ["city:jp:joetsu", "city:jp:kanazawa", "city:jp:maizuru", "city:jp:niigata", "city:jp:takatsuki", "city:jp:toyama"]);
+    assert_eq!(
+        ids(&jp.body),
+        [
+            "city:jp:joetsu",
+            "city:jp:kanazawa",
+            "city:jp:maizuru",
+            "city:jp:niigata",
+            "city:jp:takatsuki",
+            "city:jp:toyama"
+        ]
+    );
     let states = server.get("/api/v1/nodes?kind=state&limit=1000");
     assert!(ids(&states.body).iter().all(|id| id.starts_with("state:")));
 
@@ -105,13 +136,26 @@ fn every_read_carries_the_graph_version_and_writes_bump_it() {
     let server = TestServer::start_seeded();
     let before = server.get("/api/v1/nodes/city:ru:vladivostok");
     let version = before.graph_version.unwrap();
-    assert_eq!(before.etag.as_deref(), Some(format!("\"g{version}\"").as_str()));
+    assert_eq!(
+        before.etag.as_deref(),
+        Some(format!("\"g{version}\"").as_str())
+    );
     let list = server.get("/api/v1/links?limit=1");
     assert_eq!(list.graph_version, Some(version));
     assert_eq!(list.body["graph_version"], version);
-    let write = server.patch("/api/v1/nodes/city:ru:vladivostok", &json!({"population": 600000}));
+    let write = server.patch(
+        "/api/v1/nodes/city:ru:vladivostok",
+        &json!({"population": 600000}),
+    );
     assert_eq!(write.graph_version, Some(version + 1));
     assert_eq!(server.get("/healthz").body["graph_version"], version + 1);
-    let same = server.patch("/api/v1/nodes/city:ru:vladivostok", &json!({"population": 600000}));
-    assert_eq!(same.graph_version, Some(version + 1), "a write that changes nothing keeps the version");
+    let same = server.patch(
+        "/api/v1/nodes/city:ru:vladivostok",
+        &json!({"population": 600000}),
+    );
+    assert_eq!(
+        same.graph_version,
+        Some(version + 1),
+        "a write that changes nothing keeps the version"
+    );
 }

@@ -5,13 +5,25 @@ use crate::common::TestServer;
 #[test]
 fn an_acknowledged_write_survives_a_restart() {
     let server = TestServer::start();
-    assert_eq!(server.post("/api/v1/nodes", &json!({"kind": "city", "name": "Harbin", "country": "CN"})).status, 201);
+    assert_eq!(
+        server
+            .post(
+                "/api/v1/nodes",
+                &json!({"kind": "city", "name": "Harbin", "country": "CN"})
+            )
+            .status,
+        201
+    );
     let (path, dir) = server.stop();
     let server = TestServer::start_at(&path, true, dir).unwrap();
     let reply = server.get("/api/v1/nodes/city:cn:harbin");
     assert_eq!(reply.status, 200);
     assert_eq!(reply.graph_version, Some(1));
-    assert_eq!(server.get("/healthz").body["nodes"], 1, "a directory with data is not seeded");
+    assert_eq!(
+        server.get("/healthz").body["nodes"],
+        1,
+        "a directory with data is not seeded"
+    );
 }
 
 #[test]
@@ -25,8 +37,14 @@ fn the_seed_network_loads_on_first_start_only() {
 
     let server = TestServer::start_at(&path, true, dir).unwrap();
     let second = server.get("/healthz").body;
-    assert_eq!(second["nodes"].as_u64().unwrap(), first["nodes"].as_u64().unwrap() - 1);
-    assert_eq!(second["graph_version"].as_u64().unwrap(), first["graph_version"].as_u64().unwrap() + 1);
+    assert_eq!(
+        second["nodes"].as_u64().unwrap(),
+        first["nodes"].as_u64().unwrap() - 1
+    );
+    assert_eq!(
+        second["graph_version"].as_u64().unwrap(),
+        first["graph_version"].as_u64().unwrap() + 1
+    );
     assert_eq!(server.get("/api/v1/nodes/state:ph").status, 404);
 }
 
@@ -36,11 +54,19 @@ fn a_directory_written_by_a_newer_format_is_refused() {
     let path = dir.path().join("data");
     {
         let db = sled::open(&path).unwrap();
-        db.open_tree("meta").unwrap().insert("format_version", &99u64.to_be_bytes()).unwrap();
+        db.open_tree("meta")
+            .unwrap()
+            .insert("format_version", &99u64.to_be_bytes())
+            .unwrap();
         db.flush().unwrap();
     }
-    let err = TestServer::start_at(&path, true, None).err().expect("a newer format must be refused");
+    let err = TestServer::start_at(&path, true, None)
+        .err()
+        .expect("a newer format must be refused");
     let message = err.to_string();
-    assert!(message.contains("newer pobratim (format version 99)"), "{message}");
+    assert!(
+        message.contains("newer pobratim (format version 99)"),
+        "{message}"
+    );
     assert!(message.contains("upgrade pobratim"), "{message}");
 }

@@ -44,7 +44,12 @@ impl TestServer {
 
     /// A server over `path`; `dir` keeps a temporary directory alive.
     pub fn start_at(path: &Path, seed: bool, dir: Option<TempDir>) -> Result<Self, StartError> {
-        let config = ServeConfig { data_dir: path.to_path_buf(), bind: "127.0.0.1:0".into(), workers: 1, seed };
+        let config = ServeConfig {
+            data_dir: path.to_path_buf(),
+            bind: "127.0.0.1:0".into(),
+            workers: 1,
+            seed,
+        };
         let service = actix_web::web::Data::new(open_when_unlocked(&config)?);
         let (tx, rx) = mpsc::channel::<Result<(ServerHandle, SocketAddr), StartError>>();
         let thread = std::thread::spawn(move || {
@@ -59,7 +64,13 @@ impl TestServer {
             })
         });
         let (handle, addr) = rx.recv().unwrap()?;
-        Ok(Self { base: format!("http://{addr}"), handle, thread: Some(thread), dir, path: path.to_path_buf() })
+        Ok(Self {
+            base: format!("http://{addr}"),
+            handle,
+            thread: Some(thread),
+            dir,
+            path: path.to_path_buf(),
+        })
     }
 
     /// Stops the server and waits until the store is closed; returns the directory.
@@ -92,7 +103,11 @@ impl TestServer {
 
     #[track_caller]
     pub fn patch(&self, path: &str, body: &Value) -> Reply {
-        self.send("PATCH", path, Some(("application/merge-patch+json", body.to_string())))
+        self.send(
+            "PATCH",
+            path,
+            Some(("application/merge-patch+json", body.to_string())),
+        )
     }
 
     #[track_caller]
@@ -104,7 +119,9 @@ impl TestServer {
     pub fn send(&self, method: &str, path: &str, body: Option<(&str, String)>) -> Reply {
         let request = ureq::request(method, &format!("{}{path}", self.base));
         let result = match body {
-            Some((content_type, text)) => request.set("content-type", content_type).send_string(&text),
+            Some((content_type, text)) => {
+                request.set("content-type", content_type).send_string(&text)
+            }
             None => request.call(),
         };
         let response = match result {
@@ -113,12 +130,23 @@ impl TestServer {
             Err(e) => panic!("{method} {path}: {e}"),
         };
         let status = response.status();
-        let content_type = response.header("content-type").unwrap_or_default().to_string();
+        let content_type = response
+            .header("content-type")
+            .unwrap_or_default()
+            .to_string();
         let etag = response.header("etag").map(str::to_string);
-        let graph_version = response.header("x-graph-version").and_then(|v| v.parse().ok());
+        let graph_version = response
+            .header("x-graph-version")
+            .and_then(|v| v.parse().ok());
         let text = response.into_string().unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Reply { status, content_type, etag, graph_version, body }
+        Reply {
+            status,
+            content_type,
+            etag,
+            graph_version,
+            body,
+        }
     }
 }
 
@@ -134,7 +162,10 @@ fn open_when_unlocked(config: &ServeConfig) -> Result<pobratim::service::Service
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         match server::open_service(config) {
-            Err(e) if e.to_string().contains("could not acquire lock") && std::time::Instant::now() < deadline => {
+            Err(e)
+                if e.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
             other => return other,
@@ -149,5 +180,10 @@ pub fn enc(text: &str) -> String {
 
 /// Ids of the items of a page.
 pub fn ids(page: &Value) -> Vec<String> {
-    page["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()).collect()
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect()
 }
