@@ -2,6 +2,7 @@
 //! (scan + graph projection) at a few sizes.
 //!
 //! `cargo bench --bench store`
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pobratim::model::{Link, Node};
