@@ -8,7 +8,10 @@
 //!
 //! This module never reads the store: [`project`] builds a snapshot from records.
 
+pub mod algo;
+pub mod filter;
 pub mod project;
+pub mod view;
 
 use std::collections::HashMap;
 
@@ -109,7 +112,15 @@ impl GraphSnapshot {
             .map(move |(&t, &p)| (t, self.links_of_pair(p)))
     }
 
-    fn links_of_pair(&self, pair: u32) -> &[LinkIx] {
+    /// Adjacent nodes of `ix` with the pair index and the links of each pair.
+    pub fn neighbours_with_pairs(&self, ix: NodeIx) -> impl Iterator<Item = (NodeIx, u32, &[LinkIx])> + '_ {
+        let targets = self.adjacency.neighbors_slice(ix);
+        let pairs = self.adjacency.edges_slice(ix);
+        targets.iter().zip(pairs).map(move |(&t, &p)| (t, p, self.links_of_pair(p)))
+    }
+
+    /// The links joining a pair of nodes.
+    pub fn links_of_pair(&self, pair: u32) -> &[LinkIx] {
         let start = self.pair_offsets[pair as usize] as usize;
         let end = self.pair_offsets[pair as usize + 1] as usize;
         &self.pair_links[start..end]
