@@ -5,12 +5,17 @@
 //! Errors are RFC 9457 problems ([`problem`]).
 
 pub mod batch;
+pub mod centrality;
 pub mod extract;
+pub mod filters;
 pub mod links;
+pub mod neighbourhood;
 pub mod nodes;
 pub mod ops;
 pub mod page;
+pub mod paths;
 pub mod problem;
+pub mod structure;
 pub mod version;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -30,13 +35,17 @@ use problem::{internal, ApiError, ProblemCode};
     paths(
         nodes::list_nodes, nodes::create_node, nodes::get_node, nodes::put_node, nodes::patch_node, nodes::delete_node,
         links::list_links, links::create_link, links::get_link, links::patch_link, links::delete_link,
-        batch::apply_batch, ops::healthz, ops::openapi_json,
+        batch::apply_batch, paths::shortest, paths::weighted, paths::k_shortest, paths::all_shortest,
+        neighbourhood::get_neighbourhood, neighbourhood::get_neighbours, centrality::get_ranking, centrality::get_node_centrality,
+        structure::get_components, structure::get_communities, structure::get_stats, structure::get_timeline, ops::healthz, ops::openapi_json,
     ),
     components(schemas(problem::Problem, crate::model::Node, crate::model::Link, crate::service::WriteSummary)),
     tags(
         (name = "nodes", description = "Cities, associations and states"),
         (name = "links", description = "Twinning, friendship, trilateral, membership and located_in links"),
         (name = "batch", description = "Atomic multi-record writes"),
+        (name = "paths", description = "Shortest, weighted, k-shortest and all shortest paths"),
+        (name = "graph", description = "Neighbourhoods, centrality, components, communities, statistics, timeline"),
         (name = "ops", description = "Health and documentation"),
     )
 )]
@@ -60,7 +69,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/api/v1")
             .configure(nodes::configure)
             .configure(links::configure)
-            .configure(batch::configure),
+            .configure(batch::configure)
+            .configure(paths::configure)
+            .configure(neighbourhood::configure)
+            .configure(centrality::configure)
+            .configure(structure::configure),
     )
     .configure(ops::configure);
 }

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::graph::algo::QueryError;
 use crate::model::{ValidationError, Violation};
 use crate::service::{ConflictKind, ServiceError};
 use crate::store::StoreError;
@@ -81,6 +82,11 @@ problem_codes! {
     MemberKind => ("member_kind", StatusCode::UNPROCESSABLE_ENTITY, "Member of the wrong kind"),
     UnknownMember => ("unknown_member", StatusCode::UNPROCESSABLE_ENTITY, "Unknown member"),
     IdMismatch => ("id_mismatch", StatusCode::UNPROCESSABLE_ENTITY, "Id does not match the path"),
+    UnknownNode => ("unknown_node", StatusCode::BAD_REQUEST, "Unknown node"),
+    NoPath => ("no_path", StatusCode::NOT_FOUND, "No path"),
+    QueryBudgetExceeded => ("query_budget_exceeded", StatusCode::UNPROCESSABLE_ENTITY, "Query budget exceeded"),
+    QueryTooLarge => ("query_too_large", StatusCode::UNPROCESSABLE_ENTITY, "Query too large"),
+    NoConvergence => ("no_convergence", StatusCode::UNPROCESSABLE_ENTITY, "No convergence"),
     NotFound => ("not_found", StatusCode::NOT_FOUND, "Not found"),
     MethodNotAllowed => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"),
     NodeExists => ("node_exists", StatusCode::CONFLICT, "Node exists"),
@@ -193,6 +199,24 @@ impl From<ServiceError> for ApiError {
                     ProblemCode::InvalidQuery
                 };
                 ApiError::new(code, detail, Some(field))
+            }
+            ServiceError::UnknownNode { id, field } => ApiError::new(
+                ProblemCode::UnknownNode,
+                format!("{field}: node `{id}` does not exist"),
+                Some(field),
+            ),
+            ServiceError::Query(e) => {
+                let code = match e {
+                    QueryError::Timeout(_) => ProblemCode::QueryBudgetExceeded,
+                    QueryError::LimitExceeded { .. } => ProblemCode::QueryTooLarge,
+                    QueryError::NoConvergence(_) => ProblemCode::NoConvergence,
+                };
+                let hint = match e {
+                    QueryError::Timeout(_) => "; ask for less: a sampled measure (e.g. betweenness with k=256), a smaller depth, or narrower filters",
+                    QueryError::LimitExceeded { .. } => "; ask for less: a smaller depth or limit, or narrower filters",
+                    QueryError::NoConvergence(_) => "",
+                };
+                ApiError::new(code, format!("{e}{hint}"), None)
             }
             ServiceError::Store(e) => internal(&e),
             ServiceError::Project(e) => internal(&e),

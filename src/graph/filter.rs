@@ -59,7 +59,9 @@ impl Filter {
 
     /// Bit set of statuses.
     pub fn status_bits(statuses: &[LinkStatus]) -> u8 {
-        statuses.iter().fold(0, |acc, s| acc | bit(&LinkStatus::ALL, s))
+        statuses
+            .iter()
+            .fold(0, |acc, s| acc | bit(&LinkStatus::ALL, s))
     }
 
     /// Bit set of node kinds.
@@ -74,31 +76,47 @@ impl Filter {
 
     /// Whether a link is traversed (its members' kinds are checked separately).
     pub fn admits_link(&self, link: &LinkEntry) -> bool {
-        if self.kinds & bit(&LinkKind::ALL, &link.kind) == 0 || self.statuses & bit(&LinkStatus::ALL, &link.status) == 0 {
+        if self.kinds & bit(&LinkKind::ALL, &link.kind) == 0
+            || self.statuses & bit(&LinkStatus::ALL, &link.status) == 0
+        {
             return false;
         }
         match &self.as_of {
             None => true,
             Some(cut) => match &link.signed {
                 None => self.include_undated,
-                Some(signed) => signed.is_by(cut) && !link.ended.is_some_and(|ended| ended.is_by(cut)),
+                Some(signed) => {
+                    signed.is_by(cut) && !link.ended.is_some_and(|ended| ended.is_by(cut))
+                }
             },
         }
     }
 
     /// The link kinds as names, for responses.
     pub fn kind_names(&self) -> Vec<&'static str> {
-        LinkKind::ALL.iter().filter(|k| self.kinds & bit(&LinkKind::ALL, k) != 0).map(|k| k.as_str()).collect()
+        LinkKind::ALL
+            .iter()
+            .filter(|k| self.kinds & bit(&LinkKind::ALL, k) != 0)
+            .map(|k| k.as_str())
+            .collect()
     }
 
     /// The statuses as names, for responses.
     pub fn status_names(&self) -> Vec<&'static str> {
-        LinkStatus::ALL.iter().filter(|s| self.statuses & bit(&LinkStatus::ALL, s) != 0).map(|s| s.as_str()).collect()
+        LinkStatus::ALL
+            .iter()
+            .filter(|s| self.statuses & bit(&LinkStatus::ALL, s) != 0)
+            .map(|s| s.as_str())
+            .collect()
     }
 
     /// The node kinds as names, for responses.
     pub fn node_kind_names(&self) -> Vec<&'static str> {
-        NodeKind::ALL.iter().filter(|k| self.admits_node(**k)).map(|k| k.as_str()).collect()
+        NodeKind::ALL
+            .iter()
+            .filter(|k| self.admits_node(**k))
+            .map(|k| k.as_str())
+            .collect()
     }
 }
 
@@ -106,7 +124,12 @@ impl Filter {
 mod tests {
     use super::*;
 
-    fn entry(kind: LinkKind, status: LinkStatus, signed: Option<&str>, ended: Option<&str>) -> LinkEntry {
+    fn entry(
+        kind: LinkKind,
+        status: LinkStatus,
+        signed: Option<&str>,
+        ended: Option<&str>,
+    ) -> LinkEntry {
         LinkEntry {
             id: crate::model::LinkId::new("l").unwrap(),
             kind,
@@ -123,19 +146,55 @@ mod tests {
         assert!(f.admits_link(&entry(LinkKind::Trilateral, LinkStatus::Active, None, None)));
         assert!(!f.admits_link(&entry(LinkKind::LocatedIn, LinkStatus::Active, None, None)));
         assert!(!f.admits_link(&entry(LinkKind::Twinning, LinkStatus::Planned, None, None)));
-        assert!(Filter::everything().admits_link(&entry(LinkKind::LocatedIn, LinkStatus::Ended, None, None)));
+        assert!(Filter::everything().admits_link(&entry(
+            LinkKind::LocatedIn,
+            LinkStatus::Ended,
+            None,
+            None
+        )));
     }
 
     #[test]
     fn as_of_cuts_by_signed_and_ended() {
-        let f = Filter { as_of: Some("2003-07-17".parse().unwrap()), ..Filter::default() };
-        assert!(f.admits_link(&entry(LinkKind::Twinning, LinkStatus::Active, Some("2003"), None)));
-        assert!(f.admits_link(&entry(LinkKind::Twinning, LinkStatus::Active, Some("2003-07-17"), None)));
-        assert!(!f.admits_link(&entry(LinkKind::Twinning, LinkStatus::Active, Some("2003-07-18"), None)));
-        assert!(!f.admits_link(&entry(LinkKind::Twinning, LinkStatus::Active, Some("1991"), Some("2003-07"))));
-        assert!(f.admits_link(&entry(LinkKind::Twinning, LinkStatus::Active, Some("1991"), Some("2003-08"))));
+        let f = Filter {
+            as_of: Some("2003-07-17".parse().unwrap()),
+            ..Filter::default()
+        };
+        assert!(f.admits_link(&entry(
+            LinkKind::Twinning,
+            LinkStatus::Active,
+            Some("2003"),
+            None
+        )));
+        assert!(f.admits_link(&entry(
+            LinkKind::Twinning,
+            LinkStatus::Active,
+            Some("2003-07-17"),
+            None
+        )));
+        assert!(!f.admits_link(&entry(
+            LinkKind::Twinning,
+            LinkStatus::Active,
+            Some("2003-07-18"),
+            None
+        )));
+        assert!(!f.admits_link(&entry(
+            LinkKind::Twinning,
+            LinkStatus::Active,
+            Some("1991"),
+            Some("2003-07")
+        )));
+        assert!(f.admits_link(&entry(
+            LinkKind::Twinning,
+            LinkStatus::Active,
+            Some("1991"),
+            Some("2003-08")
+        )));
         assert!(f.admits_link(&entry(LinkKind::Twinning, LinkStatus::Active, None, None)));
-        let strict = Filter { include_undated: false, ..f };
+        let strict = Filter {
+            include_undated: false,
+            ..f
+        };
         assert!(!strict.admits_link(&entry(LinkKind::Twinning, LinkStatus::Active, None, None)));
     }
 }

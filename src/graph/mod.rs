@@ -113,10 +113,16 @@ impl GraphSnapshot {
     }
 
     /// Adjacent nodes of `ix` with the pair index and the links of each pair.
-    pub fn neighbours_with_pairs(&self, ix: NodeIx) -> impl Iterator<Item = (NodeIx, u32, &[LinkIx])> + '_ {
+    pub fn neighbours_with_pairs(
+        &self,
+        ix: NodeIx,
+    ) -> impl Iterator<Item = (NodeIx, u32, &[LinkIx])> + '_ {
         let targets = self.adjacency.neighbors_slice(ix);
         let pairs = self.adjacency.edges_slice(ix);
-        targets.iter().zip(pairs).map(move |(&t, &p)| (t, p, self.links_of_pair(p)))
+        targets
+            .iter()
+            .zip(pairs)
+            .map(move |(&t, &p)| (t, p, self.links_of_pair(p)))
     }
 
     /// The links joining a pair of nodes.

@@ -20,8 +20,12 @@ impl GraphView {
     /// Builds the view of `graph` under `filter`.
     pub fn build(graph: &GraphSnapshot, filter: &Filter) -> Self {
         let n = graph.node_count();
-        let admitted: Vec<bool> = (0..graph.link_count() as LinkIx).map(|l| filter.admits_link(graph.link(l))).collect();
-        let included: Vec<bool> = (0..n as NodeIx).map(|v| filter.admits_node(graph.node_kind(v))).collect();
+        let admitted: Vec<bool> = (0..graph.link_count() as LinkIx)
+            .map(|l| filter.admits_link(graph.link(l)))
+            .collect();
+        let included: Vec<bool> = (0..n as NodeIx)
+            .map(|v| filter.admits_node(graph.node_kind(v)))
+            .collect();
         let mut offsets = Vec::with_capacity(n + 1);
         let mut targets = Vec::new();
         let mut pairs = Vec::new();
@@ -38,12 +42,22 @@ impl GraphView {
             offsets.push(targets.len() as u32);
         }
         let included_count = included.iter().filter(|b| **b).count();
-        Self { offsets, targets, pairs, included, included_count }
+        Self {
+            offsets,
+            targets,
+            pairs,
+            included,
+            included_count,
+        }
     }
 
     /// Builds a view straight from an edge list over `n` nodes (benches, tests).
     pub fn from_edges(n: usize, edges: &[(NodeIx, NodeIx)]) -> Self {
-        let mut half: Vec<(NodeIx, NodeIx)> = edges.iter().flat_map(|&(a, b)| [(a, b), (b, a)]).filter(|(a, b)| a != b).collect();
+        let mut half: Vec<(NodeIx, NodeIx)> = edges
+            .iter()
+            .flat_map(|&(a, b)| [(a, b), (b, a)])
+            .filter(|(a, b)| a != b)
+            .collect();
         half.sort_unstable();
         half.dedup();
         let mut offsets = vec![0u32; n + 1];
@@ -54,7 +68,13 @@ impl GraphView {
             offsets[i + 1] += offsets[i];
         }
         let targets = half.iter().map(|(_, b)| *b).collect();
-        Self { offsets, targets, pairs: vec![u32::MAX; half.len()], included: vec![true; n], included_count: n }
+        Self {
+            offsets,
+            targets,
+            pairs: vec![u32::MAX; half.len()],
+            included: vec![true; n],
+            included_count: n,
+        }
     }
 
     /// Number of node slots (included or not).
@@ -86,7 +106,10 @@ impl GraphView {
     /// Neighbours of `v`, sorted.
     #[inline]
     pub fn neighbours(&self, v: NodeIx) -> &[NodeIx] {
-        let (a, b) = (self.offsets[v as usize] as usize, self.offsets[v as usize + 1] as usize);
+        let (a, b) = (
+            self.offsets[v as usize] as usize,
+            self.offsets[v as usize + 1] as usize,
+        );
         &self.targets[a..b]
     }
 
@@ -98,8 +121,14 @@ impl GraphView {
 
     /// Neighbours of `v` with the snapshot pair index of each edge.
     pub fn neighbours_with_pairs(&self, v: NodeIx) -> impl Iterator<Item = (NodeIx, u32)> + '_ {
-        let (a, b) = (self.offsets[v as usize] as usize, self.offsets[v as usize + 1] as usize);
-        self.targets[a..b].iter().copied().zip(self.pairs[a..b].iter().copied())
+        let (a, b) = (
+            self.offsets[v as usize] as usize,
+            self.offsets[v as usize + 1] as usize,
+        );
+        self.targets[a..b]
+            .iter()
+            .copied()
+            .zip(self.pairs[a..b].iter().copied())
     }
 
     /// Position of the edge `v → w` in the edge arrays, if it exists.

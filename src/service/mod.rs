@@ -5,6 +5,8 @@
 //! one sled transaction, then swaps in a snapshot at the new version. Reads take the
 //! current snapshot (`Arc`) and never wait for writers.
 
+pub mod analysis;
+mod cache;
 mod draft;
 mod query;
 mod write;
@@ -74,6 +76,17 @@ pub enum ServiceError {
     /// The stored records could not be projected into a graph.
     #[error(transparent)]
     Project(#[from] ProjectError),
+    /// A node named by a query parameter does not exist.
+    #[error("node `{id}` does not exist")]
+    UnknownNode {
+        /// The id.
+        id: String,
+        /// The parameter that named it.
+        field: String,
+    },
+    /// A graph query stopped on a limit.
+    #[error(transparent)]
+    Query(#[from] crate::graph::algo::QueryError),
     /// A lock was poisoned by a panic in another thread.
     #[error("internal lock poisoned")]
     Poisoned,
@@ -84,6 +97,7 @@ pub struct Service {
     store: SledStore,
     snapshot: RwLock<Arc<GraphSnapshot>>,
     writer: Mutex<()>,
+    cache: cache::QueryCache,
 }
 
 impl Service {
@@ -99,6 +113,7 @@ impl Service {
             store,
             snapshot: RwLock::new(Arc::new(snapshot)),
             writer: Mutex::new(()),
+            cache: cache::QueryCache::default(),
         })
     }
 
@@ -118,6 +133,11 @@ impl Service {
     /// The version of the current snapshot.
     pub fn version(&self) -> u64 {
         self.snapshot().version()
+    }
+
+    /// Result-cache hits and misses since start.
+    pub fn cache_stats(&self) -> (u64, u64) {
+        self.cache.stats()
     }
 
     fn install(&self, snapshot: GraphSnapshot) {

@@ -31,12 +31,18 @@ pub struct Budget {
 impl Budget {
     /// No deadline.
     pub fn unlimited() -> Self {
-        Self { deadline: None, limit: Duration::MAX }
+        Self {
+            deadline: None,
+            limit: Duration::MAX,
+        }
     }
 
     /// A deadline `limit` from now.
     pub fn of(limit: Duration) -> Self {
-        Self { deadline: Instant::now().checked_add(limit), limit }
+        Self {
+            deadline: Instant::now().checked_add(limit),
+            limit,
+        }
     }
 
     /// Errors when the deadline has passed.

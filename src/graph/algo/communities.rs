@@ -32,7 +32,12 @@ impl Level {
             degree.push(view.degree(v) as f64);
             offsets.push(targets.len());
         }
-        Self { offsets, targets, weights, degree }
+        Self {
+            offsets,
+            targets,
+            weights,
+            degree,
+        }
     }
 
     /// Collapses communities into nodes; edge weights add up, inner edges become self-loops.
@@ -43,7 +48,9 @@ impl Level {
             let cv = community[v];
             degree[cv as usize] += self.degree[v];
             for e in self.offsets[v]..self.offsets[v + 1] {
-                *rows[cv as usize].entry(community[self.targets[e] as usize]).or_insert(0.0) += self.weights[e];
+                *rows[cv as usize]
+                    .entry(community[self.targets[e] as usize])
+                    .or_insert(0.0) += self.weights[e];
             }
         }
         let mut offsets = vec![0];
@@ -56,7 +63,12 @@ impl Level {
             }
             offsets.push(targets.len());
         }
-        Self { offsets, targets, weights, degree }
+        Self {
+            offsets,
+            targets,
+            weights,
+            degree,
+        }
     }
 }
 
@@ -67,7 +79,12 @@ impl Level {
 /// the random order, so it equals NetworkX's in quality, not node for node.
 /// Returns a community label for every node slot (`u32::MAX` outside the view),
 /// numbered by first appearance in node order.
-pub fn louvain(view: &GraphView, resolution: f64, seed: u64, budget: &Budget) -> Result<Vec<u32>, QueryError> {
+pub fn louvain(
+    view: &GraphView,
+    resolution: f64,
+    seed: u64,
+    budget: &Budget,
+) -> Result<Vec<u32>, QueryError> {
     let nodes: Vec<NodeIx> = view.nodes().collect();
     let mut slot = vec![u32::MAX; view.node_bound()];
     for (i, &v) in nodes.iter().enumerate() {
@@ -84,7 +101,12 @@ pub fn louvain(view: &GraphView, resolution: f64, seed: u64, budget: &Budget) ->
     let mut level = Level::from_view(view, &nodes, &slot);
     let mut membership: Vec<u32> = (0..nodes.len() as u32).collect();
     let mut state = seed;
-    let mut quality = level_modularity(&level, &(0..level.n() as u32).collect::<Vec<_>>(), m2, resolution);
+    let mut quality = level_modularity(
+        &level,
+        &(0..level.n() as u32).collect::<Vec<_>>(),
+        m2,
+        resolution,
+    );
     loop {
         budget.check()?;
         let (community, count, moved) = one_level(&level, m2, resolution, &mut state, budget)?;
@@ -95,7 +117,12 @@ pub fn louvain(view: &GraphView, resolution: f64, seed: u64, budget: &Budget) ->
             *c = community[*c as usize];
         }
         let next = level.aggregate(&community, count);
-        let next_quality = level_modularity(&next, &(0..count as u32).collect::<Vec<_>>(), m2, resolution);
+        let next_quality = level_modularity(
+            &next,
+            &(0..count as u32).collect::<Vec<_>>(),
+            m2,
+            resolution,
+        );
         level = next;
         if next_quality - quality <= 1e-7 {
             break;
@@ -111,7 +138,13 @@ pub fn louvain(view: &GraphView, resolution: f64, seed: u64, budget: &Budget) ->
 }
 
 /// Local moving on one level; returns each node's community (renumbered 0..count).
-fn one_level(level: &Level, m2: f64, resolution: f64, state: &mut u64, budget: &Budget) -> Result<(Vec<u32>, usize, bool), QueryError> {
+fn one_level(
+    level: &Level,
+    m2: f64,
+    resolution: f64,
+    state: &mut u64,
+    budget: &Budget,
+) -> Result<(Vec<u32>, usize, bool), QueryError> {
     let n = level.n();
     let mut community: Vec<u32> = (0..n as u32).collect();
     let mut total: Vec<f64> = level.degree.clone();
@@ -193,7 +226,11 @@ fn level_modularity(level: &Level, community: &[u32], m2: f64, resolution: f64) 
             }
         }
     }
-    inner.iter().zip(&total).map(|(l, d)| l / m2 - resolution * (d / m2) * (d / m2)).sum()
+    inner
+        .iter()
+        .zip(&total)
+        .map(|(l, d)| l / m2 - resolution * (d / m2) * (d / m2))
+        .sum()
 }
 
 /// Modularity of a labelling (`u32::MAX` = not in the view).
@@ -203,15 +240,27 @@ pub fn modularity(view: &GraphView, labels: &[u32], resolution: f64) -> f64 {
     if m2 == 0.0 {
         return 0.0;
     }
-    let count = view.nodes().map(|v| labels[v as usize] as usize + 1).max().unwrap_or(0);
+    let count = view
+        .nodes()
+        .map(|v| labels[v as usize] as usize + 1)
+        .max()
+        .unwrap_or(0);
     let mut inner = vec![0.0; count];
     let mut total = vec![0.0; count];
     for v in view.nodes() {
         let c = labels[v as usize] as usize;
         total[c] += view.degree(v) as f64;
-        inner[c] += view.neighbours(v).iter().filter(|w| labels[**w as usize] as usize == c).count() as f64;
+        inner[c] += view
+            .neighbours(v)
+            .iter()
+            .filter(|w| labels[**w as usize] as usize == c)
+            .count() as f64;
     }
-    inner.iter().zip(&total).map(|(l, d)| l / m2 - resolution * (d / m2) * (d / m2)).sum()
+    inner
+        .iter()
+        .zip(&total)
+        .map(|(l, d)| l / m2 - resolution * (d / m2) * (d / m2))
+        .sum()
 }
 
 #[cfg(test)]

@@ -6,7 +6,12 @@ use crate::graph::NodeIx;
 /// Nodes within `depth` hops of `centre` with their distance, in BFS order (closest
 /// first), at most `cap` of them; the flag says whether the cap cut it short.
 /// Matches the node set of `networkx.ego_graph(G, centre, radius=depth)`.
-pub fn ego(view: &GraphView, centre: NodeIx, depth: usize, cap: usize) -> (Vec<(NodeIx, u32)>, bool) {
+pub fn ego(
+    view: &GraphView,
+    centre: NodeIx,
+    depth: usize,
+    cap: usize,
+) -> (Vec<(NodeIx, u32)>, bool) {
     let mut seen = std::collections::HashMap::new();
     let mut out = Vec::new();
     if !view.contains(centre) {
@@ -36,7 +41,14 @@ pub fn ego(view: &GraphView, centre: NodeIx, depth: usize, cap: usize) -> (Vec<(
 
 /// Size of the `depth`-hop neighbourhood of `centre` (itself included), using a
 /// reusable stamp array: the fast path for counting.
-pub fn ego_size(view: &GraphView, centre: NodeIx, depth: usize, stamp: &mut [u32], epoch: u32, queue: &mut Vec<(NodeIx, u32)>) -> usize {
+pub fn ego_size(
+    view: &GraphView,
+    centre: NodeIx,
+    depth: usize,
+    stamp: &mut [u32],
+    epoch: u32,
+    queue: &mut Vec<(NodeIx, u32)>,
+) -> usize {
     queue.clear();
     queue.push((centre, 0));
     stamp[centre as usize] = epoch;

@@ -54,7 +54,13 @@ impl BfsScratch {
 
 /// A shortest path between two nodes by hop count (bidirectional BFS), within
 /// `max_depth` hops. Matches the length of `networkx.shortest_path(G, s, t)`.
-pub fn shortest_path(view: &GraphView, s: NodeIx, t: NodeIx, max_depth: usize, scratch: &mut BfsScratch) -> Option<Vec<NodeIx>> {
+pub fn shortest_path(
+    view: &GraphView,
+    s: NodeIx,
+    t: NodeIx,
+    max_depth: usize,
+    scratch: &mut BfsScratch,
+) -> Option<Vec<NodeIx>> {
     if !view.contains(s) || !view.contains(t) {
         return None;
     }
@@ -99,9 +105,19 @@ fn frontier_cost(view: &GraphView, frontier: &[NodeIx]) -> usize {
 fn expand(view: &GraphView, sc: &mut BfsScratch, forward: bool) -> Option<(NodeIx, NodeIx)> {
     let e = sc.epoch;
     let (frontier, seen, parent, other) = if forward {
-        (std::mem::take(&mut sc.front), &mut sc.seen_fwd, &mut sc.parent_fwd, &sc.seen_bwd)
+        (
+            std::mem::take(&mut sc.front),
+            &mut sc.seen_fwd,
+            &mut sc.parent_fwd,
+            &sc.seen_bwd,
+        )
     } else {
-        (std::mem::take(&mut sc.back), &mut sc.seen_bwd, &mut sc.parent_bwd, &sc.seen_fwd)
+        (
+            std::mem::take(&mut sc.back),
+            &mut sc.seen_bwd,
+            &mut sc.parent_bwd,
+            &sc.seen_fwd,
+        )
     };
     sc.next.clear();
     let mut meet = None;
@@ -170,7 +186,13 @@ pub fn distances(view: &GraphView, s: NodeIx, max_depth: usize) -> Vec<u32> {
 
 /// Every shortest path from `s` to `t`, at most `cap` of them; the flag says whether
 /// more exist. Matches `networkx.all_shortest_paths(G, s, t)` as a set.
-pub fn all_shortest_paths(view: &GraphView, s: NodeIx, t: NodeIx, max_depth: usize, cap: usize) -> Option<(Vec<Vec<NodeIx>>, bool)> {
+pub fn all_shortest_paths(
+    view: &GraphView,
+    s: NodeIx,
+    t: NodeIx,
+    max_depth: usize,
+    cap: usize,
+) -> Option<(Vec<Vec<NodeIx>>, bool)> {
     let dist = distances(view, s, max_depth);
     if !view.contains(t) || dist[t as usize] == u32::MAX {
         return None;
@@ -182,7 +204,14 @@ pub fn all_shortest_paths(view: &GraphView, s: NodeIx, t: NodeIx, max_depth: usi
 }
 
 /// Depth-first over predecessors; returns true when the cap cut the enumeration short.
-fn enumerate_back(view: &GraphView, dist: &[u32], s: NodeIx, stack: &mut Vec<NodeIx>, out: &mut Vec<Vec<NodeIx>>, cap: usize) -> bool {
+fn enumerate_back(
+    view: &GraphView,
+    dist: &[u32],
+    s: NodeIx,
+    stack: &mut Vec<NodeIx>,
+    out: &mut Vec<Vec<NodeIx>>,
+    cap: usize,
+) -> bool {
     let v = *stack.last().unwrap_or(&s);
     if v == s {
         if out.len() == cap {
@@ -215,7 +244,10 @@ impl Eq for Entry {}
 
 impl Ord for Entry {
     fn cmp(&self, other: &Self) -> Ordering {
-        other.cost.total_cmp(&self.cost).then_with(|| other.node.cmp(&self.node))
+        other
+            .cost
+            .total_cmp(&self.cost)
+            .then_with(|| other.node.cmp(&self.node))
     }
 }
 
@@ -234,11 +266,24 @@ struct Avoid {
 
 /// The cheapest path from `s` to `t` where `weights[i]` is the cost of the i-th edge of
 /// the view's edge arrays (positive). Matches `networkx.dijkstra_path_length`.
-pub fn dijkstra(view: &GraphView, weights: &[f64], s: NodeIx, t: NodeIx, max_depth: usize) -> Option<(Vec<NodeIx>, f64)> {
+pub fn dijkstra(
+    view: &GraphView,
+    weights: &[f64],
+    s: NodeIx,
+    t: NodeIx,
+    max_depth: usize,
+) -> Option<(Vec<NodeIx>, f64)> {
     dijkstra_avoiding(view, weights, s, t, max_depth, &Avoid::default())
 }
 
-fn dijkstra_avoiding(view: &GraphView, weights: &[f64], s: NodeIx, t: NodeIx, max_depth: usize, avoid: &Avoid) -> Option<(Vec<NodeIx>, f64)> {
+fn dijkstra_avoiding(
+    view: &GraphView,
+    weights: &[f64],
+    s: NodeIx,
+    t: NodeIx,
+    max_depth: usize,
+    avoid: &Avoid,
+) -> Option<(Vec<NodeIx>, f64)> {
     if !view.contains(s) || !view.contains(t) || avoid.nodes.contains(&s) {
         return None;
     }
@@ -270,7 +315,10 @@ fn dijkstra_avoiding(view: &GraphView, weights: &[f64], s: NodeIx, t: NodeIx, ma
                 cost[w as usize] = next;
                 hops[w as usize] = hops[v as usize] + 1;
                 parent[w as usize] = v;
-                heap.push(Entry { cost: next, node: w });
+                heap.push(Entry {
+                    cost: next,
+                    node: w,
+                });
             }
         }
     }
@@ -288,14 +336,29 @@ fn dijkstra_avoiding(view: &GraphView, weights: &[f64], s: NodeIx, t: NodeIx, ma
 }
 
 fn path_cost(view: &GraphView, weights: &[f64], path: &[NodeIx]) -> f64 {
-    path.windows(2).map(|w| view.edge_index(w[0], w[1]).map_or(f64::INFINITY, |i| weights[i])).sum()
+    path.windows(2)
+        .map(|w| {
+            view.edge_index(w[0], w[1])
+                .map_or(f64::INFINITY, |i| weights[i])
+        })
+        .sum()
 }
 
 /// The `k` cheapest loopless paths from `s` to `t`, cheapest first (Yen's algorithm).
 /// Matches the costs of `networkx.shortest_simple_paths(G, s, t, weight)`.
-pub fn k_shortest_paths(view: &GraphView, weights: &[f64], s: NodeIx, t: NodeIx, k: usize, max_depth: usize, budget: &Budget) -> Result<Vec<(Vec<NodeIx>, f64)>, QueryError> {
+pub fn k_shortest_paths(
+    view: &GraphView,
+    weights: &[f64],
+    s: NodeIx,
+    t: NodeIx,
+    k: usize,
+    max_depth: usize,
+    budget: &Budget,
+) -> Result<Vec<(Vec<NodeIx>, f64)>, QueryError> {
     let mut found: Vec<(Vec<NodeIx>, f64)> = Vec::new();
-    let Some(first) = dijkstra(view, weights, s, t, max_depth) else { return Ok(found) };
+    let Some(first) = dijkstra(view, weights, s, t, max_depth) else {
+        return Ok(found);
+    };
     found.push(first);
     let mut candidates: Vec<(Vec<NodeIx>, f64)> = Vec::new();
     while found.len() < k {
@@ -312,16 +375,29 @@ pub fn k_shortest_paths(view: &GraphView, weights: &[f64], s: NodeIx, t: NodeIx,
             }
             avoid.nodes.extend(root[..i].iter().copied());
             let depth_left = max_depth.saturating_sub(i);
-            if let Some((spur, _)) = dijkstra_avoiding(view, weights, root[i], t, depth_left, &avoid) {
+            if let Some((spur, _)) =
+                dijkstra_avoiding(view, weights, root[i], t, depth_left, &avoid)
+            {
                 let mut path = root[..i].to_vec();
                 path.extend(spur);
                 let cost = path_cost(view, weights, &path);
-                if !candidates.iter().any(|(p, _)| *p == path) && !found.iter().any(|(p, _)| *p == path) {
+                if !candidates.iter().any(|(p, _)| *p == path)
+                    && !found.iter().any(|(p, _)| *p == path)
+                {
                     candidates.push((path, cost));
                 }
             }
         }
-        let Some(best) = candidates.iter().enumerate().min_by(|a, b| a.1 .1.total_cmp(&b.1 .1).then(a.1 .0.len().cmp(&b.1 .0.len()))).map(|(i, _)| i) else {
+        let Some(best) = candidates
+            .iter()
+            .enumerate()
+            .min_by(|a, b| {
+                a.1 .1
+                    .total_cmp(&b.1 .1)
+                    .then(a.1 .0.len().cmp(&b.1 .0.len()))
+            })
+            .map(|(i, _)| i)
+        else {
             break;
         };
         found.push(candidates.swap_remove(best));
@@ -343,10 +419,17 @@ mod tests {
         let g = graph();
         let mut sc = BfsScratch::new(6);
         assert_eq!(shortest_path(&g, 0, 3, 10, &mut sc), Some(vec![0, 4, 3]));
-        assert_eq!(shortest_path(&g, 1, 4, 10, &mut sc).map(|p| p.len()), Some(3));
+        assert_eq!(
+            shortest_path(&g, 1, 4, 10, &mut sc).map(|p| p.len()),
+            Some(3)
+        );
         assert_eq!(shortest_path(&g, 0, 5, 10, &mut sc), None);
         assert_eq!(shortest_path(&g, 2, 2, 10, &mut sc), Some(vec![2]));
-        assert_eq!(shortest_path(&g, 0, 2, 1, &mut sc), None, "max_depth 1 cannot reach a node 2 hops away");
+        assert_eq!(
+            shortest_path(&g, 0, 2, 1, &mut sc),
+            None,
+            "max_depth 1 cannot reach a node 2 hops away"
+        );
         assert_eq!(shortest_path(&g, 0, 2, 2, &mut sc), Some(vec![0, 1, 2]));
     }
 
@@ -355,7 +438,10 @@ mod tests {
         // A 2x2 grid: two shortest paths from corner to corner.
         let g = GraphView::from_edges(4, &[(0, 1), (0, 2), (1, 3), (2, 3)]);
         let (paths, truncated) = all_shortest_paths(&g, 0, 3, 10, 10).unwrap();
-        assert_eq!((paths, truncated), (vec![vec![0, 1, 3], vec![0, 2, 3]], false));
+        assert_eq!(
+            (paths, truncated),
+            (vec![vec![0, 1, 3], vec![0, 2, 3]], false)
+        );
         let (paths, truncated) = all_shortest_paths(&g, 0, 3, 10, 1).unwrap();
         assert_eq!((paths.len(), truncated), (1, true));
     }
@@ -368,7 +454,10 @@ mod tests {
         for (a, b) in [(0, 4), (4, 0)] {
             weights[g.edge_index(a, b).unwrap()] = 5.0;
         }
-        assert_eq!(dijkstra(&g, &weights, 0, 3, 10), Some((vec![0, 1, 2, 3], 3.0)));
+        assert_eq!(
+            dijkstra(&g, &weights, 0, 3, 10),
+            Some((vec![0, 1, 2, 3], 3.0))
+        );
         let paths = k_shortest_paths(&g, &weights, 0, 3, 5, 10, &Budget::unlimited()).unwrap();
         assert_eq!(paths, vec![(vec![0, 1, 2, 3], 3.0), (vec![0, 4, 3], 6.0)]);
     }

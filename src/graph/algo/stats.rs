@@ -15,7 +15,10 @@ pub fn triangles(view: &GraphView) -> Vec<u64> {
         let nv = view.neighbours(v);
         for &w in nv.iter().filter(|w| **w > v) {
             let nw = view.neighbours(w);
-            let (mut i, mut j) = (nv.partition_point(|x| *x <= w), nw.partition_point(|x| *x <= w));
+            let (mut i, mut j) = (
+                nv.partition_point(|x| *x <= w),
+                nw.partition_point(|x| *x <= w),
+            );
             while i < nv.len() && j < nw.len() {
                 let (a, b) = (nv[i], nw[j]);
                 if a == b {
@@ -61,10 +64,13 @@ pub fn average_clustering(view: &GraphView, clustering: &[f64]) -> f64 {
 /// Three times the triangles over the connected triples. Matches `networkx.transitivity(G)`.
 pub fn transitivity(view: &GraphView, triangles: &[u64]) -> f64 {
     let tri: u64 = view.nodes().map(|v| triangles[v as usize]).sum();
-    let triples: u64 = view.nodes().map(|v| {
-        let d = view.degree(v) as u64;
-        d * d.saturating_sub(1)
-    }).sum();
+    let triples: u64 = view
+        .nodes()
+        .map(|v| {
+            let d = view.degree(v) as u64;
+            d * d.saturating_sub(1)
+        })
+        .sum();
     if triples == 0 {
         0.0
     } else {
@@ -124,12 +130,21 @@ pub fn degree_histogram(view: &GraphView) -> Vec<usize> {
 /// (the first one found among equals), by BFS from every node of it.
 /// Matches `networkx.diameter` and `networkx.average_shortest_path_length` on
 /// `G.subgraph(max(nx.connected_components(G), key=len))`.
-pub fn largest_component_distances(view: &GraphView, budget: &Budget) -> Result<Option<(usize, usize, f64)>, QueryError> {
+pub fn largest_component_distances(
+    view: &GraphView,
+    budget: &Budget,
+) -> Result<Option<(usize, usize, f64)>, QueryError> {
     let (label, sizes) = components(view);
-    let Some((largest, &size)) = sizes.iter().enumerate().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0))) else {
+    let Some((largest, &size)) = sizes
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
+    else {
         return Ok(None);
     };
-    let members: Vec<NodeIx> = (0..label.len() as NodeIx).filter(|v| label[*v as usize] == largest as u32).collect();
+    let members: Vec<NodeIx> = (0..label.len() as NodeIx)
+        .filter(|v| label[*v as usize] == largest as u32)
+        .collect();
     let bound = view.node_bound();
     let (ecc, total) = members
         .par_chunks(64)
@@ -166,7 +181,11 @@ pub fn largest_component_distances(view: &GraphView, budget: &Budget) -> Result<
         )
         .try_reduce(|| (0, 0), |a, b| Ok((a.0.max(b.0), a.1 + b.1)))?;
     let pairs = size as f64 * (size as f64 - 1.0);
-    let average = if pairs > 0.0 { total as f64 / pairs } else { 0.0 };
+    let average = if pairs > 0.0 {
+        total as f64 / pairs
+    } else {
+        0.0
+    };
     Ok(Some((size, ecc as usize, average)))
 }
 
@@ -186,7 +205,9 @@ mod tests {
         assert!((transitivity(&g, &t) - 0.6).abs() < 1e-12);
         assert!((degree_assortativity(&g).unwrap() + 5.0 / 7.0).abs() < 1e-12);
         assert_eq!(degree_histogram(&g), vec![0, 1, 2, 1]);
-        let (size, diameter, avg) = largest_component_distances(&g, &Budget::unlimited()).unwrap().unwrap();
+        let (size, diameter, avg) = largest_component_distances(&g, &Budget::unlimited())
+            .unwrap()
+            .unwrap();
         assert_eq!((size, diameter), (4, 2));
         assert!((avg - 16.0 / 12.0).abs() < 1e-12);
     }

@@ -17,7 +17,13 @@ struct Pass {
 
 impl Pass {
     fn new(n: usize) -> Self {
-        Self { dist: vec![-1; n], sigma: vec![0.0; n], delta: vec![0.0; n], order: Vec::with_capacity(n), bc: vec![0.0; n] }
+        Self {
+            dist: vec![-1; n],
+            sigma: vec![0.0; n],
+            delta: vec![0.0; n],
+            order: Vec::with_capacity(n),
+            bc: vec![0.0; n],
+        }
     }
 
     /// Adds the dependencies of source `s` to `bc`.
@@ -68,7 +74,11 @@ impl Pass {
 /// (NetworkX 3.6 scaling: exact values over `(n−1)(n−2)`; with sampled sources,
 /// sources over `(k−1)(n−2)` and other nodes over `k(n−2)`).
 /// `sources = None` means every node (exact).
-pub fn betweenness(view: &GraphView, sources: Option<&[NodeIx]>, budget: &Budget) -> Result<Vec<f64>, QueryError> {
+pub fn betweenness(
+    view: &GraphView,
+    sources: Option<&[NodeIx]>,
+    budget: &Budget,
+) -> Result<Vec<f64>, QueryError> {
     let bound = view.node_bound();
     let all: Vec<NodeIx>;
     let list = match sources {
@@ -92,10 +102,13 @@ pub fn betweenness(view: &GraphView, sources: Option<&[NodeIx]>, budget: &Budget
             },
         )
         .map(|p| p.map(|p| p.bc))
-        .try_reduce(|| vec![0.0; bound], |mut a, b| {
-            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-            Ok(a)
-        })?;
+        .try_reduce(
+            || vec![0.0; bound],
+            |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                Ok(a)
+            },
+        )?;
     Ok(rescale(view, partial, sources))
 }
 
@@ -120,10 +133,18 @@ fn rescale(view: &GraphView, mut bc: Vec<f64>, sources: Option<&[NodeIx]>) -> Ve
                 mark
             };
             let k = k as f64;
-            let scale_source = if k > 1.0 { 1.0 / ((k - 1.0) * (big_n - 1.0)) } else { f64::NAN };
+            let scale_source = if k > 1.0 {
+                1.0 / ((k - 1.0) * (big_n - 1.0))
+            } else {
+                f64::NAN
+            };
             let scale_other = 1.0 / (k * (big_n - 1.0));
             for (v, x) in bc.iter_mut().enumerate() {
-                *x *= if is_source[v] { scale_source } else { scale_other };
+                *x *= if is_source[v] {
+                    scale_source
+                } else {
+                    scale_other
+                };
             }
         }
     }

@@ -28,14 +28,22 @@ pub fn distance_sums(view: &GraphView, budget: &Budget) -> Result<Vec<DistanceSu
             || (vec![u32::MAX; n], Vec::with_capacity(n)),
             |(dist, queue): &mut (Vec<u32>, Vec<NodeIx>), chunk| {
                 budget.check()?;
-                Ok(chunk.iter().map(|&s| sums_from(view, s, dist, queue)).collect::<Vec<_>>())
+                Ok(chunk
+                    .iter()
+                    .map(|&s| sums_from(view, s, dist, queue))
+                    .collect::<Vec<_>>())
             },
         )
         .collect::<Result<Vec<Vec<_>>, QueryError>>()
         .map(|parts| parts.into_iter().flatten().collect())
 }
 
-fn sums_from(view: &GraphView, s: NodeIx, dist: &mut [u32], queue: &mut Vec<NodeIx>) -> DistanceSums {
+fn sums_from(
+    view: &GraphView,
+    s: NodeIx,
+    dist: &mut [u32],
+    queue: &mut Vec<NodeIx>,
+) -> DistanceSums {
     if !view.contains(s) {
         return DistanceSums::default();
     }
@@ -43,7 +51,11 @@ fn sums_from(view: &GraphView, s: NodeIx, dist: &mut [u32], queue: &mut Vec<Node
     queue.push(s);
     dist[s as usize] = 0;
     let mut head = 0;
-    let mut sums = DistanceSums { reached: 1, total: 0, inverse: 0.0 };
+    let mut sums = DistanceSums {
+        reached: 1,
+        total: 0,
+        inverse: 0.0,
+    };
     while head < queue.len() {
         let v = queue[head];
         head += 1;

@@ -21,9 +21,18 @@ pub fn eigenvector(view: &GraphView, max_iter: usize, tol: f64) -> Result<Vec<f6
     let mut next = vec![0.0; bound];
     for _ in 0..max_iter {
         for &v in &nodes {
-            next[v as usize] = x[v as usize] + view.neighbours(v).iter().map(|&u| x[u as usize]).sum::<f64>();
+            next[v as usize] = x[v as usize]
+                + view
+                    .neighbours(v)
+                    .iter()
+                    .map(|&u| x[u as usize])
+                    .sum::<f64>();
         }
-        let norm = nodes.iter().map(|&v| next[v as usize] * next[v as usize]).sum::<f64>().sqrt();
+        let norm = nodes
+            .iter()
+            .map(|&v| next[v as usize] * next[v as usize])
+            .sum::<f64>()
+            .sqrt();
         let norm = if norm == 0.0 { 1.0 } else { norm };
         let mut err = 0.0;
         for &v in &nodes {

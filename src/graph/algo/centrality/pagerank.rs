@@ -7,7 +7,12 @@ use crate::graph::view::GraphView;
 /// `networkx.pagerank(G, alpha, max_iter=100, tol=1e-6)` does on an unweighted graph:
 /// uniform start, teleport and dangling distribution, stop when the L1 change is below
 /// `n · tol`, no final renormalisation.
-pub fn pagerank(view: &GraphView, alpha: f64, max_iter: usize, tol: f64) -> Result<Vec<f64>, QueryError> {
+pub fn pagerank(
+    view: &GraphView,
+    alpha: f64,
+    max_iter: usize,
+    tol: f64,
+) -> Result<Vec<f64>, QueryError> {
     let bound = view.node_bound();
     let nodes: Vec<u32> = view.nodes().collect();
     let n = nodes.len() as f64;

@@ -1,0 +1,245 @@
+//! `/api/v1/nodes/{id}/neighbourhood` and `/neighbours`: ego networks and partners.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::extract::{path_id, ValidQuery};
+use super::filters::graph_params;
+use super::problem::{internal, ApiError, Problem, ProblemCode};
+use super::version;
+use crate::graph::algo::neighbourhood::ego;
+use crate::model::{Link, NodeId};
+use crate::service::analysis::{Filters, NodeRef};
+use crate::service::{Service, ServiceError};
+
+/// Largest `depth`.
+pub const MAX_DEPTH: usize = 6;
+/// Default and largest node count of an ego network.
+pub const DEFAULT_NODES: usize = 500;
+/// Largest node count of an ego network.
+pub const MAX_NODES: usize = 10_000;
+
+graph_params! {
+    /// Depth and size of an ego network.
+    pub struct NeighbourhoodParams {
+        /// Hops from the centre, 1–6 (default 1).
+        pub depth: Option<usize>,
+        /// Most nodes returned, 1–10000 (default 500); `truncated` says when the cap cut the network short.
+        pub limit: Option<usize>,
+    }
+}
+
+graph_params! {
+    /// Filters for the direct partners.
+    pub struct NeighboursParams {}
+}
+
+/// A node of an ego network, with its distance from the centre.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EgoNode {
+    /// Hops from the centre.
+    pub distance: u32,
+    /// The node.
+    pub node: NodeRef,
+}
+
+/// An ego network.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Neighbourhood {
+    /// Graph version read.
+    pub graph_version: u64,
+    /// Effective filters.
+    pub filters: Filters,
+    /// The centre's id.
+    pub centre: String,
+    /// Hops asked for.
+    pub depth: usize,
+    /// Nodes, closest first.
+    pub nodes: Vec<EgoNode>,
+    /// The admitted links among these nodes.
+    pub links: Vec<Link>,
+    /// Whether the node cap cut the network short.
+    pub truncated: bool,
+}
+
+/// A direct partner and the links to it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Partner {
+    /// The partner.
+    pub node: NodeRef,
+    /// The admitted links joining the two.
+    pub links: Vec<Link>,
+}
+
+/// The direct partners of a node.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Neighbours {
+    /// Graph version read.
+    pub graph_version: u64,
+    /// Effective filters.
+    pub filters: Filters,
+    /// The node.
+    pub node: NodeRef,
+    /// Its partners, in id order.
+    pub partners: Vec<Partner>,
+}
+
+fn neighbourhood(
+    service: &Service,
+    id: NodeId,
+    params: &NeighbourhoodParams,
+) -> Result<Neighbourhood, ApiError> {
+    let filter = params.filter()?;
+    let depth = params.depth.unwrap_or(1);
+    if depth == 0 || depth > MAX_DEPTH {
+        return Err(ApiError::new(
+            ProblemCode::InvalidQuery,
+            format!("depth: must be 1..={MAX_DEPTH}; ask for less"),
+            Some("depth".into()),
+        ));
+    }
+    let cap = params.limit.unwrap_or(DEFAULT_NODES);
+    if cap == 0 || cap > MAX_NODES {
+        return Err(ApiError::new(
+            ProblemCode::InvalidQuery,
+            format!("limit: must be 1..={MAX_NODES}"),
+            Some("limit".into()),
+        ));
+    }
+    let scope = service.scope(&filter);
+    let centre = scope
+        .graph
+        .index_of(&id)
+        .ok_or_else(|| ServiceError::NotFound {
+            what: "node",
+            id: id.to_string(),
+            field: None,
+        })?;
+    let (found, truncated) = ego(&scope.view, centre, depth, cap);
+    let indices: Vec<_> = found.iter().map(|(v, _)| *v).collect();
+    let refs = service.node_refs(&scope.graph, &indices)?;
+    let inside: std::collections::HashSet<_> = indices.iter().copied().collect();
+    let mut links = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for &v in &indices {
+        for &w in scope.view.neighbours(v) {
+            if w > v && inside.contains(&w) {
+                for link in service.links_between(&scope, v, w)? {
+                    if seen.insert(link.id.clone()) {
+                        links.push(link);
+                    }
+                }
+            }
+        }
+    }
+    let nodes = found
+        .iter()
+        .zip(refs)
+        .map(|((_, d), node)| EgoNode { distance: *d, node })
+        .collect();
+    Ok(Neighbourhood {
+        graph_version: scope.graph.version(),
+        filters: (&filter).into(),
+        centre: id.to_string(),
+        depth,
+        nodes,
+        links,
+        truncated,
+    })
+}
+
+fn neighbours(
+    service: &Service,
+    id: NodeId,
+    params: &NeighboursParams,
+) -> Result<Neighbours, ApiError> {
+    let filter = params.filter()?;
+    let scope = service.scope(&filter);
+    let centre = scope
+        .graph
+        .index_of(&id)
+        .ok_or_else(|| ServiceError::NotFound {
+            what: "node",
+            id: id.to_string(),
+            field: None,
+        })?;
+    let mut around: Vec<_> = scope.view.neighbours(centre).to_vec();
+    around.sort_by(|a, b| scope.graph.node_id(*a).cmp(scope.graph.node_id(*b)));
+    let refs = service.node_refs(&scope.graph, &around)?;
+    let partners = around
+        .iter()
+        .zip(refs)
+        .map(|(&w, node)| {
+            Ok(Partner {
+                node,
+                links: service.links_between(&scope, centre, w)?,
+            })
+        })
+        .collect::<Result<Vec<_>, ServiceError>>()?;
+    let node = service.node_refs(&scope.graph, &[centre])?.remove(0);
+    Ok(Neighbours {
+        graph_version: scope.graph.version(),
+        filters: (&filter).into(),
+        node,
+        partners,
+    })
+}
+
+/// Ego network
+///
+/// Every node within `depth` hops of the node under the filters, closest first, with
+/// the links among them; capped by `limit` with a `truncated` flag. The node set equals
+/// `networkx.ego_graph(G, id, radius=depth)`.
+#[utoipa::path(get, path = "/api/v1/nodes/{id}/neighbourhood", tag = "graph",
+    params(("id" = String, Path, description = "Node id", example = "city:ru:blagoveshchensk"), NeighbourhoodParams),
+    responses(
+        (status = 200, description = "The ego network", body = Neighbourhood),
+        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such node", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_neighbourhood(
+    service: web::Data<Service>,
+    id: web::Path<String>,
+    params: ValidQuery<NeighbourhoodParams>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id, NodeId::new)?;
+    let svc = service.into_inner();
+    let answer = web::block(move || neighbourhood(&svc, id, &params.0))
+        .await
+        .map_err(|e| internal(&e))??;
+    Ok(version::json(StatusCode::OK, answer.graph_version, &answer))
+}
+
+/// Direct partners
+///
+/// The nodes one hop away under the filters, each with the links to it.
+#[utoipa::path(get, path = "/api/v1/nodes/{id}/neighbours", tag = "graph",
+    params(("id" = String, Path, description = "Node id", example = "city:ru:blagoveshchensk"), NeighboursParams),
+    responses(
+        (status = 200, description = "The partners", body = Neighbours),
+        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such node", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_neighbours(
+    service: web::Data<Service>,
+    id: web::Path<String>,
+    params: ValidQuery<NeighboursParams>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id, NodeId::new)?;
+    let svc = service.into_inner();
+    let answer = web::block(move || neighbours(&svc, id, &params.0))
+        .await
+        .map_err(|e| internal(&e))??;
+    Ok(version::json(StatusCode::OK, answer.graph_version, &answer))
+}
+
+/// Registers the routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/nodes/{id}/neighbourhood",
+        web::get().to(get_neighbourhood),
+    )
+    .route("/nodes/{id}/neighbours", web::get().to(get_neighbours));
+}

@@ -1,0 +1,98 @@
+//! Per-version caches of filtered views and costly results. A write bumps the graph
+//! version; entries of older versions are dropped on the next lookup.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::graph::filter::Filter;
+use crate::graph::view::GraphView;
+
+type Shared = Arc<dyn Any + Send + Sync>;
+
+/// Caches keyed by graph version.
+#[derive(Default)]
+pub struct QueryCache {
+    inner: Mutex<Entries>,
+}
+
+#[derive(Default)]
+struct Entries {
+    version: u64,
+    views: HashMap<Filter, Arc<GraphView>>,
+    results: HashMap<String, Shared>,
+    hits: u64,
+    misses: u64,
+}
+
+/// Most distinct filter sets or results kept per version.
+const MAX_ENTRIES: usize = 64;
+
+impl QueryCache {
+    fn entries(&self, version: u64) -> std::sync::MutexGuard<'_, Entries> {
+        let mut guard = match self.inner.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if guard.version != version {
+            guard.version = version;
+            guard.views.clear();
+            guard.results.clear();
+        }
+        guard
+    }
+
+    /// The view for `filter` at `version`, built by `build` on a miss.
+    pub fn view(
+        &self,
+        version: u64,
+        filter: &Filter,
+        build: impl FnOnce() -> GraphView,
+    ) -> Arc<GraphView> {
+        if let Some(view) = self.entries(version).views.get(filter) {
+            return Arc::clone(view);
+        }
+        let view = Arc::new(build());
+        let mut entries = self.entries(version);
+        if entries.views.len() >= MAX_ENTRIES {
+            entries.views.clear();
+        }
+        entries.views.insert(filter.clone(), Arc::clone(&view));
+        view
+    }
+
+    /// A cached result for `key` at `version`, computed by `compute` on a miss.
+    pub fn result<T: Send + Sync + 'static, E>(
+        &self,
+        version: u64,
+        key: String,
+        compute: impl FnOnce() -> Result<T, E>,
+    ) -> Result<Arc<T>, E> {
+        {
+            let mut entries = self.entries(version);
+            if let Some(hit) = entries.results.get(&key).cloned() {
+                if let Ok(value) = hit.downcast::<T>() {
+                    entries.hits += 1;
+                    return Ok(value);
+                }
+            }
+            entries.misses += 1;
+        }
+        let value = Arc::new(compute()?);
+        let mut entries = self.entries(version);
+        if entries.results.len() >= MAX_ENTRIES {
+            entries.results.clear();
+        }
+        entries.results.insert(key, Arc::clone(&value) as Shared);
+        Ok(value)
+    }
+
+    /// Result cache hits and misses so far.
+    pub fn stats(&self) -> (u64, u64) {
+        let entries = match self.inner.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        (entries.hits, entries.misses)
+    }
+}
