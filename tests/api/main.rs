@@ -10,4 +10,5 @@ mod links;
 mod nodes;
 mod openapi;
 mod persistence;
+mod reference;
 mod search;
