@@ -77,6 +77,11 @@ impl GraphView {
         }
     }
 
+    /// The raw arrays: row offsets (length `node_bound + 1`), targets, and inclusion marks.
+    pub fn csr(&self) -> (&[u32], &[NodeIx], &[bool]) {
+        (&self.offsets, &self.targets, &self.included)
+    }
+
     /// Number of node slots (included or not).
     pub fn node_bound(&self) -> usize {
         self.included.len()

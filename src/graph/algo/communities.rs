@@ -6,6 +6,7 @@ use crate::graph::view::GraphView;
 use crate::graph::NodeIx;
 
 /// A weighted graph for one Louvain level: CSR with self-loops allowed.
+#[derive(Clone)]
 struct Level {
     offsets: Vec<usize>,
     targets: Vec<u32>,
@@ -42,25 +43,35 @@ impl Level {
 
     /// Collapses communities into nodes; edge weights add up, inner edges become self-loops.
     fn aggregate(&self, community: &[u32], count: usize) -> Self {
-        let mut rows: Vec<std::collections::BTreeMap<u32, f64>> = vec![Default::default(); count];
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); count];
         let mut degree = vec![0.0; count];
         for v in 0..self.n() {
-            let cv = community[v];
-            degree[cv as usize] += self.degree[v];
-            for e in self.offsets[v]..self.offsets[v + 1] {
-                *rows[cv as usize]
-                    .entry(community[self.targets[e] as usize])
-                    .or_insert(0.0) += self.weights[e];
-            }
+            members[community[v] as usize].push(v as u32);
+            degree[community[v] as usize] += self.degree[v];
         }
-        let mut offsets = vec![0];
+        let mut acc = vec![0.0f64; count];
+        let mut touched: Vec<u32> = Vec::new();
+        let mut offsets = Vec::with_capacity(count + 1);
+        offsets.push(0);
         let mut targets = Vec::new();
         let mut weights = Vec::new();
-        for row in rows {
-            for (c, w) in row {
-                targets.push(c);
-                weights.push(w);
+        for nodes in &members {
+            for &v in nodes {
+                for e in self.offsets[v as usize]..self.offsets[v as usize + 1] {
+                    let c = community[self.targets[e] as usize];
+                    if acc[c as usize] == 0.0 {
+                        touched.push(c);
+                    }
+                    acc[c as usize] += self.weights[e];
+                }
             }
+            touched.sort_unstable();
+            for &c in &touched {
+                targets.push(c);
+                weights.push(acc[c as usize]);
+                acc[c as usize] = 0.0;
+            }
+            touched.clear();
             offsets.push(targets.len());
         }
         Self {
@@ -75,8 +86,9 @@ impl Level {
 /// Louvain communities. Matches the method of
 /// `networkx.community.louvain_communities(G, resolution, threshold=1e-7, seed)`:
 /// local moves in a seeded random order until no move improves modularity, then
-/// aggregation, until a level gains less than `threshold`. The partition depends on
-/// the random order, so it equals NetworkX's in quality, not node for node.
+/// aggregation, until a level gains less than `threshold`; then one refinement round
+/// of single-node moves on the original graph. The partition depends on the random
+/// order, so it equals NetworkX's in quality, not node for node.
 /// Returns a community label for every node slot (`u32::MAX` outside the view),
 /// numbered by first appearance in node order.
 pub fn louvain(
@@ -98,7 +110,8 @@ pub fn louvain(
         }
         return Ok(labels);
     }
-    let mut level = Level::from_view(view, &nodes, &slot);
+    let base = Level::from_view(view, &nodes, &slot);
+    let mut level = base.clone();
     let mut membership: Vec<u32> = (0..nodes.len() as u32).collect();
     let mut state = seed;
     let mut quality = level_modularity(
@@ -109,7 +122,8 @@ pub fn louvain(
     );
     loop {
         budget.check()?;
-        let (community, count, moved) = one_level(&level, m2, resolution, &mut state, budget)?;
+        let (community, count, moved) =
+            one_level(&level, None, m2, resolution, &mut state, budget)?;
         if !moved {
             break;
         }
@@ -129,77 +143,98 @@ pub fn louvain(
         }
         quality = next_quality;
     }
-    let mut renumber = std::collections::HashMap::new();
+    // Refinement: one more round of local moves of single nodes on the original graph,
+    // starting from the final partition (PLM's refinement); it only raises modularity.
+    let (membership, _, _) =
+        one_level(&base, Some(membership), m2, resolution, &mut state, budget)?;
+    let mut renumber = vec![u32::MAX; nodes.len()];
+    let mut next = 0u32;
     for (i, &v) in nodes.iter().enumerate() {
-        let next = renumber.len() as u32;
-        labels[v as usize] = *renumber.entry(membership[i]).or_insert(next);
+        let c = membership[i] as usize;
+        if renumber[c] == u32::MAX {
+            renumber[c] = next;
+            next += 1;
+        }
+        labels[v as usize] = renumber[c];
     }
     Ok(labels)
 }
 
-/// Local moving on one level; returns each node's community (renumbered 0..count).
+/// Local moving on one level: nodes are visited from a queue (seeded random order at
+/// first); a node that moves puts its neighbours back on the queue, so late rounds touch
+/// only what can still change. Returns each node's community (renumbered 0..count).
 fn one_level(
     level: &Level,
+    start: Option<Vec<u32>>,
     m2: f64,
     resolution: f64,
     state: &mut u64,
     budget: &Budget,
 ) -> Result<(Vec<u32>, usize, bool), QueryError> {
     let n = level.n();
-    let mut community: Vec<u32> = (0..n as u32).collect();
-    let mut total: Vec<f64> = level.degree.clone();
-    let mut order: Vec<u32> = (0..n as u32).collect();
+    let mut community: Vec<u32> = start.unwrap_or_else(|| (0..n as u32).collect());
+    let mut total = vec![0.0; n];
+    for v in 0..n {
+        total[community[v] as usize] += level.degree[v];
+    }
+    let mut queue: std::collections::VecDeque<u32> = (0..n as u32).collect();
     for i in (1..n).rev() {
         let j = (splitmix64(state) % (i as u64 + 1)) as usize;
-        order.swap(i, j);
+        queue.swap(i, j);
     }
+    let mut queued = vec![true; n];
     let mut link_to = vec![0.0f64; n];
     let mut touched: Vec<u32> = Vec::new();
     let mut moved_any = false;
-    loop {
-        budget.check()?;
-        let mut moves = 0;
-        for &v in &order {
-            let v = v as usize;
-            let kv = level.degree[v];
-            let own = community[v];
-            touched.clear();
+    let mut visits = 0usize;
+    while let Some(v) = queue.pop_front() {
+        visits += 1;
+        if visits % 4096 == 0 {
+            budget.check()?;
+        }
+        let v = v as usize;
+        queued[v] = false;
+        let kv = level.degree[v];
+        let own = community[v];
+        touched.clear();
+        for e in level.offsets[v]..level.offsets[v + 1] {
+            let w = level.targets[e] as usize;
+            if w == v {
+                continue;
+            }
+            let c = community[w];
+            if link_to[c as usize] == 0.0 {
+                touched.push(c);
+            }
+            link_to[c as usize] += level.weights[e];
+        }
+        total[own as usize] -= kv;
+        let scale = resolution * kv / m2;
+        let mut best = own;
+        let mut best_gain = link_to[own as usize] - scale * total[own as usize];
+        for &c in &touched {
+            let gain = link_to[c as usize] - scale * total[c as usize];
+            if gain > best_gain {
+                best_gain = gain;
+                best = c;
+            }
+        }
+        total[best as usize] += kv;
+        for &c in &touched {
+            link_to[c as usize] = 0.0;
+        }
+        link_to[own as usize] = 0.0;
+        if best != own {
+            community[v] = best;
+            moved_any = true;
             for e in level.offsets[v]..level.offsets[v + 1] {
                 let w = level.targets[e] as usize;
-                if w == v {
-                    continue;
-                }
-                let c = community[w];
-                if link_to[c as usize] == 0.0 {
-                    touched.push(c);
-                }
-                link_to[c as usize] += level.weights[e];
-            }
-            total[own as usize] -= kv;
-            let base = link_to[own as usize] - resolution * total[own as usize] * kv / m2;
-            let mut best = own;
-            let mut best_gain = base;
-            for &c in &touched {
-                let gain = link_to[c as usize] - resolution * total[c as usize] * kv / m2;
-                if gain > best_gain {
-                    best_gain = gain;
-                    best = c;
+                if !queued[w] && community[w] != best {
+                    queued[w] = true;
+                    queue.push_back(w as u32);
                 }
             }
-            total[best as usize] += kv;
-            if best != own {
-                community[v] = best;
-                moves += 1;
-            }
-            for &c in &touched {
-                link_to[c as usize] = 0.0;
-            }
-            link_to[own as usize] = 0.0;
         }
-        if moves == 0 {
-            break;
-        }
-        moved_any = true;
     }
     let mut renumber = vec![u32::MAX; n];
     let mut count = 0u32;

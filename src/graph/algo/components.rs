@@ -7,23 +7,25 @@ use crate::graph::NodeIx;
 /// from 0 in order of each component's smallest node index, and the component sizes.
 /// The partition matches `networkx.connected_components(G)`.
 pub fn components(view: &GraphView) -> (Vec<u32>, Vec<usize>) {
+    let (offsets, targets, included) = view.csr();
     let n = view.node_bound();
     let mut label = vec![u32::MAX; n];
     let mut sizes = Vec::new();
-    let mut stack: Vec<NodeIx> = Vec::new();
-    for s in 0..n as NodeIx {
-        if label[s as usize] != u32::MAX || !view.contains(s) {
+    let mut stack: Vec<NodeIx> = Vec::with_capacity(64);
+    for s in 0..n {
+        if label[s] != u32::MAX || !included[s] {
             continue;
         }
         let id = sizes.len() as u32;
-        label[s as usize] = id;
-        stack.push(s);
+        label[s] = id;
+        stack.push(s as NodeIx);
         let mut size = 0;
         while let Some(v) = stack.pop() {
             size += 1;
-            for &w in view.neighbours(v) {
-                if label[w as usize] == u32::MAX {
-                    label[w as usize] = id;
+            for &w in &targets[offsets[v as usize] as usize..offsets[v as usize + 1] as usize] {
+                let slot = &mut label[w as usize];
+                if *slot == u32::MAX {
+                    *slot = id;
                     stack.push(w);
                 }
             }

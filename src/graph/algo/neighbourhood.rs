@@ -39,34 +39,42 @@ pub fn ego(
     (out, false)
 }
 
-/// Size of the `depth`-hop neighbourhood of `centre` (itself included), using a
-/// reusable stamp array: the fast path for counting.
+/// Size of the `depth`-hop neighbourhood of `centre` (itself included), level by
+/// level with a reusable stamp array; the last level is only counted, never queued.
 pub fn ego_size(
     view: &GraphView,
     centre: NodeIx,
     depth: usize,
     stamp: &mut [u32],
     epoch: u32,
-    queue: &mut Vec<(NodeIx, u32)>,
+    frontier: &mut Vec<NodeIx>,
+    next: &mut Vec<NodeIx>,
 ) -> usize {
-    queue.clear();
-    queue.push((centre, 0));
+    frontier.clear();
+    frontier.push(centre);
     stamp[centre as usize] = epoch;
-    let mut head = 0;
-    while head < queue.len() {
-        let (v, d) = queue[head];
-        head += 1;
-        if d as usize >= depth {
-            continue;
-        }
-        for &w in view.neighbours(v) {
-            if stamp[w as usize] != epoch {
-                stamp[w as usize] = epoch;
-                queue.push((w, d + 1));
+    let mut count = 1;
+    for level in 0..depth {
+        let last = level + 1 == depth;
+        next.clear();
+        for &v in frontier.iter() {
+            for &w in view.neighbours(v) {
+                let slot = &mut stamp[w as usize];
+                if *slot != epoch {
+                    *slot = epoch;
+                    count += 1;
+                    if !last {
+                        next.push(w);
+                    }
+                }
             }
         }
+        if next.is_empty() {
+            break;
+        }
+        std::mem::swap(frontier, next);
     }
-    queue.len()
+    count
 }
 
 #[cfg(test)]
@@ -81,6 +89,17 @@ mod tests {
         let (nodes, cut) = ego(&g, 0, 2, 2);
         assert_eq!((nodes.len(), cut), (2, true));
         let mut stamp = vec![0; 6];
-        assert_eq!(ego_size(&g, 0, 2, &mut stamp, 1, &mut Vec::new()), 4);
+        assert_eq!(
+            ego_size(&g, 0, 2, &mut stamp, 1, &mut Vec::new(), &mut Vec::new()),
+            4
+        );
+        assert_eq!(
+            ego_size(&g, 0, 3, &mut stamp, 2, &mut Vec::new(), &mut Vec::new()),
+            5
+        );
+        assert_eq!(
+            ego_size(&g, 5, 3, &mut stamp, 3, &mut Vec::new(), &mut Vec::new()),
+            1
+        );
     }
 }
