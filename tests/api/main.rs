@@ -6,6 +6,7 @@ mod common;
 mod batch;
 mod cli;
 mod errors;
+mod graph;
 mod links;
 mod nodes;
 mod openapi;

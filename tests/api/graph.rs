@@ -1,0 +1,370 @@
+//! Graph questions over HTTP on the seed network: the same values as NetworkX, the
+//! filters, the limits and the errors.
+
+use serde_json::{json, Value};
+
+use crate::common::TestServer;
+
+const B: &str = "city:ru:blagoveshchensk";
+
+fn expected_seed() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/reference/expected/seed.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn partner_ids(reply: &Value) -> Vec<String> {
+    reply["partners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["node"]["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_shortest_path_names_its_links_and_their_sources() {
+    let server = TestServer::start_seeded();
+    let reply = server.get("/api/v1/paths/shortest?from=city:ru:krasnoyarsk&to=city:jp:takatsuki");
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let path = &reply.body["paths"][0];
+    assert_eq!(path["hops"], 2);
+    let nodes: Vec<&str> = path["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(nodes, ["city:ru:krasnoyarsk", B, "city:jp:takatsuki"]);
+    let first = &path["steps"][0]["links"][0];
+    assert_eq!(first["kind"], "trilateral");
+    assert!(first["source"]["quote"]
+        .as_str()
+        .unwrap()
+        .contains("Благовещенск - Красноярск - Хэйхэ"));
+    assert_eq!(
+        reply.body["filters"]["kinds"],
+        json!(["twinning", "friendship", "trilateral"])
+    );
+    assert_eq!(
+        reply.graph_version,
+        Some(reply.body["graph_version"].as_u64().unwrap())
+    );
+}
+
+#[test]
+fn path_errors_are_clear() {
+    let server = TestServer::start_seeded();
+    let missing = server.get("/api/v1/paths/shortest?from=city:xx:nowhere&to=city:jp:niigata");
+    assert_eq!(
+        (
+            missing.status,
+            missing.body["code"].as_str(),
+            missing.body["field"].as_str()
+        ),
+        (400, Some("unknown_node"), Some("from"))
+    );
+    let apart = server.get("/api/v1/paths/shortest?from=city:ru:moscow&to=city:jp:niigata");
+    assert_eq!(
+        (apart.status, apart.body["code"].as_str()),
+        (404, Some("no_path"))
+    );
+    let too_short = server
+        .get("/api/v1/paths/shortest?from=city:ru:krasnoyarsk&to=city:jp:takatsuki&max_depth=1");
+    assert_eq!(too_short.status, 404);
+    let via_states =
+        server.get("/api/v1/paths/shortest?from=city:ru:moscow&to=city:jp:niigata&kinds=all");
+    assert_eq!(
+        via_states.status, 200,
+        "every city is located in a state, so kinds=all connects them"
+    );
+    let bad_kind =
+        server.get("/api/v1/paths/shortest?from=city:ru:moscow&to=city:jp:niigata&kinds=twining");
+    assert_eq!(
+        (bad_kind.status, bad_kind.body["field"].as_str()),
+        (400, Some("kinds"))
+    );
+    let bad_date =
+        server.get("/api/v1/paths/shortest?from=city:ru:moscow&to=city:jp:niigata&as_of=2003-13");
+    assert_eq!(
+        (bad_date.status, bad_date.body["field"].as_str()),
+        (400, Some("as_of"))
+    );
+}
+
+#[test]
+fn weighted_k_shortest_and_all_shortest_paths() {
+    let server = TestServer::start_seeded();
+    let k = server.get("/api/v1/paths/k-shortest?from=city:ru:krasnoyarsk&to=city:jp:takatsuki&k=3&weights=trilateral:3");
+    assert_eq!(k.status, 200, "{}", k.body);
+    let costs: Vec<f64> = k.body["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["cost"].as_f64().unwrap())
+        .collect();
+    assert_eq!(costs, [4.0, 5.0, 8.0]);
+    let w = server.get(
+        "/api/v1/paths/weighted?from=city:ru:krasnoyarsk&to=city:jp:takatsuki&weights=trilateral:3",
+    );
+    assert_eq!(w.body["paths"][0]["cost"], 4.0);
+    let all = server.get("/api/v1/paths/all-shortest?from=city:ru:krasnoyarsk&to=city:jp:joetsu");
+    assert_eq!(all.status, 200);
+    assert_eq!(all.body["truncated"], false);
+    assert_eq!(
+        all.body["paths"].as_array().unwrap().len(),
+        2,
+        "via Blagoveshchensk or via Heihe: {}",
+        all.body
+    );
+    let bad = server.get("/api/v1/paths/weighted?from=city:ru:krasnoyarsk&to=city:jp:takatsuki&weights=trilateral:-1");
+    assert_eq!(
+        (bad.status, bad.body["field"].as_str()),
+        (400, Some("weights"))
+    );
+}
+
+#[test]
+fn as_of_makes_links_appear_when_signed() {
+    let server = TestServer::start_seeded();
+    let wudalianchi = "city:cn:wudalianchi".to_string();
+    let before = server.get(&format!("/api/v1/nodes/{B}/neighbours?as_of=2002"));
+    assert!(!partner_ids(&before.body).contains(&wudalianchi));
+    for cut in ["2003", "2003-07", "2003-07-17", "2010"] {
+        let after = server.get(&format!("/api/v1/nodes/{B}/neighbours?as_of={cut}"));
+        assert!(
+            partner_ids(&after.body).contains(&wudalianchi),
+            "as of {cut}"
+        );
+    }
+    let day_before = server.get(&format!("/api/v1/nodes/{B}/neighbours?as_of=2003-07-16"));
+    assert!(!partner_ids(&day_before.body).contains(&wudalianchi));
+    let dated_only = server.get(&format!(
+        "/api/v1/nodes/{B}/neighbours?as_of=2010&undated=false"
+    ));
+    assert_eq!(partner_ids(&dated_only.body), [wudalianchi]);
+}
+
+#[test]
+fn status_filters_show_planned_and_negotiating_links() {
+    let server = TestServer::start_seeded();
+    let active = partner_ids(&server.get(&format!("/api/v1/nodes/{B}/neighbours")).body);
+    assert!(!active.contains(&"city:kp:pyongsong".to_string()));
+    let negotiating = partner_ids(
+        &server
+            .get(&format!("/api/v1/nodes/{B}/neighbours?status=negotiating"))
+            .body,
+    );
+    assert_eq!(negotiating, ["city:kp:pyongsong", "city:kr:dangjin"]);
+    let any = partner_ids(
+        &server
+            .get(&format!(
+                "/api/v1/nodes/{B}/neighbours?status=any&kinds=twinning"
+            ))
+            .body,
+    );
+    assert_eq!(any.len(), 6);
+}
+
+#[test]
+fn centrality_over_http_equals_networkx() {
+    let server = TestServer::start_seeded();
+    let expected = expected_seed();
+    for (filter, query) in [
+        ("default", ""),
+        ("all", "&kinds=all&status=any"),
+        ("as_of_2005", "&as_of=2005"),
+    ] {
+        for measure in [
+            "degree",
+            "betweenness",
+            "closeness",
+            "harmonic",
+            "pagerank",
+            "eigenvector",
+        ] {
+            let reply = server.get(&format!("/api/v1/centrality/{measure}?limit=1000{query}"));
+            assert_eq!(reply.status, 200, "{}", reply.body);
+            let want = expected["results"][filter][measure].as_object().unwrap();
+            let items = reply.body["items"].as_array().unwrap();
+            assert_eq!(items.len(), want.len());
+            let mut previous = f64::INFINITY;
+            for item in items {
+                let value = item["value"].as_f64().unwrap();
+                let id = item["node"]["id"].as_str().unwrap();
+                let target = want[id].as_f64().unwrap();
+                assert!(
+                    (value - target).abs() <= 1e-9 * target.abs().max(1e-3),
+                    "{measure} {filter} {id}: {value} vs {target}"
+                );
+                assert!(value <= previous, "ranked best first");
+                previous = value;
+            }
+            assert!(reply.body["normalization"]
+                .as_str()
+                .unwrap()
+                .contains("networkx"));
+        }
+    }
+}
+
+#[test]
+fn centrality_is_ranked_paged_restricted_and_invalidated_by_writes() {
+    let server = TestServer::start_seeded();
+    let top = server.get("/api/v1/centrality/degree?top=3&limit=2");
+    assert_eq!(top.body["total"], 3);
+    assert_eq!(top.body["items"][0]["node"]["id"], B);
+    assert_eq!(top.body["items"][0]["rank"], 1);
+    let cursor = top.body["next_cursor"].as_str().unwrap();
+    let rest = server.get(&format!(
+        "/api/v1/centrality/degree?top=3&limit=2&cursor={cursor}"
+    ));
+    assert_eq!(rest.body["items"].as_array().unwrap().len(), 1);
+    assert!(rest.body["next_cursor"].is_null());
+    let japan = server.get("/api/v1/centrality/pagerank?country=JP&kind=city");
+    assert!(japan.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["node"]["country"] == "JP"));
+    let sampled = server.get("/api/v1/centrality/betweenness?k=10&seed=7");
+    assert_eq!(sampled.body["sample"], 10);
+    assert_eq!(
+        server
+            .get("/api/v1/centrality/betweenness?k=10&seed=7")
+            .body,
+        sampled.body,
+        "reproducible"
+    );
+    assert_eq!(server.get("/api/v1/centrality/fame").status, 404);
+
+    let moscow = |server: &TestServer| {
+        let reply = server.get("/api/v1/nodes/city:ru:moscow/centrality");
+        reply.body["measures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["measure"] == "degree")
+            .unwrap()["value"]
+            .as_f64()
+            .unwrap()
+    };
+    let before = moscow(&server);
+    let added = server.post(
+        "/api/v1/links",
+        &json!({"kind": "twinning", "members": ["city:ru:moscow", "city:jp:niigata"]}),
+    );
+    assert_eq!(added.status, 201);
+    let after = moscow(&server);
+    assert!(
+        (after - before - 1.0 / 61.0).abs() < 1e-12,
+        "{before} → {after}"
+    );
+}
+
+#[test]
+fn structure_matches_networkx() {
+    let server = TestServer::start_seeded();
+    let expected = &expected_seed()["results"]["default"];
+    let stats = server.get("/api/v1/stats").body;
+    for key in [
+        "density",
+        "average_clustering",
+        "transitivity",
+        "degree_assortativity",
+        "average_shortest_path_length",
+    ] {
+        let (got, want) = (
+            stats[key].as_f64().unwrap(),
+            expected[key].as_f64().unwrap(),
+        );
+        assert!((got - want).abs() < 1e-12, "{key}: {got} vs {want}");
+    }
+    assert_eq!(stats["diameter"], expected["diameter"]);
+    assert_eq!(stats["degree_histogram"], expected["degree_histogram"]);
+    assert_eq!(stats["nodes"], expected["nodes"]);
+    assert_eq!(stats["edges"], expected["edges"]);
+    assert_eq!(stats["links_by_kind"]["trilateral"], 3);
+
+    let components = server
+        .get("/api/v1/components?limit=1000&members=1000")
+        .body;
+    let mut got: Vec<Vec<String>> = components["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| serde_json::from_value(g["members"].clone()).unwrap())
+        .collect();
+    got.sort();
+    let want: Vec<Vec<String>> = serde_json::from_value(expected["components"].clone()).unwrap();
+    assert_eq!(got, want);
+
+    let communities = server.get("/api/v1/communities?seed=1").body;
+    assert!(
+        communities["modularity"].as_f64().unwrap()
+            >= expected["louvain_modularity"].as_f64().unwrap() * 0.97
+    );
+    assert_eq!(
+        server.get("/api/v1/communities?seed=1").body,
+        communities,
+        "seeded, so reproducible"
+    );
+}
+
+#[test]
+fn neighbourhoods_are_bounded() {
+    let server = TestServer::start_seeded();
+    let ego = server.get(&format!("/api/v1/nodes/{B}/neighbourhood?depth=2"));
+    assert_eq!(ego.status, 200);
+    let distances: Vec<u64> = ego.body["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["distance"].as_u64().unwrap())
+        .collect();
+    assert!(distances.windows(2).all(|w| w[0] <= w[1]), "closest first");
+    assert_eq!(distances[0], 0);
+    assert!(ego.body["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["kind"] == "trilateral"));
+    let capped = server.get(&format!("/api/v1/nodes/{B}/neighbourhood?depth=2&limit=3"));
+    assert_eq!(
+        (
+            capped.body["nodes"].as_array().unwrap().len(),
+            capped.body["truncated"].as_bool()
+        ),
+        (3, Some(true))
+    );
+    let deep = server.get(&format!("/api/v1/nodes/{B}/neighbourhood?depth=7"));
+    assert_eq!(
+        (deep.status, deep.body["field"].as_str()),
+        (400, Some("depth"))
+    );
+    assert_eq!(
+        server
+            .get("/api/v1/nodes/city:xx:nowhere/neighbourhood")
+            .status,
+        404
+    );
+}
+
+#[test]
+fn the_timeline_counts_links_by_year() {
+    let server = TestServer::start_seeded();
+    let timeline = server.get("/api/v1/timeline?stats=true").body;
+    let years: Vec<u64> = timeline["years"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|y| y["year"].as_u64().unwrap())
+        .collect();
+    assert_eq!(years, [1991, 2003, 2011, 2018, 2019]);
+    let y2003 = &timeline["years"][1];
+    assert_eq!(y2003["signed"]["twinning"], 1);
+    assert!(y2003["stats"]["edges"].as_u64().unwrap() > 0);
+    assert!(timeline["undated"]["friendship"].as_u64().unwrap() > 10);
+}
