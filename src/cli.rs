@@ -34,6 +34,10 @@ pub enum Command {
         /// HTTP worker threads (default: one per core).
         #[arg(long, env = "POBRATIM_WORKERS", default_value_t = default_workers())]
         workers: usize,
+        /// Time budget of one graph query, in seconds; past it the query answers 422
+        /// `query_budget_exceeded` and says how to ask for less.
+        #[arg(long, env = "POBRATIM_QUERY_BUDGET", default_value_t = 60.0)]
+        query_budget: f64,
         /// Do not load the seed network into a new, empty data directory.
         #[arg(long, env = "POBRATIM_NO_SEED", default_value_t = false)]
         no_seed: bool,

@@ -33,13 +33,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             data,
             bind,
             workers,
+            query_budget,
             no_seed,
         } => {
+            anyhow::ensure!(
+                query_budget.is_finite() && query_budget > 0.0,
+                "--query-budget must be a positive number of seconds"
+            );
+            let query_budget = std::time::Duration::from_secs_f64(query_budget);
             let config = ServeConfig {
                 data_dir: data.data_dir,
                 bind,
                 workers,
                 seed: !no_seed,
+                query_budget,
             };
             serve(&config)?;
         }

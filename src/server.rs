@@ -23,6 +23,8 @@ pub struct ServeConfig {
     pub workers: usize,
     /// Load the seed network into a new, empty directory.
     pub seed: bool,
+    /// Time budget of one graph query.
+    pub query_budget: std::time::Duration,
 }
 
 /// Why the service could not start.
@@ -51,10 +53,12 @@ pub enum StartError {
 
 /// Opens the data directory, seeding it when new and asked to.
 pub fn open_service(config: &ServeConfig) -> Result<Service, StartError> {
-    let service = Service::open(&config.data_dir).map_err(|source| StartError::Open {
-        dir: config.data_dir.clone(),
-        source,
-    })?;
+    let service = Service::open(&config.data_dir)
+        .map_err(|source| StartError::Open {
+            dir: config.data_dir.clone(),
+            source,
+        })?
+        .with_query_budget(config.query_budget);
     if config.seed {
         if let Some(summary) = seed::seed_if_new(&service)? {
             tracing::info!(

@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::extract::{path_id, ValidQuery};
-use super::filters::{budget, graph_params, next_offset, offset};
+use super::filters::{graph_params, next_offset, offset};
 use super::page::{DEFAULT_LIMIT, MAX_LIMIT};
 use super::problem::{internal, ApiError, Problem, ProblemCode};
 use super::version;
@@ -162,7 +162,7 @@ fn ranking(
         })?;
     let scope = service.scope(&filter);
     let sample = sample(params, measure, scope.view.node_count())?;
-    let values = service.centrality_values(&scope, measure, sample, &budget())?;
+    let values = service.centrality_values(&scope, measure, sample, &service.budget())?;
     let order = ranked(&scope.graph, &scope.view, &values);
     let mut ranks = Vec::with_capacity(order.len());
     for (i, v) in order.iter().enumerate() {
@@ -247,7 +247,7 @@ fn node_centrality(
         } else {
             None
         };
-        let values = service.centrality_values(&scope, measure, sample, &budget())?;
+        let values = service.centrality_values(&scope, measure, sample, &service.budget())?;
         measures.push(NodeMeasure {
             measure,
             value: values[v as usize],

@@ -1,20 +1,9 @@
 //! Query parameters shared by every graph question: link kinds, statuses, node kinds,
 //! and the as-of date.
 
-use std::time::Duration;
-
 use super::problem::{ApiError, ProblemCode};
-use crate::graph::algo::Budget;
 use crate::graph::filter::Filter;
 use crate::model::{LinkKind, LinkStatus, NodeKind, PartialDate};
-
-/// Time budget of one graph query.
-pub const QUERY_BUDGET: Duration = Duration::from_secs(60);
-
-/// A fresh budget for one query.
-pub fn budget() -> Budget {
-    Budget::of(QUERY_BUDGET)
-}
 
 /// Declares a query-parameter struct with the graph filter parameters added.
 macro_rules! graph_params {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::extract::ValidQuery;
-use super::filters::{budget, graph_params};
+use super::filters::graph_params;
 use super::problem::{ApiError, Problem, ProblemCode};
 use super::version;
 use crate::graph::algo::paths;
@@ -187,9 +187,16 @@ fn answer(
                 ));
             }
             let weights = edge_weights(&scope, &costs);
-            let found =
-                paths::k_shortest_paths(&scope.view, &weights, from, to, k, max_depth, &budget())
-                    .map_err(ServiceError::Query)?;
+            let found = paths::k_shortest_paths(
+                &scope.view,
+                &weights,
+                from,
+                to,
+                k,
+                max_depth,
+                &service.budget(),
+            )
+            .map_err(ServiceError::Query)?;
             (found, false)
         }
         Question::AllShortest => {

@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::extract::ValidQuery;
-use super::filters::{budget, graph_params, next_offset, offset};
+use super::filters::{graph_params, next_offset, offset};
 use super::page::DEFAULT_LIMIT;
 use super::problem::{internal, ApiError, Problem, ProblemCode};
 use super::version;
@@ -227,7 +227,7 @@ fn communities_answer(service: &Service, params: &GroupParams) -> Result<Groups,
     }
     let seed = params.seed.unwrap_or(0);
     let scope = service.scope(&filter);
-    let result = service.communities(&scope, resolution, seed, &budget())?;
+    let result = service.communities(&scope, resolution, seed, &service.budget())?;
     let (labels, modularity) = (&result.0, result.1);
     let count = scope
         .view
@@ -255,7 +255,7 @@ fn stats_of(service: &Service, filter: &Filter, distances: bool) -> Result<Stats
     let clustering = stats::clustering(view, &triangles);
     let (_, sizes) = components::components(view);
     let far = if distances {
-        stats::largest_component_distances(view, &budget())?
+        stats::largest_component_distances(view, &service.budget())?
     } else {
         None
     };

@@ -13,6 +13,7 @@ mod write;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 pub use draft::{link_from_json, merge_patch, node_from_json};
 pub use query::NodeQuery;
@@ -98,7 +99,11 @@ pub struct Service {
     snapshot: RwLock<Arc<GraphSnapshot>>,
     writer: Mutex<()>,
     cache: cache::QueryCache,
+    query_budget: Duration,
 }
+
+/// Time budget of one graph query unless configured otherwise.
+pub const DEFAULT_QUERY_BUDGET: Duration = Duration::from_secs(60);
 
 impl Service {
     /// Opens the store in `dir` and builds the graph snapshot.
@@ -114,6 +119,7 @@ impl Service {
             snapshot: RwLock::new(Arc::new(snapshot)),
             writer: Mutex::new(()),
             cache: cache::QueryCache::default(),
+            query_budget: DEFAULT_QUERY_BUDGET,
         })
     }
 
@@ -133,6 +139,17 @@ impl Service {
     /// The version of the current snapshot.
     pub fn version(&self) -> u64 {
         self.snapshot().version()
+    }
+
+    /// Sets the time budget of each graph query.
+    pub fn with_query_budget(mut self, budget: Duration) -> Self {
+        self.query_budget = budget;
+        self
+    }
+
+    /// A fresh budget for one graph query.
+    pub fn budget(&self) -> crate::graph::algo::Budget {
+        crate::graph::algo::Budget::of(self.query_budget)
     }
 
     /// Result-cache hits and misses since start.

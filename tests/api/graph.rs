@@ -368,3 +368,24 @@ fn the_timeline_counts_links_by_year() {
     assert!(y2003["stats"]["edges"].as_u64().unwrap() > 0);
     assert!(timeline["undated"]["friendship"].as_u64().unwrap() > 10);
 }
+
+#[test]
+fn a_query_past_its_budget_is_a_clear_problem_and_the_server_keeps_answering() {
+    let server = TestServer::start_with_budget(std::time::Duration::from_nanos(1));
+    let reply = server.get("/api/v1/centrality/betweenness");
+    assert_eq!(
+        (reply.status, reply.body["code"].as_str()),
+        (422, Some("query_budget_exceeded"))
+    );
+    assert!(
+        reply.body["detail"].as_str().unwrap().contains("k=256"),
+        "says how to ask for less: {}",
+        reply.body
+    );
+    assert_eq!(server.get("/api/v1/nodes/city:ru:moscow").status, 200);
+    assert_eq!(
+        server.get("/api/v1/centrality/degree").status,
+        200,
+        "cheap measures never check the clock"
+    );
+}

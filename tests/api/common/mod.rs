@@ -44,11 +44,28 @@ impl TestServer {
 
     /// A server over `path`; `dir` keeps a temporary directory alive.
     pub fn start_at(path: &Path, seed: bool, dir: Option<TempDir>) -> Result<Self, StartError> {
+        Self::start_with(path, seed, dir, pobratim::service::DEFAULT_QUERY_BUDGET)
+    }
+
+    /// A seeded server whose graph queries have `budget` each.
+    pub fn start_with_budget(budget: std::time::Duration) -> Self {
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join("data");
+        Self::start_with(&path, true, Some(dir), budget).unwrap()
+    }
+
+    fn start_with(
+        path: &Path,
+        seed: bool,
+        dir: Option<TempDir>,
+        query_budget: std::time::Duration,
+    ) -> Result<Self, StartError> {
         let config = ServeConfig {
             data_dir: path.to_path_buf(),
             bind: "127.0.0.1:0".into(),
             workers: 1,
             seed,
+            query_budget,
         };
         let service = actix_web::web::Data::new(open_when_unlocked(&config)?);
         let (tx, rx) = mpsc::channel::<Result<(ServerHandle, SocketAddr), StartError>>();
