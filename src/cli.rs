@@ -52,6 +52,15 @@ pub enum Command {
         /// Input format.
         #[arg(long, env = "POBRATIM_IMPORT_FORMAT", default_value = "pobratim")]
         format: Format,
+        /// Link kind of edge-list rows without a `kind` column.
+        #[arg(long, env = "POBRATIM_IMPORT_KIND", default_value = "twinning")]
+        kind: String,
+        /// Validate and report what would change, writing nothing.
+        #[arg(long, env = "POBRATIM_IMPORT_DRY_RUN", default_value_t = false)]
+        dry_run: bool,
+        /// Import the good rows and report the bad ones (default: all or nothing).
+        #[arg(long, env = "POBRATIM_IMPORT_SKIP_INVALID", default_value_t = false)]
+        skip_invalid: bool,
     },
     /// Export the whole network as a pobratim JSON document.
     Export {
@@ -78,6 +87,8 @@ pub enum Command {
 pub enum Format {
     /// pobratim's own JSON document.
     Pobratim,
+    /// A links-only CSV naming cities by name and country (`shared/data/twins/links*.csv`).
+    EdgeList,
 }
 
 fn default_workers() -> usize {

@@ -1,4 +1,5 @@
 //! Import and export formats. One file per format.
 
+pub mod edgelist;
 pub mod native;
 pub mod seed;

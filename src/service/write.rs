@@ -73,6 +73,18 @@ impl Service {
         self.write_with(changes, true)
     }
 
+    /// Checks changes as [`Service::write`] would and says what they would do, writing nothing.
+    pub fn dry_run(&self, changes: Vec<(String, Change)>) -> Result<WriteSummary, ServiceError> {
+        let _guard = self.writer.lock().map_err(|_| ServiceError::Poisoned)?;
+        let mut staged = Staged::new(&self.store);
+        for (path, change) in changes {
+            staged.apply(change, &path)?;
+        }
+        let (_, mut summary) = staged.into_records()?;
+        summary.graph_version = self.version();
+        Ok(summary)
+    }
+
     /// As [`Service::write`]; `durable = false` skips the flush (bulk loads flush once at the end).
     pub fn write_with(
         &self,

@@ -13,3 +13,4 @@ mod openapi;
 mod persistence;
 mod reference;
 mod search;
+mod twins;

@@ -1,0 +1,104 @@
+//! The real twin-town network (`shared/data/twins/links.csv`, from the Wikipedia
+//! lists): it imports as it is, twice without change, and its shape agrees with the
+//! NetworkX 3.6.1 figures in `shared/data/twins/README.md`.
+
+use std::path::Path;
+use std::process::Command;
+
+use pobratim::graph::algo::{components, stats};
+use pobratim::graph::filter::Filter;
+use pobratim::model::LinkKind;
+use pobratim::service::Service;
+
+const LINKS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/data/twins/links.csv"
+);
+
+fn import(data: &Path, file: &str, extra: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pobratim"))
+        .args([
+            "import",
+            "--format",
+            "edge-list",
+            "--data",
+            data.to_str().unwrap(),
+            file,
+        ])
+        .args(extra)
+        .env("POBRATIM_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_wikipedia_network_imports_once_and_matches_networkx() {
+    let root = tempfile::TempDir::new().unwrap();
+    let data = root.path().join("data");
+    let (ok, said, err) = import(&data, LINKS, &["--dry-run"]);
+    assert!(ok, "{err}");
+    assert!(
+        said.starts_with("dry run, nothing written: 24891 rows, 42123 created"),
+        "{said}"
+    );
+    let (ok, said, err) = import(&data, LINKS, &[]);
+    assert!(ok, "{err}");
+    assert!(
+        said.contains("42123 created, 0 updated, 0 unchanged, 0 skipped"),
+        "{said}"
+    );
+    let (ok, said, _) = import(&data, LINKS, &[]);
+    assert!(ok);
+    assert!(
+        said.contains("0 created, 0 updated, 42123 unchanged"),
+        "{said}"
+    );
+
+    let service = Service::open(&data).unwrap();
+    assert_eq!(service.store().counts(), (17_232, 24_891));
+    let filter = Filter {
+        kinds: Filter::kind_bits(&[LinkKind::Twinning]),
+        ..Filter::default()
+    };
+    let scope = service.scope(&filter);
+    let (_, sizes) = components::components(&scope.view);
+    assert_eq!(scope.view.edge_count(), 24_891);
+    assert_eq!(sizes.len(), 1_399);
+    assert_eq!(sizes.iter().max(), Some(&13_679));
+    assert_eq!(
+        stats::degree_histogram(&scope.view).len() - 1,
+        73,
+        "Bethlehem's 73 partners"
+    );
+    let (problems, _) = (service.store().check().unwrap(), ());
+    assert!(problems.is_empty(), "{problems:?}");
+}
+
+#[test]
+fn bad_rows_are_named_and_nothing_is_written_unless_skipped() {
+    let root = tempfile::TempDir::new().unwrap();
+    let file = root.path().join("bad.csv");
+    std::fs::write(
+        &file,
+        "city_a,cc_a,city_b,cc_b,lat_a,lon_a,lat_b,lon_b,year\nNiigata,JP,Vladivostok,RU,,,,,1991\nA,RU,,RU,,,,,\nB,RU,C,RU,91x,0,,,\nD,RU,E,RU,,,,,19\n",
+    )
+    .unwrap();
+    let data = root.path().join("data");
+    let (ok, _, err) = import(&data, file.to_str().unwrap(), &[]);
+    assert!(!ok);
+    assert!(err.contains("line 3, column city_b"), "{err}");
+    assert!(err.contains("line 4, column lat_a"), "{err}");
+    assert!(err.contains("line 5, column year"), "{err}");
+    assert!(err.contains("nothing written"), "{err}");
+    let (ok, said, _) = import(&data, file.to_str().unwrap(), &["--skip-invalid"]);
+    assert!(ok);
+    assert!(
+        said.contains("3 created") && said.contains("3 skipped"),
+        "{said}"
+    );
+}
