@@ -123,7 +123,7 @@ pub fn louvain(
     loop {
         budget.check()?;
         let (community, count, moved) =
-            one_level(&level, None, m2, resolution, &mut state, budget)?;
+            one_level(&level, None, true, m2, resolution, &mut state, budget)?;
         if !moved {
             break;
         }
@@ -145,8 +145,15 @@ pub fn louvain(
     }
     // Refinement: one more round of local moves of single nodes on the original graph,
     // starting from the final partition (PLM's refinement); it only raises modularity.
-    let (membership, _, _) =
-        one_level(&base, Some(membership), m2, resolution, &mut state, budget)?;
+    let (membership, _, _) = one_level(
+        &base,
+        Some(membership),
+        true,
+        m2,
+        resolution,
+        &mut state,
+        budget,
+    )?;
     let mut renumber = vec![u32::MAX; nodes.len()];
     let mut next = 0u32;
     for (i, &v) in nodes.iter().enumerate() {
@@ -166,6 +173,7 @@ pub fn louvain(
 fn one_level(
     level: &Level,
     start: Option<Vec<u32>>,
+    requeue: bool,
     m2: f64,
     resolution: f64,
     state: &mut u64,
@@ -227,6 +235,9 @@ fn one_level(
         if best != own {
             community[v] = best;
             moved_any = true;
+            if !requeue {
+                continue;
+            }
             for e in level.offsets[v]..level.offsets[v + 1] {
                 let w = level.targets[e] as usize;
                 if !queued[w] && community[w] != best {
