@@ -71,7 +71,19 @@ pub enum Command {
         out: PathBuf,
         /// Output format.
         #[arg(long, env = "POBRATIM_EXPORT_FORMAT", default_value = "pobratim")]
-        format: Format,
+        format: ExportFormat,
+        /// Link kinds to export, comma-separated or `all` (graph formats; default all).
+        #[arg(long, env = "POBRATIM_EXPORT_KINDS", default_value = "all")]
+        kinds: String,
+        /// Link statuses to export, comma-separated or `any` (graph formats; default any).
+        #[arg(long, env = "POBRATIM_EXPORT_STATUS", default_value = "any")]
+        status: String,
+        /// Node kinds to export, comma-separated or `all`.
+        #[arg(long, env = "POBRATIM_EXPORT_NODE_KINDS", default_value = "all")]
+        node_kinds: String,
+        /// The network as it stood at this date (YYYY, YYYY-MM or YYYY-MM-DD).
+        #[arg(long, env = "POBRATIM_EXPORT_AS_OF")]
+        as_of: Option<String>,
     },
     /// Verify that records and indexes agree; exits 1 naming each problem.
     Check {
@@ -82,7 +94,20 @@ pub enum Command {
     Openapi,
 }
 
-/// File formats.
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// pobratim's own JSON document (every record, unfiltered).
+    Pobratim,
+    /// NetworkX node-link JSON (`networkx.node_link_graph(data, edges="edges")`).
+    NodeLink,
+    /// GraphML (NetworkX, Gephi, igraph, yEd).
+    Graphml,
+    /// GeoJSON (RFC 7946): located cities as points, links as lines.
+    Geojson,
+}
+
+/// Import formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// pobratim's own JSON document.

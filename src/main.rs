@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use pobratim::cli::{Cli, Command, Format};
+use pobratim::cli::{Cli, Command, ExportFormat, Format};
 use pobratim::server::{self, ServeConfig};
 use pobratim::service::Service;
 use tracing_subscriber::EnvFilter;
@@ -63,20 +63,32 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export {
             data,
             out,
-            format: _,
+            format,
+            kinds,
+            status,
+            node_kinds,
+            as_of,
         } => {
             let store = pobratim::store::SledStore::open(&data.data_dir)
                 .with_context(|| format!("cannot open {}", data.data_dir.display()))?;
-            if out.as_os_str() == "-" {
-                pobratim::io::native::export(
-                    &store,
-                    &mut BufWriter::new(std::io::stdout().lock()),
-                )?;
+            let filter = pobratim::api::filters::parse_filter(
+                Some(&kinds),
+                Some(&status),
+                Some(&node_kinds),
+                as_of.as_deref(),
+                None,
+            )
+            .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+            let mut sink: Box<dyn Write> = if out.as_os_str() == "-" {
+                Box::new(BufWriter::new(std::io::stdout().lock()))
             } else {
-                let file = File::create(&out)
-                    .with_context(|| format!("cannot create {}", out.display()))?;
-                pobratim::io::native::export(&store, &mut BufWriter::new(file))?;
-            }
+                Box::new(BufWriter::new(
+                    File::create(&out)
+                        .with_context(|| format!("cannot create {}", out.display()))?,
+                ))
+            };
+            export(&store, format, &filter, &mut sink)?;
+            sink.flush()?;
         }
         Command::Check { data } => {
             let store = pobratim::store::SledStore::open(&data.data_dir)
@@ -100,6 +112,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn export(
+    store: &pobratim::store::SledStore,
+    format: ExportFormat,
+    filter: &pobratim::graph::filter::Filter,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    use pobratim::io::export::{self, Selection};
+    let mut out = out;
+    match format {
+        ExportFormat::Pobratim => pobratim::io::native::export(store, &mut out)?,
+        ExportFormat::NodeLink => export::node_link(&Selection::read(store, filter)?, &mut out)?,
+        ExportFormat::Graphml => export::graphml(&Selection::read(store, filter)?, &mut out)?,
+        ExportFormat::Geojson => export::geojson(&Selection::read(store, filter)?, &mut out)?,
+    }
+    Ok(())
 }
 
 /// Most refused rows printed.

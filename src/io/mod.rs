@@ -1,5 +1,6 @@
 //! Import and export formats. One file per format.
 
 pub mod edgelist;
+pub mod export;
 pub mod native;
 pub mod seed;

@@ -99,3 +99,62 @@ fn a_bad_document_is_refused_whole() {
         serde_json::from_slice(&pobratim(&["export", "--data", &data]).stdout).unwrap();
     assert_eq!(export["nodes"], serde_json::json!([]));
 }
+
+#[test]
+fn graph_formats_export_every_edge_and_filter_like_queries() {
+    let root = tempfile::TempDir::new().unwrap();
+    let data = seeded_dir(root.path());
+    let node_link: Value = serde_json::from_slice(
+        &pobratim(&["export", "--data", &data, "--format", "node-link"]).stdout,
+    )
+    .unwrap();
+    assert_eq!(node_link["nodes"].as_array().unwrap().len(), 62);
+    assert_eq!(
+        node_link["edges"].as_array().unwrap().len(),
+        83,
+        "77 links, three of them triangles"
+    );
+    let tri: Vec<&Value> = node_link["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "trilateral")
+        .collect();
+    assert_eq!(tri.len(), 9);
+    let diplomatic: Value = serde_json::from_slice(
+        &pobratim(&[
+            "export",
+            "--data",
+            &data,
+            "--format",
+            "node-link",
+            "--kinds",
+            "twinning",
+            "--as-of",
+            "2002",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    let signed: Vec<&str> = diplomatic["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["signed"].as_str())
+        .collect();
+    assert_eq!(
+        signed,
+        ["1991-02"],
+        "only Vladivostok–Niigata was signed by 2002 among dated twinnings"
+    );
+    let geo: Value = serde_json::from_slice(
+        &pobratim(&["export", "--data", &data, "--format", "geojson"]).stdout,
+    )
+    .unwrap();
+    assert_eq!(geo["type"], "FeatureCollection");
+    let graphml =
+        String::from_utf8(pobratim(&["export", "--data", &data, "--format", "graphml"]).stdout)
+            .unwrap();
+    assert_eq!(graphml.matches("<edge ").count(), 83);
+    assert!(graphml.contains("Благовещенск"));
+}
