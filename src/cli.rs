@@ -103,6 +103,8 @@ pub enum ExportFormat {
     NodeLink,
     /// GraphML (NetworkX, Gephi, igraph, yEd).
     Graphml,
+    /// GEXF 1.3 (Gephi), link dates as spells.
+    Gexf,
     /// GeoJSON (RFC 7946): located cities as points, links as lines.
     Geojson,
 }

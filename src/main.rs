@@ -126,6 +126,7 @@ fn export(
         ExportFormat::Pobratim => pobratim::io::native::export(store, &mut out)?,
         ExportFormat::NodeLink => export::node_link(&Selection::read(store, filter)?, &mut out)?,
         ExportFormat::Graphml => export::graphml(&Selection::read(store, filter)?, &mut out)?,
+        ExportFormat::Gexf => export::gexf(&Selection::read(store, filter)?, &mut out)?,
         ExportFormat::Geojson => export::geojson(&Selection::read(store, filter)?, &mut out)?,
     }
     Ok(())

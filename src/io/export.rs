@@ -331,3 +331,169 @@ pub fn geojson(selection: &Selection, out: &mut impl Write) -> Result<(), Export
     writeln!(out, "\n]}}")?;
     Ok(())
 }
+
+/// The first day of a partial date, as GEXF's `date` time format wants it.
+fn first_day(date: &crate::model::PartialDate) -> String {
+    let (y, m, d) = date.earliest();
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// GEXF 1.3 (Gephi; `networkx.read_gexf(path, version="1.3")`): typed node and edge
+/// attributes, and each dated link as a spell from `signed` to `ended` (first days of
+/// the partial dates) so Gephi's timeline plays the network's growth.
+pub fn gexf(selection: &Selection, out: &mut impl Write) -> Result<(), ExportError> {
+    use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, Event};
+    let node_attrs: Vec<Vec<(String, Value)>> =
+        selection.nodes.iter().map(node_attributes).collect();
+    let link_attrs: Vec<Vec<(String, Value)>> =
+        selection.links.iter().map(link_attributes).collect();
+    let declare = |attrs: &[Vec<(String, Value)>]| {
+        let mut seen: HashMap<String, &'static str> = HashMap::new();
+        for (name, value) in attrs.iter().flatten() {
+            seen.entry(name.clone())
+                .or_insert(match graphml_type(value) {
+                    "long" => "long",
+                    "double" => "double",
+                    "boolean" => "boolean",
+                    _ => "string",
+                });
+        }
+        let mut keys: Vec<(String, &'static str)> = seen.into_iter().collect();
+        keys.sort();
+        keys
+    };
+    let (node_keys, edge_keys) = (declare(&node_attrs), declare(&link_attrs));
+    let node_ids: HashMap<&str, usize> = node_keys
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| (k.as_str(), i))
+        .collect();
+    let edge_ids: HashMap<&str, usize> = edge_keys
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| (k.as_str(), i))
+        .collect();
+    let io = ExportError::Io;
+    let mut w = Writer::new_with_indent(out, b' ', 1);
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
+        .map_err(io)?;
+    w.write_event(Event::Start(BytesStart::new("gexf").with_attributes([
+        ("xmlns", "http://gexf.net/1.3"),
+        ("xmlns:viz", "http://gexf.net/1.3/viz"),
+        ("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"),
+        (
+            "xsi:schemaLocation",
+            "http://gexf.net/1.3 http://gexf.net/1.3/gexf.xsd",
+        ),
+        ("version", "1.3"),
+    ])))
+    .map_err(io)?;
+    w.create_element("meta")
+        .write_inner_content(|w| {
+            w.create_element("creator")
+                .write_text_content(BytesText::new("pobratim"))?;
+            w.create_element("description")
+                .write_text_content(BytesText::new(
+                "city diplomacy network: twinning, friendship, trilateral, membership, located_in",
+            ))?;
+            Ok::<(), std::io::Error>(())
+        })
+        .map_err(io)?;
+    w.write_event(Event::Start(BytesStart::new("graph").with_attributes([
+        ("defaultedgetype", "undirected"),
+        ("mode", "dynamic"),
+        ("timeformat", "date"),
+    ])))
+    .map_err(io)?;
+    for (class, keys) in [("node", &node_keys), ("edge", &edge_keys)] {
+        w.create_element("attributes")
+            .with_attributes([("class", class), ("mode", "static")])
+            .write_inner_content(|w| {
+                for (i, (name, ty)) in keys.iter().enumerate() {
+                    let id = i.to_string();
+                    w.create_element("attribute")
+                        .with_attributes([
+                            ("id", id.as_str()),
+                            ("title", name.as_str()),
+                            ("type", ty),
+                        ])
+                        .write_empty()?;
+                }
+                Ok::<(), std::io::Error>(())
+            })
+            .map_err(io)?;
+    }
+    w.write_event(Event::Start(BytesStart::new("nodes")))
+        .map_err(io)?;
+    for (node, attrs) in selection.nodes.iter().zip(&node_attrs) {
+        w.create_element("node")
+            .with_attributes([("id", node.id.as_str()), ("label", node.name.as_str())])
+            .write_inner_content(|w| attvalues(w, attrs, &node_ids))
+            .map_err(io)?;
+    }
+    w.write_event(Event::End(BytesEnd::new("nodes")))
+        .map_err(io)?;
+    w.write_event(Event::Start(BytesStart::new("edges")))
+        .map_err(io)?;
+    for (link, attrs) in selection.links.iter().zip(&link_attrs) {
+        for (i, (a, b)) in pairs(link).into_iter().enumerate() {
+            let id = if link.members.len() > 2 {
+                format!("{}#{i}", link.id)
+            } else {
+                link.id.to_string()
+            };
+            w.create_element("edge")
+                .with_attributes([
+                    ("id", id.as_str()),
+                    ("source", a),
+                    ("target", b),
+                    ("label", link.kind.as_str()),
+                ])
+                .write_inner_content(|w| {
+                    attvalues(w, attrs, &edge_ids)?;
+                    if let Some(signed) = &link.signed {
+                        let start = first_day(signed);
+                        let end = link.ended.as_ref().map(first_day);
+                        w.create_element("spells").write_inner_content(|w| {
+                            let mut spell = w
+                                .create_element("spell")
+                                .with_attribute(("start", start.as_str()));
+                            if let Some(end) = &end {
+                                spell = spell.with_attribute(("end", end.as_str()));
+                            }
+                            spell.write_empty()?;
+                            Ok::<(), std::io::Error>(())
+                        })?;
+                    }
+                    Ok::<(), std::io::Error>(())
+                })
+                .map_err(io)?;
+        }
+    }
+    w.write_event(Event::End(BytesEnd::new("edges")))
+        .map_err(io)?;
+    w.write_event(Event::End(BytesEnd::new("graph")))
+        .map_err(io)?;
+    w.write_event(Event::End(BytesEnd::new("gexf")))
+        .map_err(io)?;
+    w.get_mut().write_all(b"\n")?;
+    Ok(())
+}
+
+fn attvalues<W: Write>(
+    w: &mut Writer<W>,
+    attrs: &[(String, Value)],
+    ids: &HashMap<&str, usize>,
+) -> std::io::Result<()> {
+    w.create_element("attvalues").write_inner_content(|w| {
+        for (name, value) in attrs {
+            let id = ids.get(name.as_str()).copied().unwrap_or(0).to_string();
+            let value = text(value);
+            w.create_element("attvalue")
+                .with_attributes([("for", id.as_str()), ("value", value.as_str())])
+                .write_empty()?;
+        }
+        Ok::<(), std::io::Error>(())
+    })?;
+    Ok(())
+}

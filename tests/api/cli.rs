@@ -157,4 +157,11 @@ fn graph_formats_export_every_edge_and_filter_like_queries() {
             .unwrap();
     assert_eq!(graphml.matches("<edge ").count(), 83);
     assert!(graphml.contains("Благовещенск"));
+    let gexf = String::from_utf8(pobratim(&["export", "--data", &data, "--format", "gexf"]).stdout)
+        .unwrap();
+    assert_eq!(gexf.matches("<edge ").count(), 83);
+    assert!(
+        gexf.contains(r#"<spell start="2003-07-17"/>"#),
+        "Wudalianchi's twinning starts its spell on the day it was signed"
+    );
 }

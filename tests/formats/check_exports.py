@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Reads pobratim's exports of the seed network with the tools researchers use.
 
-Usage: check_exports.py DIR  (DIR holds seed.node-link.json, seed.graphml, seed.geojson,
-written by `pobratim export --format node-link|graphml|geojson` from fixtures/seed.json).
+Usage: check_exports.py DIR  (DIR holds seed.node-link.json, seed.graphml, seed.gexf and
+seed.geojson, written by `pobratim export --format …` from fixtures/seed.json).
 Pinned: networkx==3.6.1. Checks that NetworkX reads the node-link JSON and the GraphML
 with the seed's node and edge counts and attributes, and that the GeoJSON keeps the
 RFC 7946 rules that matter to map libraries.
@@ -71,8 +71,12 @@ def main():
     data = json.loads((out / "seed.node-link.json").read_text(encoding="utf-8"))
     check_graph(nx.node_link_graph(data, edges="edges"), nodes, edges, "node-link")
     check_graph(nx.read_graphml(out / "seed.graphml"), nodes, edges, "graphml")
+    gexf = nx.read_gexf(out / "seed.gexf", version="1.3")
+    check_graph(gexf, nodes, edges, "gexf 1.3")
+    spells = [d["spells"] for _, _, d in gexf.edges(data=True) if d.get("signed")]
+    assert spells and all(s[0][0] for s in spells), "dated links carry spells for Gephi's timeline"
     check_geojson(json.loads((out / "seed.geojson").read_text(encoding="utf-8")), points, lines)
-    print("3 passed, 0 failed")
+    print("4 passed, 0 failed")
 
 
 if __name__ == "__main__":
