@@ -116,6 +116,8 @@ pub enum Format {
     Pobratim,
     /// A links-only CSV naming cities by name and country (`shared/data/twins/links*.csv`).
     EdgeList,
+    /// NetworkX node-link JSON.
+    NodeLink,
 }
 
 fn default_workers() -> usize {

@@ -158,6 +158,11 @@ fn import(
             let rows = (doc.nodes.len() + doc.links.len()) as u64;
             (pobratim::io::native::changes(doc)?, Vec::new(), rows)
         }
+        Format::NodeLink => {
+            let changes = pobratim::io::node_link::read(&bytes)?;
+            let rows = changes.len() as u64;
+            (changes, Vec::new(), rows)
+        }
         Format::EdgeList => {
             let kind: pobratim::model::LinkKind =
                 serde_json::from_value(serde_json::Value::String(kind.into()))

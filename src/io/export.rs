@@ -139,12 +139,16 @@ fn link_attributes(link: &Link) -> Vec<(String, Value)> {
 
 /// NetworkX node-link JSON (`networkx.node_link_graph(data, edges="edges")`): an
 /// undirected multigraph; each edge's `key` is its link id (a trilateral link gives
-/// three edges with the same key).
+/// three edges with the same key); free-form `attrs` stay nested, so
+/// [`super::node_link::read`] brings every field back.
 pub fn node_link(selection: &Selection, out: &mut impl Write) -> Result<(), ExportError> {
     write!(out, "{{\"directed\": false, \"multigraph\": true, \"graph\": {{\"name\": \"pobratim\"}},\n\"nodes\": [")?;
     for (i, node) in selection.nodes.iter().enumerate() {
         let mut obj: Map<String, Value> = node_attributes(node).into_iter().collect();
         obj.insert("id".into(), json!(node.id.as_str()));
+        if !node.attrs.is_empty() {
+            obj.insert("attrs".into(), Value::Object(node.attrs.clone()));
+        }
         out.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
         serde_json::to_writer(&mut *out, &obj)?;
     }
@@ -156,6 +160,9 @@ pub fn node_link(selection: &Selection, out: &mut impl Write) -> Result<(), Expo
             obj.insert("source".into(), json!(a));
             obj.insert("target".into(), json!(b));
             obj.insert("key".into(), json!(link.id.as_str()));
+            if !link.attrs.is_empty() {
+                obj.insert("attrs".into(), Value::Object(link.attrs.clone()));
+            }
             out.write_all(if first { b"\n  " } else { b",\n  " })?;
             first = false;
             serde_json::to_writer(&mut *out, &obj)?;

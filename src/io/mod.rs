@@ -3,4 +3,5 @@
 pub mod edgelist;
 pub mod export;
 pub mod native;
+pub mod node_link;
 pub mod seed;

@@ -165,3 +165,35 @@ fn graph_formats_export_every_edge_and_filter_like_queries() {
         "Wudalianchi's twinning starts its spell on the day it was signed"
     );
 }
+
+#[test]
+fn node_link_export_then_import_gives_the_same_records() {
+    let root = tempfile::TempDir::new().unwrap();
+    let data = seeded_dir(root.path());
+    let original: Value =
+        serde_json::from_slice(&pobratim(&["export", "--data", &data]).stdout).unwrap();
+    let file = root.path().join("seed.node-link.json");
+    std::fs::write(
+        &file,
+        pobratim(&["export", "--data", &data, "--format", "node-link"]).stdout,
+    )
+    .unwrap();
+    let copy = root.path().join("copy").to_string_lossy().into_owned();
+    let out = pobratim(&[
+        "import",
+        "--data",
+        &copy,
+        "--format",
+        "node-link",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again: Value =
+        serde_json::from_slice(&pobratim(&["export", "--data", &copy]).stdout).unwrap();
+    assert_eq!(again["nodes"], original["nodes"]);
+    assert_eq!(again["links"], original["links"]);
+}

@@ -1,0 +1,204 @@
+//! NetworkX node-link JSON import (`networkx.node_link_data(G)`, with `edges` or
+//! `links`), the inverse of [`super::export::node_link`]: node attributes `kind`,
+//! `name`, `name_<lang>`, `country`, `region`, `lat`/`lon`, `population`,
+//! `external_id_<key>`, `tags` map onto the node's fields, anything else goes to
+//! `attrs`; edges sharing a `key` (or `link_id`) are one link — three endpoints make a
+//! trilateral link — and edge attributes map onto the link's fields likewise.
+
+use serde_json::{json, Map, Value};
+
+use super::native::ImportError;
+use crate::model::validate::classify;
+use crate::model::{ValidationError, Violation};
+use crate::service::{link_from_json, node_from_json, Change};
+
+const NODE_FIELDS: [&str; 6] = ["kind", "name", "country", "region", "population", "attrs"];
+const LINK_FIELDS: [&str; 7] = [
+    "kind", "status", "signed", "ended", "notes", "attrs", "link_id",
+];
+
+fn invalid(field: String, reason: impl Into<String>) -> ImportError {
+    ImportError::Invalid(ValidationError::new(field, Violation::InvalidValue, reason))
+}
+
+fn id_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn split_list(value: &Value) -> Value {
+    match value {
+        Value::String(s) => json!(s
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()),
+        other => other.clone(),
+    }
+}
+
+fn node_record(raw: &Map<String, Value>, path: &str) -> Result<Map<String, Value>, ImportError> {
+    let id = raw
+        .get("id")
+        .and_then(id_text)
+        .ok_or_else(|| invalid(format!("{path}.id"), "a node needs an id"))?;
+    let mut node = Map::new();
+    let mut names = Map::new();
+    let mut external = Map::new();
+    let mut attrs = raw
+        .get("attrs")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    node.insert("id".into(), json!(id));
+    node.insert(
+        "kind".into(),
+        raw.get("kind").cloned().unwrap_or(json!("city")),
+    );
+    node.insert("name".into(), raw.get("name").cloned().unwrap_or(json!(id)));
+    for (key, value) in raw {
+        if let Some(lang) = key.strip_prefix("name_") {
+            names.insert(lang.into(), value.clone());
+        } else if let Some(k) = key.strip_prefix("external_id_") {
+            external.insert(k.into(), value.clone());
+        } else if key == "tags" {
+            node.insert("tags".into(), split_list(value));
+        } else if NODE_FIELDS.contains(&key.as_str()) && key != "attrs" {
+            if key != "kind" && key != "name" {
+                node.insert(key.clone(), value.clone());
+            }
+        } else if !["id", "lat", "lon", "attrs"].contains(&key.as_str()) {
+            attrs.insert(key.clone(), value.clone());
+        }
+    }
+    if let (Some(lat), Some(lon)) = (raw.get("lat"), raw.get("lon")) {
+        node.insert("location".into(), json!({"lat": lat, "lon": lon}));
+    }
+    for (key, map) in [
+        ("names", names),
+        ("external_ids", external),
+        ("attrs", attrs),
+    ] {
+        if !map.is_empty() {
+            node.insert(key.into(), Value::Object(map));
+        }
+    }
+    Ok(node)
+}
+
+/// Reads a node-link document into node and link upserts (nodes first).
+pub fn read(bytes: &[u8]) -> Result<Vec<(String, Change)>, ImportError> {
+    let doc: Value = serde_json::from_slice(bytes)
+        .map_err(|e| ImportError::Invalid(classify(String::new(), format!("not JSON: {e}"))))?;
+    let nodes = doc
+        .get("nodes")
+        .and_then(Value::as_array)
+        .ok_or_else(|| invalid("nodes".into(), "a node-link document has a `nodes` array"))?;
+    let edges_key = if doc.get("edges").is_some() {
+        "edges"
+    } else {
+        "links"
+    };
+    let edges = doc
+        .get(edges_key)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for (i, raw) in nodes.iter().enumerate() {
+        let path = format!("nodes[{i}]");
+        let raw = raw
+            .as_object()
+            .ok_or_else(|| invalid(path.clone(), "a node is an object"))?;
+        let node = node_from_json(node_record(raw, &path)?)
+            .map_err(|e| ImportError::Invalid(e.within(&path)))?;
+        out.push((path, Change::PutNode(node)));
+    }
+    let mut order: Vec<String> = Vec::new();
+    let mut groups: std::collections::HashMap<String, (usize, Map<String, Value>, Vec<String>)> =
+        std::collections::HashMap::new();
+    for (i, raw) in edges.iter().enumerate() {
+        let path = format!("{edges_key}[{i}]");
+        let raw = raw
+            .as_object()
+            .ok_or_else(|| invalid(path.clone(), "an edge is an object"))?;
+        let source = raw
+            .get("source")
+            .and_then(id_text)
+            .ok_or_else(|| invalid(format!("{path}.source"), "an edge needs a source"))?;
+        let target = raw
+            .get("target")
+            .and_then(id_text)
+            .ok_or_else(|| invalid(format!("{path}.target"), "an edge needs a target"))?;
+        let key = raw
+            .get("key")
+            .or_else(|| raw.get("link_id"))
+            .and_then(id_text)
+            .unwrap_or_else(|| format!("edge:{i}"));
+        let entry = groups.entry(key.clone()).or_insert_with(|| {
+            order.push(key.clone());
+            (i, raw.clone(), Vec::new())
+        });
+        for end in [source, target] {
+            if !entry.2.contains(&end) {
+                entry.2.push(end);
+            }
+        }
+    }
+    for key in order {
+        let Some((i, raw, members)) = groups.remove(&key) else {
+            continue;
+        };
+        let path = format!("{edges_key}[{i}]");
+        let mut link = Map::new();
+        let mut attrs = raw
+            .get("attrs")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let mut source = Map::new();
+        if !key.starts_with("edge:") {
+            link.insert("id".into(), json!(key));
+        }
+        link.insert(
+            "kind".into(),
+            raw.get("kind")
+                .cloned()
+                .unwrap_or(json!(if members.len() == 3 {
+                    "trilateral"
+                } else {
+                    "twinning"
+                })),
+        );
+        link.insert("members".into(), json!(members));
+        for (k, value) in &raw {
+            match k.as_str() {
+                "source" | "target" | "key" | "link_id" | "kind" | "attrs" => {}
+                "areas" => {
+                    link.insert("areas".into(), split_list(value));
+                }
+                "source_document" | "source_url" | "source_quote" => {
+                    source.insert(k["source_".len()..].into(), value.clone());
+                }
+                other if LINK_FIELDS.contains(&other) => {
+                    link.insert(other.into(), value.clone());
+                }
+                other => {
+                    attrs.insert(other.into(), value.clone());
+                }
+            }
+        }
+        if !source.is_empty() {
+            link.insert("source".into(), Value::Object(source));
+        }
+        if !attrs.is_empty() {
+            link.insert("attrs".into(), Value::Object(attrs));
+        }
+        let link = link_from_json(link).map_err(|e| ImportError::Invalid(e.within(&path)))?;
+        out.push((path, Change::PutLink(link)));
+    }
+    Ok(out)
+}
