@@ -89,6 +89,9 @@ fn node_record(raw: &Map<String, Value>, path: &str) -> Result<Map<String, Value
     Ok(node)
 }
 
+/// The edges of one link: first edge's position and attributes, and its endpoints.
+type EdgeGroup = (usize, Map<String, Value>, Vec<String>);
+
 /// Reads a node-link document into node and link upserts (nodes first).
 pub fn read(bytes: &[u8]) -> Result<Vec<(String, Change)>, ImportError> {
     let doc: Value = serde_json::from_slice(bytes)
@@ -118,8 +121,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<(String, Change)>, ImportError> {
         out.push((path, Change::PutNode(node)));
     }
     let mut order: Vec<String> = Vec::new();
-    let mut groups: std::collections::HashMap<String, (usize, Map<String, Value>, Vec<String>)> =
-        std::collections::HashMap::new();
+    let mut groups: std::collections::HashMap<String, EdgeGroup> = std::collections::HashMap::new();
     for (i, raw) in edges.iter().enumerate() {
         let path = format!("{edges_key}[{i}]");
         let raw = raw
