@@ -16,6 +16,7 @@ pub mod page;
 pub mod paths;
 pub mod problem;
 pub mod structure;
+pub mod transfer;
 pub mod version;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -37,7 +38,9 @@ use problem::{internal, ApiError, ProblemCode};
         links::list_links, links::create_link, links::get_link, links::patch_link, links::delete_link,
         batch::apply_batch, paths::shortest, paths::weighted, paths::k_shortest, paths::all_shortest,
         neighbourhood::get_neighbourhood, neighbourhood::get_neighbours, centrality::get_ranking, centrality::get_node_centrality,
-        structure::get_components, structure::get_communities, structure::get_stats, structure::get_timeline, ops::healthz, ops::openapi_json,
+        structure::get_components, structure::get_communities, structure::get_stats, structure::get_timeline,
+        transfer::get_export,
+        transfer::post_import, ops::healthz, ops::openapi_json,
     ),
     components(schemas(problem::Problem, crate::model::Node, crate::model::Link, crate::service::WriteSummary)),
     tags(
@@ -46,6 +49,7 @@ use problem::{internal, ApiError, ProblemCode};
         (name = "batch", description = "Atomic multi-record writes"),
         (name = "paths", description = "Shortest, weighted, k-shortest and all shortest paths"),
         (name = "graph", description = "Neighbourhoods, centrality, components, communities, statistics, timeline"),
+        (name = "transfer", description = "Import and export in pobratim JSON, node-link JSON, edge-list CSV, GraphML, GEXF and GeoJSON"),
         (name = "ops", description = "Health and documentation"),
     )
 )]
@@ -73,7 +77,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(paths::configure)
             .configure(neighbourhood::configure)
             .configure(centrality::configure)
-            .configure(structure::configure),
+            .configure(structure::configure)
+            .configure(transfer::configure),
     )
     .configure(ops::configure);
 }

@@ -79,3 +79,60 @@ fn later_operations_see_earlier_ones() {
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(server.get("/api/v1/links/renewed").status, 200);
 }
+
+#[test]
+fn export_and_import_over_http() {
+    let server = TestServer::start_seeded();
+    let geo = server.get("/api/v1/export?format=geojson&kinds=twinning");
+    assert_eq!(
+        (geo.status, geo.content_type.as_str()),
+        (200, "application/geo+json")
+    );
+    assert_eq!(geo.body["type"], "FeatureCollection");
+    let node_link = server.get("/api/v1/export?format=node-link");
+    assert_eq!(node_link.body["edges"].as_array().unwrap().len(), 83);
+
+    let target = TestServer::start();
+    let text = node_link.body.to_string();
+    let dry = target.send(
+        "POST",
+        "/api/v1/import?format=node-link&dry_run=true",
+        Some(("application/json", text.clone())),
+    );
+    assert_eq!(dry.status, 200, "{}", dry.body);
+    assert_eq!(
+        (
+            dry.body["dry_run"].as_bool(),
+            dry.body["summary"]["created"].as_u64()
+        ),
+        (Some(true), Some(139))
+    );
+    assert_eq!(
+        target.get("/healthz").body["nodes"],
+        0,
+        "a dry run writes nothing"
+    );
+    let done = target.send(
+        "POST",
+        "/api/v1/import?format=node-link",
+        Some(("application/json", text)),
+    );
+    assert_eq!(done.body["summary"]["created"], 139);
+    assert_eq!(
+        target.get("/api/v1/export").body,
+        server.get("/api/v1/export").body,
+        "the same records on both sides"
+    );
+
+    let csv = "city_a,cc_a,city_b,cc_b\nNiigata,JP,Vladivostok,RU\nA,RU,,RU\n";
+    let refused = target.send(
+        "POST",
+        "/api/v1/import?format=edge-list",
+        Some(("text/csv", csv.into())),
+    );
+    assert_eq!(
+        (refused.status, refused.body["field"].as_str()),
+        (422, Some("city_b"))
+    );
+    assert!(refused.body["detail"].as_str().unwrap().contains("line 3"));
+}
