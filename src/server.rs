@@ -80,6 +80,7 @@ pub fn http_server(
         App::new()
             .app_data(service.clone())
             .app_data(web::PayloadConfig::new(api::extract::MAX_BODY_BYTES))
+            .wrap(actix_web::middleware::from_fn(api::version::not_modified))
             .wrap(Compress::default())
             .wrap(Logger::new("%r %s %b %Dms").log_target("pobratim::http"))
             .configure(api::configure)

@@ -27,3 +27,45 @@ pub fn versioned(mut builder: HttpResponseBuilder, version: u64) -> HttpResponse
 pub fn json(status: StatusCode, version: u64, body: &impl Serialize) -> HttpResponse {
     versioned(HttpResponse::build(status), version).json(body)
 }
+
+/// Answers `304 Not Modified` to a `GET` or `HEAD` under `/api/` whose `If-None-Match`
+/// names the current graph version: every read there is computed from that version,
+/// so a client's cached answer is still the answer. Other requests pass through.
+pub async fn not_modified(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    use actix_web::http::Method;
+    let current = req
+        .app_data::<actix_web::web::Data<crate::service::Service>>()
+        .map(|s| s.version());
+    let fresh = match (
+        current,
+        req.headers()
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok()),
+    ) {
+        (Some(version), Some(tags))
+            if matches!(*req.method(), Method::GET | Method::HEAD)
+                && req.path().starts_with("/api/") =>
+        {
+            let tag = etag(version);
+            tags.split(',')
+                .map(str::trim)
+                .any(|t| t == tag || t == "*" || t.strip_prefix("W/") == Some(tag.as_str()))
+        }
+        _ => false,
+    };
+    match (fresh, current) {
+        (true, Some(version)) => {
+            let (req, _) = req.into_parts();
+            let response =
+                versioned(HttpResponse::build(StatusCode::NOT_MODIFIED), version).finish();
+            Ok(actix_web::dev::ServiceResponse::new(req, response).map_into_right_body())
+        }
+        _ => next.call(req).await.map(|r| r.map_into_left_body()),
+    }
+}

@@ -159,3 +159,31 @@ fn every_read_carries_the_graph_version_and_writes_bump_it() {
         "a write that changes nothing keeps the version"
     );
 }
+
+#[test]
+fn if_none_match_answers_304_until_the_graph_changes() {
+    let server = TestServer::start_seeded();
+    let first = server.get("/api/v1/nodes/city:ru:vladivostok");
+    let tag = first.etag.unwrap();
+    let request = |tag: &str| -> ureq::Response {
+        ureq::get(&format!("{}/api/v1/nodes/city:ru:vladivostok", server.base))
+            .set("if-none-match", tag)
+            .call()
+            .unwrap()
+    };
+    let cached = request(&tag);
+    assert_eq!(cached.status(), 304);
+    assert_eq!(cached.header("etag"), Some(tag.as_str()));
+    assert_eq!(
+        request("\"g999\"").status(),
+        200,
+        "another version's tag is stale"
+    );
+    server.patch(
+        "/api/v1/nodes/city:ru:vladivostok",
+        &json!({"population": 600000}),
+    );
+    let after = request(&tag);
+    assert_eq!(after.status(), 200, "a write makes the cached answer stale");
+    assert_ne!(after.header("etag"), Some(tag.as_str()));
+}
