@@ -1,6 +1,5 @@
 //! `/api/v1/centrality/{measure}` and `/api/v1/nodes/{id}/centrality`.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -8,8 +7,7 @@ use utoipa::ToSchema;
 use super::extract::{path_id, ValidQuery};
 use super::filters::{graph_params, next_offset, offset};
 use super::page::{DEFAULT_LIMIT, MAX_LIMIT};
-use super::problem::{internal, ApiError, Problem, ProblemCode};
-use super::version;
+use super::problem::{ApiError, Problem, ProblemCode};
 use crate::graph::NodeIx;
 use crate::model::{CountryCode, NodeId, NodeKind};
 use crate::service::analysis::{Filters, Measure, NodeRef};
@@ -287,11 +285,7 @@ pub async fn get_ranking(
 ) -> Result<HttpResponse, ApiError> {
     let measure: Measure = serde_json::from_value(serde_json::Value::String(measure.into_inner()))
         .map_err(|_| ApiError::new(ProblemCode::NotFound, "no such measure: use degree, betweenness, closeness, harmonic, pagerank or eigenvector", Some("measure".into())))?;
-    let svc = service.into_inner();
-    let answer = web::block(move || ranking(&svc, measure, &params.0))
-        .await
-        .map_err(|e| internal(&e))??;
-    Ok(version::json(StatusCode::OK, answer.graph_version, &answer))
+    super::answer(service, move |svc| ranking(svc, measure, &params.0)).await
 }
 
 /// Every centrality of one node
@@ -311,11 +305,7 @@ pub async fn get_node_centrality(
     params: ValidQuery<CentralityParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, NodeId::new)?;
-    let svc = service.into_inner();
-    let answer = web::block(move || node_centrality(&svc, id, &params.0))
-        .await
-        .map_err(|e| internal(&e))??;
-    Ok(version::json(StatusCode::OK, answer.graph_version, &answer))
+    super::answer(service, move |svc| node_centrality(svc, id, &params.0)).await
 }
 
 /// Registers the routes.

@@ -67,6 +67,49 @@ pub(crate) async fn blocking<T: Send + 'static>(
     }
 }
 
+/// A graph answer that says which graph version it read.
+pub(crate) trait Versioned {
+    /// The graph version the answer was computed from.
+    fn graph_version(&self) -> u64;
+}
+
+macro_rules! versioned {
+    ($($answer:ty),+ $(,)?) => {
+        $(impl Versioned for $answer {
+            fn graph_version(&self) -> u64 {
+                self.graph_version
+            }
+        })+
+    };
+}
+
+versioned!(
+    paths::PathsResponse,
+    neighbourhood::Neighbourhood,
+    neighbourhood::Neighbours,
+    centrality::Ranking,
+    centrality::NodeCentrality,
+    structure::Groups,
+    structure::Stats,
+    structure::Timeline,
+);
+
+/// Answers a graph question off the request threads, with the version headers.
+pub(crate) async fn answer<T: serde::Serialize + Versioned + Send + 'static>(
+    service: web::Data<Service>,
+    question: impl FnOnce(&Service) -> Result<T, ApiError> + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let service = service.into_inner();
+    let answer = web::block(move || question(&service))
+        .await
+        .map_err(|e| internal(&e))??;
+    Ok(version::json(
+        actix_web::http::StatusCode::OK,
+        answer.graph_version(),
+        &answer,
+    ))
+}
+
 /// Registers every route of the service, including operational ones.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -1,14 +1,12 @@
 //! `/api/v1/nodes/{id}/neighbourhood` and `/neighbours`: ego networks and partners.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::extract::{path_id, ValidQuery};
 use super::filters::graph_params;
-use super::problem::{internal, ApiError, Problem, ProblemCode};
-use super::version;
+use super::problem::{ApiError, Problem, ProblemCode};
 use crate::graph::algo::neighbourhood::ego;
 use crate::model::{Link, NodeId};
 use crate::service::analysis::{Filters, NodeRef};
@@ -205,11 +203,7 @@ pub async fn get_neighbourhood(
     params: ValidQuery<NeighbourhoodParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, NodeId::new)?;
-    let svc = service.into_inner();
-    let answer = web::block(move || neighbourhood(&svc, id, &params.0))
-        .await
-        .map_err(|e| internal(&e))??;
-    Ok(version::json(StatusCode::OK, answer.graph_version, &answer))
+    super::answer(service, move |svc| neighbourhood(svc, id, &params.0)).await
 }
 
 /// Direct partners
@@ -228,11 +222,7 @@ pub async fn get_neighbours(
     params: ValidQuery<NeighboursParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, NodeId::new)?;
-    let svc = service.into_inner();
-    let answer = web::block(move || neighbours(&svc, id, &params.0))
-        .await
-        .map_err(|e| internal(&e))??;
-    Ok(version::json(StatusCode::OK, answer.graph_version, &answer))
+    super::answer(service, move |svc| neighbours(svc, id, &params.0)).await
 }
 
 /// Registers the routes.

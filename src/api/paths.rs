@@ -1,6 +1,5 @@
 //! `/api/v1/paths/*`: shortest, weighted, k shortest and all shortest paths.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -8,7 +7,6 @@ use utoipa::ToSchema;
 use super::extract::ValidQuery;
 use super::filters::graph_params;
 use super::problem::{ApiError, Problem, ProblemCode};
-use super::version;
 use crate::graph::algo::paths;
 use crate::graph::NodeIx;
 use crate::model::{Link, LinkKind, NodeId};
@@ -283,15 +281,7 @@ async fn run(
     params: PathParams,
     question: Question,
 ) -> Result<HttpResponse, ApiError> {
-    let svc = service.clone().into_inner();
-    let response = web::block(move || answer(&svc, &params, question))
-        .await
-        .map_err(|e| super::problem::internal(&e))??;
-    Ok(version::json(
-        StatusCode::OK,
-        response.graph_version,
-        &response,
-    ))
+    super::answer(service, move |svc| answer(svc, &params, question)).await
 }
 
 /// Shortest path

@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -10,8 +9,7 @@ use utoipa::ToSchema;
 use super::extract::ValidQuery;
 use super::filters::{graph_params, next_offset, offset};
 use super::page::DEFAULT_LIMIT;
-use super::problem::{internal, ApiError, Problem, ProblemCode};
-use super::version;
+use super::problem::{ApiError, Problem, ProblemCode};
 use crate::graph::algo::{components, stats};
 use crate::graph::filter::Filter;
 use crate::graph::NodeIx;
@@ -331,11 +329,7 @@ pub async fn get_components(
     service: web::Data<Service>,
     params: ValidQuery<GroupParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let svc = service.into_inner();
-    let answer = web::block(move || components_answer(&svc, &params.0))
-        .await
-        .map_err(|e| internal(&e))??;
-    Ok(version::json(StatusCode::OK, answer.graph_version, &answer))
+    super::answer(service, move |svc| components_answer(svc, &params.0)).await
 }
 
 /// Communities
@@ -353,11 +347,7 @@ pub async fn get_communities(
     service: web::Data<Service>,
     params: ValidQuery<GroupParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let svc = service.into_inner();
-    let answer = web::block(move || communities_answer(&svc, &params.0))
-        .await
-        .map_err(|e| internal(&e))??;
-    Ok(version::json(StatusCode::OK, answer.graph_version, &answer))
+    super::answer(service, move |svc| communities_answer(svc, &params.0)).await
 }
 
 /// Network statistics
@@ -375,18 +365,15 @@ pub async fn get_stats(
     service: web::Data<Service>,
     params: ValidQuery<StatsParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let svc = service.into_inner();
-    let answer = web::block(move || -> Result<Stats, ApiError> {
+    super::answer(service, move |svc| {
         let params = params.0;
         Ok(stats_of(
-            &svc,
+            svc,
             &params.filter()?,
             params.distances.unwrap_or(true),
         )?)
     })
     .await
-    .map_err(|e| internal(&e))??;
-    Ok(version::json(StatusCode::OK, answer.graph_version, &answer))
 }
 
 /// Timeline
@@ -402,11 +389,7 @@ pub async fn get_timeline(
     service: web::Data<Service>,
     params: ValidQuery<TimelineParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let svc = service.into_inner();
-    let answer = web::block(move || timeline_answer(&svc, &params.0))
-        .await
-        .map_err(|e| internal(&e))??;
-    Ok(version::json(StatusCode::OK, answer.graph_version, &answer))
+    super::answer(service, move |svc| timeline_answer(svc, &params.0)).await
 }
 
 /// Registers the routes.
