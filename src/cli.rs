@@ -42,17 +42,25 @@ pub enum Command {
         #[arg(long, env = "POBRATIM_NO_SEED", default_value_t = false)]
         no_seed: bool,
     },
-    /// Import a pobratim JSON document (upsert by id, all or nothing).
+    /// Import files as one all-or-nothing upsert (by id, or for nodes without one by
+    /// kind, name and country), streaming CSV with a progress bar and a summary.
+    ///
+    /// CSV tables (`--format csv`): give the nodes file before the links file. Node
+    /// columns: id, kind, name, name_<lang>, country, region, lat, lon, population,
+    /// external_id_<key>, tags (a;b), attrs (JSON). Link columns: id, kind, source and
+    /// target (or members a;b;c), status, signed, ended, areas (a;b), source_document,
+    /// source_url, source_quote, notes, attrs. neo4j-admin headers (id:ID, :LABEL,
+    /// :START_ID, :END_ID, :TYPE) are read too.
     Import {
         #[command(flatten)]
         data: DataArgs,
-        /// The file to read (`-` for standard input).
-        #[arg(env = "POBRATIM_IMPORT_FILE")]
-        file: PathBuf,
+        /// The files to read, in order (`-` for standard input).
+        #[arg(env = "POBRATIM_IMPORT_FILE", required = true, num_args = 1..)]
+        files: Vec<PathBuf>,
         /// Input format.
         #[arg(long, env = "POBRATIM_IMPORT_FORMAT", default_value = "pobratim")]
         format: Format,
-        /// Link kind of edge-list rows without a `kind` column.
+        /// Link kind of rows without a `kind` column.
         #[arg(long, env = "POBRATIM_IMPORT_KIND", default_value = "twinning")]
         kind: String,
         /// Validate and report what would change, writing nothing.
@@ -107,6 +115,14 @@ pub enum ExportFormat {
     Gexf,
     /// GeoJSON (RFC 7946): located cities as points, links as lines.
     Geojson,
+    /// CSV table of the nodes (`import --format csv` reads it back).
+    CsvNodes,
+    /// CSV table of the links.
+    CsvLinks,
+    /// Nodes CSV with `neo4j-admin database import` headers.
+    Neo4jNodes,
+    /// Relationships CSV with `neo4j-admin database import` headers.
+    Neo4jLinks,
 }
 
 /// Import formats.
@@ -118,6 +134,20 @@ pub enum Format {
     EdgeList,
     /// NetworkX node-link JSON.
     NodeLink,
+    /// pobratim CSV tables of nodes and of links (also neo4j-admin headers).
+    Csv,
+}
+
+impl Format {
+    /// The library's name for the format.
+    pub fn import_format(self) -> crate::io::ImportFormat {
+        match self {
+            Format::Pobratim => crate::io::ImportFormat::Pobratim,
+            Format::EdgeList => crate::io::ImportFormat::EdgeList,
+            Format::NodeLink => crate::io::ImportFormat::NodeLink,
+            Format::Csv => crate::io::ImportFormat::Csv,
+        }
+    }
 }
 
 fn default_workers() -> usize {

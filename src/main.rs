@@ -1,15 +1,16 @@
 //! The `pobratim` binary.
 
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use pobratim::cli::{Cli, Command, ExportFormat, Format};
+use pobratim::cli::{Cli, Command, ExportFormat};
 use pobratim::server::{self, ServeConfig};
-use pobratim::service::Service;
 use tracing_subscriber::EnvFilter;
+
+mod import;
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -52,13 +53,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Import {
             data,
-            file,
+            files,
             format,
             kind,
             dry_run,
             skip_invalid,
         } => {
-            return import(&data.data_dir, &file, format, &kind, dry_run, skip_invalid);
+            let options = pobratim::service::ImportOptions {
+                dry_run,
+                skip_invalid,
+            };
+            return import::run(&data.data_dir, &files, format, &kind, options);
         }
         Command::Export {
             data,
@@ -121,6 +126,7 @@ fn export(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     use pobratim::io::export::{self, Selection};
+    use pobratim::io::table::{self, Dialect};
     let mut out = out;
     match format {
         ExportFormat::Pobratim => pobratim::io::native::export(store, &mut out)?,
@@ -128,79 +134,24 @@ fn export(
         ExportFormat::Graphml => export::graphml(&Selection::read(store, filter)?, &mut out)?,
         ExportFormat::Gexf => export::gexf(&Selection::read(store, filter)?, &mut out)?,
         ExportFormat::Geojson => export::geojson(&Selection::read(store, filter)?, &mut out)?,
+        ExportFormat::CsvNodes => table::write_nodes(
+            &Selection::read(store, filter)?,
+            Dialect::Pobratim,
+            &mut out,
+        )?,
+        ExportFormat::CsvLinks => table::write_links(
+            &Selection::read(store, filter)?,
+            Dialect::Pobratim,
+            &mut out,
+        )?,
+        ExportFormat::Neo4jNodes => {
+            table::write_nodes(&Selection::read(store, filter)?, Dialect::Neo4j, &mut out)?
+        }
+        ExportFormat::Neo4jLinks => {
+            table::write_links(&Selection::read(store, filter)?, Dialect::Neo4j, &mut out)?
+        }
     }
     Ok(())
-}
-
-/// Most refused rows printed.
-const MAX_ROW_ERRORS_SHOWN: usize = 50;
-
-fn import(
-    dir: &std::path::Path,
-    file: &std::path::Path,
-    format: Format,
-    kind: &str,
-    dry_run: bool,
-    skip_invalid: bool,
-) -> anyhow::Result<ExitCode> {
-    let started = std::time::Instant::now();
-    let mut bytes = Vec::new();
-    if file.as_os_str() == "-" {
-        std::io::stdin().read_to_end(&mut bytes)?;
-    } else {
-        File::open(file)
-            .and_then(|mut f| f.read_to_end(&mut bytes))
-            .with_context(|| format!("cannot read {}", file.display()))?;
-    }
-    let (changes, errors, rows) = match format {
-        Format::Pobratim => {
-            let doc = pobratim::io::native::parse(&bytes)?;
-            let rows = (doc.nodes.len() + doc.links.len()) as u64;
-            (pobratim::io::native::changes(doc)?, Vec::new(), rows)
-        }
-        Format::NodeLink => {
-            let changes = pobratim::io::node_link::read(&bytes)?;
-            let rows = changes.len() as u64;
-            (changes, Vec::new(), rows)
-        }
-        Format::EdgeList => {
-            let kind: pobratim::model::LinkKind =
-                serde_json::from_value(serde_json::Value::String(kind.into()))
-                    .map_err(|_| anyhow::anyhow!("--kind: `{kind}` is not a link kind"))?;
-            let list = pobratim::io::edgelist::read(bytes.as_slice(), kind)?;
-            (list.changes, list.errors, list.rows)
-        }
-    };
-    for error in errors.iter().take(MAX_ROW_ERRORS_SHOWN) {
-        eprintln!("{}: {error}", file.display());
-    }
-    if errors.len() > MAX_ROW_ERRORS_SHOWN {
-        eprintln!("… and {} more", errors.len() - MAX_ROW_ERRORS_SHOWN);
-    }
-    if !errors.is_empty() && !skip_invalid {
-        eprintln!("{} of {rows} rows refused: nothing written (use --skip-invalid to import the good rows)", errors.len());
-        return Ok(ExitCode::FAILURE);
-    }
-    let service = Service::open(dir).with_context(|| format!("cannot open {}", dir.display()))?;
-    let summary = if dry_run {
-        service.dry_run(changes)?
-    } else {
-        service.write(changes)?
-    };
-    if !dry_run {
-        service.store().mark_seeded("import")?;
-    }
-    println!(
-        "{}: {rows} rows, {} created, {} updated, {} unchanged, {} skipped, in {:.2} s (graph version {})",
-        if dry_run { "dry run, nothing written" } else { "imported" },
-        summary.created,
-        summary.updated,
-        summary.unchanged,
-        errors.len(),
-        started.elapsed().as_secs_f64(),
-        summary.graph_version
-    );
-    Ok(ExitCode::SUCCESS)
 }
 
 fn serve(config: &ServeConfig) -> anyhow::Result<()> {

@@ -15,6 +15,7 @@ pub mod ops;
 pub mod page;
 pub mod paths;
 pub mod problem;
+pub mod stream;
 pub mod structure;
 pub mod transfer;
 pub mod version;

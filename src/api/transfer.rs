@@ -2,6 +2,8 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::web::Bytes;
+use std::io::Write;
+
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,9 +13,9 @@ use super::filters::graph_params;
 use super::problem::{internal, ApiError, Problem, ProblemCode};
 use super::version;
 use crate::io::export::{self, Selection};
-use crate::io::native::ImportError;
+use crate::io::{open_items, ImportFormat};
 use crate::model::LinkKind;
-use crate::service::{Service, WriteSummary};
+use crate::service::{ImportOptions, ImportReport, RowError, Service};
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
@@ -29,6 +31,14 @@ pub enum ExportFormat {
     Gexf,
     /// GeoJSON (RFC 7946).
     Geojson,
+    /// CSV table of the nodes (`import?format=csv` reads it back).
+    CsvNodes,
+    /// CSV table of the links.
+    CsvLinks,
+    /// Nodes CSV with `neo4j-admin database import` headers.
+    Neo4jNodes,
+    /// Relationships CSV with `neo4j-admin database import` headers.
+    Neo4jLinks,
 }
 
 graph_params! {
@@ -39,18 +49,6 @@ graph_params! {
     }
 }
 
-/// Import formats.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum ImportFormat {
-    /// pobratim's own JSON.
-    Pobratim,
-    /// NetworkX node-link JSON.
-    NodeLink,
-    /// Links-only CSV naming cities by name and country.
-    EdgeList,
-}
-
 /// Options of an import.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -58,29 +56,12 @@ pub enum ImportFormat {
 pub struct ImportParams {
     /// The format of the body (default `pobratim`).
     pub format: Option<ImportFormat>,
-    /// Link kind of edge-list rows without a `kind` column (default `twinning`).
+    /// Link kind of rows without a `kind` column (default `twinning`).
     pub kind: Option<LinkKind>,
     /// Validate and report, writing nothing.
     pub dry_run: Option<bool>,
-}
-
-/// What an import did (or would do, on a dry run).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ImportReport {
-    /// Whether nothing was written.
-    pub dry_run: bool,
-    /// Records read.
-    pub rows: u64,
-    /// The write's outcome.
-    pub summary: WriteSummary,
-}
-
-fn import_error(e: ImportError) -> ApiError {
-    match e {
-        ImportError::Invalid(v) => v.into(),
-        ImportError::Service(s) => s.into(),
-        ImportError::Io(io) => internal(&io),
-    }
+    /// Import the good records and report the refused ones (default: all or nothing).
+    pub skip_invalid: Option<bool>,
 }
 
 /// Export the network
@@ -107,32 +88,29 @@ pub async fn get_export(
     let format = params.format.unwrap_or(ExportFormat::Pobratim);
     let at = service.version();
     let svc = service.into_inner();
-    let body = web::block(move || -> Result<Vec<u8>, crate::io::native::ExportError> {
-        let mut out = Vec::new();
-        match format {
-            ExportFormat::Pobratim => crate::io::native::export(svc.store(), &mut out)?,
-            ExportFormat::NodeLink => {
-                export::node_link(&Selection::read(svc.store(), &filter)?, &mut out)?
-            }
-            ExportFormat::Graphml => {
-                export::graphml(&Selection::read(svc.store(), &filter)?, &mut out)?
-            }
-            ExportFormat::Gexf => export::gexf(&Selection::read(svc.store(), &filter)?, &mut out)?,
-            ExportFormat::Geojson => {
-                export::geojson(&Selection::read(svc.store(), &filter)?, &mut out)?
+    let (mut writer, body) = super::stream::channel();
+    actix_web::rt::task::spawn_blocking(move || {
+        match write_export(&svc, format, &filter, &mut writer).and_then(|()| {
+            writer.flush()?;
+            Ok(())
+        }) {
+            Ok(()) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "export stopped");
+                writer.fail(std::io::Error::other(e.to_string()));
             }
         }
-        Ok(out)
-    })
-    .await
-    .map_err(|e| internal(&e))?
-    .map_err(|e| internal(&e))?;
+    });
     let (media, extension) = match format {
         ExportFormat::Pobratim => ("application/json", "pobratim.json"),
         ExportFormat::NodeLink => ("application/json", "node-link.json"),
         ExportFormat::Graphml => ("application/graphml+xml", "graphml"),
         ExportFormat::Gexf => ("application/gexf+xml", "gexf"),
         ExportFormat::Geojson => ("application/geo+json", "geojson"),
+        ExportFormat::CsvNodes => ("text/csv; charset=utf-8", "nodes.csv"),
+        ExportFormat::CsvLinks => ("text/csv; charset=utf-8", "links.csv"),
+        ExportFormat::Neo4jNodes => ("text/csv; charset=utf-8", "neo4j-nodes.csv"),
+        ExportFormat::Neo4jLinks => ("text/csv; charset=utf-8", "neo4j-relationships.csv"),
     };
     Ok(version::versioned(HttpResponse::build(StatusCode::OK), at)
         .insert_header((header::CONTENT_TYPE, media))
@@ -140,20 +118,45 @@ pub async fn get_export(
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"network.{extension}\""),
         ))
-        .body(body))
+        .streaming(body))
+}
+
+/// Writes one export (on a blocking thread).
+fn write_export(
+    svc: &Service,
+    format: ExportFormat,
+    filter: &crate::graph::filter::Filter,
+    out: &mut dyn std::io::Write,
+) -> Result<(), crate::io::native::ExportError> {
+    use crate::io::table::{self, Dialect};
+    let mut out = out;
+    let selected = || Selection::read(svc.store(), filter);
+    match format {
+        ExportFormat::Pobratim => crate::io::native::export(svc.store(), &mut out)?,
+        ExportFormat::NodeLink => export::node_link(&selected()?, &mut out)?,
+        ExportFormat::Graphml => export::graphml(&selected()?, &mut out)?,
+        ExportFormat::Gexf => export::gexf(&selected()?, &mut out)?,
+        ExportFormat::Geojson => export::geojson(&selected()?, &mut out)?,
+        ExportFormat::CsvNodes => table::write_nodes(&selected()?, Dialect::Pobratim, &mut out)?,
+        ExportFormat::CsvLinks => table::write_links(&selected()?, Dialect::Pobratim, &mut out)?,
+        ExportFormat::Neo4jNodes => table::write_nodes(&selected()?, Dialect::Neo4j, &mut out)?,
+        ExportFormat::Neo4jLinks => table::write_links(&selected()?, Dialect::Neo4j, &mut out)?,
+    }
+    Ok(())
 }
 
 /// Import records
 ///
-/// Upserts every record of the body, in `format`, all or nothing (`dry_run=true`
-/// validates and reports without writing); a refused record is a problem naming it.
+/// Upserts every record of the body, in `format` (by id, or a node without one by kind,
+/// name and country), all or nothing: a refused record is a 422 problem naming its line
+/// and column, and nothing is written. `skip_invalid=true` imports the good records and
+/// lists the refused ones; `dry_run=true` checks and counts without writing.
 #[utoipa::path(post, path = "/api/v1/import", tag = "transfer", params(ImportParams),
     request_body(content = String, description = "The file", content_type = "application/octet-stream"),
     responses(
         (status = 200, description = "Imported (or checked)", body = ImportReport),
-        (status = 400, description = "Unreadable input", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A record conflicts", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A record breaks a rule", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A record or the file is refused; nothing written", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn post_import(
     service: web::Data<Service>,
@@ -161,60 +164,35 @@ pub async fn post_import(
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.0;
-    let dry_run = params.dry_run.unwrap_or(false);
+    let options = ImportOptions {
+        dry_run: params.dry_run.unwrap_or(false),
+        skip_invalid: params.skip_invalid.unwrap_or(false),
+    };
+    let format = params.format.unwrap_or(ImportFormat::Pobratim);
+    let kind = params.kind.unwrap_or(LinkKind::Twinning);
     let svc = service.into_inner();
     let report = web::block(move || -> Result<ImportReport, ApiError> {
-        let (changes, rows) = match params.format.unwrap_or(ImportFormat::Pobratim) {
-            ImportFormat::Pobratim => {
-                let doc = crate::io::native::parse(&body).map_err(import_error)?;
-                let rows = (doc.nodes.len() + doc.links.len()) as u64;
-                (crate::io::native::changes(doc).map_err(import_error)?, rows)
+        let input: Box<dyn std::io::Read> = Box::new(std::io::Cursor::new(body));
+        let items = open_items(format, input, kind).map_err(|e| refusal(&e, 1))?;
+        let report = svc.import(items, options, &mut |_| {})?;
+        match report.errors.first() {
+            Some(first) if !report.written && !options.dry_run || first.fatal => {
+                Err(refusal(first, report.refused))
             }
-            ImportFormat::NodeLink => {
-                let changes = crate::io::node_link::read(&body).map_err(import_error)?;
-                let rows = changes.len() as u64;
-                (changes, rows)
-            }
-            ImportFormat::EdgeList => {
-                let list = crate::io::edgelist::read(
-                    body.as_ref(),
-                    params.kind.unwrap_or(LinkKind::Twinning),
-                )
-                .map_err(|e| {
-                    ApiError::new(
-                        ProblemCode::MalformedJson,
-                        format!("cannot read the CSV: {e}"),
-                        None,
-                    )
-                })?;
-                if let Some(first) = list.errors.first() {
-                    return Err(ApiError::new(
-                        ProblemCode::InvalidField,
-                        format!("{first} ({} rows refused)", list.errors.len()),
-                        Some(first.column.clone()),
-                    ));
-                }
-                (list.changes, list.rows)
-            }
-        };
-        let summary = if dry_run {
-            svc.dry_run(changes)?
-        } else {
-            svc.write(changes)?
-        };
-        Ok(ImportReport {
-            dry_run,
-            rows,
-            summary,
-        })
+            _ => Ok(report),
+        }
     })
     .await
     .map_err(|e| internal(&e))??;
-    Ok(version::json(
-        StatusCode::OK,
-        report.summary.graph_version,
-        &report,
-    ))
+    Ok(version::json(StatusCode::OK, report.graph_version, &report))
+}
+
+fn refusal(first: &RowError, refused: u64) -> ApiError {
+    ApiError::new(
+        ProblemCode::InvalidField,
+        format!("{first} ({refused} record(s) refused; nothing written)"),
+        Some(first.column.clone()),
+    )
 }
 
 /// Registers the routes.

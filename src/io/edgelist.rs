@@ -16,43 +16,46 @@
 //! | `kind` | link kind (default from the command, `twinning`) |
 //! | `source` | provenance, stored as the link's `source.document` |
 //!
-//! Other columns are ignored. A city named on several rows is one node; its first
-//! non-empty coordinates win.
+//! `distance_km` and `degree` are read and ignored; any other column is refused. A city
+//! named on several rows is one node; its first non-empty coordinates win.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::Read;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Map};
 
-use crate::model::{CountryCode, LinkKind, NodeId};
-use crate::service::{link_from_json, node_from_json, Change};
+use crate::model::{
+    CountryCode, Link, LinkId, LinkKind, Location, Node, NodeId, NodeKind, PartialDate, Source,
+};
+use crate::service::{Item, Record, RowError};
 
-/// A row that cannot be imported.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}, column {column}: {reason}")]
-pub struct RowError {
-    /// 1-based line in the file (the header is line 1).
-    pub line: u64,
-    /// The column at fault.
-    pub column: String,
-    /// Why.
-    pub reason: String,
-}
-
-/// What an edge-list file turned into.
-#[derive(Debug, Default)]
-pub struct EdgeList {
-    /// Node and link upserts, nodes first.
-    pub changes: Vec<(String, Change)>,
-    /// Rows refused.
-    pub errors: Vec<RowError>,
-    /// Data rows read.
-    pub rows: u64,
-}
+/// Columns this format reads; `distance_km`, `degree` and `population` columns of the
+/// twin-town files are known and ignored (derivable or outside a link's meaning).
+const KNOWN: [&str; 19] = [
+    "city_a",
+    "city_b",
+    "country_a",
+    "country_b",
+    "cc_a",
+    "cc_b",
+    "lat_a",
+    "lon_a",
+    "lat_b",
+    "lon_b",
+    "id_a",
+    "id_b",
+    "qid_a",
+    "qid_b",
+    "year",
+    "kind",
+    "source",
+    "distance_km",
+    "degree",
+];
 
 struct Endpoint {
-    id: NodeId,
-    node: Map<String, Value>,
+    node: Node,
+    id_given: bool,
 }
 
 fn column<'r>(headers: &HashMap<String, usize>, row: &'r csv::StringRecord, name: &str) -> &'r str {
@@ -70,11 +73,7 @@ fn endpoint(
     line: u64,
 ) -> Result<Endpoint, RowError> {
     let col = |name: &str| column(headers, row, &format!("{name}_{side}"));
-    let fail = |name: &str, reason: String| RowError {
-        line,
-        column: format!("{name}_{side}"),
-        reason,
-    };
+    let fail = |name: &str, reason: String| RowError::row(line, format!("{name}_{side}"), reason);
     let name = col("city");
     if name.is_empty() {
         return Err(fail("city", "the city name is empty".into()));
@@ -84,22 +83,21 @@ fn endpoint(
         raw => raw.parse::<CountryCode>().ok(),
     };
     let country_text = col("country");
-    let id = match col("id") {
-        "" => NodeId::derive(
-            "city",
-            Some(code.as_ref().map_or("xx", |c| c.as_str())),
-            name,
-        )
-        .ok_or_else(|| fail("city", "no letter or digit to derive an id from".into()))?,
-        raw => NodeId::new(raw).map_err(|e| fail("id", e.to_string()))?,
+    let (id, id_given) = match col("id") {
+        "" => (
+            NodeId::derive(
+                "city",
+                Some(code.as_ref().map_or("xx", |c| c.as_str())),
+                name,
+            )
+            .ok_or_else(|| fail("city", "no letter or digit to derive an id from".into()))?,
+            false,
+        ),
+        raw => (
+            NodeId::new(raw).map_err(|e| fail("id", e.to_string()))?,
+            true,
+        ),
     };
-    let mut node = Map::new();
-    node.insert("id".into(), json!(id.as_str()));
-    node.insert("kind".into(), json!("city"));
-    node.insert("name".into(), json!(name));
-    if let Some(code) = code {
-        node.insert("country".into(), json!(code.as_str()));
-    }
     let mut attrs = Map::new();
     if !country_text.is_empty() && code.is_none() {
         attrs.insert("country_name".into(), json!(country_text));
@@ -107,108 +105,164 @@ fn endpoint(
     if !col("cc").is_empty() && code.is_none() {
         attrs.insert("country_code".into(), json!(col("cc")));
     }
-    if !attrs.is_empty() {
-        node.insert("attrs".into(), Value::Object(attrs));
-    }
-    match (col("lat"), col("lon")) {
-        ("", "") => {}
+    let location = match (col("lat"), col("lon")) {
+        ("", "") => None,
         (lat, lon) => {
-            let lat: f64 = lat
-                .parse()
-                .map_err(|_| fail("lat", format!("`{lat}` is not a number")))?;
-            let lon: f64 = lon
-                .parse()
-                .map_err(|_| fail("lon", format!("`{lon}` is not a number")))?;
-            node.insert("location".into(), json!({"lat": lat, "lon": lon}));
+            let parse = |raw: &str, name: &str| {
+                raw.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| fail(name, format!("`{raw}` is not a number")))
+            };
+            Some(Location {
+                lat: parse(lat, "lat")?,
+                lon: parse(lon, "lon")?,
+            })
         }
-    }
+    };
+    let mut external_ids = BTreeMap::new();
     if !col("qid").is_empty() {
-        node.insert("external_ids".into(), json!({"wikidata": col("qid")}));
+        external_ids.insert("wikidata".to_string(), col("qid").to_string());
     }
-    Ok(Endpoint { id, node })
+    Ok(Endpoint {
+        node: Node {
+            id,
+            kind: NodeKind::City,
+            name: name.to_string(),
+            names: BTreeMap::new(),
+            country: code,
+            region: None,
+            location,
+            population: None,
+            external_ids,
+            tags: Vec::new(),
+            attrs,
+        },
+        id_given,
+    })
 }
 
-/// Reads an edge-list CSV. Every row is checked; refused rows are collected with their
-/// line, column and reason (the caller decides whether to stop or skip them).
-pub fn read(input: impl Read, default_kind: LinkKind) -> Result<EdgeList, csv::Error> {
+/// Opens an edge-list CSV and streams its records: each row's cities (the first time
+/// each is named, and again when a later row brings coordinates it lacked), then its
+/// link. Refused rows come as errors with their line, column and reason.
+pub fn read<R: Read + 'static>(input: R, default_kind: LinkKind) -> Result<EdgeRows<R>, RowError> {
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
     let headers: HashMap<String, usize> = reader
-        .headers()?
+        .headers()
+        .map_err(|e| RowError::fatal(1, "-", format!("cannot read the header: {e}")))?
         .iter()
         .enumerate()
-        .map(|(i, h)| (h.trim().to_string(), i))
+        .map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_string(), i))
         .collect();
-    let mut out = EdgeList::default();
-    let mut nodes: Vec<(NodeId, Map<String, Value>)> = Vec::new();
-    let mut node_slot: HashMap<NodeId, usize> = HashMap::new();
-    let mut links = Vec::new();
-    for (i, row) in reader.records().enumerate() {
-        let line = i as u64 + 2;
-        out.rows += 1;
-        let row = match row {
-            Ok(row) => row,
-            Err(e) => {
-                out.errors.push(RowError {
-                    line,
-                    column: "-".into(),
-                    reason: e.to_string(),
-                });
-                continue;
-            }
-        };
-        match parse_row(&headers, &row, line, default_kind) {
+    if let Some(unknown) = headers.keys().find(|h| !KNOWN.contains(&h.as_str())) {
+        return Err(RowError::fatal(
+            1,
+            unknown.clone(),
+            format!(
+                "unknown column `{unknown}` in an edge list (known: {})",
+                KNOWN.join(", ")
+            ),
+        ));
+    }
+    for needed in ["city_a", "city_b"] {
+        if !headers.contains_key(needed) {
+            return Err(RowError::fatal(
+                1,
+                needed,
+                format!("an edge list needs a `{needed}` column"),
+            ));
+        }
+    }
+    Ok(EdgeRows {
+        reader,
+        headers,
+        default_kind,
+        row: csv::StringRecord::new(),
+        located: HashMap::new(),
+        ready: VecDeque::new(),
+        done: false,
+    })
+}
+
+/// The stream of an edge list (see [`read`]).
+pub struct EdgeRows<R: Read> {
+    reader: csv::Reader<R>,
+    headers: HashMap<String, usize>,
+    default_kind: LinkKind,
+    row: csv::StringRecord,
+    /// Cities handed out so far, and whether they had coordinates.
+    located: HashMap<NodeId, bool>,
+    ready: VecDeque<Result<Item, RowError>>,
+    done: bool,
+}
+
+impl<R: Read> EdgeRows<R> {
+    fn take_row(&mut self, line: u64) {
+        match parse_row(&self.headers, &self.row, line, self.default_kind) {
             Ok((a, b, link)) => {
                 for end in [a, b] {
-                    match node_slot.get(&end.id) {
-                        Some(&slot) => {
-                            let known = &mut nodes[slot].1;
-                            if !known.contains_key("location") {
-                                if let Some(loc) = end.node.get("location") {
-                                    known.insert("location".into(), loc.clone());
-                                }
-                            }
-                        }
-                        None => {
-                            node_slot.insert(end.id.clone(), nodes.len());
-                            nodes.push((end.id, end.node));
-                        }
+                    let has_location = end.node.location.is_some();
+                    match self.located.get(&end.node.id) {
+                        Some(true) => continue,
+                        Some(false) if !has_location => continue,
+                        _ => {}
                     }
+                    self.located.insert(end.node.id.clone(), has_location);
+                    self.ready.push_back(Ok(Item {
+                        line,
+                        at: String::new(),
+                        record: Record::Node {
+                            node: end.node,
+                            id_given: end.id_given,
+                        },
+                    }));
                 }
-                links.push((line, link));
+                self.ready.push_back(Ok(Item {
+                    line,
+                    at: String::new(),
+                    record: Record::Link(link),
+                }));
             }
-            Err(e) => out.errors.push(e),
+            Err(e) => self.ready.push_back(Err(e)),
         }
     }
-    for (id, node) in nodes {
-        match node_from_json(node) {
-            Ok(node) => out
-                .changes
-                .push((format!("node {id}"), Change::PutNode(node))),
-            Err(e) => out.errors.push(RowError {
-                line: 0,
-                column: e.field.clone(),
-                reason: format!("city {id}: {}", e.reason),
-            }),
-        }
-    }
-    let mut seen = std::collections::HashSet::new();
-    for (line, link) in links {
-        match link_from_json(link) {
-            Ok(link) => {
-                if seen.insert(link.id.clone()) {
-                    out.changes
-                        .push((format!("line {line}"), Change::PutLink(link)));
+}
+
+impl<R: Read> Iterator for EdgeRows<R> {
+    type Item = Result<Item, RowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(ready) = self.ready.pop_front() {
+                return Some(ready);
+            }
+            if self.done {
+                return None;
+            }
+            let line = self.reader.position().line() + 1;
+            match self.reader.read_record(&mut self.row) {
+                Ok(false) => self.done = true,
+                Ok(true) => {
+                    let line = self.row.position().map_or(line, |p| p.line());
+                    self.take_row(line);
+                }
+                Err(e) => {
+                    let line = e.position().map_or(line, |p| p.line());
+                    let fatal = matches!(
+                        e.kind(),
+                        csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::Io(_)
+                    );
+                    self.done = fatal;
+                    let error = if fatal {
+                        RowError::fatal(line, "-", format!("{e} (the file must be UTF-8 CSV)"))
+                    } else {
+                        RowError::row(line, "-", e.to_string())
+                    };
+                    return Some(Err(error));
                 }
             }
-            Err(e) => out.errors.push(RowError {
-                line,
-                column: e.field.clone(),
-                reason: e.reason,
-            }),
         }
     }
-    out.errors.sort_by_key(|e| e.line);
-    Ok(out)
 }
 
 fn parse_row(
@@ -216,52 +270,59 @@ fn parse_row(
     row: &csv::StringRecord,
     line: u64,
     default_kind: LinkKind,
-) -> Result<(Endpoint, Endpoint, Map<String, Value>), RowError> {
+) -> Result<(Endpoint, Endpoint, Link), RowError> {
     let a = endpoint(headers, row, "a", line)?;
     let b = endpoint(headers, row, "b", line)?;
-    if a.id == b.id {
-        return Err(RowError {
+    if a.node.id == b.node.id {
+        return Err(RowError::row(
             line,
-            column: "city_b".into(),
-            reason: format!("a city cannot be twinned with itself ({})", a.id),
-        });
+            "city_b",
+            format!("a city cannot be twinned with itself ({})", a.node.id),
+        ));
     }
     let kind = match column(headers, row, "kind") {
         "" => default_kind,
-        raw => serde_json::from_value(json!(raw)).map_err(|_| RowError {
-            line,
-            column: "kind".into(),
-            reason: format!("`{raw}` is not a link kind"),
-        })?,
+        raw => LinkKind::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(raw))
+            .ok_or_else(|| RowError::row(line, "kind", format!("`{raw}` is not a link kind")))?,
     };
     if kind.arity() != 2 {
-        return Err(RowError {
+        return Err(RowError::row(
             line,
-            column: "kind".into(),
-            reason: "an edge list holds two-member links only".into(),
-        });
+            "kind",
+            "an edge list holds two-member links only",
+        ));
     }
-    let mut link = Map::new();
-    link.insert("kind".into(), json!(kind.as_str()));
-    link.insert("members".into(), json!([a.id.as_str(), b.id.as_str()]));
-    match column(headers, row, "year") {
-        "" => {}
-        year => {
-            year.parse::<crate::model::PartialDate>()
-                .map_err(|e| RowError {
-                    line,
-                    column: "year".into(),
-                    reason: e.to_string(),
-                })?;
-            link.insert("signed".into(), json!(year));
-        }
-    }
-    if !column(headers, row, "source").is_empty() {
-        link.insert(
-            "source".into(),
-            json!({"document": column(headers, row, "source")}),
-        );
-    }
+    let signed = match column(headers, row, "year") {
+        "" => None,
+        year => Some(
+            year.parse::<PartialDate>()
+                .map_err(|e| RowError::row(line, "year", e.to_string()))?,
+        ),
+    };
+    let source = match column(headers, row, "source") {
+        "" => None,
+        document => Some(Source {
+            document: Some(document.to_string()),
+            ..Source::default()
+        }),
+    };
+    let members = vec![a.node.id.clone(), b.node.id.clone()];
+    let id = LinkId::derive(kind.as_str(), &Link::canonical_members(kind, &members))
+        .map_err(|e| RowError::row(line, "id_a", format!("cannot derive a link id: {e}")))?;
+    let link = Link {
+        id,
+        kind,
+        members,
+        status: Default::default(),
+        signed,
+        ended: None,
+        areas: Vec::new(),
+        source,
+        notes: None,
+        attrs: Map::new(),
+    };
     Ok((a, b, link))
 }
 
@@ -270,41 +331,70 @@ mod tests {
     use super::*;
 
     const SAMPLE: &str = "city_a,country_a,city_b,country_b,lat_a,lon_a,lat_b,lon_b,year,source,cc_a,cc_b,id_a,id_b\n\
-Berat,Albania,Amasya,Turkey,40.7022,19.9583,40.65,35.8331,,enwiki,AL,TR,city:al:berat,city:tr:amasya\n\
-Berat,Albania,Prizren,Kosovo,,,42.21,20.74,1999,enwiki,AL,XK,city:al:berat,city:xk:prizren\n\
+Berat,Albania,Amasya,Turkey,,,40.65,35.8331,,enwiki,AL,TR,city:al:berat,city:tr:amasya\n\
+Berat,Albania,Prizren,Kosovo,40.7022,19.9583,42.21,20.74,1999,enwiki,AL,XK,city:al:berat,city:xk:prizren\n\
 Amasya,Turkey,Berat,Albania,,,,,,enwiki,TR,AL,city:tr:amasya,city:al:berat\n\
 Nowhere,,Nowhere,,,,,,,x,,,city:xx:nowhere,city:xx:nowhere\n\
 Lyon,France,Turin,Italy,abc,4.8,45.0,7.6,,x,FR,IT,,\n";
 
     #[test]
-    fn reads_the_twins_format_and_reports_bad_rows() {
-        let list = read(SAMPLE.as_bytes(), LinkKind::Twinning).unwrap();
-        assert_eq!(list.rows, 5);
-        let errors: Vec<(u64, &str)> = list
-            .errors
+    fn streams_the_twins_format_and_reports_bad_rows() {
+        let items: Vec<_> = read(SAMPLE.as_bytes(), LinkKind::Twinning)
+            .unwrap()
+            .collect();
+        let errors: Vec<(u64, &str)> = items
             .iter()
+            .filter_map(|i| i.as_ref().err())
             .map(|e| (e.line, e.column.as_str()))
             .collect();
         assert_eq!(errors, [(5, "city_b"), (6, "lat_a")]);
-        let nodes: Vec<_> = list
-            .changes
+        let nodes: Vec<&Node> = items
             .iter()
-            .filter_map(|(_, c)| {
-                if let Change::PutNode(n) = c {
-                    Some(n)
-                } else {
-                    None
-                }
+            .filter_map(|i| match i {
+                Ok(Item {
+                    record: Record::Node { node, .. },
+                    ..
+                }) => Some(node),
+                _ => None,
             })
             .collect();
-        assert_eq!(nodes.len(), 3);
-        let prizren = nodes
-            .iter()
-            .find(|n| n.id.as_str() == "city:xk:prizren")
-            .unwrap();
+        let ids: Vec<&str> = nodes.iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "city:al:berat",
+                "city:tr:amasya",
+                "city:al:berat",
+                "city:xk:prizren"
+            ],
+            "Berat comes again when a later row brings its coordinates"
+        );
+        let prizren = nodes[3];
         assert_eq!(prizren.country, None);
         assert_eq!(prizren.attrs["country_name"], "Kosovo");
-        let links = list.changes.len() - nodes.len();
-        assert_eq!(links, 2, "the reversed Amasya–Berat row is the same link");
+        let links = items
+            .iter()
+            .filter(|i| {
+                matches!(
+                    i,
+                    Ok(Item {
+                        record: Record::Link(_),
+                        ..
+                    })
+                )
+            })
+            .count();
+        assert_eq!(
+            links, 3,
+            "the reversed Amasya–Berat row is read; the import finds it unchanged"
+        );
+    }
+
+    #[test]
+    fn refuses_an_unknown_column() {
+        let Err(e) = read("city_a,city_b,colour\n".as_bytes(), LinkKind::Twinning) else {
+            panic!("an unknown column was accepted")
+        };
+        assert_eq!(e.column, "colour");
     }
 }

@@ -55,6 +55,16 @@ impl Selection {
         Ok(Self { nodes, links })
     }
 
+    /// The selected nodes, in id order.
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// The selected links, in id order.
+    pub fn links(&self) -> &[Link] {
+        &self.links
+    }
+
     /// Number of nodes and links selected.
     pub fn counts(&self) -> (usize, usize) {
         (self.nodes.len(), self.links.len())

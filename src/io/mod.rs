@@ -5,3 +5,74 @@ pub mod export;
 pub mod native;
 pub mod node_link;
 pub mod seed;
+pub mod table;
+
+use crate::service::{Change, Item, Record, RowError};
+
+/// Records parsed whole (the JSON formats) as an import stream, each with its place
+/// in the document (`links[3]`).
+pub fn items_of(changes: Vec<(String, Change)>) -> impl Iterator<Item = Result<Item, RowError>> {
+    changes.into_iter().filter_map(|(at, change)| {
+        let line = 0;
+        let record = match change {
+            Change::PutNode(node) | Change::CreateNode(node) => Record::Node {
+                node,
+                id_given: true,
+            },
+            Change::PutLink(link) | Change::CreateLink(link) => Record::Link(link),
+            _ => return None,
+        };
+        Some(Ok(Item { line, at, record }))
+    })
+}
+
+/// The formats an import reads.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImportFormat {
+    /// pobratim's own JSON document (read whole).
+    Pobratim,
+    /// NetworkX node-link JSON (read whole).
+    NodeLink,
+    /// A links-only CSV naming cities by name and country (streamed).
+    EdgeList,
+    /// A pobratim CSV table of nodes or of links, also in neo4j-admin header form (streamed).
+    Csv,
+}
+
+/// An import stream.
+pub type Items = Box<dyn Iterator<Item = Result<Item, RowError>>>;
+
+/// Opens `input` in `format` as a stream of records. Errors here (an unreadable header,
+/// an unknown column, a JSON document that does not parse) stop the import before it
+/// writes anything.
+pub fn open_items(
+    format: ImportFormat,
+    mut input: Box<dyn std::io::Read>,
+    default_kind: crate::model::LinkKind,
+) -> Result<Items, RowError> {
+    let whole = |input: &mut Box<dyn std::io::Read>| -> Result<Vec<u8>, RowError> {
+        let mut bytes = Vec::new();
+        input
+            .read_to_end(&mut bytes)
+            .map_err(|e| RowError::fatal(0, "-", format!("cannot read: {e}")))?;
+        Ok(bytes)
+    };
+    let refused = |e: native::ImportError| match e {
+        native::ImportError::Invalid(v) => RowError::fatal(0, v.field, v.reason),
+        other => RowError::fatal(0, "-", other.to_string()),
+    };
+    Ok(match format {
+        ImportFormat::Pobratim => {
+            let doc = native::parse(&whole(&mut input)?).map_err(refused)?;
+            Box::new(items_of(native::changes(doc).map_err(refused)?))
+        }
+        ImportFormat::NodeLink => Box::new(items_of(
+            node_link::read(&whole(&mut input)?).map_err(refused)?,
+        )),
+        ImportFormat::EdgeList => Box::new(edgelist::read(input, default_kind)?),
+        ImportFormat::Csv => table::read(input, default_kind)?,
+    })
+}

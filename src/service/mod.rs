@@ -8,6 +8,7 @@
 pub mod analysis;
 mod cache;
 mod draft;
+mod import;
 mod query;
 mod write;
 
@@ -16,6 +17,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 pub use draft::{link_from_json, merge_patch, node_from_json};
+pub use import::{ImportOptions, ImportReport, Item, Record, RowError};
 pub use query::NodeQuery;
 pub use write::{Change, WriteSummary};
 

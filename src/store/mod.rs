@@ -5,12 +5,14 @@
 //! entries and the bumped graph version in one multi-tree transaction, then flushes.
 //! This module knows the model but nothing of the graph snapshot or the API.
 
+mod bulk;
 mod check;
 mod codec;
 mod keys;
 mod sled_store;
 pub mod trees;
 
+pub use bulk::BulkLoad;
 pub use sled_store::{LinkFilter, NodeFilter, RecordChange, SledStore, StorePage};
 
 /// Why a storage operation failed.

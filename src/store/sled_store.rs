@@ -61,10 +61,10 @@ pub struct StorePage<T> {
 }
 
 /// One key written or removed by a commit.
-struct TreeOp {
-    tree: TreeId,
-    key: Vec<u8>,
-    value: Option<Vec<u8>>,
+pub(super) struct TreeOp {
+    pub(super) tree: TreeId,
+    pub(super) key: Vec<u8>,
+    pub(super) value: Option<Vec<u8>>,
 }
 
 /// The sled-backed store. Cheap to clone (sled handles are reference-counted).
@@ -96,10 +96,11 @@ impl SledStore {
             .collect::<Result<Vec<_>, _>>()?;
         let store = Self { db, trees };
         store.ensure_format()?;
+        store.recover_bulk_load()?;
         Ok(store)
     }
 
-    fn tree(&self, id: TreeId) -> &Tree {
+    pub(super) fn tree(&self, id: TreeId) -> &Tree {
         &self.trees[id as usize]
     }
 
@@ -349,17 +350,7 @@ impl SledStore {
     /// Writes the changes, their index entries and the next graph version atomically,
     /// then flushes to disk when `durable`. Returns the new graph version.
     pub fn commit(&self, changes: &[RecordChange], durable: bool) -> Result<u64, StoreError> {
-        let mut ops = Vec::new();
-        for change in changes {
-            match change {
-                RecordChange::Node { before, after } => {
-                    node_ops(before.as_ref(), after.as_ref(), &mut ops)?
-                }
-                RecordChange::Link { before, after } => {
-                    link_ops(before.as_ref(), after.as_ref(), &mut ops)?
-                }
-            }
-        }
+        let ops = tree_ops(changes)?;
         let version = self.trees.as_slice().transaction(|views| {
             let meta = &views[TreeId::Meta as usize];
             let current = meta
@@ -387,6 +378,10 @@ impl SledStore {
             self.db.flush()?;
         }
         Ok(version)
+    }
+
+    pub(super) fn db(&self) -> &sled::Db {
+        &self.db
     }
 
     /// Flushes everything written so far to disk.
@@ -470,6 +465,22 @@ pub(crate) fn link_index(link: &Link) -> Vec<(TreeId, Vec<u8>, Vec<u8>)> {
         link.id.as_str().as_bytes().to_vec(),
     ));
     out
+}
+
+/// Every key a list of record changes writes or removes, in order.
+pub(super) fn tree_ops(changes: &[RecordChange]) -> Result<Vec<TreeOp>, StoreError> {
+    let mut ops = Vec::new();
+    for change in changes {
+        match change {
+            RecordChange::Node { before, after } => {
+                node_ops(before.as_ref(), after.as_ref(), &mut ops)?
+            }
+            RecordChange::Link { before, after } => {
+                link_ops(before.as_ref(), after.as_ref(), &mut ops)?
+            }
+        }
+    }
+    Ok(ops)
 }
 
 fn node_ops(
@@ -565,7 +576,7 @@ fn page<T>(
     Ok(StorePage { items, next: None })
 }
 
-fn read_u64(raw: &[u8]) -> Option<u64> {
+pub(super) fn read_u64(raw: &[u8]) -> Option<u64> {
     raw.try_into().ok().map(u64::from_be_bytes)
 }
 

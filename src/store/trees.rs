@@ -19,8 +19,12 @@ pub const LINK_KIND: &str = "idx.link_kind.v1";
 /// `link kind ∥ canonical members` → link id.
 pub const LINK_PAIR: &str = "idx.link_pair.v1";
 
+/// The bulk-load journal: for each record key a bulk load touched, the record as it
+/// was before the load (`[0]` when it did not exist). Empty outside a bulk load.
+pub const BULK_UNDO: &str = "journal.bulk_undo.v1";
+
 /// Every tree, in the order of [`TreeId`].
-pub const ALL: [&str; 9] = [
+pub const ALL: [&str; 10] = [
     META,
     NODES,
     LINKS,
@@ -30,6 +34,19 @@ pub const ALL: [&str; 9] = [
     LINK_MEMBER,
     LINK_KIND,
     LINK_PAIR,
+    BULK_UNDO,
+];
+
+/// Trees that hold records or their index entries (everything but meta and the journal).
+pub const DATA: [TreeId; 8] = [
+    TreeId::Nodes,
+    TreeId::Links,
+    TreeId::NodeKind,
+    TreeId::NodeCountry,
+    TreeId::NodeName,
+    TreeId::LinkMember,
+    TreeId::LinkKind,
+    TreeId::LinkPair,
 ];
 
 /// Position of a tree in [`ALL`] and in the store's tree list.
@@ -53,6 +70,8 @@ pub enum TreeId {
     LinkKind,
     /// [`LINK_PAIR`]
     LinkPair,
+    /// [`BULK_UNDO`]
+    BulkUndo,
 }
 
 /// Meta key: format version of the whole directory (u64 big-endian).
@@ -61,6 +80,11 @@ pub const META_FORMAT_VERSION: &[u8] = b"format_version";
 pub const META_GRAPH_VERSION: &[u8] = b"graph_version";
 /// Meta key: set once the directory has been seeded (or chosen not to be).
 pub const META_SEEDED: &[u8] = b"seeded";
+
+/// Meta key: present while a bulk load is in progress; `[1]` when the store was empty
+/// before it (roll back by clearing), `[0]` otherwise (roll back from the journal),
+/// followed by the graph version before the load (u64 big-endian).
+pub const META_BULK_LOAD: &[u8] = b"bulk_load";
 
 /// The directory format this build writes and reads.
 pub const FORMAT_VERSION: u64 = 1;

@@ -1,0 +1,443 @@
+//! Bulk import: a stream of records, each checked against the store and the records
+//! before it, written in chunks through a store bulk load. All or nothing by default
+//! (a refused record stops the writing, the load is rolled back, and the rest of the
+//! stream is still checked so every bad row is reported); with `skip_invalid` the good
+//! records land and the bad ones are reported. Records are upserts: by id, or — for a
+//! node whose id the file did not give — by (kind, name, country), so importing the
+//! same file twice changes nothing.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{Service, ServiceError};
+use crate::model::text::normalize;
+use crate::model::{Link, LinkId, LinkKind, Node, NodeId, NodeKind, ValidationError};
+use crate::store::{RecordChange, SledStore};
+
+/// Records written per bulk-load chunk.
+const CHUNK: usize = 20_000;
+/// Refused rows kept in a report (the count goes on past it).
+const MAX_ERRORS_KEPT: usize = 1_000;
+
+/// A row that cannot be imported, or a file that cannot be read on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, ToSchema)]
+#[error("{}{}{column}: {reason}",
+    if file.is_empty() { String::new() } else { format!("{file}: ") },
+    if *line == 0 { String::new() } else { format!("line {line}, column ") })]
+pub struct RowError {
+    /// The file, when an import reads several.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub file: String,
+    /// 1-based line (CSV: the header is line 1; XML: the element's line; JSON: the
+    /// record's position in its array, from 1).
+    pub line: u64,
+    /// The column, attribute or field at fault.
+    pub column: String,
+    /// Why.
+    pub reason: String,
+    /// The file cannot be read past this point (truncated, not UTF-8, not the format).
+    #[serde(skip)]
+    pub fatal: bool,
+}
+
+impl RowError {
+    /// A refused row; reading goes on.
+    pub fn row(line: u64, column: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            file: String::new(),
+            line,
+            column: column.into(),
+            reason: reason.into(),
+            fatal: false,
+        }
+    }
+
+    /// An error that stops reading the file.
+    pub fn fatal(line: u64, column: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            fatal: true,
+            ..Self::row(line, column, reason)
+        }
+    }
+
+    /// A record that breaks a rule of the data model; `prefix` names the column group.
+    pub fn invalid(line: u64, error: &ValidationError) -> Self {
+        Self::row(line, error.field.clone(), error.reason.clone())
+    }
+}
+
+/// One record read from a file.
+#[derive(Clone, Debug)]
+pub enum Record {
+    /// A node; `id_given` is false when the id was derived from kind, country and name
+    /// (the import then matches an existing node with the same kind, name and country).
+    Node {
+        /// The node.
+        node: Node,
+        /// Whether the file named the id.
+        id_given: bool,
+    },
+    /// A link.
+    Link(Link),
+}
+
+/// A record with the line it came from.
+#[derive(Clone, Debug)]
+pub struct Item {
+    /// 1-based line in the file; 0 where lines mean nothing (JSON documents).
+    pub line: u64,
+    /// Where the record sits in a document (`links[3]`), prefixed to the fields
+    /// named in errors; empty for tables.
+    pub at: String,
+    /// The record.
+    pub record: Record,
+}
+
+/// How to import.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ImportOptions {
+    /// Check everything and count what would change; write nothing.
+    pub dry_run: bool,
+    /// Import the good records and report the bad ones (default: all or nothing).
+    pub skip_invalid: bool,
+}
+
+/// What an import did (or, on a dry run or a refusal, would have done).
+#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+pub struct ImportReport {
+    /// Whether the records were written (false on a dry run and when refused).
+    pub written: bool,
+    /// Records read.
+    pub records: u64,
+    /// Records that did not exist.
+    pub created: u64,
+    /// Records that existed with different content.
+    pub updated: u64,
+    /// Records that existed with the same content (and rows repeating an earlier row).
+    pub unchanged: u64,
+    /// Refused records (skipped with `skip_invalid`; otherwise they stopped the import).
+    pub refused: u64,
+    /// The first refused records, in file order.
+    pub errors: Vec<RowError>,
+    /// Graph version after the import.
+    pub graph_version: u64,
+    /// Wall time, in seconds.
+    pub seconds: f64,
+}
+
+/// What one record is to the store.
+enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+impl Service {
+    /// Imports a stream of records (see the module documentation). `progress` is
+    /// called with the number of records read, every few thousand records.
+    pub fn import(
+        &self,
+        items: impl Iterator<Item = Result<Item, RowError>>,
+        options: ImportOptions,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportReport, ServiceError> {
+        let started = Instant::now();
+        let _guard = self.writer.lock().map_err(|_| ServiceError::Poisoned)?;
+        let mut load = if options.dry_run {
+            None
+        } else {
+            Some(self.store.begin_bulk_load()?)
+        };
+        let mut pending = Pending::new(&self.store);
+        let mut report = ImportReport::default();
+        let mut refused_all = false;
+        let outcome = (|| -> Result<(), ServiceError> {
+            for item in items {
+                report.records += 1;
+                let accepted = item.and_then(|item| pending.accept(item));
+                match accepted {
+                    Ok(Outcome::Created) => report.created += 1,
+                    Ok(Outcome::Updated) => report.updated += 1,
+                    Ok(Outcome::Unchanged) => report.unchanged += 1,
+                    Err(error) => {
+                        report.refused += 1;
+                        let fatal = error.fatal;
+                        if report.errors.len() < MAX_ERRORS_KEPT {
+                            report.errors.push(error);
+                        }
+                        if fatal {
+                            refused_all = true;
+                            break;
+                        }
+                        if !options.skip_invalid {
+                            refused_all = true;
+                        }
+                    }
+                }
+                if report.records % CHUNK as u64 == 0 {
+                    if let (Some(load), false) = (load.as_mut(), refused_all) {
+                        load.write(&pending.take_changes())?;
+                    }
+                    progress(report.records);
+                }
+            }
+            if let (Some(load), false) = (load.as_mut(), refused_all) {
+                load.write(&pending.take_changes())?;
+            }
+            progress(report.records);
+            Ok(())
+        })();
+        let changed = report.created + report.updated > 0;
+        match (load, outcome) {
+            (Some(load), Ok(())) if !refused_all && changed => {
+                report.graph_version = load.finish()?;
+                report.written = true;
+                self.install(super::build_snapshot(&self.store)?);
+            }
+            (Some(load), Ok(())) => {
+                load.abort()?;
+                report.graph_version = self.version();
+            }
+            (Some(load), Err(e)) => {
+                load.abort()?;
+                return Err(e);
+            }
+            (None, outcome) => {
+                outcome?;
+                report.graph_version = self.version();
+            }
+        }
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(report)
+    }
+}
+
+/// A pair-uniqueness key: link kind and canonical members.
+type PairKey = (LinkKind, Vec<NodeId>);
+
+/// Records accepted but not yet written, over the store.
+struct Pending<'a> {
+    store: &'a SledStore,
+    nodes: HashMap<NodeId, (Option<Node>, Node)>,
+    links: HashMap<LinkId, (Option<Link>, Link)>,
+    /// Pairs taken (`Some`) or freed (`None`) by pending links.
+    pairs: HashMap<PairKey, Option<LinkId>>,
+    /// Kind of every node accepted by this import.
+    seen: HashMap<NodeId, NodeKind>,
+}
+
+impl<'a> Pending<'a> {
+    fn new(store: &'a SledStore) -> Self {
+        Self {
+            store,
+            nodes: HashMap::new(),
+            links: HashMap::new(),
+            pairs: HashMap::new(),
+            seen: HashMap::new(),
+        }
+    }
+
+    fn take_changes(&mut self) -> Vec<RecordChange> {
+        let mut out = Vec::with_capacity(self.nodes.len() + self.links.len());
+        out.extend(
+            self.nodes
+                .drain()
+                .map(|(_, (before, after))| RecordChange::Node {
+                    before,
+                    after: Some(after),
+                }),
+        );
+        out.extend(
+            self.links
+                .drain()
+                .map(|(_, (before, after))| RecordChange::Link {
+                    before,
+                    after: Some(after),
+                }),
+        );
+        self.pairs.clear();
+        out
+    }
+
+    fn node(&self, id: &NodeId) -> Result<Option<Node>, RowError> {
+        match self.nodes.get(id) {
+            Some((_, node)) => Ok(Some(node.clone())),
+            None => self.store.get_node(id).map_err(storage),
+        }
+    }
+
+    fn link(&self, id: &LinkId) -> Result<Option<Link>, RowError> {
+        match self.links.get(id) {
+            Some((_, link)) => Ok(Some(link.clone())),
+            None => self.store.get_link(id).map_err(storage),
+        }
+    }
+
+    fn accept(&mut self, item: Item) -> Result<Outcome, RowError> {
+        let outcome = match item.record {
+            Record::Node { node, id_given } => self.accept_node(item.line, node, id_given),
+            Record::Link(link) => self.accept_link(item.line, link),
+        };
+        outcome.map_err(|mut e| {
+            if !item.at.is_empty() {
+                e.column = if e.column.is_empty() {
+                    item.at
+                } else {
+                    format!("{}.{}", item.at, e.column)
+                };
+            }
+            e
+        })
+    }
+
+    fn accept_node(
+        &mut self,
+        line: u64,
+        mut node: Node,
+        id_given: bool,
+    ) -> Result<Outcome, RowError> {
+        node.validate().map_err(|e| RowError::invalid(line, &e))?;
+        let mut existing = self.node(&node.id)?;
+        if existing.is_none() && !id_given {
+            if let Some(id) = self.same_named(&node)? {
+                node.id = id;
+                existing = self.node(&node.id)?;
+            }
+        }
+        let outcome = match &existing {
+            None => Outcome::Created,
+            Some(old) if *old == node => return Ok(Outcome::Unchanged),
+            Some(old) => {
+                if old.kind != node.kind && self.has_links(&node.id)? {
+                    return Err(RowError::row(
+                        line,
+                        "kind",
+                        format!(
+                            "node `{}` is a {} with links; an import cannot change its kind (PATCH it)",
+                            node.id,
+                            old.kind.as_str()
+                        ),
+                    ));
+                }
+                Outcome::Updated
+            }
+        };
+        self.seen.insert(node.id.clone(), node.kind);
+        match self.nodes.get_mut(&node.id) {
+            Some(slot) => slot.1 = node,
+            None => {
+                self.nodes.insert(node.id.clone(), (existing, node));
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// An existing node of the same kind and country whose name normalises the same.
+    fn same_named(&self, node: &Node) -> Result<Option<NodeId>, RowError> {
+        let term = normalize(&node.name);
+        if term.is_empty() {
+            return Ok(None);
+        }
+        for (id, rank) in self.store.search_terms(&term).map_err(storage)? {
+            if rank != 0 {
+                continue;
+            }
+            if let Some(candidate) = self.store.get_node(&id).map_err(storage)? {
+                if candidate.kind == node.kind
+                    && candidate.country == node.country
+                    && normalize(&candidate.name) == term
+                {
+                    return Ok(Some(id));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn has_links(&self, id: &NodeId) -> Result<bool, RowError> {
+        Ok(!self.store.link_ids_of(id).map_err(storage)?.is_empty()
+            || self.links.values().any(|(_, l)| l.members.contains(id)))
+    }
+
+    fn member_kind(&self, id: &NodeId) -> Result<Option<NodeKind>, RowError> {
+        if let Some(kind) = self.seen.get(id) {
+            return Ok(Some(*kind));
+        }
+        Ok(self.node(id)?.map(|n| n.kind))
+    }
+
+    fn owner_of(&self, key: &PairKey) -> Result<Option<LinkId>, RowError> {
+        match self.pairs.get(key) {
+            Some(owner) => Ok(owner.clone()),
+            None => self.store.link_between(key.0, &key.1).map_err(storage),
+        }
+    }
+
+    fn accept_link(&mut self, line: u64, link: Link) -> Result<Outcome, RowError> {
+        link.validate().map_err(|e| RowError::invalid(line, &e))?;
+        for (i, member) in link.members.iter().enumerate() {
+            let Some(kind) = self.member_kind(member)? else {
+                return Err(RowError::row(
+                    line,
+                    format!("members[{i}]"),
+                    format!("node `{member}` does not exist (nor is it earlier in the file)"),
+                ));
+            };
+            if let Some(allowed) = link.kind.member_kinds(i) {
+                if !allowed.contains(&kind) {
+                    let names: Vec<&str> = allowed.iter().map(|k| k.as_str()).collect();
+                    return Err(RowError::row(
+                        line,
+                        format!("members[{i}]"),
+                        format!(
+                            "`{member}` is a {}; a {} link needs a {} here",
+                            kind.as_str(),
+                            link.kind.as_str(),
+                            names.join(" or ")
+                        ),
+                    ));
+                }
+            }
+        }
+        let key: PairKey = (link.kind, Link::canonical_members(link.kind, &link.members));
+        if let Some(owner) = self.owner_of(&key)? {
+            if owner != link.id {
+                return Err(RowError::row(
+                    line,
+                    "members",
+                    format!(
+                        "a {} link between these members already exists: `{owner}`",
+                        link.kind.as_str()
+                    ),
+                ));
+            }
+        }
+        let existing = self.link(&link.id)?;
+        let outcome = match &existing {
+            None => Outcome::Created,
+            Some(old) if *old == link => return Ok(Outcome::Unchanged),
+            Some(old) => {
+                let old_key: PairKey = (old.kind, Link::canonical_members(old.kind, &old.members));
+                if old_key != key {
+                    self.pairs.insert(old_key, None);
+                }
+                Outcome::Updated
+            }
+        };
+        self.pairs.insert(key, Some(link.id.clone()));
+        match self.links.get_mut(&link.id) {
+            Some(slot) => slot.1 = link,
+            None => {
+                self.links.insert(link.id.clone(), (existing, link));
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+fn storage(e: crate::store::StoreError) -> RowError {
+    RowError::fatal(0, "-", format!("storage failed: {e}"))
+}

@@ -1,0 +1,425 @@
+//! Bulk loads: large imports written as plain sled batches (much faster than one
+//! transaction per write, and not bounded by memory), kept all-or-nothing by a journal.
+//!
+//! A load starts by flushing a marker into `meta` (with the graph version before the
+//! load, and whether the store was empty). Into an empty store, undoing a load means
+//! clearing every data tree. Into a store with records, each chunk first writes (and
+//! flushes) the prior state of every record it is about to touch into the
+//! [`trees::BULK_UNDO`] journal, so every forward write that reaches disk has its undo
+//! entry on disk before it. [`BulkLoad::finish`] bumps the graph version and drops the
+//! marker in one batch; a load that is aborted, or interrupted by a crash and found
+//! at the next open, is rolled back: all touched records and their index entries are
+//! removed first, then the prior records and theirs are put back (two passes, so an
+//! index key freed by one record and taken by another ends up right), and rerunning a
+//! half-done rollback gives the same result.
+
+use super::codec::{decode, encode};
+use super::sled_store::{read_u64, tree_ops, RecordChange, SledStore, TreeOp};
+use super::trees::{self, TreeId};
+use super::StoreError;
+use crate::model::{Link, LinkId, Node, NodeId};
+
+/// Journal key prefix of a node record.
+const UNDO_NODE: u8 = b'N';
+/// Journal key prefix of a link record.
+const UNDO_LINK: u8 = b'L';
+/// Journal value: the record did not exist before the load.
+const UNDO_ABSENT: u8 = 0;
+/// Journal value prefix: the record existed; its encoded value follows.
+const UNDO_PRESENT: u8 = 1;
+
+/// An open bulk load. Dropping it without [`BulkLoad::finish`] leaves the marker in
+/// place, so the next open rolls the load back; call [`BulkLoad::abort`] to do it now.
+pub struct BulkLoad<'a> {
+    store: &'a SledStore,
+    into_empty: bool,
+    base_version: u64,
+}
+
+impl SledStore {
+    /// Starts a bulk load. Refuses to start while another one is open in this directory.
+    pub fn begin_bulk_load(&self) -> Result<BulkLoad<'_>, StoreError> {
+        let meta = self.tree(TreeId::Meta);
+        if meta.contains_key(trees::META_BULK_LOAD)? {
+            return Err(StoreError::Corrupt {
+                tree: trees::META.into(),
+                key: String::from_utf8_lossy(trees::META_BULK_LOAD).into_owned(),
+                detail: "another bulk load is in progress".into(),
+            });
+        }
+        self.tree(TreeId::BulkUndo).clear()?;
+        let into_empty = self.is_empty();
+        let base_version = self.graph_version()?;
+        let mut marker = vec![u8::from(into_empty)];
+        marker.extend_from_slice(&base_version.to_be_bytes());
+        meta.insert(trees::META_BULK_LOAD, marker)?;
+        self.db().flush()?;
+        Ok(BulkLoad {
+            store: self,
+            into_empty,
+            base_version,
+        })
+    }
+
+    /// Rolls back a bulk load left open by a crash or an interruption. Called on open.
+    pub(super) fn recover_bulk_load(&self) -> Result<bool, StoreError> {
+        let Some(marker) = self.tree(TreeId::Meta).get(trees::META_BULK_LOAD)? else {
+            return Ok(false);
+        };
+        let into_empty = marker.first() == Some(&1);
+        let base_version =
+            marker
+                .get(1..)
+                .and_then(read_u64)
+                .ok_or_else(|| StoreError::Corrupt {
+                    tree: trees::META.into(),
+                    key: String::from_utf8_lossy(trees::META_BULK_LOAD).into_owned(),
+                    detail: "unreadable bulk-load marker".into(),
+                })?;
+        tracing::warn!("an unfinished bulk load was found: rolling it back");
+        BulkLoad {
+            store: self,
+            into_empty,
+            base_version,
+        }
+        .roll_back()?;
+        Ok(true)
+    }
+}
+
+impl BulkLoad<'_> {
+    /// Whether the store was empty when the load began.
+    pub fn into_empty(&self) -> bool {
+        self.into_empty
+    }
+
+    /// Writes one chunk of changes (each record at most once per chunk; `before` is its
+    /// stored state). Not visible as a new graph version until [`BulkLoad::finish`].
+    pub fn write(&mut self, changes: &[RecordChange]) -> Result<(), StoreError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        if !self.into_empty {
+            self.journal(changes)?;
+        }
+        apply_in_two_passes(self.store, tree_ops(changes)?)
+    }
+
+    /// Makes the load visible: bumps the graph version, drops the marker, flushes.
+    /// Returns the new graph version.
+    pub fn finish(self) -> Result<u64, StoreError> {
+        self.store.db().flush()?;
+        let next = self.base_version + 1;
+        let mut batch = sled::Batch::default();
+        batch.insert(trees::META_GRAPH_VERSION, &next.to_be_bytes());
+        batch.remove(trees::META_BULK_LOAD);
+        self.store.tree(TreeId::Meta).apply_batch(batch)?;
+        self.store.db().flush()?;
+        self.store.tree(TreeId::BulkUndo).clear()?;
+        Ok(next)
+    }
+
+    /// Undoes everything written by this load.
+    pub fn abort(self) -> Result<(), StoreError> {
+        self.roll_back()
+    }
+
+    fn journal(&self, changes: &[RecordChange]) -> Result<(), StoreError> {
+        let undo = self.store.tree(TreeId::BulkUndo);
+        let mut batch = sled::Batch::default();
+        for change in changes {
+            let (key, before) = match change {
+                RecordChange::Node { before, after } => {
+                    let id = after.as_ref().or(before.as_ref()).map(|n| &n.id);
+                    (
+                        undo_key(UNDO_NODE, id.map(NodeId::as_str)),
+                        before_value(before)?,
+                    )
+                }
+                RecordChange::Link { before, after } => {
+                    let id = after.as_ref().or(before.as_ref()).map(|l| &l.id);
+                    (
+                        undo_key(UNDO_LINK, id.map(LinkId::as_str)),
+                        before_value(before)?,
+                    )
+                }
+            };
+            if !undo.contains_key(&key)? {
+                batch.insert(key, before);
+            }
+        }
+        undo.apply_batch(batch)?;
+        undo.flush()?;
+        Ok(())
+    }
+
+    fn roll_back(self) -> Result<(), StoreError> {
+        if self.into_empty {
+            for tree in trees::DATA {
+                self.store.tree(tree).clear()?;
+            }
+        } else {
+            self.restore_from_journal()?;
+        }
+        self.store.db().flush()?;
+        let mut batch = sled::Batch::default();
+        batch.insert(trees::META_GRAPH_VERSION, &self.base_version.to_be_bytes());
+        batch.remove(trees::META_BULK_LOAD);
+        self.store.tree(TreeId::Meta).apply_batch(batch)?;
+        self.store.db().flush()?;
+        self.store.tree(TreeId::BulkUndo).clear()?;
+        Ok(())
+    }
+
+    /// Pass 1 removes every touched record as it is now, with its index entries;
+    /// pass 2 puts back every record as it was, with its entries.
+    fn restore_from_journal(&self) -> Result<(), StoreError> {
+        let undo = self.store.tree(TreeId::BulkUndo);
+        for restoring in [false, true] {
+            let mut changes = Vec::new();
+            for entry in undo.iter() {
+                let (key, value) = entry?;
+                changes.push(self.undo_change(&key, &value, restoring)?);
+                if changes.len() == ROLLBACK_CHUNK {
+                    apply_in_two_passes(self.store, tree_ops(&changes)?)?;
+                    changes.clear();
+                }
+            }
+            apply_in_two_passes(self.store, tree_ops(&changes)?)?;
+            self.store.db().flush()?;
+        }
+        Ok(())
+    }
+
+    /// The change that removes the current record (`restoring == false`) or puts the
+    /// journaled one back (`restoring == true`).
+    fn undo_change(
+        &self,
+        key: &[u8],
+        value: &[u8],
+        restoring: bool,
+    ) -> Result<RecordChange, StoreError> {
+        let corrupt = |detail: &str| StoreError::Corrupt {
+            tree: trees::BULK_UNDO.into(),
+            key: String::from_utf8_lossy(key).into_owned(),
+            detail: detail.into(),
+        };
+        let (&prefix, id) = key.split_first().ok_or_else(|| corrupt("empty key"))?;
+        let prior = match value.split_first() {
+            Some((&UNDO_ABSENT, _)) => None,
+            Some((&UNDO_PRESENT, encoded)) => Some(encoded),
+            _ => return Err(corrupt("unknown journal value")),
+        };
+        match prefix {
+            UNDO_NODE => {
+                let change = if restoring {
+                    let after = prior
+                        .map(|v| decode::<Node>(trees::BULK_UNDO, key, v))
+                        .transpose()?;
+                    RecordChange::Node {
+                        before: None,
+                        after,
+                    }
+                } else {
+                    let current = self
+                        .store
+                        .tree(TreeId::Nodes)
+                        .get(id)?
+                        .map(|v| decode::<Node>(trees::NODES, id, &v))
+                        .transpose()?;
+                    RecordChange::Node {
+                        before: current,
+                        after: None,
+                    }
+                };
+                Ok(change)
+            }
+            UNDO_LINK => {
+                let change = if restoring {
+                    let after = prior
+                        .map(|v| decode::<Link>(trees::BULK_UNDO, key, v))
+                        .transpose()?;
+                    RecordChange::Link {
+                        before: None,
+                        after,
+                    }
+                } else {
+                    let current = self
+                        .store
+                        .tree(TreeId::Links)
+                        .get(id)?
+                        .map(|v| decode::<Link>(trees::LINKS, id, &v))
+                        .transpose()?;
+                    RecordChange::Link {
+                        before: current,
+                        after: None,
+                    }
+                };
+                Ok(change)
+            }
+            _ => Err(corrupt("unknown record prefix")),
+        }
+    }
+}
+
+/// Records restored per batch during a rollback.
+const ROLLBACK_CHUNK: usize = 10_000;
+
+fn undo_key(prefix: u8, id: Option<&str>) -> Vec<u8> {
+    let mut key = vec![prefix];
+    key.extend_from_slice(id.unwrap_or_default().as_bytes());
+    key
+}
+
+fn before_value<T: serde::Serialize>(before: &Option<T>) -> Result<Vec<u8>, StoreError> {
+    match before {
+        None => Ok(vec![UNDO_ABSENT]),
+        Some(record) => {
+            let mut out = vec![UNDO_PRESENT];
+            out.extend(encode(record)?);
+            Ok(out)
+        }
+    }
+}
+
+/// Applies ops as one batch per tree, record trees first; in each batch every removal
+/// comes before every insertion, so a key freed by one record and taken by another in
+/// the same chunk ends up taken.
+fn apply_in_two_passes(store: &SledStore, ops: Vec<TreeOp>) -> Result<(), StoreError> {
+    let mut batches: Vec<(sled::Batch, sled::Batch, bool)> = (0..trees::ALL.len())
+        .map(|_| (sled::Batch::default(), sled::Batch::default(), false))
+        .collect();
+    for op in ops {
+        let slot = &mut batches[op.tree as usize];
+        slot.2 = true;
+        match op.value {
+            Some(value) => slot.1.insert(op.key, value),
+            None => slot.0.remove(op.key),
+        }
+    }
+    let order = [TreeId::Nodes, TreeId::Links]
+        .into_iter()
+        .chain(trees::DATA.into_iter().skip(2));
+    for tree in order {
+        let (removals, inserts, used) = std::mem::take(&mut batches[tree as usize]);
+        if used {
+            let handle = store.tree(tree);
+            handle.apply_batch(removals)?;
+            handle.apply_batch(inserts)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn node(id: &str, name: &str) -> Node {
+        serde_json::from_value(json!({"id": id, "kind": "city", "name": name, "country": "RU"}))
+            .unwrap()
+    }
+
+    fn link(a: &str, b: &str) -> Link {
+        serde_json::from_value(
+            json!({"id": format!("twinning:{a}:{b}"), "kind": "twinning", "members": [a, b]}),
+        )
+        .unwrap()
+    }
+
+    fn put_node(n: Node, before: Option<Node>) -> RecordChange {
+        RecordChange::Node {
+            before,
+            after: Some(n),
+        }
+    }
+
+    #[test]
+    fn an_aborted_load_into_a_store_with_records_leaves_it_as_it_was() {
+        let store = SledStore::temporary().unwrap();
+        store
+            .commit(
+                &[
+                    put_node(node("a", "Alpha"), None),
+                    put_node(node("b", "Beta"), None),
+                    RecordChange::Link {
+                        before: None,
+                        after: Some(link("a", "b")),
+                    },
+                ],
+                true,
+            )
+            .unwrap();
+        let before_check = store.check().unwrap();
+        assert!(before_check.is_empty(), "{before_check:?}");
+        let version = store.graph_version().unwrap();
+
+        let mut load = store.begin_bulk_load().unwrap();
+        assert!(!load.into_empty());
+        load.write(&[
+            put_node(node("a", "Alpha renamed"), Some(node("a", "Alpha"))),
+            put_node(node("c", "Gamma"), None),
+            RecordChange::Link {
+                before: None,
+                after: Some(link("a", "c")),
+            },
+        ])
+        .unwrap();
+        // A second touch of `a` in a later chunk keeps the first journal entry.
+        load.write(&[put_node(
+            node("a", "Alpha again"),
+            Some(node("a", "Alpha renamed")),
+        )])
+        .unwrap();
+        assert_eq!(store.counts(), (3, 2));
+        load.abort().unwrap();
+
+        assert_eq!(store.counts(), (2, 1));
+        let a = store.get_node(&NodeId::new("a").unwrap()).unwrap().unwrap();
+        assert_eq!(a.name, "Alpha");
+        assert_eq!(store.graph_version().unwrap(), version);
+        let problems = store.check().unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    #[test]
+    fn an_unfinished_load_is_rolled_back_when_the_directory_is_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = SledStore::open(dir.path()).unwrap();
+            let mut load = store.begin_bulk_load().unwrap();
+            assert!(load.into_empty());
+            load.write(&[put_node(node("a", "Alpha"), None)]).unwrap();
+            store.flush().unwrap();
+            // The load is never finished: as if the process died here.
+            let _unfinished = load;
+        }
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(store.counts(), (0, 0));
+        assert!(store.check().unwrap().is_empty());
+        let load = store.begin_bulk_load().unwrap();
+        let version = load.finish().unwrap();
+        assert_eq!(version, 1);
+    }
+
+    #[test]
+    fn a_finished_load_is_one_new_graph_version() {
+        let store = SledStore::temporary().unwrap();
+        let mut load = store.begin_bulk_load().unwrap();
+        load.write(&[
+            put_node(node("a", "Alpha"), None),
+            put_node(node("b", "Beta"), None),
+        ])
+        .unwrap();
+        load.write(&[RecordChange::Link {
+            before: None,
+            after: Some(link("a", "b")),
+        }])
+        .unwrap();
+        assert_eq!(load.finish().unwrap(), 1);
+        assert_eq!(store.counts(), (2, 1));
+        assert!(store.check().unwrap().is_empty());
+        assert!(store.begin_bulk_load().is_ok());
+    }
+}
