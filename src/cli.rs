@@ -136,6 +136,10 @@ pub enum Format {
     NodeLink,
     /// pobratim CSV tables of nodes and of links (also neo4j-admin headers).
     Csv,
+    /// GraphML (NetworkX, igraph, yEd).
+    Graphml,
+    /// GEXF 1.2/1.3 (Gephi).
+    Gexf,
 }
 
 impl Format {
@@ -146,6 +150,8 @@ impl Format {
             Format::EdgeList => crate::io::ImportFormat::EdgeList,
             Format::NodeLink => crate::io::ImportFormat::NodeLink,
             Format::Csv => crate::io::ImportFormat::Csv,
+            Format::Graphml => crate::io::ImportFormat::Graphml,
+            Format::Gexf => crate::io::ImportFormat::Gexf,
         }
     }
 }

@@ -114,6 +114,20 @@ fn node_attributes(node: &Node) -> Vec<(String, Value)> {
     out
 }
 
+/// Adds free-form `attrs` as one JSON-text attribute (GraphML and GEXF values are scalars).
+fn with_attrs_text(
+    mut flat: Vec<(String, Value)>,
+    attrs: &Map<String, Value>,
+) -> Vec<(String, Value)> {
+    if !attrs.is_empty() {
+        flat.push((
+            "attrs".into(),
+            Value::String(Value::Object(attrs.clone()).to_string()),
+        ));
+    }
+    flat
+}
+
 /// Flat, scalar attributes of a link.
 fn link_attributes(link: &Link) -> Vec<(String, Value)> {
     let mut out = vec![
@@ -201,10 +215,16 @@ fn text(value: &Value) -> String {
 /// GraphML with typed `<key>` declarations for every node and edge attribute; edges
 /// carry their link id as `id` (parallel edges allowed).
 pub fn graphml(selection: &Selection, out: &mut impl Write) -> Result<(), ExportError> {
-    let node_attrs: Vec<Vec<(String, Value)>> =
-        selection.nodes.iter().map(node_attributes).collect();
-    let link_attrs: Vec<Vec<(String, Value)>> =
-        selection.links.iter().map(link_attributes).collect();
+    let node_attrs: Vec<Vec<(String, Value)>> = selection
+        .nodes
+        .iter()
+        .map(|n| with_attrs_text(node_attributes(n), &n.attrs))
+        .collect();
+    let link_attrs: Vec<Vec<(String, Value)>> = selection
+        .links
+        .iter()
+        .map(|l| with_attrs_text(link_attributes(l), &l.attrs))
+        .collect();
     let mut node_keys: Vec<(String, &'static str)> = Vec::new();
     let mut edge_keys: Vec<(String, &'static str)> = Vec::new();
     for (attrs, keys) in [(&node_attrs, &mut node_keys), (&link_attrs, &mut edge_keys)] {
@@ -360,10 +380,16 @@ fn first_day(date: &crate::model::PartialDate) -> String {
 /// the partial dates) so Gephi's timeline plays the network's growth.
 pub fn gexf(selection: &Selection, out: &mut impl Write) -> Result<(), ExportError> {
     use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, Event};
-    let node_attrs: Vec<Vec<(String, Value)>> =
-        selection.nodes.iter().map(node_attributes).collect();
-    let link_attrs: Vec<Vec<(String, Value)>> =
-        selection.links.iter().map(link_attributes).collect();
+    let node_attrs: Vec<Vec<(String, Value)>> = selection
+        .nodes
+        .iter()
+        .map(|n| with_attrs_text(node_attributes(n), &n.attrs))
+        .collect();
+    let link_attrs: Vec<Vec<(String, Value)>> = selection
+        .links
+        .iter()
+        .map(|l| with_attrs_text(link_attributes(l), &l.attrs))
+        .collect();
     let declare = |attrs: &[Vec<(String, Value)>]| {
         let mut seen: HashMap<String, &'static str> = HashMap::new();
         for (name, value) in attrs.iter().flatten() {

@@ -6,6 +6,7 @@ pub mod native;
 pub mod node_link;
 pub mod seed;
 pub mod table;
+pub mod xml;
 
 use crate::service::{Change, Item, Record, RowError};
 
@@ -40,6 +41,10 @@ pub enum ImportFormat {
     EdgeList,
     /// A pobratim CSV table of nodes or of links, also in neo4j-admin header form (streamed).
     Csv,
+    /// GraphML (NetworkX, igraph, yEd; read as a stream of XML events).
+    Graphml,
+    /// GEXF 1.2/1.3 (Gephi; read as a stream of XML events).
+    Gexf,
 }
 
 /// An import stream.
@@ -74,5 +79,13 @@ pub fn open_items(
         )),
         ImportFormat::EdgeList => Box::new(edgelist::read(input, default_kind)?),
         ImportFormat::Csv => table::read(input, default_kind)?,
+        ImportFormat::Graphml => Box::new(items_of(xml::read(
+            std::io::BufReader::new(input),
+            xml::Dialect::Graphml,
+        )?)),
+        ImportFormat::Gexf => Box::new(items_of(xml::read(
+            std::io::BufReader::new(input),
+            xml::Dialect::Gexf,
+        )?)),
     })
 }

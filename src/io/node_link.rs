@@ -40,6 +40,19 @@ fn split_list(value: &Value) -> Value {
     }
 }
 
+/// The `attrs` attribute: an object, or (GraphML, GEXF) an object written as JSON text.
+fn object_attr(raw: &Map<String, Value>, path: &str) -> Result<Map<String, Value>, ImportError> {
+    match raw.get("attrs") {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(map)) => Ok(map.clone()),
+        Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(map)) => Ok(map),
+            _ => Err(invalid(format!("{path}.attrs"), "must be a JSON object")),
+        },
+        Some(_) => Err(invalid(format!("{path}.attrs"), "must be an object")),
+    }
+}
+
 fn node_record(raw: &Map<String, Value>, path: &str) -> Result<Map<String, Value>, ImportError> {
     let id = raw
         .get("id")
@@ -48,11 +61,7 @@ fn node_record(raw: &Map<String, Value>, path: &str) -> Result<Map<String, Value
     let mut node = Map::new();
     let mut names = Map::new();
     let mut external = Map::new();
-    let mut attrs = raw
-        .get("attrs")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let mut attrs = object_attr(raw, path)?;
     node.insert("id".into(), json!(id));
     node.insert(
         "kind".into(),
@@ -89,8 +98,8 @@ fn node_record(raw: &Map<String, Value>, path: &str) -> Result<Map<String, Value
     Ok(node)
 }
 
-/// The edges of one link: first edge's position and attributes, and its endpoints.
-type EdgeGroup = (usize, Map<String, Value>, Vec<String>);
+/// The edges of one link: first edge's place and attributes, and its endpoints.
+type EdgeGroup = (String, Map<String, Value>, Vec<String>);
 
 /// Reads a node-link document into node and link upserts (nodes first).
 pub fn read(bytes: &[u8]) -> Result<Vec<(String, Change)>, ImportError> {
@@ -110,23 +119,41 @@ pub fn read(bytes: &[u8]) -> Result<Vec<(String, Change)>, ImportError> {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let mut out = Vec::new();
+    let mut node_maps = Vec::with_capacity(nodes.len());
     for (i, raw) in nodes.iter().enumerate() {
         let path = format!("nodes[{i}]");
         let raw = raw
             .as_object()
             .ok_or_else(|| invalid(path.clone(), "a node is an object"))?;
-        let node = node_from_json(node_record(raw, &path)?)
-            .map_err(|e| ImportError::Invalid(e.within(&path)))?;
-        out.push((path, Change::PutNode(node)));
+        node_maps.push((path, raw.clone()));
     }
-    let mut order: Vec<String> = Vec::new();
-    let mut groups: std::collections::HashMap<String, EdgeGroup> = std::collections::HashMap::new();
+    let mut edge_maps = Vec::with_capacity(edges.len());
     for (i, raw) in edges.iter().enumerate() {
         let path = format!("{edges_key}[{i}]");
         let raw = raw
             .as_object()
             .ok_or_else(|| invalid(path.clone(), "an edge is an object"))?;
+        edge_maps.push((path, raw.clone()));
+    }
+    records(node_maps, edge_maps)
+}
+
+/// Turns flat node and edge attribute maps (as node-link, GraphML and GEXF carry them;
+/// each with its place in the file for errors) into node and link upserts, nodes first.
+pub(crate) fn records(
+    nodes: Vec<(String, Map<String, Value>)>,
+    edges: Vec<(String, Map<String, Value>)>,
+) -> Result<Vec<(String, Change)>, ImportError> {
+    let mut out = Vec::new();
+    for (path, raw) in &nodes {
+        let node = node_from_json(node_record(raw, path)?)
+            .map_err(|e| ImportError::Invalid(e.within(path)))?;
+        out.push((path.clone(), Change::PutNode(node)));
+    }
+    let mut order: Vec<String> = Vec::new();
+    let mut groups: std::collections::HashMap<String, EdgeGroup> = std::collections::HashMap::new();
+    for (i, (path, raw)) in edges.iter().enumerate() {
+        let path = path.clone();
         let source = raw
             .get("source")
             .and_then(id_text)
@@ -142,7 +169,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<(String, Change)>, ImportError> {
             .unwrap_or_else(|| format!("edge:{i}"));
         let entry = groups.entry(key.clone()).or_insert_with(|| {
             order.push(key.clone());
-            (i, raw.clone(), Vec::new())
+            (path.clone(), raw.clone(), Vec::new())
         });
         for end in [source, target] {
             if !entry.2.contains(&end) {
@@ -151,16 +178,11 @@ pub fn read(bytes: &[u8]) -> Result<Vec<(String, Change)>, ImportError> {
         }
     }
     for key in order {
-        let Some((i, raw, members)) = groups.remove(&key) else {
+        let Some((path, raw, members)) = groups.remove(&key) else {
             continue;
         };
-        let path = format!("{edges_key}[{i}]");
         let mut link = Map::new();
-        let mut attrs = raw
-            .get("attrs")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
+        let mut attrs = object_attr(&raw, &path)?;
         let mut source = Map::new();
         if !key.starts_with("edge:") {
             link.insert("id".into(), json!(key));

@@ -406,6 +406,8 @@ struct LinkRows<R: Read> {
     done: bool,
     /// Trilateral rows grouped by their given id.
     by_id: HashMap<String, (u64, Vec<NodeId>, Link)>,
+    /// Trilateral links completed from rows with ids (a third row names no new member).
+    completed: HashMap<String, Vec<NodeId>>,
     /// Trilateral rows without an id, by member.
     open: Vec<OpenPair>,
     open_by_member: HashMap<NodeId, Vec<usize>>,
@@ -438,6 +440,7 @@ impl<R: Read> LinkRows<R> {
             row: csv::StringRecord::new(),
             done: false,
             by_id: HashMap::new(),
+            completed: HashMap::new(),
             open: Vec::new(),
             open_by_member: HashMap::new(),
             ready: std::collections::VecDeque::new(),
@@ -567,6 +570,16 @@ impl<R: Read> LinkRows<R> {
         link: Link,
     ) -> Option<Result<Item, RowError>> {
         if let Some(id) = id {
+            if let Some(members) = self.completed.get(&id) {
+                if let Some(stray) = link.members.iter().find(|m| !members.contains(m)) {
+                    return Some(Err(RowError::row(
+                        line,
+                        "members",
+                        format!("trilateral link `{id}` already has three members; `{stray}` would be a fourth"),
+                    )));
+                }
+                return None;
+            }
             let entry = self
                 .by_id
                 .entry(id.clone())
@@ -580,6 +593,7 @@ impl<R: Read> LinkRows<R> {
                 return None;
             }
             let (first, members, mut template) = self.by_id.remove(&id)?;
+            self.completed.insert(id.clone(), members.clone());
             template.members = members;
             return Some(Self::finish(first, Some(id), template));
         }

@@ -6,6 +6,7 @@ mod common;
 mod batch;
 mod cli;
 mod errors;
+mod formats;
 mod graph;
 mod links;
 mod nodes;
