@@ -55,6 +55,11 @@ impl Selection {
         Ok(Self { nodes, links })
     }
 
+    /// A selection of the given records (tests and in-memory exports).
+    pub fn of(nodes: Vec<Node>, links: Vec<Link>) -> Self {
+        Self { nodes, links }
+    }
+
     /// The selected nodes, in id order.
     pub fn nodes(&self) -> &[Node] {
         &self.nodes

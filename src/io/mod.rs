@@ -3,6 +3,8 @@
 pub mod edgelist;
 pub mod export;
 pub mod native;
+#[cfg(test)]
+mod properties;
 pub mod node_link;
 pub mod seed;
 pub mod table;

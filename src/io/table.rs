@@ -264,8 +264,9 @@ impl<R: Read> NodeRows<R> {
         let mut external_ids = BTreeMap::new();
         let mut tags = Vec::new();
         let mut attrs = Map::new();
-        for (column, raw) in self.columns.iter().zip(self.row.iter()) {
-            let raw = raw.trim();
+        for (column, text) in self.columns.iter().zip(self.row.iter()) {
+            // Free text keeps its spaces; codes, numbers and ids are trimmed.
+            let raw = text.trim();
             if raw.is_empty() {
                 continue;
             }
@@ -285,9 +286,9 @@ impl<R: Read> NodeRows<R> {
                         )
                     })?
                 }
-                NodeColumn::Name => name = Some(raw.to_string()),
+                NodeColumn::Name => name = Some(text.to_string()),
                 NodeColumn::NameIn(lang) => {
-                    names.insert(lang.clone(), raw.to_string());
+                    names.insert(lang.clone(), text.to_string());
                 }
                 NodeColumn::Country => {
                     country = Some(
@@ -295,7 +296,7 @@ impl<R: Read> NodeRows<R> {
                             .map_err(|e| RowError::row(line, "country", e.to_string()))?,
                     )
                 }
-                NodeColumn::Region => region = Some(raw.to_string()),
+                NodeColumn::Region => region = Some(text.to_string()),
                 NodeColumn::Lat => lat = Some(number(raw, line, "lat")?),
                 NodeColumn::Lon => lon = Some(number(raw, line, "lon")?),
                 NodeColumn::Population => {
@@ -466,8 +467,8 @@ impl<R: Read> LinkRows<R> {
             raw.parse::<PartialDate>()
                 .map_err(|e| RowError::row(line, column, e.to_string()))
         };
-        for (column, raw) in self.columns.iter().zip(self.row.iter()) {
-            let raw = raw.trim();
+        for (column, text) in self.columns.iter().zip(self.row.iter()) {
+            let raw = text.trim();
             if raw.is_empty() {
                 continue;
             }
@@ -494,10 +495,10 @@ impl<R: Read> LinkRows<R> {
                 LinkColumn::Signed => signed = Some(date(raw, "signed")?),
                 LinkColumn::Ended => ended = Some(date(raw, "ended")?),
                 LinkColumn::Areas => areas = split_list(raw),
-                LinkColumn::Document => provenance.document = Some(raw.to_string()),
+                LinkColumn::Document => provenance.document = Some(text.to_string()),
                 LinkColumn::Url => provenance.url = Some(raw.to_string()),
-                LinkColumn::Quote => provenance.quote = Some(raw.to_string()),
-                LinkColumn::Notes => notes = Some(raw.to_string()),
+                LinkColumn::Quote => provenance.quote = Some(text.to_string()),
+                LinkColumn::Notes => notes = Some(text.to_string()),
                 LinkColumn::Attrs => attrs = json_object(raw, line, "attrs")?,
             }
         }

@@ -282,33 +282,48 @@ fn before_value<T: serde::Serialize>(before: &Option<T>) -> Result<Vec<u8>, Stor
     }
 }
 
-/// Applies ops as one batch per tree, record trees first; in each batch every removal
-/// comes before every insertion, so a key freed by one record and taken by another in
-/// the same chunk ends up taken.
+/// Applies ops tree by tree, the trees in parallel (sled scales across trees), each
+/// tree's keys in sorted order (sled inserts sorted keys about twice as fast as random
+/// ones, and plain inserts beat `apply_batch`); in each tree every removal comes before
+/// every insertion, so a key freed by one record and taken by another in the same chunk
+/// ends up taken. Atomicity comes from the journal, not from sled batches.
 fn apply_in_two_passes(store: &SledStore, ops: Vec<TreeOp>) -> Result<(), StoreError> {
-    let mut batches: Vec<(sled::Batch, sled::Batch, bool)> = (0..trees::ALL.len())
-        .map(|_| (sled::Batch::default(), sled::Batch::default(), false))
-        .collect();
+    type Ops = (Vec<Vec<u8>>, Vec<(Vec<u8>, Vec<u8>)>);
+    let mut per_tree: Vec<Ops> = (0..trees::ALL.len()).map(|_| Ops::default()).collect();
     for op in ops {
-        let slot = &mut batches[op.tree as usize];
-        slot.2 = true;
+        let (removals, inserts) = &mut per_tree[op.tree as usize];
         match op.value {
-            Some(value) => slot.1.insert(op.key, value),
-            None => slot.0.remove(op.key),
+            Some(value) => inserts.push((op.key, value)),
+            None => removals.push(op.key),
         }
     }
-    let order = [TreeId::Nodes, TreeId::Links]
+    let work: Vec<(TreeId, Ops)> = trees::DATA
         .into_iter()
-        .chain(trees::DATA.into_iter().skip(2));
-    for tree in order {
-        let (removals, inserts, used) = std::mem::take(&mut batches[tree as usize]);
-        if used {
-            let handle = store.tree(tree);
-            handle.apply_batch(removals)?;
-            handle.apply_batch(inserts)?;
-        }
-    }
-    Ok(())
+        .map(|tree| (tree, std::mem::take(&mut per_tree[tree as usize])))
+        .filter(|(_, (r, i))| !r.is_empty() || !i.is_empty())
+        .collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = work
+            .into_iter()
+            .map(|(tree, (mut removals, mut inserts))| {
+                let handle = store.tree(tree);
+                scope.spawn(move || -> Result<(), StoreError> {
+                    removals.sort_unstable();
+                    for key in removals {
+                        handle.remove(key)?;
+                    }
+                    inserts.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                    for (key, value) in inserts {
+                        handle.insert(key, value)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles.into_iter().try_for_each(|h| {
+            h.join().map_err(|_| StoreError::Codec("a bulk-load writer thread panicked".into()))?
+        })
+    })
 }
 
 #[cfg(test)]

@@ -12,6 +12,10 @@ use super::trees::{self, TreeId};
 use super::StoreError;
 use crate::model::{CountryCode, Link, LinkId, LinkKind, LinkStatus, Node, NodeId, NodeKind};
 
+/// sled's page cache, in MiB, unless `POBRATIM_SLED_CACHE_MB` says otherwise. The graph
+/// snapshot answers queries from memory, so the store's cache only serves record reads.
+pub const DEFAULT_CACHE_MB: u64 = 256;
+
 /// A durable change to one record: its state before the write and after it.
 #[derive(Clone, Debug)]
 pub enum RecordChange {
@@ -77,9 +81,14 @@ pub struct SledStore {
 impl SledStore {
     /// Opens or creates a store in `path`, refusing directories written by a newer format.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let cache_mb = std::env::var("POBRATIM_SLED_CACHE_MB")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(DEFAULT_CACHE_MB);
         let db = sled::Config::new()
             .path(path)
             .mode(sled::Mode::HighThroughput)
+            .cache_capacity(cache_mb * 1024 * 1024)
             .open()?;
         Self::from_db(db)
     }

@@ -1,0 +1,133 @@
+//! Property tests over every import parser: no input makes one panic, and records
+//! written to a CSV table read back equal, whatever their text holds.
+
+use proptest::prelude::*;
+use serde_json::json;
+
+use super::export::Selection;
+use super::table::{self, Dialect};
+use super::{edgelist, node_link, xml};
+use crate::model::{Link, LinkKind, Node};
+use crate::service::{Item, Record};
+
+fn drain<I: Iterator>(items: I) -> usize {
+    items.count()
+}
+
+/// Arbitrary bytes shaped like a CSV file: a header from known and unknown columns,
+/// then rows of arbitrary cells (commas, quotes, newlines, invalid UTF-8 included).
+fn csv_like() -> impl Strategy<Value = Vec<u8>> {
+    let column = prop::sample::select(vec![
+        "id", "kind", "name", "name_ru", "country", "lat", "lon", "population", "tags", "attrs",
+        "source", "target", "members", "signed", "ended", "status", "areas", "city_a", "city_b",
+        "cc_a", "cc_b", "year", ":START_ID", ":END_ID", ":TYPE", "id:ID", "colour",
+    ]);
+    (
+        prop::collection::vec(column, 1..6),
+        prop::collection::vec(prop::collection::vec(any::<u8>(), 0..40), 0..30),
+    )
+        .prop_map(|(header, cells)| {
+            let mut out = header.join(",").into_bytes();
+            for (i, cell) in cells.into_iter().enumerate() {
+                out.push(if i % 3 == 0 { b'\n' } else { b',' });
+                out.extend(cell);
+            }
+            out
+        })
+}
+
+fn text() -> impl Strategy<Value = String> {
+    "[a-zA-Zа-яё0-9 ,;\"'\\n\\t\\-\\.:()]{1,30}".prop_filter("needs a visible character", |s| {
+        !s.trim().is_empty()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn csv_tables_never_panic(bytes in csv_like()) {
+        if let Ok(items) = table::read(std::io::Cursor::new(bytes), LinkKind::Twinning) {
+            drain(items);
+        }
+    }
+
+    #[test]
+    fn edge_lists_never_panic(bytes in csv_like()) {
+        if let Ok(items) = edgelist::read(std::io::Cursor::new(bytes), LinkKind::Twinning) {
+            drain(items);
+        }
+    }
+
+    #[test]
+    fn xml_readers_never_panic(cut in 0usize..2000, noise in prop::collection::vec(any::<u8>(), 0..20), at in 0usize..2000) {
+        let doc = br#"<?xml version="1.0" encoding="UTF-8"?>
+<graphml xmlns="http://graphml.graphdrawing.org/xmlns">
+ <key id="n_name" for="node" attr.name="name" attr.type="string"/>
+ <key id="n_lat" for="node" attr.name="lat" attr.type="double"/>
+ <key id="n_lon" for="node" attr.name="lon" attr.type="double"/>
+ <key id="e_kind" for="edge" attr.name="kind" attr.type="string"/>
+ <graph edgedefault="undirected">
+  <node id="a"><data key="n_name">A &amp; Co</data><data key="n_lat">1.5</data><data key="n_lon">2</data></node>
+  <node id="b"><data key="n_name"><![CDATA[B]]></data></node>
+  <edge source="a" target="b"><data key="e_kind">twinning</data></edge>
+ </graph>
+</graphml>
+"#;
+        let mut bytes = doc[..cut.min(doc.len())].to_vec();
+        let at = at.min(bytes.len());
+        bytes.splice(at..at, noise);
+        for dialect in [xml::Dialect::Graphml, xml::Dialect::Gexf] {
+            let _ = xml::read(std::io::Cursor::new(bytes.clone()), dialect);
+        }
+    }
+
+    #[test]
+    fn node_link_never_panics(nodes in prop::collection::vec(any::<Option<String>>(), 0..5), edges in prop::collection::vec((any::<u8>(), any::<u8>(), any::<Option<String>>()), 0..5)) {
+        let doc = json!({
+            "nodes": nodes.iter().enumerate().map(|(i, n)| json!({"id": i, "name": n, "lat": n, "kind": n})).collect::<Vec<_>>(),
+            "edges": edges.iter().map(|(a, b, k)| json!({"source": a % 6, "target": b % 6, "kind": k, "key": k})).collect::<Vec<_>>(),
+        });
+        let _ = node_link::read(doc.to_string().as_bytes());
+    }
+
+    #[test]
+    fn csv_tables_round_trip_any_text(
+        name in text(),
+        other in text(),
+        region in prop::option::of(text()),
+        quote in prop::option::of(text()),
+        lat in -90.0f64..90.0,
+        lon in -180.0f64..180.0,
+        neo in any::<bool>(),
+    ) {
+        let a: Node = serde_json::from_value(json!({"id": "city:a", "kind": "city", "name": name,
+            "names": {"ru": other}, "region": region, "location": {"lat": lat, "lon": lon},
+            "attrs": {"note": name}})).unwrap();
+        let b: Node = serde_json::from_value(json!({"id": "assoc:b", "kind": "association", "name": other})).unwrap();
+        let source = quote.map(|q| json!({"quote": q}));
+        let link: Link = serde_json::from_value(json!({"id": "m1", "kind": "membership",
+            "members": ["city:a", "assoc:b"], "source": source, "signed": "2003-07"})).unwrap();
+        let selection = Selection::of(vec![a.clone(), b.clone()], vec![link.clone()]);
+        let dialect = if neo { Dialect::Neo4j } else { Dialect::Pobratim };
+        let mut nodes_csv = Vec::new();
+        table::write_nodes(&selection, dialect, &mut nodes_csv).unwrap();
+        let mut links_csv = Vec::new();
+        table::write_links(&selection, dialect, &mut links_csv).unwrap();
+        let mut back = Vec::new();
+        for bytes in [nodes_csv, links_csv] {
+            for item in table::read(std::io::Cursor::new(bytes), LinkKind::Twinning).unwrap() {
+                back.push(item.unwrap());
+            }
+        }
+        let records: Vec<Record> = back.into_iter().map(|Item { record, .. }| record).collect();
+        match &records[..] {
+            [Record::Node { node: x, .. }, Record::Node { node: y, .. }, Record::Link(l)] => {
+                prop_assert_eq!(x, &a);
+                prop_assert_eq!(y, &b);
+                prop_assert_eq!(l, &link);
+            }
+            other => prop_assert!(false, "unexpected records: {other:?}"),
+        }
+    }
+}
