@@ -3,9 +3,9 @@
 pub mod edgelist;
 pub mod export;
 pub mod native;
+pub mod node_link;
 #[cfg(test)]
 mod properties;
-pub mod node_link;
 pub mod seed;
 pub mod table;
 pub mod xml;

@@ -18,9 +18,33 @@ fn drain<I: Iterator>(items: I) -> usize {
 /// then rows of arbitrary cells (commas, quotes, newlines, invalid UTF-8 included).
 fn csv_like() -> impl Strategy<Value = Vec<u8>> {
     let column = prop::sample::select(vec![
-        "id", "kind", "name", "name_ru", "country", "lat", "lon", "population", "tags", "attrs",
-        "source", "target", "members", "signed", "ended", "status", "areas", "city_a", "city_b",
-        "cc_a", "cc_b", "year", ":START_ID", ":END_ID", ":TYPE", "id:ID", "colour",
+        "id",
+        "kind",
+        "name",
+        "name_ru",
+        "country",
+        "lat",
+        "lon",
+        "population",
+        "tags",
+        "attrs",
+        "source",
+        "target",
+        "members",
+        "signed",
+        "ended",
+        "status",
+        "areas",
+        "city_a",
+        "city_b",
+        "cc_a",
+        "cc_b",
+        "year",
+        ":START_ID",
+        ":END_ID",
+        ":TYPE",
+        "id:ID",
+        "colour",
     ]);
     (
         prop::collection::vec(column, 1..6),
@@ -37,9 +61,8 @@ fn csv_like() -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn text() -> impl Strategy<Value = String> {
-    "[a-zA-Zа-яё0-9 ,;\"'\\n\\t\\-\\.:()]{1,30}".prop_filter("needs a visible character", |s| {
-        !s.trim().is_empty()
-    })
+    "[a-zA-Zа-яё0-9 ,;\"'\\n\\t\\-\\.:()]{1,30}"
+        .prop_filter("needs a visible character", |s| !s.trim().is_empty())
 }
 
 proptest! {

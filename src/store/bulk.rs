@@ -321,7 +321,8 @@ fn apply_in_two_passes(store: &SledStore, ops: Vec<TreeOp>) -> Result<(), StoreE
             })
             .collect();
         handles.into_iter().try_for_each(|h| {
-            h.join().map_err(|_| StoreError::Codec("a bulk-load writer thread panicked".into()))?
+            h.join()
+                .map_err(|_| StoreError::Codec("a bulk-load writer thread panicked".into()))?
         })
     })
 }

@@ -1,6 +1,7 @@
 //! The real twin-town network (`shared/data/twins/links.csv`, from the Wikipedia
 //! lists): it imports as it is, twice without change, and its shape agrees with the
-//! NetworkX 3.6.1 figures in `shared/data/twins/README.md`.
+//! NetworkX 3.6.1 figures in `shared/data/twins/README.md` and, over HTTP, with the
+//! statistics `tests/reference/twins_reference.py` computes with NetworkX 3.6.1.
 
 use std::path::Path;
 use std::process::Command;
@@ -77,6 +78,40 @@ fn the_wikipedia_network_imports_once_and_matches_networkx() {
     );
     let (problems, _) = (service.store().check().unwrap(), ());
     assert!(problems.is_empty(), "{problems:?}");
+    drop(service);
+
+    // `/api/v1/stats` over HTTP agrees with NetworkX on the same file
+    // (tests/reference/twins_reference.py wrote the expected values).
+    let expected: serde_json::Value =
+        serde_json::from_str(include_str!("../reference/expected/twins-links.json")).unwrap();
+    let server = crate::common::TestServer::start_at(&data, false, None).unwrap();
+    let stats = server
+        .get("/api/v1/stats?kinds=twinning&distances=false")
+        .body;
+    for key in [
+        "nodes",
+        "edges",
+        "components",
+        "largest_component",
+        "degree_histogram",
+    ] {
+        assert_eq!(stats[key], expected[key], "{key}");
+    }
+    for key in [
+        "density",
+        "average_clustering",
+        "transitivity",
+        "degree_assortativity",
+    ] {
+        let (ours, theirs) = (
+            stats[key].as_f64().unwrap(),
+            expected[key].as_f64().unwrap(),
+        );
+        assert!(
+            (ours - theirs).abs() < 1e-9,
+            "{key}: {ours} vs NetworkX {theirs}"
+        );
+    }
 }
 
 #[test]
