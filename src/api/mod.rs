@@ -13,6 +13,7 @@ pub mod neighbourhood;
 pub mod nodes;
 pub mod ops;
 pub mod page;
+pub mod partners;
 pub mod paths;
 pub mod problem;
 pub mod stream;
@@ -40,6 +41,7 @@ use problem::{internal, ApiError, ProblemCode};
         batch::apply_batch, paths::shortest, paths::weighted, paths::k_shortest, paths::all_shortest,
         neighbourhood::get_neighbourhood, neighbourhood::get_neighbours, centrality::get_ranking, centrality::get_node_centrality,
         structure::get_components, structure::get_communities, structure::get_stats, structure::get_timeline,
+        partners::get_node_partners, partners::get_association_partners,
         transfer::get_export,
         transfer::post_import, ops::healthz, ops::openapi_json,
     ),
@@ -50,6 +52,7 @@ use problem::{internal, ApiError, ProblemCode};
         (name = "batch", description = "Atomic multi-record writes"),
         (name = "paths", description = "Shortest, weighted, k-shortest and all shortest paths"),
         (name = "graph", description = "Neighbourhoods, centrality, components, communities, statistics, timeline"),
+        (name = "partners", description = "Ranked, explained suggestions of prospective partner cities"),
         (name = "transfer", description = "Import and export in pobratim JSON, node-link JSON, edge-list CSV, GraphML, GEXF and GeoJSON"),
         (name = "ops", description = "Health and documentation"),
     )
@@ -93,6 +96,8 @@ versioned!(
     structure::Groups,
     structure::Stats,
     structure::Timeline,
+    partners::Partners,
+    partners::AssociationPartners,
 );
 
 /// Answers a graph question off the request threads, with the version headers.
@@ -122,6 +127,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(neighbourhood::configure)
             .configure(centrality::configure)
             .configure(structure::configure)
+            .configure(partners::configure)
             .configure(transfer::configure),
     )
     .configure(ops::configure);

@@ -9,6 +9,7 @@ pub mod analysis;
 mod cache;
 mod draft;
 mod import;
+pub mod partners;
 mod query;
 mod write;
 
@@ -102,6 +103,7 @@ pub struct Service {
     writer: Mutex<()>,
     cache: cache::QueryCache,
     query_budget: Duration,
+    partners: Mutex<Option<Arc<partners::PartnerData>>>,
 }
 
 /// Time budget of one graph query unless configured otherwise.
@@ -122,6 +124,7 @@ impl Service {
             writer: Mutex::new(()),
             cache: cache::QueryCache::default(),
             query_budget: DEFAULT_QUERY_BUDGET,
+            partners: Mutex::new(None),
         })
     }
 

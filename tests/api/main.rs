@@ -11,6 +11,7 @@ mod graph;
 mod links;
 mod nodes;
 mod openapi;
+mod partners;
 mod persistence;
 mod reference;
 mod search;
