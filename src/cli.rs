@@ -93,6 +93,44 @@ pub enum Command {
         #[arg(long, env = "POBRATIM_EXPORT_AS_OF")]
         as_of: Option<String>,
     },
+    /// Judge the partner finder on history: hide the links signed after `--cutoff` (or,
+    /// for undated data, a seeded random `--holdout` fraction), predict from the rest, and
+    /// print precision@k, recall@k and AUC of every method.
+    EvaluatePartners {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Hide the partnerships first signed after this year.
+        #[arg(long, env = "POBRATIM_EVAL_CUTOFF")]
+        cutoff: Option<i32>,
+        /// Without a cutoff (or dates): the fraction of partnerships to hide.
+        #[arg(long, env = "POBRATIM_EVAL_HOLDOUT", default_value_t = 0.1)]
+        holdout: f64,
+        /// Seed of the random choices.
+        #[arg(long, env = "POBRATIM_EVAL_SEED", default_value_t = 1)]
+        seed: u64,
+        /// The k of precision@k and recall@k.
+        #[arg(long, env = "POBRATIM_EVAL_K", default_value_t = 10)]
+        k: usize,
+        /// Most sources ranked (a seeded sample).
+        #[arg(long, env = "POBRATIM_EVAL_SOURCES", default_value_t = 1000)]
+        sources: usize,
+        /// Pairs sampled for the AUC.
+        #[arg(long, env = "POBRATIM_EVAL_PAIRS", default_value_t = 20000)]
+        pairs: usize,
+        /// Link kinds that count as partnerships, comma-separated.
+        #[arg(
+            long,
+            env = "POBRATIM_EVAL_KINDS",
+            default_value = "twinning,friendship,trilateral"
+        )]
+        kinds: String,
+        /// Link statuses that count, comma-separated or `any`.
+        #[arg(long, env = "POBRATIM_EVAL_STATUS", default_value = "active")]
+        status: String,
+        /// Also compare this weighted ranking (`adamic_adar:1,proximity:0.5`); repeatable.
+        #[arg(long = "also")]
+        also: Vec<String>,
+    },
     /// Verify that records and indexes agree; exits 1 naming each problem.
     Check {
         #[command(flatten)]

@@ -95,6 +95,64 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             export(&store, format, &filter, &mut sink)?;
             sink.flush()?;
         }
+        Command::EvaluatePartners {
+            data,
+            cutoff,
+            holdout,
+            seed,
+            k,
+            sources,
+            pairs,
+            kinds,
+            status,
+            also,
+        } => {
+            let extra = also
+                .iter()
+                .map(|raw| {
+                    pobratim::service::partners::parse_weights(raw)
+                        .map(|w| (raw.clone(), w))
+                        .map_err(|e| anyhow::anyhow!("--also: {e}"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            anyhow::ensure!(
+                (0.0..1.0).contains(&holdout) && holdout > 0.0,
+                "--holdout must be between 0 and 1"
+            );
+            anyhow::ensure!(k > 0, "--k must be at least 1");
+            let service = pobratim::service::Service::open(&data.data_dir)
+                .with_context(|| format!("cannot open {}", data.data_dir.display()))?;
+            let filter =
+                pobratim::api::filters::parse_filter(Some(&kinds), Some(&status), None, None, None)
+                    .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+            let setup = pobratim::service::evaluate::EvaluationSetup {
+                cutoff,
+                holdout,
+                seed,
+                k,
+                max_sources: sources,
+                pairs,
+                extra,
+            };
+            let started = std::time::Instant::now();
+            let report = service.evaluate_partners(&filter, &setup)?;
+            println!(
+                "{}: {} of {} partnerships hidden, {} sources ranked, k = {} ({:.1} s)\n",
+                report.split,
+                report.hidden,
+                report.edges,
+                report.sources,
+                report.k,
+                started.elapsed().as_secs_f64()
+            );
+            println!("| method | precision@{k} | recall@{k} | AUC |\n| --- | --- | --- | --- |");
+            for row in &report.methods {
+                println!(
+                    "| {} | {:.4} | {:.4} | {:.4} |",
+                    row.method, row.precision_at_k, row.recall_at_k, row.auc
+                );
+            }
+        }
         Command::Check { data } => {
             let store = pobratim::store::SledStore::open(&data.data_dir)
                 .with_context(|| format!("cannot open {}", data.data_dir.display()))?;

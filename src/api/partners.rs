@@ -11,7 +11,9 @@ use super::problem::{ApiError, Problem, ProblemCode};
 use crate::graph::NodeIx;
 use crate::model::{CountryCode, LinkKind, NodeId, NodeKind};
 use crate::service::analysis::{Filters, NodeRef, Scope};
-use crate::service::partners::{Component, PartnerQuery, Signal, Suggestion, DEFAULT_WEIGHTS};
+use crate::service::partners::{
+    parse_weights, Component, PartnerQuery, Signal, Suggestion, DEFAULT_WEIGHTS,
+};
 use crate::service::{Service, ServiceError};
 
 /// Most suggestions per list.
@@ -166,24 +168,9 @@ fn query(params: &PartnerParams) -> Result<PartnerQuery, ApiError> {
             ));
         }
         (Some(method), None) => vec![(signal("method", method)?, 1.0)],
-        (None, Some(raw)) => raw
-            .split(',')
-            .map(|part| {
-                let (name, weight) = part.split_once(':').unwrap_or((part, "1"));
-                let weight: f64 = weight
-                    .trim()
-                    .parse()
-                    .ok()
-                    .filter(|w: &f64| w.is_finite())
-                    .ok_or_else(|| bad("weights", format!("`{weight}` is not a number")))?;
-                Ok((signal("weights", name)?, weight))
-            })
-            .collect::<Result<Vec<_>, ApiError>>()?,
+        (None, Some(raw)) => parse_weights(raw).map_err(|e| bad("weights", e))?,
         (None, None) => DEFAULT_WEIGHTS.to_vec(),
     };
-    if weights.is_empty() {
-        return Err(bad("weights", "name at least one signal".into()));
-    }
     let limit = params.limit.unwrap_or(10);
     if !(1..=MAX_SUGGESTIONS).contains(&limit) {
         return Err(bad("limit", format!("must be 1–{MAX_SUGGESTIONS}")));

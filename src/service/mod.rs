@@ -8,6 +8,7 @@
 pub mod analysis;
 mod cache;
 mod draft;
+pub mod evaluate;
 mod import;
 pub mod partners;
 mod query;

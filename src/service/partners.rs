@@ -20,6 +20,7 @@ use super::analysis::Scope;
 use super::{Service, ServiceError};
 use crate::graph::algo::link_prediction::{self, PairScores, Topological};
 use crate::graph::filter::Filter;
+use crate::graph::view::GraphView;
 use crate::graph::{GraphSnapshot, NodeIx};
 use crate::model::{CountryCode, LinkKind, LinkStatus, NodeKind};
 
@@ -115,6 +116,31 @@ pub const DEFAULT_WEIGHTS: [(Signal, f64); 4] = [
     (Signal::Proximity, 0.1),
     (Signal::SameCountry, -0.1),
 ];
+
+/// Parses `signal:weight,signal:weight` (a bare signal weighs 1).
+pub fn parse_weights(raw: &str) -> Result<Vec<(Signal, f64)>, String> {
+    let parsed = raw
+        .split(',')
+        .map(|part| {
+            let (name, weight) = part.split_once(':').unwrap_or((part, "1"));
+            let signal = Signal::parse(name.trim()).ok_or_else(|| {
+                let names: Vec<&str> = Signal::ALL.iter().map(|s| s.as_str()).collect();
+                format!("`{name}` is not a signal ({})", names.join(", "))
+            })?;
+            let weight: f64 = weight
+                .trim()
+                .parse()
+                .ok()
+                .filter(|w: &f64| w.is_finite())
+                .ok_or_else(|| format!("`{weight}` is not a number"))?;
+            Ok((signal, weight))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    if parsed.is_empty() {
+        return Err("name at least one signal".into());
+    }
+    Ok(parsed)
+}
 
 /// What to suggest.
 #[derive(Clone, Debug)]
@@ -237,6 +263,45 @@ impl PartnerData {
         Ok(data)
     }
 
+    /// The raw value of `signal` for the pair `u`–`v` (`scores`: their topological scores).
+    pub fn value(&self, u: NodeIx, v: NodeIx, scores: &PairScores, signal: Signal) -> f64 {
+        if let Some(method) = signal.topological() {
+            return method.of(scores);
+        }
+        match signal {
+            Signal::SharedAssociations => {
+                let other = &self.associations[v as usize];
+                self.associations[u as usize]
+                    .iter()
+                    .filter(|x| other.binary_search(x).is_ok())
+                    .count() as f64
+            }
+            Signal::Proximity => self
+                .distance(u, v)
+                .map_or(0.0, |d| 1.0 / (1.0 + d / 1000.0)),
+            Signal::PopulationRatio => {
+                match (self.population[u as usize], self.population[v as usize]) {
+                    (Some(a), Some(b)) if a > 0 && b > 0 => a.min(b) as f64 / a.max(b) as f64,
+                    _ => 0.0,
+                }
+            }
+            Signal::SharedAreas => {
+                let (areas_u, areas_v) = (&self.areas[u as usize], &self.areas[v as usize]);
+                let union = areas_u.union(areas_v).count();
+                if union == 0 {
+                    0.0
+                } else {
+                    areas_u.intersection(areas_v).count() as f64 / union as f64
+                }
+            }
+            Signal::SameCountry => {
+                let (a, b) = (self.country[u as usize], self.country[v as usize]);
+                f64::from(u8::from(a.is_some() && a == b))
+            }
+            _ => 0.0,
+        }
+    }
+
     fn distance(&self, a: NodeIx, b: NodeIx) -> Option<f64> {
         Some(haversine_km(
             self.location[a as usize]?,
@@ -296,9 +361,20 @@ pub fn existing_partners(scope: &Scope, u: NodeIx) -> HashSet<NodeIx> {
 
 /// Ranks every candidate of `u` (see the module documentation).
 pub fn rank(scope: &Scope, data: &PartnerData, u: NodeIx, query: &PartnerQuery) -> Vec<Suggestion> {
-    let view = &scope.view;
-    let graph = &scope.graph;
     let partners = existing_partners(scope, u);
+    rank_in(&scope.view, &scope.graph, data, u, query, &partners)
+}
+
+/// Ranks the candidates of `u` in `view`, leaving out `partners` (the evaluation ranks
+/// in a graph with some links hidden, so it names the partners itself).
+pub fn rank_in(
+    view: &GraphView,
+    graph: &GraphSnapshot,
+    data: &PartnerData,
+    u: NodeIx,
+    query: &PartnerQuery,
+    partners: &HashSet<NodeIx>,
+) -> Vec<Suggestion> {
     let admissible = |v: NodeIx| -> bool {
         if v == u
             || partners.contains(&v)
@@ -330,7 +406,7 @@ pub fn rank(scope: &Scope, data: &PartnerData, u: NodeIx, query: &PartnerQuery) 
                     | Signal::ResourceAllocation
             )
     });
-    let mut topo: HashMap<NodeIx, PairScores> = link_prediction::two_hop(view, u)
+    let topo: HashMap<NodeIx, PairScores> = link_prediction::two_hop(view, u)
         .into_iter()
         .filter(|s| admissible(s.candidate))
         .map(|s| (s.candidate, s))
@@ -343,48 +419,22 @@ pub fn rank(scope: &Scope, data: &PartnerData, u: NodeIx, query: &PartnerQuery) 
         only
     };
     let areas_u = &data.areas[u as usize];
-    let raw = |v: NodeIx, scores: &PairScores, signal: Signal| -> f64 {
-        if let Some(method) = signal.topological() {
-            return method.of(scores);
+    let raw = |v: NodeIx, scores: &PairScores, signal: Signal| data.value(u, v, scores, signal);
+    // Values in one flat table (row-major: candidate × signal); topological scores are
+    // kept only for candidates that share a partner (the others are all zero but for
+    // preferential attachment, which is recomputed for the few that make the list).
+    let width = weights.len();
+    let mut values: Vec<f64> = Vec::with_capacity(candidates.len() * width);
+    for &v in &candidates {
+        match topo.get(&v) {
+            Some(scores) => values.extend(weights.iter().map(|(s, _)| raw(v, scores, *s))),
+            None => {
+                let scores = link_prediction::unconnected(view, u, v);
+                values.extend(weights.iter().map(|(s, _)| raw(v, &scores, *s)));
+            }
         }
-        match signal {
-            Signal::SharedAssociations => data.shared_associations(u, v).len() as f64,
-            Signal::Proximity => data
-                .distance(u, v)
-                .map_or(0.0, |d| 1.0 / (1.0 + d / 1000.0)),
-            Signal::PopulationRatio => {
-                match (data.population[u as usize], data.population[v as usize]) {
-                    (Some(a), Some(b)) if a > 0 && b > 0 => a.min(b) as f64 / a.max(b) as f64,
-                    _ => 0.0,
-                }
-            }
-            Signal::SharedAreas => {
-                let areas_v = &data.areas[v as usize];
-                let union = areas_u.union(areas_v).count();
-                if union == 0 {
-                    0.0
-                } else {
-                    areas_u.intersection(areas_v).count() as f64 / union as f64
-                }
-            }
-            Signal::SameCountry => {
-                let (a, b) = (data.country[u as usize], data.country[v as usize]);
-                f64::from(u8::from(a.is_some() && a == b))
-            }
-            _ => 0.0,
-        }
-    };
-    let rows: Vec<(NodeIx, PairScores, Vec<f64>)> = candidates
-        .into_iter()
-        .map(|v| {
-            let scores = topo
-                .remove(&v)
-                .unwrap_or_else(|| link_prediction::unconnected(view, u, v));
-            let values = weights.iter().map(|(s, _)| raw(v, &scores, *s)).collect();
-            (v, scores, values)
-        })
-        .collect();
-    let single = weights.len() == 1;
+    }
+    let single = width == 1;
     let scale: Vec<f64> = weights
         .iter()
         .enumerate()
@@ -392,7 +442,11 @@ pub fn rank(scope: &Scope, data: &PartnerData, u: NodeIx, query: &PartnerQuery) 
             if single || signal.is_unit() {
                 return 1.0;
             }
-            let max = rows.iter().map(|r| r.2[i]).fold(0.0, f64::max);
+            let max = values
+                .iter()
+                .skip(i)
+                .step_by(width)
+                .fold(0.0, |m: f64, x| m.max(*x));
             if max > 0.0 {
                 1.0 / max
             } else {
@@ -400,31 +454,37 @@ pub fn rank(scope: &Scope, data: &PartnerData, u: NodeIx, query: &PartnerQuery) 
             }
         })
         .collect();
-    let mut scored: Vec<(f64, NodeIx, usize)> = rows
+    let factor: Vec<f64> = weights
+        .iter()
+        .zip(&scale)
+        .map(|((_, w), s)| w * s)
+        .collect();
+    let mut scored: Vec<(f64, NodeIx, usize)> = candidates
         .iter()
         .enumerate()
-        .map(|(row, (v, _, values))| {
-            let score = weights
-                .iter()
-                .zip(values)
-                .zip(&scale)
-                .map(|(((_, w), value), s)| w * value * s)
-                .sum::<f64>();
-            (score, *v, row)
+        .map(|(row, &v)| {
+            let cells = &values[row * width..(row + 1) * width];
+            let score = cells.iter().zip(&factor).map(|(x, f)| x * f).sum::<f64>();
+            (score, v, row)
         })
         .collect();
-    scored.sort_by(|a, b| {
+    let order = |a: &(f64, NodeIx, usize), b: &(f64, NodeIx, usize)| {
         b.0.total_cmp(&a.0)
             .then_with(|| graph.node_id(a.1).cmp(graph.node_id(b.1)))
-    });
-    scored.truncate(query.limit);
+    };
+    if scored.len() > query.limit {
+        // Ties at the cut are broken by id, as the full sort would.
+        scored.select_nth_unstable_by(query.limit, order);
+        scored.truncate(query.limit);
+    }
+    scored.sort_by(order);
     scored
         .into_iter()
         .map(|(score, v, row)| {
-            let (_, scores, values) = &rows[row];
+            let cells = &values[row * width..(row + 1) * width];
             let components = weights
                 .iter()
-                .zip(values)
+                .zip(cells)
                 .zip(&scale)
                 .map(|(((signal, weight), value), s)| Component {
                     signal: *signal,
@@ -438,7 +498,7 @@ pub fn rank(scope: &Scope, data: &PartnerData, u: NodeIx, query: &PartnerQuery) 
                 candidate: v,
                 score,
                 components,
-                shared_partners: scores.common.clone(),
+                shared_partners: topo.get(&v).map(|t| t.common.clone()).unwrap_or_default(),
                 shared_associations: data.shared_associations(u, v),
                 shared_areas: areas_u.intersection(areas_v).cloned().collect(),
                 distance_km: data.distance(u, v),

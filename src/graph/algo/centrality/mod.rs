@@ -6,7 +6,7 @@ pub mod degree;
 pub mod eigenvector;
 pub mod pagerank;
 
-pub use betweenness::{betweenness, sample_sources};
+pub use betweenness::{betweenness, sample_sources, splitmix64};
 pub use closeness::{closeness, distance_sums, harmonic};
 pub use degree::degree;
 pub use eigenvector::eigenvector;

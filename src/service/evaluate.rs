@@ -1,0 +1,309 @@
+//! Judging the partner finder on history: hide some links, predict from the rest, and
+//! count how many hidden links each method ranks near the top.
+//!
+//! With a cutoff year, the hidden links are the partnerships first signed after it
+//! (undated ones stay visible); without one (or when nothing is dated), a seeded random
+//! fraction of the partnerships is hidden. Sources are the cities with at least one
+//! hidden and one visible partnership (a seeded sample of at most `max_sources`).
+//! precision@k and recall@k are averaged over sources; AUC is the chance that a hidden
+//! link scores above a random pair of unlinked cities (ties count half), estimated on
+//! `pairs` samples, as in Lü and Zhou's survey of link prediction.
+
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::partners::{rank_in, PartnerData, PartnerQuery, Signal, DEFAULT_WEIGHTS};
+use super::{Service, ServiceError};
+use crate::graph::algo::centrality::splitmix64;
+use crate::graph::algo::link_prediction;
+use crate::graph::filter::Filter;
+use crate::graph::view::GraphView;
+use crate::graph::NodeIx;
+use crate::model::NodeKind;
+
+/// How to evaluate.
+#[derive(Clone, Debug)]
+pub struct EvaluationSetup {
+    /// Hide the partnerships signed after this year.
+    pub cutoff: Option<i32>,
+    /// Without a cutoff: the fraction of partnerships to hide.
+    pub holdout: f64,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// The k of precision@k and recall@k.
+    pub k: usize,
+    /// Most sources ranked.
+    pub max_sources: usize,
+    /// Pairs sampled for the AUC.
+    pub pairs: usize,
+    /// More weighted rankings to compare, by name.
+    pub extra: Vec<(String, Vec<(Signal, f64)>)>,
+}
+
+/// One method's figures.
+#[derive(Clone, Debug, Serialize)]
+pub struct MethodScore {
+    /// The method (`default` is the combined default ranking).
+    pub method: String,
+    /// Mean precision@k over sources.
+    pub precision_at_k: f64,
+    /// Mean recall@k over sources.
+    pub recall_at_k: f64,
+    /// AUC.
+    pub auc: f64,
+}
+
+/// The whole evaluation.
+#[derive(Clone, Debug, Serialize)]
+pub struct Evaluation {
+    /// How links were hidden.
+    pub split: String,
+    /// Partnerships (edges of the simple graph) in all.
+    pub edges: usize,
+    /// Partnerships hidden.
+    pub hidden: usize,
+    /// Sources ranked.
+    pub sources: usize,
+    /// The k.
+    pub k: usize,
+    /// One row per method, best AUC first.
+    pub methods: Vec<MethodScore>,
+}
+
+/// The methods compared: each single signal that can predict, and the default ranking.
+fn methods() -> Vec<(String, Vec<(Signal, f64)>)> {
+    let mut out: Vec<(String, Vec<(Signal, f64)>)> = [
+        Signal::CommonNeighbours,
+        Signal::AdamicAdar,
+        Signal::Jaccard,
+        Signal::ResourceAllocation,
+        Signal::PreferentialAttachment,
+        Signal::SharedAssociations,
+        Signal::Proximity,
+    ]
+    .into_iter()
+    .map(|s| (s.as_str().to_string(), vec![(s, 1.0)]))
+    .collect();
+    out.push(("default".into(), DEFAULT_WEIGHTS.to_vec()));
+    out
+}
+
+impl Service {
+    /// Runs the evaluation on the graph `filter` selects.
+    pub fn evaluate_partners(
+        &self,
+        filter: &Filter,
+        setup: &EvaluationSetup,
+    ) -> Result<Evaluation, ServiceError> {
+        let scope = self.scope(filter);
+        let (graph, view) = (&scope.graph, &scope.view);
+        let data = self.partner_data(graph)?;
+        let is_city = |v: NodeIx| graph.node_kind(v) == NodeKind::City;
+        // Every partnership between two cities, with the year it was first signed.
+        let mut edges: Vec<(NodeIx, NodeIx, Option<i32>)> = Vec::new();
+        for u in view.nodes().filter(|u| is_city(*u)) {
+            for (position, &v) in view.neighbours(u).iter().enumerate() {
+                if v <= u || !is_city(v) {
+                    continue;
+                }
+                let pair = view.pair_at(view.edge_start(u) + position);
+                let year = graph
+                    .links_of_pair(pair)
+                    .iter()
+                    .map(|l| graph.link(*l))
+                    .filter(|e| filter.admits_link(e))
+                    .filter_map(|e| e.signed.map(|d| i32::from(d.earliest().0)))
+                    .min();
+                edges.push((u, v, year));
+            }
+        }
+        let mut state = setup.seed;
+        let dated = edges.iter().any(|e| e.2.is_some());
+        let (split, hidden_mask): (String, Vec<bool>) = match setup.cutoff {
+            Some(year) if dated => (
+                format!("links first signed after {year} hidden"),
+                edges
+                    .iter()
+                    .map(|e| e.2.is_some_and(|y| y > year))
+                    .collect(),
+            ),
+            _ => (
+                format!(
+                    "a random {:.0} % of links hidden (seed {})",
+                    setup.holdout * 100.0,
+                    setup.seed
+                ),
+                edges
+                    .iter()
+                    .map(|_| (splitmix64(&mut state) as f64 / u64::MAX as f64) < setup.holdout)
+                    .collect(),
+            ),
+        };
+        let train: Vec<(NodeIx, NodeIx)> = edges
+            .iter()
+            .zip(&hidden_mask)
+            .filter(|(_, h)| !**h)
+            .map(|(e, _)| (e.0, e.1))
+            .collect();
+        let train_view = GraphView::from_edges(view.node_bound(), &train);
+        let mut hidden: HashMap<NodeIx, HashSet<NodeIx>> = HashMap::new();
+        let mut hidden_pairs = Vec::new();
+        for (e, _) in edges.iter().zip(&hidden_mask).filter(|(_, h)| **h) {
+            hidden.entry(e.0).or_default().insert(e.1);
+            hidden.entry(e.1).or_default().insert(e.0);
+            hidden_pairs.push((e.0, e.1));
+        }
+        let mut sources: Vec<NodeIx> = hidden
+            .keys()
+            .copied()
+            .filter(|u| train_view.degree(*u) > 0)
+            .collect();
+        sources.sort_unstable();
+        for i in 0..sources.len().min(setup.max_sources) {
+            let j = i + (splitmix64(&mut state) % (sources.len() - i) as u64) as usize;
+            sources.swap(i, j);
+        }
+        sources.truncate(setup.max_sources);
+        let cities: Vec<NodeIx> = view.nodes().filter(|v| is_city(*v)).collect();
+        let full: HashSet<(NodeIx, NodeIx)> = edges.iter().map(|e| (e.0, e.1)).collect();
+        let negatives = sample_non_edges(&cities, &full, setup.pairs, &mut state);
+        let positives: Vec<(NodeIx, NodeIx)> = if hidden_pairs.is_empty() {
+            Vec::new()
+        } else {
+            (0..setup.pairs)
+                .map(|_| {
+                    hidden_pairs[(splitmix64(&mut state) % hidden_pairs.len() as u64) as usize]
+                })
+                .collect()
+        };
+        let mut rows: Vec<MethodScore> = methods()
+            .into_iter()
+            .chain(setup.extra.iter().cloned())
+            .map(|(name, weights)| {
+                let query = PartnerQuery {
+                    weights: weights.clone(),
+                    country: None,
+                    exclude_country: None,
+                    within_km: None,
+                    limit: setup.k,
+                };
+                let per_source: Vec<(f64, f64)> = sources
+                    .par_iter()
+                    .map(|&u| {
+                        let partners: HashSet<NodeIx> =
+                            train_view.neighbours(u).iter().copied().collect();
+                        let ranked = rank_in(&train_view, graph, &data, u, &query, &partners);
+                        let truth = &hidden[&u];
+                        let hits = ranked
+                            .iter()
+                            .filter(|s| truth.contains(&s.candidate))
+                            .count() as f64;
+                        (hits / setup.k as f64, hits / truth.len() as f64)
+                    })
+                    .collect();
+                let n = per_source.len().max(1) as f64;
+                MethodScore {
+                    method: name,
+                    precision_at_k: per_source.iter().map(|p| p.0).sum::<f64>() / n,
+                    recall_at_k: per_source.iter().map(|p| p.1).sum::<f64>() / n,
+                    auc: auc(&train_view, &data, &weights, &positives, &negatives),
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            b.auc
+                .total_cmp(&a.auc)
+                .then(b.precision_at_k.total_cmp(&a.precision_at_k))
+        });
+        Ok(Evaluation {
+            split,
+            edges: edges.len(),
+            hidden: hidden_pairs.len(),
+            sources: sources.len(),
+            k: setup.k,
+            methods: rows,
+        })
+    }
+}
+
+fn sample_non_edges(
+    cities: &[NodeIx],
+    edges: &HashSet<(NodeIx, NodeIx)>,
+    count: usize,
+    state: &mut u64,
+) -> Vec<(NodeIx, NodeIx)> {
+    let mut out = Vec::with_capacity(count);
+    if cities.len() < 2 {
+        return out;
+    }
+    let mut tries = 0;
+    while out.len() < count && tries < count * 20 {
+        tries += 1;
+        let a = cities[(splitmix64(state) % cities.len() as u64) as usize];
+        let b = cities[(splitmix64(state) % cities.len() as u64) as usize];
+        let pair = (a.min(b), a.max(b));
+        if a != b && !edges.contains(&pair) {
+            out.push(pair);
+        }
+    }
+    out
+}
+
+/// Weighted value of a pair; combined rankings scale each signal by its largest value
+/// over the sampled pairs (the per-source scaling of a ranking has no single pair).
+fn auc(
+    view: &GraphView,
+    data: &PartnerData,
+    weights: &[(Signal, f64)],
+    positives: &[(NodeIx, NodeIx)],
+    negatives: &[(NodeIx, NodeIx)],
+) -> f64 {
+    let values = |pairs: &[(NodeIx, NodeIx)]| -> Vec<Vec<f64>> {
+        pairs
+            .iter()
+            .map(|&(u, v)| {
+                let scores = link_prediction::pair(view, u, v);
+                weights
+                    .iter()
+                    .map(|(s, _)| data.value(u, v, &scores, *s))
+                    .collect()
+            })
+            .collect()
+    };
+    let (pos, neg) = (values(positives), values(negatives));
+    let scale: Vec<f64> = (0..weights.len())
+        .map(|i| {
+            let max = pos.iter().chain(&neg).map(|r| r[i]).fold(0.0, f64::max);
+            if weights.len() == 1 || max <= 0.0 {
+                1.0
+            } else {
+                1.0 / max
+            }
+        })
+        .collect();
+    let score = |row: &Vec<f64>| -> f64 {
+        row.iter()
+            .zip(weights)
+            .zip(&scale)
+            .map(|((v, (_, w)), s)| v * w * s)
+            .sum()
+    };
+    let n = pos.len().min(neg.len());
+    if n == 0 {
+        return f64::NAN;
+    }
+    let mut total = 0.0;
+    for i in 0..n {
+        let (p, q) = (score(&pos[i]), score(&neg[i]));
+        total += if p > q {
+            1.0
+        } else if p == q {
+            0.5
+        } else {
+            0.0
+        };
+    }
+    total / n as f64
+}
