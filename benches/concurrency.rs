@@ -93,6 +93,7 @@ fn main() {
         workers: 2,
         seed: false,
         query_budget: budget,
+        cors_origins: Vec::new(),
     };
     let service = server::open_service(&config).unwrap();
     let started = Instant::now();

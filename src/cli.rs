@@ -41,6 +41,14 @@ pub enum Command {
         /// Do not load the seed network into a new, empty data directory.
         #[arg(long, env = "POBRATIM_NO_SEED", default_value_t = false)]
         no_seed: bool,
+        /// Let pages from this origin call the API (CORS), e.g. `https://dash.example.org`;
+        /// repeat or separate with commas; `*` for any origin. Default: none.
+        #[arg(
+            long = "cors-origin",
+            env = "POBRATIM_CORS_ORIGIN",
+            value_delimiter = ','
+        )]
+        cors_origins: Vec<String>,
     },
     /// Import files as one all-or-nothing upsert (by id, or for nodes without one by
     /// kind, name and country), streaming CSV with a progress bar and a summary.

@@ -36,6 +36,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             workers,
             query_budget,
             no_seed,
+            cors_origins,
         } => {
             anyhow::ensure!(
                 query_budget.is_finite() && query_budget > 0.0,
@@ -48,6 +49,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 workers,
                 seed: !no_seed,
                 query_budget,
+                cors_origins,
             };
             serve(&config)?;
         }

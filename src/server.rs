@@ -25,6 +25,8 @@ pub struct ServeConfig {
     pub seed: bool,
     /// Time budget of one graph query.
     pub query_budget: std::time::Duration,
+    /// Origins allowed to call the API from a browser (CORS); `*` for any; empty: none.
+    pub cors_origins: Vec<String>,
 }
 
 /// Why the service could not start.
@@ -71,17 +73,47 @@ pub fn open_service(config: &ServeConfig) -> Result<Service, StartError> {
     Ok(service)
 }
 
+/// CORS for the allowed origins: reads and writes with their headers, the version
+/// headers exposed to scripts, preflights cached for an hour.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            actix_web::http::header::CONTENT_TYPE,
+            actix_web::http::header::IF_NONE_MATCH,
+            actix_web::http::header::AUTHORIZATION,
+        ])
+        .expose_headers([
+            actix_web::http::header::ETAG,
+            actix_web::http::header::HeaderName::from_static("x-graph-version"),
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
+}
+
 /// Builds the HTTP server around a service; returns it unstarted with its bound addresses.
 pub fn http_server(
     service: web::Data<Service>,
     config: &ServeConfig,
 ) -> Result<(Server, Vec<SocketAddr>), StartError> {
+    let metrics = web::Data::new(api::metrics::Metrics::default());
+    let origins = config.cors_origins.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(service.clone())
+            .app_data(metrics.clone())
             .app_data(web::PayloadConfig::new(api::extract::MAX_BODY_BYTES))
             .wrap(actix_web::middleware::from_fn(api::version::not_modified))
             .wrap(Compress::default())
+            .wrap(cors(&origins))
+            .wrap(actix_web::middleware::from_fn(api::metrics::measure))
             .wrap(Logger::new("%r %s %b %Dms").log_target("pobratim::http"))
             .configure(api::configure)
             .default_service(web::to(api::not_found))

@@ -9,6 +9,7 @@ pub mod centrality;
 pub mod extract;
 pub mod filters;
 pub mod links;
+pub mod metrics;
 pub mod neighbourhood;
 pub mod nodes;
 pub mod ops;
@@ -43,7 +44,7 @@ use problem::{internal, ApiError, ProblemCode};
         structure::get_components, structure::get_communities, structure::get_stats, structure::get_timeline,
         partners::get_node_partners, partners::get_association_partners,
         transfer::get_export,
-        transfer::post_import, ops::healthz, ops::openapi_json,
+        transfer::post_import, ops::healthz, ops::openapi_json, metrics::get_metrics,
     ),
     components(schemas(problem::Problem, crate::model::Node, crate::model::Link, crate::service::WriteSummary)),
     tags(
@@ -54,7 +55,7 @@ use problem::{internal, ApiError, ProblemCode};
         (name = "graph", description = "Neighbourhoods, centrality, components, communities, statistics, timeline"),
         (name = "partners", description = "Ranked, explained suggestions of prospective partner cities"),
         (name = "transfer", description = "Import and export in pobratim JSON, node-link JSON, edge-list CSV, GraphML, GEXF and GeoJSON"),
-        (name = "ops", description = "Health and documentation"),
+        (name = "ops", description = "Health, metrics and documentation"),
     )
 )]
 pub struct ApiDoc;

@@ -32,6 +32,72 @@ pub struct NodeListParams {
     pub limit: Option<usize>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// Only these fields of each node, comma-separated (`id` always comes), e.g.
+    /// `id,name,location` for a map.
+    #[param(example = "id,name,country,location")]
+    pub fields: Option<String>,
+}
+
+/// Field selection of a single node.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct NodeFieldsParams {
+    /// Only these fields, comma-separated (`id` always comes).
+    #[param(example = "id,name,names")]
+    pub fields: Option<String>,
+}
+
+/// The fields of a node.
+const NODE_FIELDS: [&str; 11] = [
+    "id",
+    "kind",
+    "name",
+    "names",
+    "country",
+    "region",
+    "location",
+    "population",
+    "external_ids",
+    "tags",
+    "attrs",
+];
+
+/// The fields asked for, checked against the node's.
+fn fields(raw: Option<&str>) -> Result<Option<Vec<String>>, ApiError> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    let mut out = vec!["id".to_string()];
+    for field in raw.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+        if !NODE_FIELDS.contains(&field) {
+            return Err(ApiError::new(
+                ProblemCode::InvalidQuery,
+                format!(
+                    "fields: `{field}` is not a node field ({})",
+                    NODE_FIELDS.join(", ")
+                ),
+                Some("fields".into()),
+            ));
+        }
+        if !out.iter().any(|f| f == field) {
+            out.push(field.to_string());
+        }
+    }
+    Ok(Some(out))
+}
+
+/// A node with only the chosen fields.
+fn trimmed(node: &Node, keep: &[String]) -> Value {
+    match serde_json::to_value(node) {
+        Ok(Value::Object(map)) => Value::Object(
+            map.into_iter()
+                .filter(|(k, _)| keep.iter().any(|f| f == k))
+                .collect(),
+        ),
+        Ok(other) => other,
+        Err(_) => Value::Null,
+    }
 }
 
 /// Options of a node deletion.
@@ -70,6 +136,7 @@ pub async fn list_nodes(
             )
         })?;
     let limit = limit(params.limit)?;
+    let keep = fields(params.fields.as_deref())?;
     let query = NodeQuery {
         filter: NodeFilter {
             kind: params.kind,
@@ -81,11 +148,21 @@ pub async fn list_nodes(
     };
     let at = service.version();
     let page = blocking(&service, move |s| s.list_nodes(&query)).await?;
-    Ok(version::json(
-        StatusCode::OK,
-        at,
-        &Page::new(page.items, limit, page.next, at),
-    ))
+    match keep {
+        None => Ok(version::json(
+            StatusCode::OK,
+            at,
+            &Page::new(page.items, limit, page.next, at),
+        )),
+        Some(keep) => {
+            let items: Vec<Value> = page.items.iter().map(|n| trimmed(n, &keep)).collect();
+            Ok(version::json(
+                StatusCode::OK,
+                at,
+                &Page::new(items, limit, page.next, at),
+            ))
+        }
+    }
 }
 
 /// Create a node
@@ -117,7 +194,7 @@ pub async fn create_node(
 ///
 /// One node with every field.
 #[utoipa::path(get, path = "/api/v1/nodes/{id}", tag = "nodes",
-    params(("id" = String, Path, description = "Node id", example = "city:ru:blagoveshchensk")),
+    params(("id" = String, Path, description = "Node id", example = "city:ru:blagoveshchensk"), NodeFieldsParams),
     responses(
         (status = 200, description = "The node", body = Node),
         (status = 400, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
@@ -126,11 +203,16 @@ pub async fn create_node(
 pub async fn get_node(
     service: web::Data<Service>,
     id: web::Path<String>,
+    params: ValidQuery<NodeFieldsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, NodeId::new)?;
+    let keep = fields(params.0.fields.as_deref())?;
     let at = service.version();
     let node = blocking(&service, move |s| s.get_node(&id)).await?;
-    Ok(version::json(StatusCode::OK, at, &node))
+    match keep {
+        None => Ok(version::json(StatusCode::OK, at, &node)),
+        Some(keep) => Ok(version::json(StatusCode::OK, at, &trimmed(&node, &keep))),
+    }
 }
 
 /// Replace a node

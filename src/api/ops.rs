@@ -1,4 +1,4 @@
-//! Operational endpoints: health and the OpenAPI document.
+//! Operational endpoints: health, metrics and the OpenAPI document.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -48,5 +48,6 @@ pub async fn openapi_json() -> HttpResponse {
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
-        .route("/openapi.json", web::get().to(openapi_json));
+        .route("/openapi.json", web::get().to(openapi_json))
+        .route("/metrics", web::get().to(super::metrics::get_metrics));
 }

@@ -5,6 +5,7 @@ mod common;
 
 mod batch;
 mod cli;
+mod dashboards;
 mod errors;
 mod formats;
 mod graph;

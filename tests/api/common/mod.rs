@@ -66,6 +66,7 @@ impl TestServer {
             workers: 1,
             seed,
             query_budget,
+            cors_origins: vec!["http://dashboard.example".into()],
         };
         let service = actix_web::web::Data::new(open_when_unlocked(&config)?);
         let (tx, rx) = mpsc::channel::<Result<(ServerHandle, SocketAddr), StartError>>();

@@ -1,0 +1,118 @@
+//! What dashboards build on: CORS for the configured origin, `/metrics` in the
+//! Prometheus text format, `fields=` to trim node payloads, compression.
+
+use crate::common::TestServer;
+
+fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new().build()
+}
+
+#[test]
+fn cors_admits_the_configured_origin_only() {
+    let server = TestServer::start_seeded();
+    let url = format!("{}/api/v1/nodes/city:ru:blagoveshchensk", server.base);
+    let allowed = agent()
+        .get(&url)
+        .set("Origin", "http://dashboard.example")
+        .call()
+        .unwrap();
+    assert_eq!(
+        allowed.header("access-control-allow-origin"),
+        Some("http://dashboard.example")
+    );
+    let exposed = allowed
+        .header("access-control-expose-headers")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    assert!(
+        exposed.contains("etag") && exposed.contains("x-graph-version"),
+        "{exposed}"
+    );
+    let preflight = agent()
+        .request("OPTIONS", &url)
+        .set("Origin", "http://dashboard.example")
+        .set("Access-Control-Request-Method", "PATCH")
+        .set("Access-Control-Request-Headers", "content-type")
+        .call()
+        .unwrap();
+    assert!(preflight.status() < 300);
+    assert!(preflight
+        .header("access-control-allow-methods")
+        .unwrap_or_default()
+        .contains("PATCH"));
+    let other = agent()
+        .get(&url)
+        .set("Origin", "http://elsewhere.example")
+        .call();
+    match other {
+        Ok(response) => assert_eq!(response.header("access-control-allow-origin"), None),
+        Err(ureq::Error::Status(code, _)) => assert!(code >= 400),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn metrics_count_requests_by_route_and_describe_the_graph() {
+    let server = TestServer::start_seeded();
+    for _ in 0..3 {
+        assert_eq!(
+            server.get("/api/v1/nodes/city:ru:blagoveshchensk").status,
+            200
+        );
+    }
+    assert_eq!(server.get("/api/v1/nodes/city:xx:nowhere").status, 404);
+    let response = agent()
+        .get(&format!("{}/metrics", server.base))
+        .call()
+        .unwrap();
+    assert!(response.content_type().starts_with("text/plain"));
+    let text = response.into_string().unwrap();
+    assert!(
+        text.contains("pobratim_http_requests_total{route=\"/api/v1/nodes/{id}\",method=\"GET\",status=\"200\"} 3"),
+        "{text}"
+    );
+    assert!(text.contains("pobratim_http_requests_total{route=\"/api/v1/nodes/{id}\",method=\"GET\",status=\"404\"} 1"));
+    assert!(text
+        .contains("pobratim_http_request_duration_seconds_count{route=\"/api/v1/nodes/{id}\"} 4"));
+    assert!(text.contains(
+        "pobratim_http_request_duration_seconds_bucket{route=\"/api/v1/nodes/{id}\",le=\"+Inf\"} 4"
+    ));
+    assert!(text.contains("pobratim_graph_nodes 62"), "{text}");
+    assert!(text.contains("# TYPE pobratim_query_cache_hits_total counter"));
+}
+
+#[test]
+fn fields_trim_node_payloads_and_unknown_fields_are_named() {
+    let server = TestServer::start_seeded();
+    let page = server.get("/api/v1/nodes?kind=city&limit=5&fields=name,location");
+    assert_eq!(page.status, 200, "{}", page.body);
+    for item in page.body["items"].as_array().unwrap() {
+        let keys: Vec<&String> = item.as_object().unwrap().keys().collect();
+        assert!(
+            keys.iter()
+                .all(|k| ["id", "name", "location"].contains(&k.as_str())),
+            "{keys:?}"
+        );
+        assert!(item.get("id").is_some() && item.get("name").is_some());
+    }
+    let one = server.get("/api/v1/nodes/city:ru:blagoveshchensk?fields=names");
+    assert_eq!(one.body["names"]["ru"], "Благовещенск");
+    assert!(one.body.get("kind").is_none());
+    let bad = server.get("/api/v1/nodes?fields=name,colour");
+    assert_eq!(
+        (bad.status, bad.body["field"].as_str()),
+        (400, Some("fields"))
+    );
+    assert!(bad.body["detail"].as_str().unwrap().contains("colour"));
+}
+
+#[test]
+fn large_answers_are_compressed_when_asked() {
+    let server = TestServer::start_seeded();
+    let response = agent()
+        .get(&format!("{}/api/v1/export?format=node-link", server.base))
+        .set("Accept-Encoding", "gzip")
+        .call()
+        .unwrap();
+    assert_eq!(response.header("content-encoding"), Some("gzip"));
+}
