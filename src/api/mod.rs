@@ -6,6 +6,7 @@
 
 pub mod batch;
 pub mod centrality;
+pub mod docs;
 pub mod extract;
 pub mod filters;
 pub mod links;
@@ -131,7 +132,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(partners::configure)
             .configure(transfer::configure),
     )
-    .configure(ops::configure);
+    .configure(ops::configure)
+    .configure(docs::configure);
 }
 
 /// Answers unknown routes with a problem.

@@ -116,3 +116,30 @@ fn large_answers_are_compressed_when_asked() {
         .unwrap();
     assert_eq!(response.header("content-encoding"), Some("gzip"));
 }
+
+#[test]
+fn docs_are_served_from_the_binary() {
+    let server = TestServer::start();
+    let page = agent()
+        .get(&format!("{}/docs", server.base))
+        .call()
+        .unwrap();
+    assert!(page.content_type().starts_with("text/html"));
+    let html = page.into_string().unwrap();
+    assert!(
+        html.contains("/docs/swagger-ui-bundle.js") && !html.contains("https://"),
+        "{html}"
+    );
+    let bundle = agent()
+        .get(&format!("{}/docs/swagger-ui-bundle.js", server.base))
+        .call()
+        .unwrap();
+    assert!(bundle.content_type().contains("javascript"));
+    assert!(bundle.into_string().unwrap().len() > 1_000_000);
+    let init = agent()
+        .get(&format!("{}/docs/init.js", server.base))
+        .call()
+        .unwrap();
+    assert!(init.into_string().unwrap().contains("/openapi.json"));
+    assert_eq!(server.get("/docs/nothing.js").status, 404);
+}
