@@ -4,9 +4,9 @@
 //! request thread, and maps the result to JSON with the graph version it read.
 //! Errors are RFC 9457 problems ([`problem`]).
 
+pub mod assets;
 pub mod batch;
 pub mod centrality;
-pub mod docs;
 pub mod extract;
 pub mod filters;
 pub mod links;
@@ -133,7 +133,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(transfer::configure),
     )
     .configure(ops::configure)
-    .configure(docs::configure);
+    .configure(assets::configure);
 }
 
 /// Answers unknown routes with a problem.

@@ -4,6 +4,7 @@
 mod common;
 
 mod batch;
+mod browser;
 mod cli;
 mod dashboards;
 mod errors;

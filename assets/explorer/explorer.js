@@ -1,0 +1,276 @@
+// The network explorer: search a city, draw its ego network (cytoscape.js), follow
+// partners, read a link's dates and source, cut the network at a year, find a path,
+// see the cities on a map (country outlines from world-atlas, no tile server), and
+// list the top cities by a centrality measure. Everything comes from this server's API.
+"use strict";
+
+const KINDS = "twinning,friendship,trilateral";
+const NOW = Number(document.getElementById("year").max);
+const state = { id: null, year: NOW, nodes: [], links: [], world: null };
+const $ = (id) => document.getElementById(id);
+
+async function api(path) {
+  const response = await fetch(path, { headers: { Accept: "application/json" } });
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.detail || response.statusText);
+  return body;
+}
+
+function asOf() {
+  return state.year >= NOW ? "" : `&as_of=${state.year}`;
+}
+
+function label(node) {
+  const local = Object.values(node.names || {}).find((n) => n !== node.name);
+  return local ? `${node.name} (${local})` : node.name;
+}
+
+function el(tag, props = {}, children = []) {
+  const node = Object.assign(document.createElement(tag), props);
+  for (const child of children) node.append(child);
+  return node;
+}
+
+// ---- search ----
+let searchTimer = null;
+$("search").addEventListener("input", () => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(search, 200);
+});
+$("search-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  search();
+});
+
+async function search() {
+  const q = $("search").value.trim();
+  const list = $("results");
+  list.replaceChildren();
+  if (!q) return;
+  const page = await api(`/api/v1/nodes?q=${encodeURIComponent(q)}&limit=10`);
+  for (const node of page.items) {
+    const button = el("button", { type: "button", textContent: `${label(node)} · ${node.kind}${node.country ? " · " + node.country : ""}` });
+    button.dataset.id = node.id;
+    button.addEventListener("click", () => {
+      list.replaceChildren();
+      $("search").value = "";
+      open(node.id);
+    });
+    list.append(el("li", {}, [button]));
+  }
+  if (!page.items.length) list.append(el("li", { textContent: "No match" }));
+}
+
+// ---- one city ----
+async function open(id) {
+  state.id = id;
+  history.replaceState(null, "", `#${encodeURIComponent(id)}`);
+  await Promise.all([drawCity(), drawSuggestions()]);
+}
+
+async function drawCity() {
+  if (!state.id) return;
+  const [node, ego] = await Promise.all([
+    api(`/api/v1/nodes/${encodeURIComponent(state.id)}`),
+    api(`/api/v1/nodes/${encodeURIComponent(state.id)}/neighbourhood?depth=1&limit=300&kinds=${KINDS}&status=any${asOf()}`),
+  ]);
+  $("title").textContent = label(node);
+  $("subtitle").textContent = [node.kind, node.country, node.region].filter(Boolean).join(" · ");
+  state.nodes = ego.nodes.map((n) => n.node);
+  state.links = ego.links;
+  drawGraph();
+  drawPartners();
+  drawMap();
+}
+
+function drawGraph() {
+  const elements = [];
+  for (const n of state.nodes) {
+    elements.push({ data: { id: n.id, label: n.name, centre: n.id === state.id ? 1 : 0 } });
+  }
+  const present = new Set(state.nodes.map((n) => n.id));
+  for (const link of state.links) {
+    const m = link.members.filter((x) => present.has(x));
+    for (let i = 0; i < m.length; i++) {
+      for (let j = i + 1; j < m.length; j++) {
+        elements.push({ data: { id: `${link.id}#${i}${j}`, source: m[i], target: m[j], kind: link.kind, link: link.id } });
+      }
+    }
+  }
+  const cy = cytoscape({
+    container: $("graph"),
+    elements,
+    layout: { name: "concentric", concentric: (n) => (n.data("centre") ? 2 : 1), levelWidth: () => 1, animate: false },
+    style: [
+      { selector: "node", style: { label: "data(label)", "font-size": 11, "background-color": "#5b7fa8", width: 14, height: 14 } },
+      { selector: "node[centre = 1]", style: { "background-color": "#c0392b", width: 22, height: 22, "font-weight": "bold" } },
+      { selector: "edge", style: { width: 2, "line-color": "#9fb3c8", "curve-style": "bezier" } },
+      { selector: "edge[kind = 'friendship']", style: { "line-style": "dashed" } },
+      { selector: "edge[kind = 'trilateral']", style: { "line-color": "#d68910" } },
+    ],
+  });
+  cy.on("tap", "node", (e) => {
+    if (e.target.id() !== state.id) open(e.target.id());
+  });
+  cy.on("tap", "edge", (e) => showLink(e.target.data("link")));
+  window.explorerGraph = cy;
+}
+
+function drawPartners() {
+  const list = $("partners");
+  list.replaceChildren();
+  const partners = state.nodes.filter((n) => n.id !== state.id).sort((a, b) => a.name.localeCompare(b.name));
+  for (const partner of partners) {
+    const go = el("button", { type: "button", className: "linklike", textContent: label(partner) });
+    go.dataset.id = partner.id;
+    go.addEventListener("click", () => open(partner.id));
+    const item = el("li", {}, [go]);
+    item.dataset.id = partner.id;
+    for (const link of state.links.filter((l) => l.members.includes(partner.id) && l.members.includes(state.id))) {
+      const tag = el("button", { type: "button", className: "linklike kind", textContent: `${link.kind}${link.signed ? " " + link.signed : ""}${link.status !== "active" ? " (" + link.status + ")" : ""}` });
+      tag.dataset.link = link.id;
+      tag.addEventListener("click", () => showLink(link.id));
+      item.append(tag);
+    }
+    list.append(item);
+  }
+  if (!partners.length) list.append(el("li", { textContent: "No partners at this date" }));
+  $("link-detail").hidden = true;
+}
+
+function showLink(id) {
+  const link = state.links.find((l) => l.id === id);
+  if (!link) return;
+  const names = link.members.map((m) => state.nodes.find((n) => n.id === m)?.name || m);
+  const box = $("link-detail");
+  box.replaceChildren(
+    el("strong", { textContent: `${link.kind}: ${names.join(" — ")}` }),
+    el("div", { textContent: `status ${link.status}; signed ${link.signed || "unknown"}${link.ended ? "; ended " + link.ended : ""}` }),
+  );
+  if (link.areas?.length) box.append(el("div", { textContent: `areas: ${link.areas.join(", ")}` }));
+  if (link.source?.quote) box.append(el("blockquote", { textContent: link.source.quote }));
+  if (link.source?.document) box.append(el("div", { className: "source", textContent: `source: ${link.source.document}` }));
+  box.hidden = false;
+}
+
+async function drawSuggestions() {
+  const list = $("suggestions");
+  list.replaceChildren();
+  try {
+    const answer = await api(`/api/v1/nodes/${encodeURIComponent(state.id)}/partners?limit=5`);
+    for (const s of answer.items) {
+      const go = el("button", { type: "button", className: "linklike", textContent: s.node.name });
+      go.addEventListener("click", () => open(s.node.id));
+      list.append(el("li", {}, [go, ` — ${s.why.replace(s.node.name + " ", "")}`]));
+    }
+    if (!answer.items.length) list.append(el("li", { textContent: "No suggestion" }));
+  } catch (e) {
+    list.append(el("li", { textContent: e.message }));
+  }
+}
+
+// ---- year slider ----
+$("year").addEventListener("input", () => {
+  state.year = Number($("year").value);
+  $("year-label").textContent = state.year >= NOW ? "today" : String(state.year);
+  clearTimeout(yearTimer);
+  yearTimer = setTimeout(drawCity, 120);
+});
+let yearTimer = null;
+
+// ---- map: equirectangular projection, country outlines shipped in the binary ----
+async function drawMap() {
+  const canvas = $("map");
+  const ctx = canvas.getContext("2d");
+  if (!state.world) {
+    const topo = await (await fetch("/explorer/vendor/countries-110m.json")).json();
+    state.world = topojson.feature(topo, topo.objects.countries);
+  }
+  const located = state.nodes.filter((n) => n.location);
+  let [w, s, e, n] = [-180, -60, 180, 85];
+  if (located.length) {
+    const lons = located.map((x) => x.location.lon), lats = located.map((x) => x.location.lat);
+    w = Math.max(-180, Math.min(...lons) - 10); e = Math.min(180, Math.max(...lons) + 10);
+    s = Math.max(-85, Math.min(...lats) - 8); n = Math.min(85, Math.max(...lats) + 8);
+  }
+  const scale = Math.min(canvas.width / (e - w), canvas.height / (n - s));
+  const x = (lon) => (lon - w) * scale + (canvas.width - (e - w) * scale) / 2;
+  const y = (lat) => (n - lat) * scale + (canvas.height - (n - s) * scale) / 2;
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.fillStyle = "#ffffff";
+  ctx.strokeStyle = "#b8c4d3";
+  for (const feature of state.world.features) {
+    const g = feature.geometry;
+    if (!g) continue;
+    const polygons = g.type === "Polygon" ? [g.coordinates] : g.coordinates;
+    for (const polygon of polygons) {
+      ctx.beginPath();
+      for (const ring of polygon) {
+        ring.forEach(([lon, lat], i) => (i ? ctx.lineTo(x(lon), y(lat)) : ctx.moveTo(x(lon), y(lat))));
+      }
+      ctx.fill("evenodd");
+      ctx.stroke();
+    }
+  }
+  const at = new Map(located.map((p) => [p.id, p.location]));
+  ctx.strokeStyle = "rgba(27,95,179,.6)";
+  ctx.lineWidth = 1.5;
+  for (const link of state.links) {
+    const points = link.members.map((m) => at.get(m)).filter(Boolean);
+    for (let i = 1; i < points.length; i++) {
+      ctx.beginPath();
+      ctx.moveTo(x(points[0].lon), y(points[0].lat));
+      ctx.lineTo(x(points[i].lon), y(points[i].lat));
+      ctx.stroke();
+    }
+  }
+  for (const p of located) {
+    ctx.fillStyle = p.id === state.id ? "#c0392b" : "#1f3b5a";
+    ctx.beginPath();
+    ctx.arc(x(p.location.lon), y(p.location.lat), p.id === state.id ? 5 : 3.5, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+  canvas.dataset.cities = String(located.length);
+}
+
+// ---- shortest path ----
+async function resolve(text) {
+  const page = await api(`/api/v1/nodes?q=${encodeURIComponent(text)}&limit=1`);
+  if (!page.items.length) throw new Error(`no city named “${text}”`);
+  return page.items[0];
+}
+
+$("path-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const out = $("path-result");
+  out.replaceChildren();
+  try {
+    const [from, to] = await Promise.all([resolve($("path-from").value), resolve($("path-to").value)]);
+    const answer = await api(`/api/v1/paths/shortest?from=${encodeURIComponent(from.id)}&to=${encodeURIComponent(to.id)}&kinds=${KINDS}${asOf()}`);
+    for (const node of answer.paths[0].nodes) {
+      const go = el("button", { type: "button", className: "linklike", textContent: node.name });
+      go.addEventListener("click", () => open(node.id));
+      out.append(el("li", {}, [go]));
+    }
+  } catch (err) {
+    out.append(el("li", { className: "error", textContent: err.message }));
+  }
+});
+
+// ---- top cities ----
+async function drawTop() {
+  const list = $("top");
+  list.replaceChildren();
+  const measure = $("measure").value;
+  const sample = measure === "betweenness" ? "&k=200" : "";
+  const ranking = await api(`/api/v1/centrality/${measure}?kind=city&limit=10&kinds=${KINDS}${sample}`);
+  for (const r of ranking.items) {
+    const go = el("button", { type: "button", className: "linklike", textContent: r.node.name });
+    go.addEventListener("click", () => open(r.node.id));
+    list.append(el("li", {}, [go, ` ${r.value.toPrecision(3)}`]));
+  }
+}
+$("measure").addEventListener("change", drawTop);
+
+drawTop();
+if (location.hash.length > 1) open(decodeURIComponent(location.hash.slice(1)));

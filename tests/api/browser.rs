@@ -1,0 +1,71 @@
+//! The network explorer and the docs page in a real browser: runs
+//! `node --test tests/browser/` (playwright-core driving Debian's headless Chromium)
+//! against a seeded server. Needs `/usr/bin/chromium` and `npm ci` (scripts/test.sh,
+//! the README's test command, installs both when missing). Screenshots land in
+//! `artifacts/browser/`.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::TestServer;
+
+#[test]
+fn the_explorer_works_in_headless_chromium() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).exists(),
+        "no Chromium at {chromium}: run scripts/test.sh (it installs Debian's chromium), or set CHROMIUM"
+    );
+    assert!(
+        root.join("node_modules/playwright-core").exists(),
+        "playwright-core is not installed: run `npm ci` (scripts/test.sh does)"
+    );
+    let server = TestServer::start_seeded();
+    let out = Command::new("node")
+        .args(["--test", "--test-reporter=spec", "tests/browser/"])
+        .current_dir(root)
+        .env("POBRATIM_URL", &server.base)
+        .env("POBRATIM_ARTIFACTS", root.join("artifacts/browser"))
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("node runs");
+    let said = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "browser test failed:\n{said}");
+    assert!(
+        said.contains("pass 3") || said.contains("ℹ pass 3"),
+        "{said}"
+    );
+}
+
+#[test]
+fn the_explorer_is_served_from_the_binary() {
+    let server = TestServer::start();
+    let page = ureq::get(&format!("{}/", server.base)).call().unwrap();
+    assert!(page.content_type().starts_with("text/html"));
+    let html = page.into_string().unwrap();
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no outside address: {html}"
+    );
+    for asset in [
+        "/explorer/explorer.js",
+        "/explorer/explorer.css",
+        "/explorer/vendor/cytoscape.min.js",
+        "/explorer/vendor/topojson-client.min.js",
+        "/explorer/vendor/countries-110m.json",
+    ] {
+        assert!(
+            html.contains(asset) || asset.ends_with(".json"),
+            "{asset} not linked"
+        );
+        let response = ureq::get(&format!("{}{asset}", server.base))
+            .call()
+            .unwrap();
+        assert_eq!(response.status(), 200, "{asset}");
+    }
+}

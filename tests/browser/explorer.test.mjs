@@ -1,0 +1,112 @@
+// The network explorer in a real browser: Debian's headless Chromium driven by
+// playwright-core against a running server (POBRATIM_URL, seeded with the seed network).
+// Screenshots go to $POBRATIM_ARTIFACTS (default artifacts/browser).
+//
+//   target/debug/pobratim serve --data /tmp/explorer-data --bind 127.0.0.1:18090 &
+//   POBRATIM_URL=http://127.0.0.1:18090 node --test tests/browser/
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.POBRATIM_URL ?? "http://127.0.0.1:18090";
+const SHOTS = process.env.POBRATIM_ARTIFACTS ?? "artifacts/browser";
+mkdirSync(SHOTS, { recursive: true });
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+after(async () => browser?.close());
+
+async function page(viewport) {
+  const context = await browser.newContext({ viewport });
+  const p = await context.newPage();
+  const failures = [];
+  p.on("pageerror", (e) => failures.push(e.message));
+  p.on("requestfailed", (r) => failures.push(`${r.url()} ${r.failure()?.errorText}`));
+  p.on("request", (r) => {
+    if (!r.url().startsWith(BASE)) failures.push(`left the server: ${r.url()}`);
+  });
+  return { p, failures };
+}
+
+async function openBlagoveshchensk(p) {
+  await p.goto(BASE + "/");
+  await p.fill("#search", "Благовещенск");
+  const result = p.locator('#results button[data-id="city:ru:blagoveshchensk"]');
+  await result.waitFor();
+  await result.click();
+  await p.locator('#partners li[data-id="city:cn:heihe"]').waitFor();
+}
+
+test("search, partners drawn, a link's source, the year slider, a path", async () => {
+  const { p, failures } = await page({ width: 1280, height: 900 });
+  await openBlagoveshchensk(p);
+  assert.match(await p.textContent("#title"), /Blagoveshchensk/);
+  const drawn = await p.evaluate(() => window.explorerGraph.nodes().map((n) => n.id()));
+  for (const id of ["city:cn:heihe", "city:cn:wudalianchi", "city:jp:niigata"]) {
+    assert.ok(drawn.includes(id), `${id} is drawn`);
+  }
+  assert.ok(Number(await p.getAttribute("#map", "data-cities")) > 5, "cities on the map");
+  await p.screenshot({ path: `${SHOTS}/blagoveshchensk.png`, fullPage: true });
+
+  // A link's kind, date and quoted source.
+  await p.locator('#partners li[data-id="city:cn:wudalianchi"] button[data-link]').first().click();
+  const detail = await p.textContent("#link-detail");
+  assert.match(detail, /twinning/);
+  assert.match(detail, /2003-07-17/);
+  assert.match(detail, /Удалянчи/);
+
+  // Back before 2003: Wudalianchi's twinning (17 July 2003) disappears.
+  await p.locator("#year").fill("2002");
+  await p.locator('#partners li[data-id="city:cn:wudalianchi"]').waitFor({ state: "detached" });
+  assert.equal(await p.textContent("#year-label"), "2002");
+  const before2003 = await p.evaluate(() => window.explorerGraph.nodes().map((n) => n.id()));
+  assert.ok(!before2003.includes("city:cn:wudalianchi"), "Wudalianchi is gone in 2002");
+  assert.ok(before2003.includes("city:cn:heihe"), "Heihe stays (undated trilateral links)");
+  await p.screenshot({ path: `${SHOTS}/blagoveshchensk-2002.png`, fullPage: true });
+  await p.locator("#year").fill("2026");
+  await p.locator('#partners li[data-id="city:cn:wudalianchi"]').waitFor();
+
+  // Follow a partner.
+  await p.locator('#partners li[data-id="city:jp:niigata"] button[data-id]').click();
+  await p.waitForFunction(() => document.querySelector("#title").textContent.includes("Niigata"));
+
+  // A shortest path between two cities.
+  await p.fill("#path-from", "Krasnoyarsk");
+  await p.fill("#path-to", "Niigata");
+  await p.click("#path-go");
+  await p.locator("#path-result li").nth(1).waitFor();
+  const hops = await p.locator("#path-result li").allTextContents();
+  assert.equal(hops[0], "Krasnoyarsk");
+  assert.equal(hops.at(-1), "Niigata");
+  await p.locator("#top li").first().waitFor();
+  await p.screenshot({ path: `${SHOTS}/path.png`, fullPage: true });
+  assert.deepEqual(failures, []);
+});
+
+test("usable on a phone-sized screen", async () => {
+  const { p, failures } = await page({ width: 390, height: 844 });
+  await openBlagoveshchensk(p);
+  const width = await p.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `no sideways scrolling (page is ${width}px wide)`);
+  const box = await p.locator("#graph").boundingBox();
+  assert.ok(box.width > 300, "the graph uses the screen's width");
+  await p.screenshot({ path: `${SHOTS}/phone.png`, fullPage: true });
+  assert.deepEqual(failures, []);
+});
+
+test("the API docs page works offline and calls the server", async () => {
+  const { p, failures } = await page({ width: 1280, height: 900 });
+  await p.goto(BASE + "/docs");
+  await p.locator(".opblock").first().waitFor();
+  const operations = await p.locator(".opblock").count();
+  assert.ok(operations > 20, `${operations} operations listed`);
+  await p.screenshot({ path: `${SHOTS}/docs.png` });
+  assert.deepEqual(failures, []);
+});
