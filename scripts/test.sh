@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test, on a fresh machine too: installs what the browser test needs when it is
 # missing (Debian's chromium; the npm packages of package-lock.json), checks that the
-# vendored front-end libraries are the lockfile's, then runs `cargo test --locked`.
+# vendored front-end libraries are the lockfile's, then runs `cargo test --locked` and
+# the schemathesis conformance run (scripts/conformance.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,3 +23,4 @@ fi
 assets/explorer/vendor/update.sh --check
 
 cargo test --locked "$@"
+scripts/conformance.sh

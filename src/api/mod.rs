@@ -47,7 +47,8 @@ use problem::{internal, ApiError, ProblemCode};
         transfer::get_export,
         transfer::post_import, ops::healthz, ops::openapi_json, metrics::get_metrics,
     ),
-    components(schemas(problem::Problem, crate::model::Node, crate::model::Link, crate::service::WriteSummary)),
+    components(schemas(problem::Problem, crate::model::Node, crate::model::Link, crate::service::WriteSummary,
+        transfer::ExportFormat, crate::io::ImportFormat)),
     tags(
         (name = "nodes", description = "Cities, associations and states"),
         (name = "links", description = "Twinning, friendship, trilateral, membership and located_in links"),
@@ -136,8 +137,65 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(assets::configure);
 }
 
-/// Answers unknown routes with a problem.
+/// Every route and its methods: the OpenAPI document's paths, plus the web pages.
+fn routes() -> &'static [(Vec<String>, Vec<&'static str>)] {
+    static ROUTES: std::sync::OnceLock<Vec<(Vec<String>, Vec<&'static str>)>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| {
+        let split = |t: &str| t.split('/').map(str::to_string).collect::<Vec<_>>();
+        let mut out: Vec<(Vec<String>, Vec<&'static str>)> = ApiDoc::openapi()
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(m, has)| has.then_some(m))
+                .collect();
+                (split(template), methods)
+            })
+            .collect();
+        for page in [
+            "/",
+            "/docs",
+            "/docs/{name}",
+            "/explorer/{name}",
+            "/explorer/vendor/{name}",
+        ] {
+            out.push((split(page), vec!["GET"]));
+        }
+        out
+    })
+}
+
+/// The methods of the route `path` belongs to, if it is one.
+fn allowed(path: &str) -> Option<Vec<&'static str>> {
+    let parts: Vec<&str> = path.split('/').collect();
+    routes().iter().find_map(|(template, methods)| {
+        let fits = template.len() == parts.len()
+            && template.iter().zip(&parts).all(|(t, p)| {
+                if t.starts_with('{') && t.ends_with('}') {
+                    !p.is_empty()
+                } else {
+                    t == p
+                }
+            });
+        fits.then(|| methods.clone())
+    })
+}
+
+/// Answers unknown routes with a problem: 405 with `Allow` when the path is a route
+/// asked with a method it does not have, 404 otherwise.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    if allowed(req.path()).is_some() {
+        return method_not_allowed(req).await;
+    }
     actix_web::ResponseError::error_response(&ApiError::new(
         ProblemCode::NotFound,
         format!("no route for {} {}", req.method(), req.path()),
@@ -145,11 +203,19 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     ))
 }
 
-/// Answers a known route asked with a method it does not have.
+/// Answers a known route asked with a method it does not have (RFC 9110: with `Allow`).
 pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    actix_web::ResponseError::error_response(&ApiError::new(
+    let mut response = actix_web::ResponseError::error_response(&ApiError::new(
         ProblemCode::MethodNotAllowed,
         format!("{} does not answer {}", req.path(), req.method()),
         None,
-    ))
+    ));
+    if let Some(methods) = allowed(req.path()) {
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&methods.join(", ")) {
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::ALLOW, value);
+        }
+    }
+    response
 }

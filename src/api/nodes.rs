@@ -48,6 +48,38 @@ pub struct NodeFieldsParams {
     pub fields: Option<String>,
 }
 
+/// A node as read: every field, or only those `fields=` asks for (`id` always comes).
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)] // Describes responses; never built.
+pub struct NodeFields {
+    /// Stable id.
+    #[schema(example = "city:ru:blagoveshchensk")]
+    pub id: String,
+    /// City, association or state.
+    pub kind: Option<NodeKind>,
+    /// Primary name.
+    #[schema(example = "Blagoveshchensk")]
+    pub name: Option<String>,
+    /// Names by language tag.
+    pub names: Option<std::collections::BTreeMap<String, String>>,
+    /// ISO 3166-1 alpha-2 country code.
+    #[schema(example = "RU")]
+    pub country: Option<String>,
+    /// Region, province or prefecture.
+    pub region: Option<String>,
+    /// Coordinates.
+    pub location: Option<crate::model::Location>,
+    /// Population.
+    pub population: Option<u64>,
+    /// Ids in other databases.
+    pub external_ids: Option<std::collections::BTreeMap<String, String>>,
+    /// Free-form tags.
+    pub tags: Option<Vec<String>>,
+    /// Free-form attributes.
+    #[schema(value_type = Option<Object>)]
+    pub attrs: Option<serde_json::Value>,
+}
+
 /// The fields of a node.
 const NODE_FIELDS: [&str; 11] = [
     "id",
@@ -115,7 +147,7 @@ pub struct DeleteNodeParams {
 /// instead (every name in `names` too), exact matches before prefix matches.
 #[utoipa::path(get, path = "/api/v1/nodes", tag = "nodes", params(NodeListParams),
     responses(
-        (status = 200, description = "A page of nodes", body = Page<Node>),
+        (status = 200, description = "A page of nodes (trimmed to `fields` when asked)", body = Page<NodeFields>),
         (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_nodes(
@@ -196,8 +228,8 @@ pub async fn create_node(
 #[utoipa::path(get, path = "/api/v1/nodes/{id}", tag = "nodes",
     params(("id" = String, Path, description = "Node id", example = "city:ru:blagoveshchensk"), NodeFieldsParams),
     responses(
-        (status = 200, description = "The node", body = Node),
-        (status = 400, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The node (trimmed to `fields` when asked)", body = NodeFields),
+        (status = 400, description = "A malformed id or an unknown field", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such node", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_node(

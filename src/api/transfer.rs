@@ -70,7 +70,13 @@ pub struct ImportParams {
 /// every link kind and status here).
 #[utoipa::path(get, path = "/api/v1/export", tag = "transfer", params(ExportParams),
     responses(
-        (status = 200, description = "The export", content_type = "application/octet-stream"),
+        (status = 200, description = "The export, streamed, in the format's media type", content(
+            (Object = "application/json"),
+            (Object = "application/geo+json"),
+            (String = "application/graphml+xml"),
+            (String = "application/gexf+xml"),
+            (String = "text/csv"),
+        )),
         (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_export(

@@ -143,3 +143,23 @@ fn docs_are_served_from_the_binary() {
     assert!(init.into_string().unwrap().contains("/openapi.json"));
     assert_eq!(server.get("/docs/nothing.js").status, 404);
 }
+
+#[test]
+fn an_undeclared_method_is_a_405_with_allow() {
+    let server = TestServer::start();
+    for (path, allow) in [
+        ("/healthz", "GET"),
+        ("/api/v1/batch", "POST"),
+        ("/api/v1/nodes/x", "GET, PUT, DELETE, PATCH"),
+    ] {
+        let answer = agent()
+            .request("TRACE", &format!("{}{path}", server.base))
+            .call();
+        match answer {
+            Err(ureq::Error::Status(405, response)) => {
+                assert_eq!(response.header("allow"), Some(allow), "{path}");
+            }
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+}

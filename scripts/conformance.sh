@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Conformance of the live server to the committed OpenAPI document, with schemathesis
+# (pinned, installed into target/venv-schemathesis on first use): a seeded server on a
+# free loopback port, a fixed seed, a bounded number of examples per operation, the
+# stateful phase following the document's links. It must find no 5xx, no response that
+# violates the document (status code, content type, headers, body schema), and a 405
+# with `Allow` for every undeclared method.
+#
+# Not checked yet: `positive_data_acceptance` and `negative_data_rejection` (the document
+# does not encode every rule the validators enforce, e.g. `limit` ≥ 1, so schema-valid
+# requests can get a 400/422 problem and some rule-breaking ones are read leniently);
+# POST /api/v1/import is excluded because schemathesis 4.32.5 stops with an internal
+# error while generating its octet-stream bodies.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=target/venv-schemathesis
+if [[ ! -x "$venv/bin/schemathesis" ]]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check schemathesis==4.32.5
+fi
+cargo build --locked --quiet
+work=$(mktemp -d)
+POBRATIM_LOG=info target/debug/pobratim serve --data "$work/data" --bind 127.0.0.1:0 >"$work/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+url=""
+for _ in $(seq 1 100); do
+  url=$(grep -o 'listening on http://[0-9.:]*' "$work/server.log" | head -1 | sed 's/listening on //') || true
+  [[ -n "$url" ]] && break
+  sleep 0.1
+done
+[[ -n "$url" ]] || { cat "$work/server.log"; echo "the server did not start"; exit 1; }
+echo "== schemathesis against $url"
+"$venv/bin/schemathesis" run openapi/openapi.json --url "$url" \
+  --max-examples 25 --seed 1 --workers 2 \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance,unsupported_method \
+  --exclude-path /api/v1/import \
+  --no-color
