@@ -26,6 +26,9 @@ graph_params! {
         pub depth: Option<usize>,
         /// Most nodes returned, 1–10000 (default 500); `truncated` says when the cap cut the network short.
         pub limit: Option<usize>,
+        /// `json` (default) or `geojson`: an RFC 7946 FeatureCollection for a map — located
+        /// nodes as points (with their distance), links between located members as lines.
+        pub format: Option<String>,
     }
 }
 
@@ -193,7 +196,10 @@ fn neighbours(
 #[utoipa::path(get, path = "/api/v1/nodes/{id}/neighbourhood", tag = "graph",
     params(("id" = String, Path, description = "Node id", example = "city:ru:blagoveshchensk"), NeighbourhoodParams),
     responses(
-        (status = 200, description = "The ego network", body = Neighbourhood),
+        (status = 200, description = "The ego network (`format=geojson`: a FeatureCollection)", content(
+            (Neighbourhood = "application/json"),
+            (Object = "application/geo+json"),
+        )),
         (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such node", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -203,7 +209,78 @@ pub async fn get_neighbourhood(
     params: ValidQuery<NeighbourhoodParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, NodeId::new)?;
-    super::answer(service, move |svc| neighbourhood(svc, id, &params.0)).await
+    match params.0.format.as_deref() {
+        None | Some("json") => {
+            super::answer(service, move |svc| neighbourhood(svc, id, &params.0)).await
+        }
+        Some("geojson") => {
+            let svc = service.into_inner();
+            let answer = web::block(move || neighbourhood(&svc, id, &params.0))
+                .await
+                .map_err(|e| super::problem::internal(&e))??;
+            let mut response = super::version::json(
+                actix_web::http::StatusCode::OK,
+                answer.graph_version,
+                &geojson(&answer),
+            );
+            response.headers_mut().insert(
+                actix_web::http::header::CONTENT_TYPE,
+                actix_web::http::header::HeaderValue::from_static("application/geo+json"),
+            );
+            Ok(response)
+        }
+        Some(other) => Err(ApiError::new(
+            ProblemCode::InvalidQuery,
+            format!("format: `{other}` is not `json` or `geojson`"),
+            Some("format".into()),
+        )),
+    }
+}
+
+/// The ego network as an RFC 7946 FeatureCollection (`[lon, lat]` order).
+fn geojson(answer: &Neighbourhood) -> serde_json::Value {
+    use serde_json::json;
+    let at: std::collections::HashMap<&str, [f64; 2]> = answer
+        .nodes
+        .iter()
+        .filter_map(|n| {
+            n.node
+                .location
+                .map(|l| (n.node.id.as_str(), [l.lon, l.lat]))
+        })
+        .collect();
+    let mut features: Vec<serde_json::Value> = answer
+        .nodes
+        .iter()
+        .filter_map(|n| {
+            let point = at.get(n.node.id.as_str())?;
+            Some(json!({"type": "Feature", "id": n.node.id,
+                "geometry": {"type": "Point", "coordinates": point},
+                "properties": {"id": n.node.id, "name": n.node.name, "names": n.node.names,
+                    "kind": n.node.kind, "country": n.node.country, "distance": n.distance,
+                    "centre": n.node.id == answer.centre}}))
+        })
+        .collect();
+    for link in &answer.links {
+        let Some(points) = link
+            .members
+            .iter()
+            .map(|m| at.get(m.as_str()).copied())
+            .collect::<Option<Vec<[f64; 2]>>>()
+        else {
+            continue;
+        };
+        let geometry = if points.len() == 2 {
+            json!({"type": "LineString", "coordinates": points})
+        } else {
+            json!({"type": "MultiLineString", "coordinates": [[points[0], points[1]], [points[1], points[2]], [points[2], points[0]]]})
+        };
+        features.push(json!({"type": "Feature", "id": link.id, "geometry": geometry,
+            "properties": {"id": link.id, "kind": link.kind, "status": link.status,
+                "signed": link.signed.map(|d| d.to_string()), "ended": link.ended.map(|d| d.to_string()),
+                "members": link.members}}));
+    }
+    json!({"type": "FeatureCollection", "features": features})
 }
 
 /// Direct partners

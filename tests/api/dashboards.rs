@@ -163,3 +163,37 @@ fn an_undeclared_method_is_a_405_with_allow() {
         }
     }
 }
+
+#[test]
+fn an_ego_network_comes_as_geojson_for_a_map() {
+    let server = TestServer::start_seeded();
+    let response = agent()
+        .get(&format!(
+            "{}/api/v1/nodes/city:ru:blagoveshchensk/neighbourhood?format=geojson",
+            server.base
+        ))
+        .call()
+        .unwrap();
+    assert_eq!(response.content_type(), "application/geo+json");
+    let body: serde_json::Value = response.into_json().unwrap();
+    assert_eq!(body["type"], "FeatureCollection");
+    let features = body["features"].as_array().unwrap();
+    let centre = features
+        .iter()
+        .find(|f| f["properties"]["centre"] == true)
+        .unwrap();
+    assert_eq!(centre["geometry"]["type"], "Point");
+    let [lon, lat] = [0, 1].map(|i| centre["geometry"]["coordinates"][i].as_f64().unwrap());
+    assert!(
+        (lon - 127.5272).abs() < 1e-6 && (lat - 50.2907).abs() < 1e-6,
+        "[lon, lat] order"
+    );
+    assert!(features.iter().any(
+        |f| f["geometry"]["type"] == "LineString" && f["properties"]["signed"] == "2003-07-17"
+    ));
+    let bad = server.get("/api/v1/nodes/city:ru:blagoveshchensk/neighbourhood?format=kml");
+    assert_eq!(
+        (bad.status, bad.body["field"].as_str()),
+        (400, Some("format"))
+    );
+}
