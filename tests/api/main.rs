@@ -6,6 +6,7 @@ mod common;
 mod batch;
 mod browser;
 mod cli;
+mod crash;
 mod dashboards;
 mod errors;
 mod formats;
