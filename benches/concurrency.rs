@@ -94,6 +94,7 @@ fn main() {
         seed: false,
         query_budget: budget,
         cors_origins: Vec::new(),
+        max_heavy_queries: 4,
     };
     let service = server::open_service(&config).unwrap();
     let started = Instant::now();

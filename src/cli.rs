@@ -49,6 +49,10 @@ pub enum Command {
             value_delimiter = ','
         )]
         cors_origins: Vec<String>,
+        /// Expensive queries (centrality, communities, statistics, an association's
+        /// partners) allowed at once; past it they answer 503 with `Retry-After`.
+        #[arg(long, env = "POBRATIM_MAX_HEAVY_QUERIES", default_value_t = crate::service::DEFAULT_MAX_HEAVY_QUERIES)]
+        max_heavy_queries: usize,
     },
     /// Import files as one all-or-nothing upsert (by id, or for nodes without one by
     /// kind, name and country), streaming CSV with a progress bar and a summary.

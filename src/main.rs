@@ -37,7 +37,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             query_budget,
             no_seed,
             cors_origins,
+            max_heavy_queries,
         } => {
+            anyhow::ensure!(
+                max_heavy_queries >= 1,
+                "--max-heavy-queries must be at least 1"
+            );
             anyhow::ensure!(
                 query_budget.is_finite() && query_budget > 0.0,
                 "--query-budget must be a positive number of seconds"
@@ -50,6 +55,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 seed: !no_seed,
                 query_budget,
                 cors_origins,
+                max_heavy_queries,
             };
             serve(&config)?;
         }

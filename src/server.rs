@@ -27,6 +27,8 @@ pub struct ServeConfig {
     pub query_budget: std::time::Duration,
     /// Origins allowed to call the API from a browser (CORS); `*` for any; empty: none.
     pub cors_origins: Vec<String>,
+    /// Expensive queries allowed at once (past it: 503 with `Retry-After`).
+    pub max_heavy_queries: usize,
 }
 
 /// Why the service could not start.
@@ -60,7 +62,8 @@ pub fn open_service(config: &ServeConfig) -> Result<Service, StartError> {
             dir: config.data_dir.clone(),
             source,
         })?
-        .with_query_budget(config.query_budget);
+        .with_query_budget(config.query_budget)
+        .with_max_heavy_queries(config.max_heavy_queries);
     if config.seed {
         if let Some(summary) = seed::seed_if_new(&service)? {
             tracing::info!(
@@ -113,6 +116,7 @@ pub fn http_server(
             .wrap(actix_web::middleware::from_fn(api::version::not_modified))
             .wrap(Compress::default())
             .wrap(cors(&origins))
+            .wrap(actix_web::middleware::from_fn(api::recover::catch_panics))
             .wrap(actix_web::middleware::from_fn(api::metrics::measure))
             .wrap(Logger::new("%r %s %b %Dms").log_target("pobratim::http"))
             .configure(api::configure)

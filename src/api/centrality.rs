@@ -277,6 +277,7 @@ fn node_centrality(
         (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such measure", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The computation ran past its budget or did not converge", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many expensive queries at once: retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_ranking(
     service: web::Data<Service>,
@@ -285,7 +286,7 @@ pub async fn get_ranking(
 ) -> Result<HttpResponse, ApiError> {
     let measure: Measure = serde_json::from_value(serde_json::Value::String(measure.into_inner()))
         .map_err(|_| ApiError::new(ProblemCode::NotFound, "no such measure: use degree, betweenness, closeness, harmonic, pagerank or eigenvector", Some("measure".into())))?;
-    super::answer(service, move |svc| ranking(svc, measure, &params.0)).await
+    super::answer_heavy(service, move |svc| ranking(svc, measure, &params.0)).await
 }
 
 /// Every centrality of one node
@@ -298,6 +299,7 @@ pub async fn get_ranking(
         (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such node", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A computation ran past its budget or did not converge", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many expensive queries at once: retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_node_centrality(
     service: web::Data<Service>,
@@ -305,7 +307,7 @@ pub async fn get_node_centrality(
     params: ValidQuery<CentralityParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, NodeId::new)?;
-    super::answer(service, move |svc| node_centrality(svc, id, &params.0)).await
+    super::answer_heavy(service, move |svc| node_centrality(svc, id, &params.0)).await
 }
 
 /// Registers the routes.

@@ -18,6 +18,7 @@ pub mod page;
 pub mod partners;
 pub mod paths;
 pub mod problem;
+pub mod recover;
 pub mod stream;
 pub mod structure;
 pub mod transfer;
@@ -119,6 +120,28 @@ pub(crate) async fn answer<T: serde::Serialize + Versioned + Send + 'static>(
     ))
 }
 
+/// As [`answer`], for an expensive question: it takes one of the service's heavy-query
+/// slots first, and answers 503 `busy` with `Retry-After` when none is free.
+pub(crate) async fn answer_heavy<T: serde::Serialize + Versioned + Send + 'static>(
+    service: web::Data<Service>,
+    question: impl FnOnce(&Service) -> Result<T, ApiError> + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    answer(service, move |svc| {
+        let _slot = svc.try_heavy().ok_or_else(|| {
+            ApiError::new(
+                ProblemCode::Busy,
+                format!(
+                    "every slot for expensive queries is taken; retry in {} s (cached answers are fast: the same question again is cheap)",
+                    problem::RETRY_AFTER_SECONDS
+                ),
+                None,
+            )
+        })?;
+        question(svc)
+    })
+    .await
+}
+
 /// Registers every route of the service, including operational ones.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -218,4 +241,59 @@ pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
         }
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{test, web, App};
+
+    use crate::service::Service;
+    use crate::store::SledStore;
+
+    #[actix_web::test]
+    async fn an_expensive_query_past_the_cap_is_a_503_with_retry_after() {
+        let open = || Service::from_store(SledStore::temporary().unwrap()).unwrap();
+        let busy = test::init_service(
+            App::new()
+                .app_data(web::Data::new(open().with_max_heavy_queries(0)))
+                .configure(super::configure),
+        )
+        .await;
+        for uri in [
+            "/api/v1/stats",
+            "/api/v1/centrality/pagerank",
+            "/api/v1/communities",
+        ] {
+            let response =
+                test::call_service(&busy, test::TestRequest::get().uri(uri).to_request()).await;
+            assert_eq!(response.status(), 503, "{uri}");
+            assert_eq!(response.headers().get("retry-after").unwrap(), "5");
+        }
+        let cheap = test::call_service(
+            &busy,
+            test::TestRequest::get()
+                .uri("/api/v1/components")
+                .to_request(),
+        )
+        .await;
+        assert_eq!(cheap.status(), 200, "cheap questions are not capped");
+        let free = test::init_service(
+            App::new()
+                .app_data(web::Data::new(open().with_max_heavy_queries(1)))
+                .configure(super::configure),
+        )
+        .await;
+        for _ in 0..3 {
+            let response = test::call_service(
+                &free,
+                test::TestRequest::get().uri("/api/v1/stats").to_request(),
+            )
+            .await;
+            assert_eq!(
+                response.status(),
+                200,
+                "a slot is given back after each query"
+            );
+        }
+    }
 }

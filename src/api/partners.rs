@@ -452,6 +452,7 @@ pub async fn get_node_partners(
         (status = 200, description = "Suggestions", body = AssociationPartners),
         (status = 400, description = "A bad parameter, or the node is not an association", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such node", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many expensive queries at once: retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_association_partners(
     service: web::Data<Service>,
@@ -459,7 +460,7 @@ pub async fn get_association_partners(
     params: ValidQuery<PartnerParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, NodeId::new)?;
-    super::answer(service, move |svc| association_partners(svc, id, &params.0)).await
+    super::answer_heavy(service, move |svc| association_partners(svc, id, &params.0)).await
 }
 
 /// Registers the routes.

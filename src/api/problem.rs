@@ -94,7 +94,11 @@ problem_codes! {
     DuplicateLink => ("duplicate_link", StatusCode::CONFLICT, "Duplicate link"),
     NodeHasLinks => ("node_has_links", StatusCode::CONFLICT, "Node has links"),
     Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR, "Internal error"),
+    Busy => ("busy", StatusCode::SERVICE_UNAVAILABLE, "Too many expensive queries at once"),
 }
+
+/// Seconds a client is asked to wait after a `busy` answer.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
 
 /// An error on its way to becoming a problem response.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -138,9 +142,12 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let body = serde_json::to_string(&self.problem()).unwrap_or_default();
-        HttpResponse::build(self.status_code())
-            .insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
-            .body(body)
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        if self.code == ProblemCode::Busy {
+            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
+        }
+        response.body(body)
     }
 }
 

@@ -342,12 +342,13 @@ pub async fn get_components(
         (status = 200, description = "The communities", body = Groups),
         (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The computation ran past its budget", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many expensive queries at once: retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_communities(
     service: web::Data<Service>,
     params: ValidQuery<GroupParams>,
 ) -> Result<HttpResponse, ApiError> {
-    super::answer(service, move |svc| communities_answer(svc, &params.0)).await
+    super::answer_heavy(service, move |svc| communities_answer(svc, &params.0)).await
 }
 
 /// Network statistics
@@ -360,12 +361,13 @@ pub async fn get_communities(
         (status = 200, description = "The statistics", body = Stats),
         (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The distances ran past their budget: ask with distances=false", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many expensive queries at once: retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_stats(
     service: web::Data<Service>,
     params: ValidQuery<StatsParams>,
 ) -> Result<HttpResponse, ApiError> {
-    super::answer(service, move |svc| {
+    super::answer_heavy(service, move |svc| {
         let params = params.0;
         Ok(stats_of(
             svc,

@@ -105,6 +105,23 @@ pub struct Service {
     cache: cache::QueryCache,
     query_budget: Duration,
     partners: Mutex<Option<Arc<partners::PartnerData>>>,
+    heavy_running: std::sync::atomic::AtomicUsize,
+    max_heavy: usize,
+}
+
+/// Expensive graph queries allowed at once unless configured otherwise.
+pub const DEFAULT_MAX_HEAVY_QUERIES: usize = 2;
+
+/// A slot for one expensive query; freed when dropped.
+pub struct HeavySlot<'a> {
+    running: &'a std::sync::atomic::AtomicUsize,
+}
+
+impl Drop for HeavySlot<'_> {
+    fn drop(&mut self) {
+        self.running
+            .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
 }
 
 /// Time budget of one graph query unless configured otherwise.
@@ -126,6 +143,8 @@ impl Service {
             cache: cache::QueryCache::default(),
             query_budget: DEFAULT_QUERY_BUDGET,
             partners: Mutex::new(None),
+            heavy_running: std::sync::atomic::AtomicUsize::new(0),
+            max_heavy: DEFAULT_MAX_HEAVY_QUERIES,
         })
     }
 
@@ -151,6 +170,26 @@ impl Service {
     pub fn with_query_budget(mut self, budget: Duration) -> Self {
         self.query_budget = budget;
         self
+    }
+
+    /// Sets how many expensive queries (centrality, communities, statistics, an
+    /// association's partners) may run at once; past it they answer 503.
+    pub fn with_max_heavy_queries(mut self, max: usize) -> Self {
+        self.max_heavy = max;
+        self
+    }
+
+    /// Takes a slot for an expensive query, or `None` when all are taken.
+    pub fn try_heavy(&self) -> Option<HeavySlot<'_>> {
+        use std::sync::atomic::Ordering;
+        let taken = self
+            .heavy_running
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.max_heavy).then_some(n + 1)
+            });
+        taken.ok().map(|_| HeavySlot {
+            running: &self.heavy_running,
+        })
     }
 
     /// A fresh budget for one graph query.

@@ -67,6 +67,7 @@ impl TestServer {
             seed,
             query_budget,
             cors_origins: vec!["http://dashboard.example".into()],
+            max_heavy_queries: pobratim::service::DEFAULT_MAX_HEAVY_QUERIES,
         };
         let service = actix_web::web::Data::new(open_when_unlocked(&config)?);
         let (tx, rx) = mpsc::channel::<Result<(ServerHandle, SocketAddr), StartError>>();
