@@ -8,6 +8,8 @@ pub mod date;
 pub mod id;
 pub mod link;
 pub mod node;
+#[cfg(test)]
+mod properties;
 pub mod text;
 pub mod validate;
 
