@@ -14,7 +14,7 @@ proptest! {
         if let Ok(date) = raw.parse::<PartialDate>() {
             prop_assert_eq!(date.to_string(), raw.clone());
             let (y, m, d) = date.earliest();
-            prop_assert!(m >= 1 && m <= 12 && d >= 1 && d <= 31, "{raw} → {y}-{m}-{d}");
+            prop_assert!((1..=12).contains(&m) && (1..=31).contains(&d), "{raw} → {y}-{m}-{d}");
             prop_assert!(date.earliest() <= date.latest());
         }
     }
