@@ -2,6 +2,7 @@
 //! written to a CSV table read back equal, whatever their text holds.
 
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 use serde_json::json;
 
 use super::export::Selection;
@@ -12,6 +13,11 @@ use crate::service::{Item, Record};
 
 fn drain<I: Iterator>(items: I) -> usize {
     items.count()
+}
+
+/// Fails the case with the error's text (instead of panicking on it).
+fn fail<E: std::fmt::Display>(e: E) -> TestCaseError {
+    TestCaseError::fail(e.to_string())
 }
 
 /// Arbitrary bytes shaped like a CSV file: a header from known and unknown columns,
@@ -126,21 +132,21 @@ proptest! {
     ) {
         let a: Node = serde_json::from_value(json!({"id": "city:a", "kind": "city", "name": name,
             "names": {"ru": other}, "region": region, "location": {"lat": lat, "lon": lon},
-            "attrs": {"note": name}})).unwrap();
-        let b: Node = serde_json::from_value(json!({"id": "assoc:b", "kind": "association", "name": other})).unwrap();
+            "attrs": {"note": name}})).map_err(fail)?;
+        let b: Node = serde_json::from_value(json!({"id": "assoc:b", "kind": "association", "name": other})).map_err(fail)?;
         let source = quote.map(|q| json!({"quote": q}));
         let link: Link = serde_json::from_value(json!({"id": "m1", "kind": "membership",
-            "members": ["city:a", "assoc:b"], "source": source, "signed": "2003-07"})).unwrap();
+            "members": ["city:a", "assoc:b"], "source": source, "signed": "2003-07"})).map_err(fail)?;
         let selection = Selection::of(vec![a.clone(), b.clone()], vec![link.clone()]);
         let dialect = if neo { Dialect::Neo4j } else { Dialect::Pobratim };
         let mut nodes_csv = Vec::new();
-        table::write_nodes(&selection, dialect, &mut nodes_csv).unwrap();
+        table::write_nodes(&selection, dialect, &mut nodes_csv).map_err(fail)?;
         let mut links_csv = Vec::new();
-        table::write_links(&selection, dialect, &mut links_csv).unwrap();
+        table::write_links(&selection, dialect, &mut links_csv).map_err(fail)?;
         let mut back = Vec::new();
         for bytes in [nodes_csv, links_csv] {
-            for item in table::read(std::io::Cursor::new(bytes), LinkKind::Twinning).unwrap() {
-                back.push(item.unwrap());
+            for item in table::read(std::io::Cursor::new(bytes), LinkKind::Twinning).map_err(fail)? {
+                back.push(item.map_err(fail)?);
             }
         }
         let records: Vec<Record> = back.into_iter().map(|Item { record, .. }| record).collect();

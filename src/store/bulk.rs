@@ -14,7 +14,8 @@
 //! half-done rollback gives the same result.
 
 use super::codec::{decode, encode};
-use super::sled_store::{read_u64, tree_ops, RecordChange, SledStore, TreeOp};
+use super::index::{tree_ops, TreeOp};
+use super::sled_store::{read_u64, RecordChange, SledStore};
 use super::trees::{self, TreeId};
 use super::StoreError;
 use crate::model::{Link, LinkId, Node, NodeId};

@@ -3,8 +3,9 @@
 
 use std::collections::HashSet;
 
+use super::index::{link_index, node_index};
 use super::keys;
-use super::sled_store::{link_index, node_index, SledStore};
+use super::sled_store::SledStore;
 use super::trees::{self, TreeId};
 use super::StoreError;
 use crate::model::{Link, Node, NodeId};

@@ -8,6 +8,7 @@
 mod bulk;
 mod check;
 mod codec;
+mod index;
 mod keys;
 mod sled_store;
 pub mod trees;
