@@ -270,11 +270,7 @@ fn geojson(answer: &Neighbourhood) -> serde_json::Value {
         else {
             continue;
         };
-        let geometry = if points.len() == 2 {
-            json!({"type": "LineString", "coordinates": points})
-        } else {
-            json!({"type": "MultiLineString", "coordinates": [[points[0], points[1]], [points[1], points[2]], [points[2], points[0]]]})
-        };
+        let geometry = crate::io::export::link_geometry(&points);
         features.push(json!({"type": "Feature", "id": link.id, "geometry": geometry,
             "properties": {"id": link.id, "kind": link.kind, "status": link.status,
                 "signed": link.signed.map(|d| d.to_string()), "ended": link.ended.map(|d| d.to_string()),

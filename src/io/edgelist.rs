@@ -247,17 +247,8 @@ impl<R: Read> Iterator for EdgeRows<R> {
                     self.take_row(line);
                 }
                 Err(e) => {
-                    let line = e.position().map_or(line, |p| p.line());
-                    let fatal = matches!(
-                        e.kind(),
-                        csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::Io(_)
-                    );
-                    self.done = fatal;
-                    let error = if fatal {
-                        RowError::fatal(line, "-", format!("{e} (the file must be UTF-8 CSV)"))
-                    } else {
-                        RowError::row(line, "-", e.to_string())
-                    };
+                    let error = super::csv_error(&e, line);
+                    self.done = error.fatal;
                     return Some(Err(error));
                 }
             }

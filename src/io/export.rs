@@ -355,11 +355,7 @@ pub fn geojson(selection: &Selection, out: &mut impl Write) -> Result<(), Export
         else {
             continue;
         };
-        let geometry = if points.len() == 2 {
-            json!({"type": "LineString", "coordinates": points})
-        } else {
-            json!({"type": "MultiLineString", "coordinates": [[points[0], points[1]], [points[1], points[2]], [points[2], points[0]]]})
-        };
+        let geometry = link_geometry(&points);
         let mut props: Map<String, Value> = link_attributes(link).into_iter().collect();
         props.insert(
             "members".into(),
@@ -375,6 +371,15 @@ pub fn geojson(selection: &Selection, out: &mut impl Write) -> Result<(), Export
 }
 
 /// The first day of a partial date, as GEXF's `date` time format wants it.
+/// The GeoJSON geometry of a link from its members' `[lon, lat]` points: a line, or the
+/// three sides of a trilateral link's triangle.
+pub fn link_geometry(points: &[[f64; 2]]) -> Value {
+    match points {
+        [a, b, c] => json!({"type": "MultiLineString", "coordinates": [[a, b], [b, c], [c, a]]}),
+        _ => json!({"type": "LineString", "coordinates": points}),
+    }
+}
+
 fn first_day(date: &crate::model::PartialDate) -> String {
     let (y, m, d) = date.earliest();
     format!("{y:04}-{m:02}-{d:02}")

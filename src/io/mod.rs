@@ -29,6 +29,21 @@ pub fn items_of(changes: Vec<(String, Change)>) -> impl Iterator<Item = Result<I
     })
 }
 
+/// A CSV reader's error as a refused row: not UTF-8 and I/O failures stop the file,
+/// anything else (a row with the wrong number of cells) refuses that row.
+pub(crate) fn csv_error(e: &csv::Error, line: u64) -> RowError {
+    let line = e.position().map_or(line, |p| p.line());
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => RowError::fatal(
+            line,
+            "-",
+            format!("not UTF-8: {e} (save the file as UTF-8)"),
+        ),
+        csv::ErrorKind::Io(_) => RowError::fatal(line, "-", format!("cannot read on: {e}")),
+        _ => RowError::row(line, "-", e.to_string()),
+    }
+}
+
 /// The formats an import reads.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,

@@ -5,7 +5,8 @@ use std::io::Read;
 
 use serde_json::Map;
 
-use super::{by_name, csv_error, json_object, plain, split_list, unknown};
+use super::{by_name, json_object, plain, split_list, unknown};
+use crate::io::csv_error;
 use crate::model::{Link, LinkId, LinkKind, LinkStatus, NodeId, PartialDate, Source};
 use crate::service::{Item, Record, RowError};
 

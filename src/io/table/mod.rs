@@ -97,19 +97,6 @@ fn unknown(header: &str, table: &str) -> RowError {
     )
 }
 
-fn csv_error(e: &csv::Error, line: u64) -> RowError {
-    let line = e.position().map_or(line, |p| p.line());
-    match e.kind() {
-        csv::ErrorKind::Utf8 { .. } => RowError::fatal(
-            line,
-            "-",
-            format!("not UTF-8: {e} (save the file as UTF-8)"),
-        ),
-        csv::ErrorKind::Io(_) => RowError::fatal(line, "-", format!("cannot read on: {e}")),
-        _ => RowError::row(line, "-", e.to_string()),
-    }
-}
-
 fn split_list(raw: &str) -> Vec<String> {
     raw.split(';')
         .map(str::trim)
