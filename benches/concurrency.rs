@@ -59,7 +59,7 @@ fn load(service: &Service, dir: &std::path::Path) -> Vec<String> {
         let link: Link = serde_json::from_value(link).unwrap();
         changes.push((String::new(), Change::PutLink(link)));
     }
-    service.write_with(changes, false).unwrap();
+    service.write_with(changes, false, "bench").unwrap();
     service.store().flush().unwrap();
     ids
 }
@@ -95,6 +95,8 @@ fn main() {
         query_budget: budget,
         cors_origins: Vec::new(),
         max_heavy_queries: 4,
+            private: false,
+            write_rate: 0.0,
     };
     let service = server::open_service(&config).unwrap();
     let started = Instant::now();

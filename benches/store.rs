@@ -29,7 +29,7 @@ fn network(service: &Service, n: usize) {
         .collect();
     changes.extend((0..n).map(|i| (String::new(), Change::PutLink(twinning(i, (i + 1) % n)))));
     changes.extend((0..n).map(|i| (String::new(), Change::PutLink(twinning(i, (i + n / 3) % n)))));
-    service.write_with(changes, false).unwrap();
+    service.write_with(changes, false, "bench").unwrap();
 }
 
 fn writes(c: &mut Criterion) {
@@ -48,10 +48,10 @@ fn writes(c: &mut Criterion) {
                 let change = Change::PutLink(twinning(a, b));
                 let delete = Change::DeleteLink(twinning(a, b).id);
                 service
-                    .write_with(vec![(String::new(), change)], durable)
+                    .write_with(vec![(String::new(), change)], durable, "bench")
                     .unwrap();
                 service
-                    .write_with(vec![(String::new(), delete)], durable)
+                    .write_with(vec![(String::new(), delete)], durable, "bench")
                     .unwrap();
             })
         });

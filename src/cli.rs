@@ -53,6 +53,41 @@ pub enum Command {
         /// partners) allowed at once; past it they answer 503 with `Retry-After`.
         #[arg(long, env = "POBRATIM_MAX_HEAVY_QUERIES", default_value_t = crate::service::DEFAULT_MAX_HEAVY_QUERIES)]
         max_heavy_queries: usize,
+        /// Reads need a token too (scope `read` or more). Default: reads are open.
+        #[arg(long, env = "POBRATIM_PRIVATE", default_value_t = false)]
+        private: bool,
+        /// Writes per second allowed to each token on average (bursts of twice that);
+        /// past it, 429 with `Retry-After`. 0: no limit.
+        #[arg(long, env = "POBRATIM_WRITE_RATE", default_value_t = crate::server::DEFAULT_WRITE_RATE)]
+        write_rate: f64,
+    },
+    /// Create, list and revoke access tokens (with the server stopped; while it runs,
+    /// an admin token can do the same at `/api/v1/admin/tokens`).
+    Token {
+        /// What to do.
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// Write a consistent backup of the data directory to a file. While a server runs
+    /// on the directory, the backup is taken by that server (`POST
+    /// /api/v1/admin/backup`), which needs an admin token (`--token`).
+    Backup {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The backup file to write.
+        #[arg(long, env = "POBRATIM_BACKUP_TO")]
+        to: PathBuf,
+        /// An admin token, to ask a running server for the backup.
+        #[arg(long, env = "POBRATIM_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+    },
+    /// Restore a backup into a new or empty data directory, then check it.
+    Restore {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The backup file to read.
+        #[arg(long, env = "POBRATIM_RESTORE_FROM")]
+        from: PathBuf,
     },
     /// Import files as one all-or-nothing upsert (by id, or for nodes without one by
     /// kind, name and country), streaming CSV with a progress bar and a summary.
@@ -150,6 +185,34 @@ pub enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+}
+
+/// Token commands.
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Create a token and print it once (only its hash is stored).
+    Create {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Who holds it; recorded as the author of its changes.
+        #[arg(long)]
+        name: String,
+        /// What it allows: read, write or admin.
+        #[arg(long, default_value = "write")]
+        scope: String,
+    },
+    /// List every token (never their secrets).
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Revoke the live token with this name (or id).
+    Revoke {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Name or id of the token.
+        name: String,
+    },
 }
 
 /// Export formats.

@@ -28,6 +28,7 @@
 //! ```
 
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod graph;
 pub mod io;

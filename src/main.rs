@@ -10,6 +10,7 @@ use pobratim::cli::{Cli, Command, ExportFormat};
 use pobratim::server::{self, ServeConfig};
 use tracing_subscriber::EnvFilter;
 
+mod admin;
 mod import;
 
 fn main() -> ExitCode {
@@ -38,7 +39,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_seed,
             cors_origins,
             max_heavy_queries,
+            private,
+            write_rate,
         } => {
+            anyhow::ensure!(
+                write_rate.is_finite() && write_rate >= 0.0,
+                "--write-rate must be a number of writes per second, 0 or more"
+            );
             anyhow::ensure!(
                 max_heavy_queries >= 1,
                 "--max-heavy-queries must be at least 1"
@@ -56,6 +63,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 query_budget,
                 cors_origins,
                 max_heavy_queries,
+                private,
+                write_rate,
             };
             serve(&config)?;
         }
@@ -176,6 +185,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
+        Command::Token { action } => admin::token(action)?,
+        Command::Backup { data, to, token } => admin::backup(&data.data_dir, &to, token)?,
+        Command::Restore { data, from } => return admin::restore(&data.data_dir, &from),
         Command::Openapi => {
             let doc = <pobratim::api::ApiDoc as utoipa::OpenApi>::openapi().to_pretty_json()?;
             let mut stdout = std::io::stdout().lock();

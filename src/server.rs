@@ -29,7 +29,18 @@ pub struct ServeConfig {
     pub cors_origins: Vec<String>,
     /// Expensive queries allowed at once (past it: 503 with `Retry-After`).
     pub max_heavy_queries: usize,
+    /// Reads need a token too.
+    pub private: bool,
+    /// Writes per second per token (0: no limit).
+    pub write_rate: f64,
 }
+
+/// Writes per second per token unless configured otherwise.
+pub const DEFAULT_WRITE_RATE: f64 = 100.0;
+
+/// Name of the file, in the data directory, where a running server writes its address
+/// (so `pobratim backup` can ask it for a consistent copy).
+pub const ADDRESS_FILE: &str = "serve.addr";
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +84,14 @@ pub fn open_service(config: &ServeConfig) -> Result<Service, StartError> {
             );
         }
     }
+    match service.store().has_live_tokens() {
+        Ok(false) => tracing::warn!(
+            "no access tokens exist: writes are closed until one is made. Stop the server and run `pobratim token create --data {} --name NAME --scope admin`",
+            config.data_dir.display()
+        ),
+        Ok(true) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot read the access tokens"),
+    }
     Ok(service)
 }
 
@@ -108,12 +127,18 @@ pub fn http_server(
 ) -> Result<(Server, Vec<SocketAddr>), StartError> {
     let metrics = web::Data::new(api::metrics::Metrics::default());
     let origins = config.cors_origins.clone();
+    let policy = web::Data::new(api::auth::AccessPolicy::new(
+        config.private,
+        config.write_rate,
+    ));
     let server = HttpServer::new(move || {
         App::new()
             .app_data(service.clone())
             .app_data(metrics.clone())
+            .app_data(policy.clone())
             .app_data(web::PayloadConfig::new(api::extract::MAX_BODY_BYTES))
             .wrap(actix_web::middleware::from_fn(api::version::not_modified))
+            .wrap(actix_web::middleware::from_fn(api::auth::guard))
             .wrap(Compress::default())
             .wrap(cors(&origins))
             .wrap(actix_web::middleware::from_fn(api::recover::catch_panics))
@@ -129,5 +154,11 @@ pub fn http_server(
         source,
     })?;
     let addrs = server.addrs();
+    if let Some(addr) = addrs.first() {
+        let file = config.data_dir.join(ADDRESS_FILE);
+        if let Err(e) = std::fs::write(&file, format!("http://{addr}\n")) {
+            tracing::warn!(error = %e, file = %file.display(), "cannot record the server address");
+        }
+    }
     Ok((server.run(), addrs))
 }

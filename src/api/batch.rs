@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::extract::ValidJson;
+use super::auth::Caller;
 use super::problem::{ApiError, Problem};
 use super::{blocking, version};
 use crate::model::{LinkId, NodeId};
@@ -135,6 +136,7 @@ fn into_change(index: usize, op: BatchOperation) -> Result<(String, Change), Api
     ))]
 pub async fn apply_batch(
     service: web::Data<Service>,
+    caller: Caller,
     body: ValidJson<BatchRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let operations = body.0.operations;
@@ -150,7 +152,7 @@ pub async fn apply_batch(
         .enumerate()
         .map(|(i, op)| into_change(i, op))
         .collect::<Result<Vec<_>, _>>()?;
-    let summary = blocking(&service, move |s| s.write(changes)).await?;
+    let summary = blocking(&service, move |s| s.write_by(&caller.name, changes)).await?;
     Ok(version::json(
         StatusCode::OK,
         summary.graph_version,

@@ -8,6 +8,7 @@ use utoipa::IntoParams;
 
 use super::extract::{path_id, ValidJson, ValidQuery};
 use super::page::{decode_cursor, limit, Page};
+use super::auth::Caller;
 use super::problem::{ApiError, Problem, ProblemCode};
 use super::{blocking, version};
 use crate::model::{Link, LinkId, LinkKind, LinkStatus, NodeId};
@@ -88,12 +89,13 @@ pub async fn list_links(
     ))]
 pub async fn create_link(
     service: web::Data<Service>,
+    caller: Caller,
     body: ValidJson<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let link = link_from_json(body.0)?;
     let id = link.id.clone();
     let summary = blocking(&service, move |s| {
-        s.write(vec![(String::new(), Change::CreateLink(link))])
+        s.write_by(&caller.name, vec![(String::new(), Change::CreateLink(link))])
     })
     .await?;
     respond_with_link(&service, id, StatusCode::CREATED, &summary).await
@@ -135,6 +137,7 @@ pub async fn get_link(
     ))]
 pub async fn patch_link(
     service: web::Data<Service>,
+    caller: Caller,
     id: web::Path<String>,
     body: ValidJson<Value>,
 ) -> Result<HttpResponse, ApiError> {
@@ -143,7 +146,7 @@ pub async fn patch_link(
         id: id.clone(),
         patch: body.0,
     };
-    let summary = blocking(&service, move |s| s.write(vec![(String::new(), change)])).await?;
+    let summary = blocking(&service, move |s| s.write_by(&caller.name, vec![(String::new(), change)])).await?;
     respond_with_link(&service, id, StatusCode::OK, &summary).await
 }
 
@@ -158,11 +161,12 @@ pub async fn patch_link(
     ))]
 pub async fn delete_link(
     service: web::Data<Service>,
+    caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, LinkId::new)?;
     let summary = blocking(&service, move |s| {
-        s.write(vec![(String::new(), Change::DeleteLink(id))])
+        s.write_by(&caller.name, vec![(String::new(), Change::DeleteLink(id))])
     })
     .await?;
     Ok(version::json(

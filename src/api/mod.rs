@@ -4,9 +4,12 @@
 //! request thread, and maps the result to JSON with the graph version it read.
 //! Errors are RFC 9457 problems ([`problem`]).
 
+pub mod admin;
 pub mod assets;
+pub mod auth;
 pub mod batch;
 pub mod centrality;
+pub mod changes;
 pub mod extract;
 pub mod filters;
 pub mod links;
@@ -19,6 +22,7 @@ pub mod partners;
 pub mod paths;
 pub mod problem;
 pub mod recover;
+mod security;
 pub mod stream;
 pub mod structure;
 pub mod transfer;
@@ -29,6 +33,7 @@ use utoipa::OpenApi;
 
 use crate::service::{Service, ServiceError};
 use problem::{internal, ApiError, ProblemCode};
+use security::Security;
 
 /// The OpenAPI document of the whole API.
 #[derive(OpenApi)]
@@ -46,8 +51,11 @@ use problem::{internal, ApiError, ProblemCode};
         structure::get_components, structure::get_communities, structure::get_stats, structure::get_timeline,
         partners::get_node_partners, partners::get_association_partners,
         transfer::get_export,
-        transfer::post_import, ops::healthz, ops::openapi_json, metrics::get_metrics,
+        transfer::post_import, changes::list_changes, changes::node_history, changes::link_history,
+        admin::list_tokens, admin::create_token, admin::revoke_token, admin::backup,
+        ops::healthz, ops::openapi_json, metrics::get_metrics,
     ),
+    modifiers(&Security),
     components(schemas(problem::Problem, crate::model::Node, crate::model::Link, crate::service::WriteSummary,
         transfer::ExportFormat, crate::io::ImportFormat)),
     tags(
@@ -58,6 +66,8 @@ use problem::{internal, ApiError, ProblemCode};
         (name = "graph", description = "Neighbourhoods, centrality, components, communities, statistics, timeline"),
         (name = "partners", description = "Ranked, explained suggestions of prospective partner cities"),
         (name = "transfer", description = "Import and export in pobratim JSON, node-link JSON, edge-list CSV, GraphML, GEXF and GeoJSON"),
+        (name = "changes", description = "The change log: who changed what, when, before and after (write token)"),
+        (name = "admin", description = "Tokens and backups (admin token)"),
         (name = "ops", description = "Health, metrics and documentation"),
     )
 )]
@@ -154,7 +164,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(centrality::configure)
             .configure(structure::configure)
             .configure(partners::configure)
-            .configure(transfer::configure),
+            .configure(transfer::configure)
+            .configure(changes::configure)
+            .configure(admin::configure),
     )
     .configure(ops::configure)
     .configure(assets::configure);
@@ -198,7 +210,7 @@ fn routes() -> &'static [(Vec<String>, Vec<&'static str>)] {
 }
 
 /// The methods of the route `path` belongs to, if it is one.
-fn allowed(path: &str) -> Option<Vec<&'static str>> {
+pub(crate) fn allowed(path: &str) -> Option<Vec<&'static str>> {
     let parts: Vec<&str> = path.split('/').collect();
     routes().iter().find_map(|(template, methods)| {
         let fits = template.len() == parts.len()

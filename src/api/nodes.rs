@@ -8,6 +8,7 @@ use utoipa::IntoParams;
 
 use super::extract::{path_id, ValidJson, ValidQuery};
 use super::page::{decode_cursor, limit, Page};
+use super::auth::Caller;
 use super::problem::{ApiError, Problem, ProblemCode};
 use super::{blocking, version};
 use crate::model::{CountryCode, Node, NodeId, NodeKind};
@@ -211,12 +212,13 @@ pub async fn list_nodes(
     ))]
 pub async fn create_node(
     service: web::Data<Service>,
+    caller: Caller,
     body: ValidJson<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let node = node_from_json(body.0)?;
     let id = node.id.clone();
     let summary = blocking(&service, move |s| {
-        s.write(vec![(String::new(), Change::CreateNode(node))])
+        s.write_by(&caller.name, vec![(String::new(), Change::CreateNode(node))])
     })
     .await?;
     respond_with_node(&service, id, StatusCode::CREATED, &summary).await
@@ -261,6 +263,7 @@ pub async fn get_node(
     ))]
 pub async fn put_node(
     service: web::Data<Service>,
+    caller: Caller,
     id: web::Path<String>,
     body: ValidJson<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
@@ -280,7 +283,7 @@ pub async fn put_node(
     }
     let node = node_from_json(map)?;
     let summary = blocking(&service, move |s| {
-        s.write(vec![(String::new(), Change::PutNode(node))])
+        s.write_by(&caller.name, vec![(String::new(), Change::PutNode(node))])
     })
     .await?;
     let status = if summary.created > 0 {
@@ -307,6 +310,7 @@ pub async fn put_node(
     ))]
 pub async fn patch_node(
     service: web::Data<Service>,
+    caller: Caller,
     id: web::Path<String>,
     body: ValidJson<Value>,
 ) -> Result<HttpResponse, ApiError> {
@@ -315,7 +319,7 @@ pub async fn patch_node(
         id: id.clone(),
         patch: body.0,
     };
-    let summary = blocking(&service, move |s| s.write(vec![(String::new(), change)])).await?;
+    let summary = blocking(&service, move |s| s.write_by(&caller.name, vec![(String::new(), change)])).await?;
     respond_with_node(&service, id, StatusCode::OK, &summary).await
 }
 
@@ -332,13 +336,14 @@ pub async fn patch_node(
     ))]
 pub async fn delete_node(
     service: web::Data<Service>,
+    caller: Caller,
     id: web::Path<String>,
     params: ValidQuery<DeleteNodeParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, NodeId::new)?;
     let cascade = params.0.cascade.unwrap_or(false);
     let summary = blocking(&service, move |s| {
-        s.write(vec![(String::new(), Change::DeleteNode { id, cascade })])
+        s.write_by(&caller.name, vec![(String::new(), Change::DeleteNode { id, cascade })])
     })
     .await?;
     Ok(version::json(

@@ -95,6 +95,11 @@ problem_codes! {
     NodeHasLinks => ("node_has_links", StatusCode::CONFLICT, "Node has links"),
     Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR, "Internal error"),
     Busy => ("busy", StatusCode::SERVICE_UNAVAILABLE, "Too many expensive queries at once"),
+    Unauthorized => ("unauthorized", StatusCode::UNAUTHORIZED, "Bearer token needed"),
+    Forbidden => ("forbidden", StatusCode::FORBIDDEN, "Token scope too small"),
+    RateLimited => ("rate_limited", StatusCode::TOO_MANY_REQUESTS, "Write rate exceeded"),
+    JsonTooDeep => ("json_too_deep", StatusCode::BAD_REQUEST, "JSON nested too deeply"),
+    TokenNameTaken => ("token_name_taken", StatusCode::CONFLICT, "Token name taken"),
 }
 
 /// Seconds a client is asked to wait after a `busy` answer.
@@ -110,16 +115,26 @@ pub struct ApiError {
     pub detail: String,
     /// The field at fault.
     pub field: Option<String>,
+    /// Seconds to wait before retrying (429 and 503 answers).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     /// Builds an error.
     pub fn new(code: ProblemCode, detail: impl Into<String>, field: Option<String>) -> Self {
+        let retry_after = (code == ProblemCode::Busy).then_some(u64::from(RETRY_AFTER_SECONDS));
         Self {
             code,
             detail: detail.into(),
             field,
+            retry_after,
         }
+    }
+
+    /// Asks the client to wait `seconds` before retrying (`Retry-After`).
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// The problem document.
@@ -144,8 +159,11 @@ impl ResponseError for ApiError {
         let body = serde_json::to_string(&self.problem()).unwrap_or_default();
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
-        if self.code == ProblemCode::Busy {
-            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        if self.code == ProblemCode::Unauthorized {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"pobratim\""));
         }
         response.body(body)
     }

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::extract::ValidQuery;
 use super::filters::graph_params;
+use super::auth::Caller;
 use super::problem::{internal, ApiError, Problem, ProblemCode};
 use super::version;
 use crate::io::export::{self, Selection};
@@ -166,6 +167,7 @@ fn write_export(
     ))]
 pub async fn post_import(
     service: web::Data<Service>,
+    caller: Caller,
     params: ValidQuery<ImportParams>,
     body: Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -180,7 +182,7 @@ pub async fn post_import(
     let report = web::block(move || -> Result<ImportReport, ApiError> {
         let input: Box<dyn std::io::Read> = Box::new(std::io::Cursor::new(body));
         let items = open_items(format, input, kind).map_err(|e| refusal(&e, 1))?;
-        let report = svc.import(items, options, &mut |_| {})?;
+        let report = svc.import_by(&caller.name, items, options, &mut |_| {})?;
         match report.errors.first() {
             Some(first) if !report.written && !options.dry_run || first.fatal => {
                 Err(refusal(first, report.refused))

@@ -100,8 +100,13 @@ pub fn changes(doc: RawDocument) -> Result<Vec<(String, Change)>, ImportError> {
 
 /// Imports a document atomically.
 pub fn import(service: &Service, bytes: &[u8]) -> Result<WriteSummary, ImportError> {
+    import_by(service, "cli", bytes)
+}
+
+/// As [`import`], logged in the change log as made by `actor`.
+pub fn import_by(service: &Service, actor: &str, bytes: &[u8]) -> Result<WriteSummary, ImportError> {
     let doc = parse(bytes)?;
-    Ok(service.write(changes(doc)?)?)
+    Ok(service.write_by(actor, changes(doc)?)?)
 }
 
 /// A whole network, as written.

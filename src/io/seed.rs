@@ -18,7 +18,7 @@ pub fn seed_if_new(service: &Service) -> Result<Option<WriteSummary>, ImportErro
         return Ok(None);
     }
     let summary = if store.is_empty() {
-        Some(native::import(service, SEED_JSON.as_bytes())?)
+        Some(native::import_by(service, "seed", SEED_JSON.as_bytes())?)
     } else {
         None
     };

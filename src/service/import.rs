@@ -138,8 +138,20 @@ enum Outcome {
 impl Service {
     /// Imports a stream of records (see the module documentation). `progress` is
     /// called with the number of records read, every few thousand records.
+    /// The change log names `cli` as the author; see [`Service::import_by`].
     pub fn import(
         &self,
+        items: impl Iterator<Item = Result<Item, RowError>>,
+        options: ImportOptions,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportReport, ServiceError> {
+        self.import_by("cli", items, options, progress)
+    }
+
+    /// As [`Service::import`], logged in the change log as made by `actor`.
+    pub fn import_by(
+        &self,
+        actor: &str,
         items: impl Iterator<Item = Result<Item, RowError>>,
         options: ImportOptions,
         progress: &mut dyn FnMut(u64),
@@ -193,7 +205,12 @@ impl Service {
         let changed = report.created + report.updated > 0;
         match (load, outcome) {
             (Some(load), Ok(())) if !refused_all && changed => {
-                report.graph_version = load.finish()?;
+                let counts = crate::store::ChangeCounts {
+                    created: report.created,
+                    updated: report.updated,
+                    deleted: 0,
+                };
+                report.graph_version = load.finish(actor, counts)?;
                 report.written = true;
                 self.install(super::build_snapshot(&self.store)?);
             }

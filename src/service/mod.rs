@@ -202,6 +202,18 @@ impl Service {
         self.cache.stats()
     }
 
+    /// Writes a consistent backup of the store to `out`: writes wait until it is done.
+    pub fn backup_to(
+        &self,
+        out: impl std::io::Write,
+    ) -> Result<crate::store::BackupStats, crate::store::BackupError> {
+        let _guard = match self.writer.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        self.store.backup_to(out)
+    }
+
     fn install(&self, snapshot: GraphSnapshot) {
         let fresh = Arc::new(snapshot);
         match self.snapshot.write() {

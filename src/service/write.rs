@@ -69,8 +69,18 @@ pub struct WriteSummary {
 
 impl Service {
     /// Applies changes atomically: all of them, or none when any is refused.
+    /// The change log names `cli` as the author; see [`Service::write_by`].
     pub fn write(&self, changes: Vec<(String, Change)>) -> Result<WriteSummary, ServiceError> {
-        self.write_with(changes, true)
+        self.write_with(changes, true, "cli")
+    }
+
+    /// As [`Service::write`], logged in the change log as made by `actor`.
+    pub fn write_by(
+        &self,
+        actor: &str,
+        changes: Vec<(String, Change)>,
+    ) -> Result<WriteSummary, ServiceError> {
+        self.write_with(changes, true, actor)
     }
 
     /// Checks changes as [`Service::write`] would and says what they would do, writing nothing.
@@ -85,11 +95,12 @@ impl Service {
         Ok(summary)
     }
 
-    /// As [`Service::write`]; `durable = false` skips the flush (bulk loads flush once at the end).
+    /// As [`Service::write_by`]; `durable = false` skips the flush (bulk loads flush once at the end).
     pub fn write_with(
         &self,
         changes: Vec<(String, Change)>,
         durable: bool,
+        actor: &str,
     ) -> Result<WriteSummary, ServiceError> {
         let _guard = self.writer.lock().map_err(|_| ServiceError::Poisoned)?;
         let mut staged = Staged::new(&self.store);
@@ -101,7 +112,7 @@ impl Service {
             summary.graph_version = self.version();
             return Ok(summary);
         }
-        summary.graph_version = self.store.commit(&records, durable)?;
+        summary.graph_version = self.store.commit_by(&records, durable, actor)?;
         let next = project::apply(&self.snapshot(), summary.graph_version, delta_of(&records))?;
         self.install(next);
         Ok(summary)

@@ -13,6 +13,9 @@
 //! index key freed by one record and taken by another ends up right), and rerunning a
 //! half-done rollback gives the same result.
 
+use sled::Transactional;
+
+use super::audit::{import_entry, ChangeCounts};
 use super::codec::{decode, encode};
 use super::index::{tree_ops, TreeOp};
 use super::sled_store::{read_u64, RecordChange, SledStore};
@@ -108,13 +111,26 @@ impl BulkLoad<'_> {
 
     /// Makes the load visible: bumps the graph version, drops the marker, flushes.
     /// Returns the new graph version.
-    pub fn finish(self) -> Result<u64, StoreError> {
+    /// The load is logged in the change log as one `import` entry by `actor` with `counts`.
+    pub fn finish(self, actor: &str, counts: ChangeCounts) -> Result<u64, StoreError> {
         self.store.db().flush()?;
         let next = self.base_version + 1;
-        let mut batch = sled::Batch::default();
-        batch.insert(trees::META_GRAPH_VERSION, &next.to_be_bytes());
-        batch.remove(trees::META_BULK_LOAD);
-        self.store.tree(TreeId::Meta).apply_batch(batch)?;
+        let logged = import_entry(next, actor, counts)?;
+        let (meta, changes) = (
+            self.store.tree(TreeId::Meta),
+            self.store.tree(TreeId::Changes),
+        );
+        [meta, changes]
+            .transaction(|views| {
+                views[0].insert(trees::META_GRAPH_VERSION, &next.to_be_bytes())?;
+                views[0].remove(trees::META_BULK_LOAD)?;
+                views[1].insert(&next.to_be_bytes(), logged.as_slice())?;
+                Ok::<(), sled::transaction::ConflictableTransactionError<StoreError>>(())
+            })
+            .map_err(|e| match e {
+                sled::transaction::TransactionError::Abort(e) => e,
+                sled::transaction::TransactionError::Storage(e) => e.into(),
+            })?;
         self.store.db().flush()?;
         self.store.tree(TreeId::BulkUndo).clear()?;
         Ok(next)
@@ -416,7 +432,7 @@ mod tests {
         assert_eq!(store.counts(), (0, 0));
         assert!(store.check().unwrap().is_empty());
         let load = store.begin_bulk_load().unwrap();
-        let version = load.finish().unwrap();
+        let version = load.finish("test", ChangeCounts::default()).unwrap();
         assert_eq!(version, 1);
     }
 
@@ -434,7 +450,7 @@ mod tests {
             after: Some(link("a", "b")),
         }])
         .unwrap();
-        assert_eq!(load.finish().unwrap(), 1);
+        assert_eq!(load.finish("test", ChangeCounts::default()).unwrap(), 1);
         assert_eq!(store.counts(), (2, 1));
         assert!(store.check().unwrap().is_empty());
         assert!(store.begin_bulk_load().is_ok());

@@ -5,14 +5,20 @@
 //! entries and the bumped graph version in one multi-tree transaction, then flushes.
 //! This module knows the model but nothing of the graph snapshot or the API.
 
+mod audit;
+mod backup;
 mod bulk;
 mod check;
 mod codec;
 mod index;
 mod keys;
 mod sled_store;
+mod tokens;
 pub mod trees;
 
+pub use audit::{ChangeCounts, ChangeEntry, Operation, RecordDiff, RecordType};
+pub use backup::{BackupError, BackupStats};
+pub use tokens::TokenError;
 pub use bulk::BulkLoad;
 pub use sled_store::{LinkFilter, NodeFilter, RecordChange, SledStore, StorePage};
 

@@ -6,6 +6,7 @@ use std::path::Path;
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 use sled::{IVec, Tree};
 
+use super::audit::PendingEntry;
 use super::codec::decode;
 use super::index::tree_ops;
 use super::keys;
@@ -352,8 +353,22 @@ impl SledStore {
 
     /// Writes the changes, their index entries and the next graph version atomically,
     /// then flushes to disk when `durable`. Returns the new graph version.
+    /// The change is logged as made by `cli`; see [`SledStore::commit_by`].
     pub fn commit(&self, changes: &[RecordChange], durable: bool) -> Result<u64, StoreError> {
+        self.commit_by(changes, durable, "cli")
+    }
+
+    /// As [`SledStore::commit`], logging the change (who, when, every record before and
+    /// after) in the change log within the same transaction.
+    pub fn commit_by(
+        &self,
+        changes: &[RecordChange],
+        durable: bool,
+        actor: &str,
+    ) -> Result<u64, StoreError> {
         let ops = tree_ops(changes)?;
+        let entry = PendingEntry::of(changes)?;
+        let at = crate::auth::now_rfc3339();
         let version = self.trees.as_slice().transaction(|views| {
             let meta = &views[TreeId::Meta as usize];
             let current = meta
@@ -370,6 +385,14 @@ impl SledStore {
                 };
             }
             meta.insert(trees::META_GRAPH_VERSION, &next.to_be_bytes())?;
+            let (logged, history) = entry
+                .encode(next, &at, actor)
+                .map_err(ConflictableTransactionError::Abort)?;
+            views[TreeId::Changes as usize].insert(&next.to_be_bytes(), logged)?;
+            let record_changes = &views[TreeId::RecordChanges as usize];
+            for key in history {
+                record_changes.insert(key, &[])?;
+            }
             Ok::<u64, ConflictableTransactionError<StoreError>>(next)
         });
         let version = match version {

@@ -23,8 +23,17 @@ pub const LINK_PAIR: &str = "idx.link_pair.v1";
 /// was before the load (`[0]` when it did not exist). Empty outside a bulk load.
 pub const BULK_UNDO: &str = "journal.bulk_undo.v1";
 
+/// Access tokens by id (16 hex digits) → the token record (its secret only as a hash).
+pub const TOKENS: &str = "auth.tokens.v1";
+/// The change log: graph version (u64 big-endian) → who changed what, when, with the
+/// records before and after. Written in the same transaction as the change.
+pub const CHANGES: &str = "audit.changes.v1";
+/// `n|l ∥ record id ∥ graph version (u64 big-endian)`: the versions that changed a
+/// record, for its history.
+pub const RECORD_CHANGES: &str = "audit.record_changes.v1";
+
 /// Every tree, in the order of [`TreeId`].
-pub const ALL: [&str; 10] = [
+pub const ALL: [&str; 13] = [
     META,
     NODES,
     LINKS,
@@ -35,6 +44,9 @@ pub const ALL: [&str; 10] = [
     LINK_KIND,
     LINK_PAIR,
     BULK_UNDO,
+    TOKENS,
+    CHANGES,
+    RECORD_CHANGES,
 ];
 
 /// Trees that hold records or their index entries (everything but meta and the journal).
@@ -72,6 +84,12 @@ pub enum TreeId {
     LinkPair,
     /// [`BULK_UNDO`]
     BulkUndo,
+    /// [`TOKENS`]
+    Tokens,
+    /// [`CHANGES`]
+    Changes,
+    /// [`RECORD_CHANGES`]
+    RecordChanges,
 }
 
 /// Meta key: format version of the whole directory (u64 big-endian).

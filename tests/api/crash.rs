@@ -24,6 +24,8 @@ fn serve(data: &Path) -> (Child, String) {
             "2",
             "--bind",
             "127.0.0.1:0",
+            "--write-rate",
+            "0",
             "--data",
         ])
         .arg(data)
@@ -65,7 +67,15 @@ struct Log {
     attempted: Vec<(String, String, String)>,
 }
 
-fn writer(base: String, cycle: usize, worker: usize, stop: Arc<AtomicBool>, log: Arc<Mutex<Log>>) {
+fn writer(
+    base: String,
+    token: &str,
+    cycle: usize,
+    worker: usize,
+    stop: Arc<AtomicBool>,
+    log: Arc<Mutex<Log>>,
+) {
+    let bearer = format!("Bearer {token}");
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(5))
         .build();
@@ -93,7 +103,10 @@ fn writer(base: String, cycle: usize, worker: usize, stop: Arc<AtomicBool>, log:
                 {"op": "create_node", "node": {"kind": "city", "name": b, "country": "RU"}},
                 {"op": "create_link", "link": {"kind": "twinning", "members": [ids.0, ids.1]}},
             ]});
-            match agent.post(&format!("{base}/api/v1/batch")).send_json(body) {
+            match agent
+                .post(&format!("{base}/api/v1/batch"))
+                .set("authorization", &bearer)
+                .send_json(body) {
                 Ok(r) if r.status() == 200 => {
                     log.lock().unwrap().batches.push((ids.0, ids.1, link))
                 }
@@ -102,7 +115,10 @@ fn writer(base: String, cycle: usize, worker: usize, stop: Arc<AtomicBool>, log:
             }
         } else {
             let body = json!({"kind": "city", "name": name, "country": "RU"});
-            match agent.post(&format!("{base}/api/v1/nodes")).send_json(body) {
+            match agent
+                .post(&format!("{base}/api/v1/nodes"))
+                .set("authorization", &bearer)
+                .send_json(body) {
                 Ok(r) if r.status() == 201 => {
                     let id: serde_json::Value = r.into_json().unwrap_or_default();
                     if let Some(id) = id["id"].as_str() {
@@ -126,13 +142,21 @@ fn acknowledged_writes_survive_kill_9_and_no_batch_is_half_there() {
     let data = root.path().join("data");
     let mut rng = 0xC0FFEE_u64;
     let log = Arc::new(Mutex::new(Log::default()));
+    let created = Command::new(env!("CARGO_BIN_EXE_pobratim"))
+        .args(["token", "create", "--name", "crash-writers", "--scope", "write", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{created:?}");
+    let token = Arc::new(String::from_utf8(created.stdout).unwrap().trim().to_string());
     for cycle in 0..cycles {
         let (mut child, base) = serve(&data);
         let stop = Arc::new(AtomicBool::new(false));
         let writers: Vec<_> = (0..4)
             .map(|w| {
                 let (base, stop, log) = (base.clone(), Arc::clone(&stop), Arc::clone(&log));
-                std::thread::spawn(move || writer(base, cycle, w, stop, log))
+                let token = Arc::clone(&token);
+                std::thread::spawn(move || writer(base, &token, cycle, w, stop, log))
             })
             .collect();
         std::thread::sleep(Duration::from_millis(50 + next(&mut rng) % 400));

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod access;
 mod batch;
 mod browser;
 mod cli;

@@ -19,8 +19,13 @@ pub struct Reply {
     pub body: Value,
 }
 
+/// Name of the admin token every test server is given.
+pub const TEST_TOKEN_NAME: &str = "tests";
+
 pub struct TestServer {
     pub base: String,
+    /// The admin token sent with every request by default.
+    pub token: String,
     handle: ServerHandle,
     thread: Option<JoinHandle<()>>,
     dir: Option<TempDir>,
@@ -54,13 +59,31 @@ impl TestServer {
         Self::start_with(&path, true, Some(dir), budget).unwrap()
     }
 
+    /// A seeded server with its configuration adjusted by `adjust`.
+    pub fn start_seeded_with(adjust: impl FnOnce(&mut ServeConfig)) -> Self {
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join("data");
+        Self::start_configured(&path, true, Some(dir), pobratim::service::DEFAULT_QUERY_BUDGET, adjust)
+            .unwrap()
+    }
+
     fn start_with(
         path: &Path,
         seed: bool,
         dir: Option<TempDir>,
         query_budget: std::time::Duration,
     ) -> Result<Self, StartError> {
-        let config = ServeConfig {
+        Self::start_configured(path, seed, dir, query_budget, |_| {})
+    }
+
+    fn start_configured(
+        path: &Path,
+        seed: bool,
+        dir: Option<TempDir>,
+        query_budget: std::time::Duration,
+        adjust: impl FnOnce(&mut ServeConfig),
+    ) -> Result<Self, StartError> {
+        let mut config = ServeConfig {
             data_dir: path.to_path_buf(),
             bind: "127.0.0.1:0".into(),
             workers: 1,
@@ -68,8 +91,19 @@ impl TestServer {
             query_budget,
             cors_origins: vec!["http://dashboard.example".into()],
             max_heavy_queries: pobratim::service::DEFAULT_MAX_HEAVY_QUERIES,
+            private: false,
+            write_rate: 0.0,
         };
-        let service = actix_web::web::Data::new(open_when_unlocked(&config)?);
+        adjust(&mut config);
+        let service = open_when_unlocked(&config)?;
+        // Every test server has an admin token named `tests`, sent with every request
+        // unless a test asks otherwise ([`TestServer::send_as`]).
+        let _ = service.store().revoke_token(TEST_TOKEN_NAME);
+        let (_, token) = service
+            .store()
+            .create_token(TEST_TOKEN_NAME, pobratim::auth::Scope::Admin)
+            .unwrap();
+        let service = actix_web::web::Data::new(service);
         let (tx, rx) = mpsc::channel::<Result<(ServerHandle, SocketAddr), StartError>>();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
@@ -84,6 +118,7 @@ impl TestServer {
         });
         let (handle, addr) = rx.recv().unwrap()?;
         Ok(Self {
+            token,
             base: format!("http://{addr}"),
             handle,
             thread: Some(thread),
@@ -103,6 +138,11 @@ impl TestServer {
             actix_web::rt::System::new().block_on(self.handle.stop(true));
             thread.join().unwrap();
         }
+    }
+
+    /// The data directory the server runs on.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     #[track_caller]
@@ -134,9 +174,23 @@ impl TestServer {
         self.send("DELETE", path, None)
     }
 
-    /// Any request, with a raw body and content type.
+    /// Any request, with a raw body and content type, and the admin token.
     pub fn send(&self, method: &str, path: &str, body: Option<(&str, String)>) -> Reply {
-        let request = ureq::request(method, &format!("{}{path}", self.base));
+        self.send_as(Some(&self.token), method, path, body)
+    }
+
+    /// Any request with the bearer token `token` (none when `None`).
+    pub fn send_as(
+        &self,
+        token: Option<&str>,
+        method: &str,
+        path: &str,
+        body: Option<(&str, String)>,
+    ) -> Reply {
+        let mut request = ureq::request(method, &format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.set("authorization", &format!("Bearer {token}"));
+        }
         let result = match body {
             Some((content_type, text)) => {
                 request.set("content-type", content_type).send_string(&text)
