@@ -95,8 +95,8 @@ fn main() {
         query_budget: budget,
         cors_origins: Vec::new(),
         max_heavy_queries: 4,
-            private: false,
-            write_rate: 0.0,
+        private: false,
+        write_rate: 0.0,
     };
     let service = server::open_service(&config).unwrap();
     let started = Instant::now();

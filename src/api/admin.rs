@@ -53,12 +53,16 @@ fn token_error(e: TokenError) -> ApiError {
             format!("no live token named `{name}`"),
             Some("name".into()),
         ),
-        TokenError::Auth(e @ AuthError::BadName) => {
-            ApiError::new(ProblemCode::InvalidField, e.to_string(), Some("name".into()))
-        }
-        TokenError::Auth(e @ AuthError::UnknownScope(_)) => {
-            ApiError::new(ProblemCode::InvalidField, e.to_string(), Some("scope".into()))
-        }
+        TokenError::Auth(e @ AuthError::BadName) => ApiError::new(
+            ProblemCode::InvalidField,
+            e.to_string(),
+            Some("name".into()),
+        ),
+        TokenError::Auth(e @ AuthError::UnknownScope(_)) => ApiError::new(
+            ProblemCode::InvalidField,
+            e.to_string(),
+            Some("scope".into()),
+        ),
         TokenError::Auth(e @ AuthError::Random(_)) => internal(&e),
         TokenError::Store(e) => e.into(),
     }
@@ -78,7 +82,11 @@ async fn off_thread<T: Send + 'static>(
 pub async fn list_tokens(service: web::Data<Service>) -> Result<HttpResponse, ApiError> {
     let svc = service.clone();
     let items = off_thread(move || Ok(svc.store().tokens()?)).await?;
-    Ok(version::json(StatusCode::OK, service.version(), &TokenList { items }))
+    Ok(version::json(
+        StatusCode::OK,
+        service.version(),
+        &TokenList { items },
+    ))
 }
 
 /// Create a token
@@ -99,12 +107,8 @@ pub async fn create_token(
 ) -> Result<HttpResponse, ApiError> {
     let svc = service.clone();
     let NewToken { name, scope } = body.0;
-    let (record, token) = off_thread(move || {
-        svc.store()
-            .create_token(&name, scope)
-            .map_err(token_error)
-    })
-    .await?;
+    let (record, token) =
+        off_thread(move || svc.store().create_token(&name, scope).map_err(token_error)).await?;
     Ok(version::json(
         StatusCode::CREATED,
         service.version(),

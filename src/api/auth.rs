@@ -92,7 +92,10 @@ pub async fn guard(
         req.app_data::<web::Data<Service>>().cloned(),
         req.app_data::<web::Data<AccessPolicy>>().cloned(),
     ) else {
-        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
     };
     let needed = required_scope(req.method(), req.path(), policy.private);
     let presented = bearer(req.request());
@@ -108,9 +111,7 @@ pub async fn guard(
                     name: record.name,
                     scope: record.scope,
                 }),
-                None => {
-                    return Err(unauthorized("the bearer token is unknown or revoked").into())
-                }
+                None => return Err(unauthorized("the bearer token is unknown or revoked").into()),
             }
         }
         Some(Err(detail)) => return Err(unauthorized(detail).into()),
@@ -161,7 +162,9 @@ pub async fn guard(
     if let Some(caller) = caller {
         req.extensions_mut().insert(caller);
     }
-    next.call(req).await.map(ServiceResponse::map_into_boxed_body)
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_boxed_body)
 }
 
 /// The bearer token of a request: `None` without an `Authorization` header,
@@ -197,21 +200,50 @@ mod tests {
         let get = Method::GET;
         let post = Method::POST;
         assert_eq!(required_scope(&get, "/api/v1/nodes", false), None);
-        assert_eq!(required_scope(&get, "/api/v1/nodes", true), Some(Scope::Read));
+        assert_eq!(
+            required_scope(&get, "/api/v1/nodes", true),
+            Some(Scope::Read)
+        );
         assert_eq!(required_scope(&get, "/", true), None, "pages stay open");
         assert_eq!(required_scope(&get, "/healthz", true), None);
         assert_eq!(required_scope(&get, "/metrics", true), Some(Scope::Read));
-        assert_eq!(required_scope(&post, "/api/v1/nodes", false), Some(Scope::Write));
-        assert_eq!(required_scope(&Method::DELETE, "/api/v1/links/x", false), Some(Scope::Write));
-        assert_eq!(required_scope(&get, "/api/v1/changes", false), Some(Scope::Write));
+        assert_eq!(
+            required_scope(&post, "/api/v1/nodes", false),
+            Some(Scope::Write)
+        );
+        assert_eq!(
+            required_scope(&Method::DELETE, "/api/v1/links/x", false),
+            Some(Scope::Write)
+        );
+        assert_eq!(
+            required_scope(&get, "/api/v1/changes", false),
+            Some(Scope::Write)
+        );
         assert_eq!(
             required_scope(&get, "/api/v1/nodes/city:ru:x/history", false),
             Some(Scope::Write)
         );
-        assert_eq!(required_scope(&get, "/api/v1/admin/tokens", false), Some(Scope::Admin));
-        assert_eq!(required_scope(&post, "/api/v1/admin/backup", false), Some(Scope::Admin));
-        assert_eq!(required_scope(&Method::TRACE, "/api/v1/nodes", false), None, "405 for all");
-        assert_eq!(required_scope(&post, "/api/v1/nowhere", false), None, "404 for all");
-        assert_eq!(required_scope(&Method::HEAD, "/api/v1/nodes", true), Some(Scope::Read));
+        assert_eq!(
+            required_scope(&get, "/api/v1/admin/tokens", false),
+            Some(Scope::Admin)
+        );
+        assert_eq!(
+            required_scope(&post, "/api/v1/admin/backup", false),
+            Some(Scope::Admin)
+        );
+        assert_eq!(
+            required_scope(&Method::TRACE, "/api/v1/nodes", false),
+            None,
+            "405 for all"
+        );
+        assert_eq!(
+            required_scope(&post, "/api/v1/nowhere", false),
+            None,
+            "404 for all"
+        );
+        assert_eq!(
+            required_scope(&Method::HEAD, "/api/v1/nodes", true),
+            Some(Scope::Read)
+        );
     }
 }

@@ -6,8 +6,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::extract::ValidJson;
 use super::auth::Caller;
+use super::extract::ValidJson;
 use super::problem::{ApiError, Problem};
 use super::{blocking, version};
 use crate::model::{LinkId, NodeId};

@@ -91,7 +91,11 @@ pub async fn list_changes(
         Ok(s.store().changes_since(since, limit + 1)?)
     })
     .await?;
-    Ok(version::json(StatusCode::OK, at, &page(items, since, limit, at)))
+    Ok(version::json(
+        StatusCode::OK,
+        at,
+        &page(items, since, limit, at),
+    ))
 }
 
 /// History of a node
@@ -128,7 +132,11 @@ pub async fn node_history(
         Ok(items)
     })
     .await?;
-    Ok(version::json(StatusCode::OK, at, &page(items, since, limit, at)))
+    Ok(version::json(
+        StatusCode::OK,
+        at,
+        &page(items, since, limit, at),
+    ))
 }
 
 /// History of a link
@@ -165,7 +173,11 @@ pub async fn link_history(
         Ok(items)
     })
     .await?;
-    Ok(version::json(StatusCode::OK, at, &page(items, since, limit, at)))
+    Ok(version::json(
+        StatusCode::OK,
+        at,
+        &page(items, since, limit, at),
+    ))
 }
 
 /// Registers the change-log routes.

@@ -125,7 +125,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if let Some(at) = too_deep_at(bytes, MAX_JSON_DEPTH) {
         return Err(ApiError::new(
             ProblemCode::JsonTooDeep,
-            format!("the body nests arrays and objects more than {MAX_JSON_DEPTH} deep (at byte {at})"),
+            format!(
+                "the body nests arrays and objects more than {MAX_JSON_DEPTH} deep (at byte {at})"
+            ),
             None,
         ));
     }

@@ -6,9 +6,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::IntoParams;
 
+use super::auth::Caller;
 use super::extract::{path_id, ValidJson, ValidQuery};
 use super::page::{decode_cursor, limit, Page};
-use super::auth::Caller;
 use super::problem::{ApiError, Problem, ProblemCode};
 use super::{blocking, version};
 use crate::model::{Link, LinkId, LinkKind, LinkStatus, NodeId};
@@ -95,7 +95,10 @@ pub async fn create_link(
     let link = link_from_json(body.0)?;
     let id = link.id.clone();
     let summary = blocking(&service, move |s| {
-        s.write_by(&caller.name, vec![(String::new(), Change::CreateLink(link))])
+        s.write_by(
+            &caller.name,
+            vec![(String::new(), Change::CreateLink(link))],
+        )
     })
     .await?;
     respond_with_link(&service, id, StatusCode::CREATED, &summary).await
@@ -146,7 +149,10 @@ pub async fn patch_link(
         id: id.clone(),
         patch: body.0,
     };
-    let summary = blocking(&service, move |s| s.write_by(&caller.name, vec![(String::new(), change)])).await?;
+    let summary = blocking(&service, move |s| {
+        s.write_by(&caller.name, vec![(String::new(), change)])
+    })
+    .await?;
     respond_with_link(&service, id, StatusCode::OK, &summary).await
 }
 

@@ -6,9 +6,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::IntoParams;
 
+use super::auth::Caller;
 use super::extract::{path_id, ValidJson, ValidQuery};
 use super::page::{decode_cursor, limit, Page};
-use super::auth::Caller;
 use super::problem::{ApiError, Problem, ProblemCode};
 use super::{blocking, version};
 use crate::model::{CountryCode, Node, NodeId, NodeKind};
@@ -218,7 +218,10 @@ pub async fn create_node(
     let node = node_from_json(body.0)?;
     let id = node.id.clone();
     let summary = blocking(&service, move |s| {
-        s.write_by(&caller.name, vec![(String::new(), Change::CreateNode(node))])
+        s.write_by(
+            &caller.name,
+            vec![(String::new(), Change::CreateNode(node))],
+        )
     })
     .await?;
     respond_with_node(&service, id, StatusCode::CREATED, &summary).await
@@ -319,7 +322,10 @@ pub async fn patch_node(
         id: id.clone(),
         patch: body.0,
     };
-    let summary = blocking(&service, move |s| s.write_by(&caller.name, vec![(String::new(), change)])).await?;
+    let summary = blocking(&service, move |s| {
+        s.write_by(&caller.name, vec![(String::new(), change)])
+    })
+    .await?;
     respond_with_node(&service, id, StatusCode::OK, &summary).await
 }
 
@@ -343,7 +349,10 @@ pub async fn delete_node(
     let id = path_id(&id, NodeId::new)?;
     let cascade = params.0.cascade.unwrap_or(false);
     let summary = blocking(&service, move |s| {
-        s.write_by(&caller.name, vec![(String::new(), Change::DeleteNode { id, cascade })])
+        s.write_by(
+            &caller.name,
+            vec![(String::new(), Change::DeleteNode { id, cascade })],
+        )
     })
     .await?;
     Ok(version::json(

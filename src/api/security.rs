@@ -37,7 +37,10 @@ fn add(operation: &mut Operation, status: &str, response: ResponseBuilder) {
 
 fn guarded(operation: &mut Operation, write: bool) {
     if operation.security.is_none() {
-        operation.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+        operation.security = Some(vec![SecurityRequirement::new(
+            "bearer",
+            Vec::<String>::new(),
+        )]);
     }
     add(
         operation,
@@ -80,9 +83,14 @@ impl Modify for Security {
             if !api {
                 continue;
             }
-            for operation in [&mut item.post, &mut item.put, &mut item.patch, &mut item.delete]
-                .into_iter()
-                .flatten()
+            for operation in [
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
             {
                 guarded(operation, true);
             }

@@ -8,9 +8,9 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::auth::Caller;
 use super::extract::ValidQuery;
 use super::filters::graph_params;
-use super::auth::Caller;
 use super::problem::{internal, ApiError, Problem, ProblemCode};
 use super::version;
 use crate::io::export::{self, Selection};

@@ -73,9 +73,15 @@ mod tests {
         }
         let wait = limiter.take_at("editor", t0).unwrap_err();
         assert!(wait <= Duration::from_millis(100) && wait > Duration::ZERO);
-        assert!(limiter.take_at("other", t0).is_ok(), "buckets are per token");
+        assert!(
+            limiter.take_at("other", t0).is_ok(),
+            "buckets are per token"
+        );
         let later = t0 + Duration::from_millis(100);
-        assert!(limiter.take_at("editor", later).is_ok(), "one write per 100 ms");
+        assert!(
+            limiter.take_at("editor", later).is_ok(),
+            "one write per 100 ms"
+        );
         assert!(limiter.take_at("editor", later).is_err());
     }
 

@@ -178,7 +178,10 @@ mod tests {
         assert_eq!(presented.id, record.id);
         assert!(record.matches(presented.secret));
         assert!(!record.matches(&"0".repeat(64)));
-        assert!(!token.contains(&record.secret_hash), "only the hash is stored");
+        assert!(
+            !token.contains(&record.secret_hash),
+            "only the hash is stored"
+        );
         let (other, _) = new_token("editor", Scope::Write).unwrap();
         assert_ne!(other.id, record.id);
         assert!(!other.matches(presented.secret));
@@ -204,7 +207,10 @@ mod tests {
         assert!(Scope::Read < Scope::Write && Scope::Write < Scope::Admin);
         assert_eq!("admin".parse::<Scope>().unwrap(), Scope::Admin);
         assert!("root".parse::<Scope>().is_err());
-        assert!(matches!(new_token(" ", Scope::Read), Err(AuthError::BadName)));
+        assert!(matches!(
+            new_token(" ", Scope::Read),
+            Err(AuthError::BadName)
+        ));
         assert!(matches!(
             new_token("a\nb", Scope::Read),
             Err(AuthError::BadName)

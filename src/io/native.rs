@@ -104,7 +104,11 @@ pub fn import(service: &Service, bytes: &[u8]) -> Result<WriteSummary, ImportErr
 }
 
 /// As [`import`], logged in the change log as made by `actor`.
-pub fn import_by(service: &Service, actor: &str, bytes: &[u8]) -> Result<WriteSummary, ImportError> {
+pub fn import_by(
+    service: &Service,
+    actor: &str,
+    bytes: &[u8],
+) -> Result<WriteSummary, ImportError> {
     let doc = parse(bytes)?;
     Ok(service.write_by(actor, changes(doc)?)?)
 }

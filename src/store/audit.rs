@@ -234,9 +234,7 @@ impl SledStore {
                 });
             };
             let mut change: ChangeEntry = decode(trees::CHANGES, version_bytes, &raw)?;
-            change
-                .changes
-                .retain(|d| d.record == record && d.id == id);
+            change.changes.retain(|d| d.record == record && d.id == id);
             out.push(change);
         }
         Ok(out)
@@ -278,7 +276,9 @@ mod tests {
 
         let all = store.changes_since(0, 100).unwrap();
         assert_eq!(
-            all.iter().map(|c| (c.version, c.actor.as_str())).collect::<Vec<_>>(),
+            all.iter()
+                .map(|c| (c.version, c.actor.as_str()))
+                .collect::<Vec<_>>(),
             vec![(1, "editor"), (2, "other"), (3, "editor")]
         );
         assert_eq!(all[1].counts.created, 1);
@@ -288,7 +288,10 @@ mod tests {
 
         let history = store.record_history(RecordType::Node, "a", 0, 100).unwrap();
         let ops: Vec<_> = history.iter().map(|c| c.changes[0].op).collect();
-        assert_eq!(ops, vec![Operation::Create, Operation::Update, Operation::Delete]);
+        assert_eq!(
+            ops,
+            vec![Operation::Create, Operation::Update, Operation::Delete]
+        );
         assert_eq!(history[1].changes.len(), 1, "cut down to the record");
         assert_eq!(history[1].changes[0].before.as_ref().unwrap()["name"], "A");
         assert_eq!(history[1].changes[0].after.as_ref().unwrap()["name"], "A2");

@@ -176,7 +176,9 @@ fn restore_into(input: impl Read, dir: &Path) -> Result<BackupStats, BackupError
     let mut magic = [0u8; 16];
     read_exact(&mut input, &mut magic)?;
     if &magic != MAGIC {
-        return Err(BackupError::Corrupt("it does not start with the backup header".into()));
+        return Err(BackupError::Corrupt(
+            "it does not start with the backup header".into(),
+        ));
     }
     let format = u32::from_be_bytes(read_array(&mut input)?);
     if format > BACKUP_FORMAT {
@@ -221,7 +223,11 @@ fn restore_into(input: impl Read, dir: &Path) -> Result<BackupStats, BackupError
                 }
             }
             b'Z' => break,
-            _ => return Err(BackupError::Corrupt("unexpected byte in the entry stream".into())),
+            _ => {
+                return Err(BackupError::Corrupt(
+                    "unexpected byte in the entry stream".into(),
+                ))
+            }
         }
     }
     if let (Some(t), true) = (&tree, in_batch > 0) {
@@ -230,7 +236,9 @@ fn restore_into(input: impl Read, dir: &Path) -> Result<BackupStats, BackupError
     let expected = input.crc.clone().finalize();
     let found = u32::from_be_bytes(read_array(&mut input.inner)?);
     if found != expected {
-        return Err(BackupError::Corrupt("checksum mismatch: the file is damaged".into()));
+        return Err(BackupError::Corrupt(
+            "checksum mismatch: the file is damaged".into(),
+        ));
     }
     db.flush()?;
     Ok(BackupStats {
@@ -309,7 +317,10 @@ mod tests {
         assert_eq!(copy.counts(), store.counts());
         assert_eq!(copy.check().unwrap(), Vec::<String>::new());
         assert_eq!(copy.tokens().unwrap(), store.tokens().unwrap());
-        assert_eq!(copy.changes_since(0, 10).unwrap(), store.changes_since(0, 10).unwrap());
+        assert_eq!(
+            copy.changes_since(0, 10).unwrap(),
+            store.changes_since(0, 10).unwrap()
+        );
 
         assert!(matches!(
             SledStore::restore_from(&file[..], &restored_dir),

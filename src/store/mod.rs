@@ -18,9 +18,9 @@ pub mod trees;
 
 pub use audit::{ChangeCounts, ChangeEntry, Operation, RecordDiff, RecordType};
 pub use backup::{BackupError, BackupStats};
-pub use tokens::TokenError;
 pub use bulk::BulkLoad;
 pub use sled_store::{LinkFilter, NodeFilter, RecordChange, SledStore, StorePage};
+pub use tokens::TokenError;
 
 /// Why a storage operation failed.
 #[derive(Debug, thiserror::Error)]

@@ -84,8 +84,7 @@ impl SledStore {
         for entry in tree.iter() {
             let (key, value) = entry?;
             let mut record: TokenRecord = decode(trees::TOKENS, &key, &value)?;
-            if record.revoked.is_none() && (record.name == name_or_id || record.id == name_or_id)
-            {
+            if record.revoked.is_none() && (record.name == name_or_id || record.id == name_or_id) {
                 record.revoked = Some(auth::now_rfc3339());
                 tree.insert(key, encode(&record)?)?;
                 self.flush()?;
@@ -109,7 +108,11 @@ mod tests {
         assert!(store.has_live_tokens().unwrap());
         let found = store.authenticate(&token).unwrap().unwrap();
         assert_eq!((found.name.as_str(), found.scope), ("editor", Scope::Write));
-        let forged = format!("{}{}", &token[..token.len() - 1], if token.ends_with('0') { '1' } else { '0' });
+        let forged = format!(
+            "{}{}",
+            &token[..token.len() - 1],
+            if token.ends_with('0') { '1' } else { '0' }
+        );
         assert_eq!(store.authenticate(&forged).unwrap(), None);
         assert_eq!(store.authenticate("nonsense").unwrap(), None);
         assert!(matches!(
@@ -120,7 +123,10 @@ mod tests {
         assert!(revoked.revoked.is_some());
         assert_eq!(store.authenticate(&token).unwrap(), None);
         assert!(!store.has_live_tokens().unwrap());
-        assert!(store.create_token("editor", Scope::Read).is_ok(), "the name is free again");
+        assert!(
+            store.create_token("editor", Scope::Read).is_ok(),
+            "the name is free again"
+        );
         assert_eq!(store.tokens().unwrap().len(), 2);
         assert!(matches!(
             store.revoke_token("nobody"),

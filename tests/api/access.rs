@@ -15,15 +15,28 @@ fn city(name: &str) -> Value {
 
 /// Creates a token through the admin API; returns the bearer token.
 fn token(server: &TestServer, name: &str, scope: &str) -> String {
-    let created = server.post("/api/v1/admin/tokens", &json!({"name": name, "scope": scope}));
+    let created = server.post(
+        "/api/v1/admin/tokens",
+        &json!({"name": name, "scope": scope}),
+    );
     assert_eq!(created.status, 201, "{}", created.body);
     assert_eq!(created.body["record"]["scope"], scope);
     assert!(created.body["record"].get("secret_hash").is_none());
     created.body["token"].as_str().unwrap().to_string()
 }
 
-fn post_as(server: &TestServer, token: Option<&str>, path: &str, body: &Value) -> crate::common::Reply {
-    server.send_as(token, "POST", path, Some(("application/json", body.to_string())))
+fn post_as(
+    server: &TestServer,
+    token: Option<&str>,
+    path: &str,
+    body: &Value,
+) -> crate::common::Reply {
+    server.send_as(
+        token,
+        "POST",
+        path,
+        Some(("application/json", body.to_string())),
+    )
 }
 
 #[test]
@@ -37,34 +50,65 @@ fn writes_need_a_write_token_and_scopes_are_enforced() {
     assert_eq!(anonymous.content_type, "application/problem+json");
     assert_eq!(anonymous.body["code"], "unauthorized");
     assert_eq!(anonymous.body["field"], "authorization");
-    assert!(anonymous.body["detail"].as_str().unwrap().contains("pobratim token create"));
+    assert!(anonymous.body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("pobratim token create"));
 
     let forged = format!("pbt_{}_{}", "0".repeat(16), "0".repeat(64));
-    assert_eq!(post_as(&server, Some(&forged), "/api/v1/nodes", &city("Forged")).status, 401);
-    assert_eq!(post_as(&server, Some("not-a-token"), "/api/v1/nodes", &city("Junk")).status, 401);
+    assert_eq!(
+        post_as(&server, Some(&forged), "/api/v1/nodes", &city("Forged")).status,
+        401
+    );
+    assert_eq!(
+        post_as(&server, Some("not-a-token"), "/api/v1/nodes", &city("Junk")).status,
+        401
+    );
 
     let read_only = post_as(&server, Some(&reader), "/api/v1/nodes", &city("Reader"));
     assert_eq!(read_only.status, 403, "{}", read_only.body);
     assert_eq!(read_only.body["code"], "forbidden");
 
-    assert_eq!(post_as(&server, Some(&writer), "/api/v1/nodes", &city("Writer")).status, 201);
+    assert_eq!(
+        post_as(&server, Some(&writer), "/api/v1/nodes", &city("Writer")).status,
+        201
+    );
     let batch = json!({"operations": [{"op": "create_node", "node": city("Batched")}]});
     assert_eq!(post_as(&server, None, "/api/v1/batch", &batch).status, 401);
     assert_eq!(
-        server.send_as(None, "DELETE", "/api/v1/nodes/city:ru:writer", None).status,
+        server
+            .send_as(None, "DELETE", "/api/v1/nodes/city:ru:writer", None)
+            .status,
         401
     );
 
     // Reads stay open; the change log and admin routes do not.
     assert_eq!(
-        server.send_as(None, "GET", "/api/v1/nodes/city:ru:writer", None).status,
+        server
+            .send_as(None, "GET", "/api/v1/nodes/city:ru:writer", None)
+            .status,
         200
     );
-    assert_eq!(server.send_as(None, "GET", "/api/v1/changes", None).status, 401);
-    assert_eq!(server.send_as(Some(&reader), "GET", "/api/v1/changes", None).status, 403);
-    assert_eq!(server.send_as(Some(&writer), "GET", "/api/v1/changes", None).status, 200);
     assert_eq!(
-        server.send_as(Some(&writer), "GET", "/api/v1/admin/tokens", None).status,
+        server.send_as(None, "GET", "/api/v1/changes", None).status,
+        401
+    );
+    assert_eq!(
+        server
+            .send_as(Some(&reader), "GET", "/api/v1/changes", None)
+            .status,
+        403
+    );
+    assert_eq!(
+        server
+            .send_as(Some(&writer), "GET", "/api/v1/changes", None)
+            .status,
+        200
+    );
+    assert_eq!(
+        server
+            .send_as(Some(&writer), "GET", "/api/v1/admin/tokens", None)
+            .status,
         403
     );
 
@@ -82,10 +126,19 @@ fn writes_need_a_write_token_and_scopes_are_enforced() {
         .iter()
         .map(|t| (t["name"].as_str().unwrap(), t["revoked"].is_string()))
         .collect();
-    assert!(names.contains(&("writer", true)) && names.contains(&("reader", false)), "{names:?}");
-    let taken = server.post("/api/v1/admin/tokens", &json!({"name": "reader", "scope": "write"}));
+    assert!(
+        names.contains(&("writer", true)) && names.contains(&("reader", false)),
+        "{names:?}"
+    );
+    let taken = server.post(
+        "/api/v1/admin/tokens",
+        &json!({"name": "reader", "scope": "write"}),
+    );
     assert_eq!(taken.status, 409);
-    let bad_scope = server.post("/api/v1/admin/tokens", &json!({"name": "x", "scope": "root"}));
+    let bad_scope = server.post(
+        "/api/v1/admin/tokens",
+        &json!({"name": "x", "scope": "root"}),
+    );
     assert_eq!(bad_scope.status, 422);
     assert_eq!(bad_scope.body["field"], "scope");
 }
@@ -99,16 +152,28 @@ fn a_private_server_needs_a_token_to_read() {
     assert_eq!(refused.status, 401);
     assert_eq!(refused.body["code"], "unauthorized");
     assert_eq!(server.send_as(Some(&reader), "GET", path, None).status, 200);
-    assert_eq!(server.send_as(None, "GET", "/api/v1/stats", None).status, 401);
-    assert_eq!(server.send_as(None, "GET", "/healthz", None).status, 200, "health stays open");
-    assert_eq!(server.send_as(None, "GET", "/openapi.json", None).status, 200);
+    assert_eq!(
+        server.send_as(None, "GET", "/api/v1/stats", None).status,
+        401
+    );
+    assert_eq!(
+        server.send_as(None, "GET", "/healthz", None).status,
+        200,
+        "health stays open"
+    );
+    assert_eq!(
+        server.send_as(None, "GET", "/openapi.json", None).status,
+        200
+    );
 }
 
 #[test]
 fn every_write_is_in_the_change_log_with_its_author_before_and_after() {
     let server = TestServer::start_seeded();
     let anna = token(&server, "anna", "write");
-    let start = server.get("/healthz").body["graph_version"].as_u64().unwrap();
+    let start = server.get("/healthz").body["graph_version"]
+        .as_u64()
+        .unwrap();
 
     let created = post_as(&server, Some(&anna), "/api/v1/nodes", &city("Audited"));
     assert_eq!(created.status, 201);
@@ -116,13 +181,21 @@ fn every_write_is_in_the_change_log_with_its_author_before_and_after() {
         Some(&anna),
         "PATCH",
         "/api/v1/nodes/city:ru:audited",
-        Some(("application/merge-patch+json", json!({"population": 1234}).to_string())),
+        Some((
+            "application/merge-patch+json",
+            json!({"population": 1234}).to_string(),
+        )),
     );
     assert_eq!(patched.status, 200, "{}", patched.body);
     let deleted = server.send_as(Some(&anna), "DELETE", "/api/v1/nodes/city:ru:audited", None);
     assert_eq!(deleted.status, 200, "{}", deleted.body);
 
-    let log = server.send_as(Some(&anna), "GET", &format!("/api/v1/changes?since={start}"), None);
+    let log = server.send_as(
+        Some(&anna),
+        "GET",
+        &format!("/api/v1/changes?since={start}"),
+        None,
+    );
     assert_eq!(log.status, 200, "{}", log.body);
     let items = log.body["items"].as_array().unwrap();
     assert_eq!(items.len(), 3);
@@ -153,7 +226,10 @@ fn every_write_is_in_the_change_log_with_its_author_before_and_after() {
         first.body["next_since"]
     ));
     assert_eq!(rest.body["items"].as_array().unwrap().len(), 1);
-    let nothing_new = server.get(&format!("/api/v1/changes?since={}", log.body["graph_version"]));
+    let nothing_new = server.get(&format!(
+        "/api/v1/changes?since={}",
+        log.body["graph_version"]
+    ));
     assert_eq!(nothing_new.body["items"], json!([]));
     assert_eq!(server.get("/api/v1/changes?limit=0").status, 400);
 
@@ -163,10 +239,12 @@ fn every_write_is_in_the_change_log_with_its_author_before_and_after() {
     let history = server.get("/api/v1/nodes/city:ru:audited/history");
     assert_eq!(history.status, 200);
     assert_eq!(history.body["items"].as_array().unwrap().len(), 3);
-    assert_eq!(server.get("/api/v1/nodes/city:ru:never/history").status, 404);
-    let link_history = server.get(
-        "/api/v1/links/twinning:city:jp:niigata+city:ru:vladivostok/history",
+    assert_eq!(
+        server.get("/api/v1/nodes/city:ru:never/history").status,
+        404
     );
+    let link_history =
+        server.get("/api/v1/links/twinning:city:jp:niigata+city:ru:vladivostok/history");
     assert_eq!(link_history.status, 200, "{}", link_history.body);
     assert_eq!(link_history.body["items"][0]["changes"][0]["op"], "create");
 }
@@ -177,7 +255,15 @@ fn a_token_over_its_write_rate_gets_429_with_retry_after() {
     let writer = token(&server, "busy-writer", "write");
     // A rate of 1/s allows a burst of 2.
     let statuses: Vec<u16> = (0..4)
-        .map(|i| post_as(&server, Some(&writer), "/api/v1/nodes", &city(&format!("Burst {i}"))).status)
+        .map(|i| {
+            post_as(
+                &server,
+                Some(&writer),
+                "/api/v1/nodes",
+                &city(&format!("Burst {i}")),
+            )
+            .status
+        })
         .collect();
     assert_eq!(&statuses[..2], &[201, 201], "{statuses:?}");
     assert!(statuses[2..].contains(&429), "{statuses:?}");
@@ -191,13 +277,21 @@ fn a_token_over_its_write_rate_gets_429_with_retry_after() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(server.get("/api/v1/nodes/city:ru:blagoveshchensk").status, 200, "reads are not limited");
+    assert_eq!(
+        server.get("/api/v1/nodes/city:ru:blagoveshchensk").status,
+        200,
+        "reads are not limited"
+    );
 }
 
 #[test]
 fn json_nested_too_deeply_is_a_clear_400() {
     let server = TestServer::start();
-    let body = format!("{{\"kind\": \"city\", \"name\": \"Deep\", \"attrs\": {}1{}}}", "[".repeat(200), "]".repeat(200));
+    let body = format!(
+        "{{\"kind\": \"city\", \"name\": \"Deep\", \"attrs\": {}1{}}}",
+        "[".repeat(200),
+        "]".repeat(200)
+    );
     let reply = server.send("POST", "/api/v1/nodes", Some(("application/json", body)));
     assert_eq!(reply.status, 400);
     assert_eq!(reply.body["code"], "json_too_deep");
@@ -269,16 +363,36 @@ fn a_backup_taken_under_concurrent_writes_restores_one_consistent_version() {
     assert_eq!(store.graph_version().unwrap(), version);
     let acknowledged = acknowledged.lock().unwrap();
     let (before, after): (Vec<_>, Vec<_>) = acknowledged.iter().partition(|(_, v)| *v <= version);
-    assert!(!before.is_empty() && !after.is_empty(), "writes ran on both sides of the backup");
+    assert!(
+        !before.is_empty() && !after.is_empty(),
+        "writes ran on both sides of the backup"
+    );
     for (id, v) in &before {
-        assert!(store.get_node(&id.parse().unwrap()).unwrap().is_some(), "{id} (v{v}) is in the copy");
+        assert!(
+            store.get_node(&id.parse().unwrap()).unwrap().is_some(),
+            "{id} (v{v}) is in the copy"
+        );
     }
     for (id, v) in &after {
-        assert!(store.get_node(&id.parse().unwrap()).unwrap().is_none(), "{id} (v{v}) is not");
+        assert!(
+            store.get_node(&id.parse().unwrap()).unwrap().is_none(),
+            "{id} (v{v}) is not"
+        );
     }
     let tokens = store.tokens().unwrap();
-    assert!(tokens.iter().any(|t| t.name == "writer"), "tokens are in the copy");
-    assert_eq!(store.changes_since(0, 1_000_000).unwrap().last().unwrap().version, version);
+    assert!(
+        tokens.iter().any(|t| t.name == "writer"),
+        "tokens are in the copy"
+    );
+    assert_eq!(
+        store
+            .changes_since(0, 1_000_000)
+            .unwrap()
+            .last()
+            .unwrap()
+            .version,
+        version
+    );
 }
 
 #[test]
@@ -307,7 +421,9 @@ fn the_cli_backs_up_a_directory_its_server_is_using() {
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
-    let version = server.get("/healthz").body["graph_version"].as_u64().unwrap();
+    let version = server.get("/healthz").body["graph_version"]
+        .as_u64()
+        .unwrap();
     assert!(String::from_utf8_lossy(&output.stdout).contains(&format!("graph version {version}")));
     let restored = tmp.path().join("restored");
     let status = Command::new(env!("CARGO_BIN_EXE_pobratim"))

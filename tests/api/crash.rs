@@ -106,7 +106,8 @@ fn writer(
             match agent
                 .post(&format!("{base}/api/v1/batch"))
                 .set("authorization", &bearer)
-                .send_json(body) {
+                .send_json(body)
+            {
                 Ok(r) if r.status() == 200 => {
                     log.lock().unwrap().batches.push((ids.0, ids.1, link))
                 }
@@ -118,7 +119,8 @@ fn writer(
             match agent
                 .post(&format!("{base}/api/v1/nodes"))
                 .set("authorization", &bearer)
-                .send_json(body) {
+                .send_json(body)
+            {
                 Ok(r) if r.status() == 201 => {
                     let id: serde_json::Value = r.into_json().unwrap_or_default();
                     if let Some(id) = id["id"].as_str() {
@@ -143,12 +145,25 @@ fn acknowledged_writes_survive_kill_9_and_no_batch_is_half_there() {
     let mut rng = 0xC0FFEE_u64;
     let log = Arc::new(Mutex::new(Log::default()));
     let created = Command::new(env!("CARGO_BIN_EXE_pobratim"))
-        .args(["token", "create", "--name", "crash-writers", "--scope", "write", "--data"])
+        .args([
+            "token",
+            "create",
+            "--name",
+            "crash-writers",
+            "--scope",
+            "write",
+            "--data",
+        ])
         .arg(&data)
         .output()
         .unwrap();
     assert!(created.status.success(), "{created:?}");
-    let token = Arc::new(String::from_utf8(created.stdout).unwrap().trim().to_string());
+    let token = Arc::new(
+        String::from_utf8(created.stdout)
+            .unwrap()
+            .trim()
+            .to_string(),
+    );
     for cycle in 0..cycles {
         let (mut child, base) = serve(&data);
         let stop = Arc::new(AtomicBool::new(false));

@@ -63,8 +63,14 @@ impl TestServer {
     pub fn start_seeded_with(adjust: impl FnOnce(&mut ServeConfig)) -> Self {
         let dir = TempDir::new().unwrap();
         let path = dir.path().join("data");
-        Self::start_configured(&path, true, Some(dir), pobratim::service::DEFAULT_QUERY_BUDGET, adjust)
-            .unwrap()
+        Self::start_configured(
+            &path,
+            true,
+            Some(dir),
+            pobratim::service::DEFAULT_QUERY_BUDGET,
+            adjust,
+        )
+        .unwrap()
     }
 
     fn start_with(
