@@ -361,7 +361,7 @@ fn association_partners(
         .filter(|(v, links)| {
             scope.graph.node_kind(*v) == NodeKind::City
                 && links.iter().any(|l| {
-                    let entry = scope.graph.link(*l);
+                    let entry = scope.graph.link(l);
                     entry.kind == LinkKind::Membership
                         && entry.status == crate::model::LinkStatus::Active
                 })

@@ -126,7 +126,7 @@ fn edge_weights(scope: &Scope, costs: &[f64; 5]) -> Vec<f64> {
                 .graph
                 .links_of_pair(pair)
                 .iter()
-                .map(|l| scope.graph.link(*l))
+                .map(|l| scope.graph.link(l))
                 .filter(|e| scope.filter.admits_link(e))
                 .map(|e| costs[LinkKind::ALL.iter().position(|k| *k == e.kind).unwrap_or(0)])
                 .fold(f64::INFINITY, f64::min);

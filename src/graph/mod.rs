@@ -10,6 +10,7 @@
 
 pub mod algo;
 pub mod filter;
+mod overlay;
 pub mod project;
 pub mod view;
 
@@ -42,10 +43,26 @@ pub struct LinkEntry {
     pub members: Vec<NodeIx>,
 }
 
-/// An immutable graph at one version of the store.
-#[derive(Debug)]
+/// An immutable graph at one version of the store: a compact base plus an overlay of
+/// the changes committed since the base was built.
+///
+/// A write does not rebuild the graph: [`project::apply`] copies the (small) overlay
+/// and records the write's nodes and links in it — appended indices for new nodes and
+/// links, tombstones for removed ones, extra adjacency for new node pairs — so its cost
+/// follows the size of the change, not of the graph. When the overlay has grown large,
+/// [`project::compact`] folds it into a new base (off the write path: the service's
+/// snapshot pipeline). Dense indices are stable until then;
+/// removed nodes and links keep their slots as tombstones, which views leave out.
+#[derive(Debug, Clone)]
 pub struct GraphSnapshot {
     version: u64,
+    base: std::sync::Arc<Base>,
+    overlay: std::sync::Arc<overlay::Overlay>,
+}
+
+/// The compact part of a snapshot, as built from records.
+#[derive(Debug)]
+pub(crate) struct Base {
     node_ids: Vec<NodeId>,
     node_kinds: Vec<NodeKind>,
     node_index: HashMap<NodeId, NodeIx>,
@@ -56,79 +73,225 @@ pub struct GraphSnapshot {
     pair_links: Vec<LinkIx>,
 }
 
+impl Base {
+    fn pair_count(&self) -> usize {
+        self.pair_offsets.len().saturating_sub(1)
+    }
+
+    fn pair_slice(&self, pair: u32) -> &[LinkIx] {
+        let start = self.pair_offsets[pair as usize] as usize;
+        let end = self.pair_offsets[pair as usize + 1] as usize;
+        &self.pair_links[start..end]
+    }
+
+    /// The pair index of `a`–`b` in the base, if they are adjacent there.
+    fn pair_between(&self, a: NodeIx, b: NodeIx) -> Option<u32> {
+        if a as usize >= self.node_ids.len() || b as usize >= self.node_ids.len() {
+            return None;
+        }
+        let targets = self.adjacency.neighbors_slice(a);
+        let pairs = self.adjacency.edges_slice(a);
+        targets.binary_search(&b).ok().map(|i| pairs[i])
+    }
+}
+
+/// The live links of one node pair.
+#[derive(Clone)]
+pub struct PairLinks<'a> {
+    graph: &'a GraphSnapshot,
+    first: std::slice::Iter<'a, LinkIx>,
+    second: std::slice::Iter<'a, LinkIx>,
+}
+
+impl PairLinks<'_> {
+    /// The links again from the start (the iterator is cheap to copy).
+    pub fn iter(&self) -> Self {
+        self.clone()
+    }
+}
+
+impl Iterator for PairLinks<'_> {
+    type Item = LinkIx;
+
+    fn next(&mut self) -> Option<LinkIx> {
+        loop {
+            let l = *self.first.next().or_else(|| self.second.next())?;
+            if self.graph.is_live_link(l) {
+                return Some(l);
+            }
+        }
+    }
+}
+
 impl GraphSnapshot {
     /// The store version this snapshot reflects.
     pub fn version(&self) -> u64 {
         self.version
     }
 
-    /// Number of nodes.
+    /// Number of live nodes.
     pub fn node_count(&self) -> usize {
-        self.node_ids.len()
+        self.node_bound() - self.overlay.dead_nodes.len()
     }
 
-    /// Number of links (a trilateral link counts once).
+    /// Number of node slots: live nodes and tombstones; indices run below it.
+    pub fn node_bound(&self) -> usize {
+        self.base.node_ids.len() + self.overlay.node_ids.len()
+    }
+
+    /// Number of live links (a trilateral link counts once).
     pub fn link_count(&self) -> usize {
-        self.links.len()
+        self.link_bound() - self.overlay.dead_links.len()
     }
 
-    /// Number of distinct adjacent node pairs.
+    /// Number of link slots: live links and tombstones.
+    pub fn link_bound(&self) -> usize {
+        self.base.links.len() + self.overlay.links.len()
+    }
+
+    /// Number of distinct node pairs ever adjacent in this snapshot (including pairs
+    /// whose links were all removed since the base was built).
     pub fn pair_count(&self) -> usize {
-        self.pair_offsets.len().saturating_sub(1)
+        self.base.pair_count() + self.overlay.new_pairs.len()
     }
 
-    /// The dense index of a node.
+    /// Changes recorded in the overlay since the base was built.
+    pub fn overlay_changes(&self) -> usize {
+        self.overlay.changes
+    }
+
+    /// Whether the node slot `ix` holds a live node.
+    #[inline]
+    pub fn is_live_node(&self, ix: NodeIx) -> bool {
+        self.overlay.dead_nodes.is_empty() || !self.overlay.dead_nodes.contains(&ix)
+    }
+
+    /// Whether the link slot `ix` holds a live link.
+    #[inline]
+    pub fn is_live_link(&self, ix: LinkIx) -> bool {
+        self.overlay.dead_links.is_empty() || !self.overlay.dead_links.contains(&ix)
+    }
+
+    /// Every live link index.
+    pub fn live_links(&self) -> impl Iterator<Item = LinkIx> + '_ {
+        (0..self.link_bound() as LinkIx).filter(|l| self.is_live_link(*l))
+    }
+
+    /// Every live node index.
+    pub fn live_nodes(&self) -> impl Iterator<Item = NodeIx> + '_ {
+        (0..self.node_bound() as NodeIx).filter(|v| self.is_live_node(*v))
+    }
+
+    /// The dense index of a live node.
     pub fn index_of(&self, id: &NodeId) -> Option<NodeIx> {
-        self.node_index.get(id).copied()
+        if let Some(ix) = self.overlay.node_index.get(id) {
+            return self.is_live_node(*ix).then_some(*ix);
+        }
+        self.base
+            .node_index
+            .get(id)
+            .copied()
+            .filter(|ix| self.is_live_node(*ix))
     }
 
     /// The id of a dense index.
     pub fn node_id(&self, ix: NodeIx) -> &NodeId {
-        &self.node_ids[ix as usize]
+        let base = self.base.node_ids.len();
+        match (ix as usize).checked_sub(base) {
+            Some(i) => &self.overlay.node_ids[i],
+            None => &self.base.node_ids[ix as usize],
+        }
     }
 
     /// The kind of a node.
     pub fn node_kind(&self, ix: NodeIx) -> NodeKind {
-        self.node_kinds[ix as usize]
+        let base = self.base.node_ids.len();
+        match (ix as usize).checked_sub(base) {
+            Some(i) => self.overlay.node_kinds[i],
+            None => match self.overlay.kind_changes.get(&ix) {
+                Some(kind) => *kind,
+                None => self.base.node_kinds[ix as usize],
+            },
+        }
     }
 
     /// A link by dense index.
     pub fn link(&self, ix: LinkIx) -> &LinkEntry {
-        &self.links[ix as usize]
+        let base = self.base.links.len();
+        match (ix as usize).checked_sub(base) {
+            Some(i) => &self.overlay.links[i],
+            None => &self.base.links[ix as usize],
+        }
     }
 
-    /// The dense index of a link.
+    /// The dense index of a live link.
     pub fn link_ix(&self, id: &LinkId) -> Option<LinkIx> {
-        self.link_index.get(id).copied()
+        if let Some(ix) = self.overlay.link_index.get(id) {
+            return self.is_live_link(*ix).then_some(*ix);
+        }
+        self.base
+            .link_index
+            .get(id)
+            .copied()
+            .filter(|ix| self.is_live_link(*ix))
     }
 
-    /// Adjacent nodes of `ix`, each with the links that join the two.
-    pub fn neighbours(&self, ix: NodeIx) -> impl Iterator<Item = (NodeIx, &[LinkIx])> + '_ {
-        let targets = self.adjacency.neighbors_slice(ix);
-        let pairs = self.adjacency.edges_slice(ix);
-        targets
-            .iter()
-            .zip(pairs)
-            .map(move |(&t, &p)| (t, self.links_of_pair(p)))
+    /// Adjacent nodes of `ix`, each with the live links that join the two.
+    pub fn neighbours(&self, ix: NodeIx) -> impl Iterator<Item = (NodeIx, PairLinks<'_>)> + '_ {
+        self.neighbours_with_pairs(ix)
+            .map(|(t, _, links)| (t, links))
     }
 
-    /// Adjacent nodes of `ix` with the pair index and the links of each pair.
+    /// Adjacent nodes of `ix` with the pair index and the live links of each pair; pairs
+    /// whose links were all removed are skipped.
     pub fn neighbours_with_pairs(
         &self,
         ix: NodeIx,
-    ) -> impl Iterator<Item = (NodeIx, u32, &[LinkIx])> + '_ {
-        let targets = self.adjacency.neighbors_slice(ix);
-        let pairs = self.adjacency.edges_slice(ix);
+    ) -> impl Iterator<Item = (NodeIx, u32, PairLinks<'_>)> + '_ {
+        let in_base = (ix as usize) < self.base.node_ids.len();
+        let (targets, pairs): (&[NodeIx], &[u32]) = if in_base {
+            (
+                self.base.adjacency.neighbors_slice(ix),
+                self.base.adjacency.edges_slice(ix),
+            )
+        } else {
+            (&[], &[])
+        };
+        let extra = self
+            .overlay
+            .extra_adjacency
+            .get(&ix)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let overlay_empty = self.overlay.changes == 0;
         targets
             .iter()
-            .zip(pairs)
-            .map(move |(&t, &p)| (t, p, self.links_of_pair(p)))
+            .copied()
+            .zip(pairs.iter().copied())
+            .chain(extra.iter().copied())
+            .map(move |(t, p)| (t, p, self.links_of_pair(p)))
+            .filter(move |(_, _, links)| overlay_empty || links.clone().next().is_some())
     }
 
-    /// The links joining a pair of nodes.
-    pub fn links_of_pair(&self, pair: u32) -> &[LinkIx] {
-        let start = self.pair_offsets[pair as usize] as usize;
-        let end = self.pair_offsets[pair as usize + 1] as usize;
-        &self.pair_links[start..end]
+    /// The live links joining a pair of nodes.
+    pub fn links_of_pair(&self, pair: u32) -> PairLinks<'_> {
+        let base_pairs = self.base.pair_count();
+        let (first, second): (&[LinkIx], &[LinkIx]) = match (pair as usize).checked_sub(base_pairs)
+        {
+            Some(i) => (&self.overlay.new_pairs[i], &[]),
+            None => (
+                self.base.pair_slice(pair),
+                self.overlay
+                    .more_links
+                    .get(&pair)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]),
+            ),
+        };
+        PairLinks {
+            graph: self,
+            first: first.iter(),
+            second: second.iter(),
+        }
     }
 }

@@ -66,49 +66,40 @@ pub struct GraphDelta {
     pub upserted_links: Vec<LinkInput>,
 }
 
-/// Builds the snapshot at `version` that results from applying `delta` to `prev`,
-/// from memory alone (no store scan, no decoding).
+/// The snapshot at `version` that results from applying `delta` to `prev`, from memory
+/// alone: the change is recorded in the overlay (see [`GraphSnapshot`]); its cost
+/// follows the size of the change and of the overlay, not of the graph.
 pub fn apply(
     prev: &GraphSnapshot,
     version: u64,
     delta: GraphDelta,
 ) -> Result<GraphSnapshot, ProjectError> {
-    let removed_nodes: std::collections::HashSet<&NodeId> = delta.removed_nodes.iter().collect();
-    let mut upserted_nodes: HashMap<NodeId, NodeKind> = delta.upserted_nodes.into_iter().collect();
-    let mut nodes: Vec<(NodeId, NodeKind)> =
-        Vec::with_capacity(prev.node_count() + upserted_nodes.len());
-    for (id, kind) in prev.node_ids.iter().zip(&prev.node_kinds) {
-        if removed_nodes.contains(id) {
-            continue;
-        }
-        let kind = upserted_nodes.remove(id).unwrap_or(*kind);
-        nodes.push((id.clone(), kind));
-    }
-    let mut fresh: Vec<_> = upserted_nodes.into_iter().collect();
-    fresh.sort();
-    nodes.extend(fresh);
+    super::overlay::apply(prev, version, delta)
+}
 
-    let removed_links: std::collections::HashSet<&LinkId> = delta.removed_links.iter().collect();
-    let replaced: std::collections::HashSet<LinkId> =
-        delta.upserted_links.iter().map(|l| l.id.clone()).collect();
-    let kept = prev
-        .links
-        .iter()
-        .filter(|l| !removed_links.contains(&l.id) && !replaced.contains(&l.id))
-        .map(|l| LinkInput {
-            id: l.id.clone(),
-            kind: l.kind,
-            status: l.status,
-            signed: l.signed,
-            ended: l.ended,
-            members: l
+/// The same graph with its overlay folded into a new compact base: live nodes keep
+/// their relative order (base nodes, then appended ones), tombstones are dropped.
+/// Linear in the size of the graph; the service runs it off the write path.
+pub fn compact(graph: &GraphSnapshot) -> Result<GraphSnapshot, ProjectError> {
+    let nodes = graph
+        .live_nodes()
+        .map(|v| (graph.node_id(v).clone(), graph.node_kind(v)));
+    let links = graph.live_links().map(|l| {
+        let entry = graph.link(l);
+        LinkInput {
+            id: entry.id.clone(),
+            kind: entry.kind,
+            status: entry.status,
+            signed: entry.signed,
+            ended: entry.ended,
+            members: entry
                 .members
                 .iter()
-                .map(|m| prev.node_ids[*m as usize].clone())
+                .map(|m| graph.node_id(*m).clone())
                 .collect(),
-        });
-    let links: Vec<LinkInput> = kept.chain(delta.upserted_links).collect();
-    build(version, nodes, links)
+        }
+    });
+    build(graph.version(), nodes, links)
 }
 
 /// Builds a snapshot at `version` from `(id, kind)` of every node and every link.
@@ -163,14 +154,17 @@ pub fn build<L: Into<LinkInput>>(
     let (adjacency, pair_offsets, pair_links) = adjacency(node_ids.len(), pairs)?;
     Ok(GraphSnapshot {
         version,
-        node_ids,
-        node_kinds,
-        node_index,
-        links: entries,
-        link_index,
-        adjacency,
-        pair_offsets,
-        pair_links,
+        base: std::sync::Arc::new(super::Base {
+            node_ids,
+            node_kinds,
+            node_index,
+            links: entries,
+            link_index,
+            adjacency,
+            pair_offsets,
+            pair_links,
+        }),
+        overlay: std::sync::Arc::default(),
     })
 }
 
@@ -248,18 +242,20 @@ mod tests {
         )
         .unwrap();
         let shape = |g: &GraphSnapshot| {
-            let mut edges: Vec<(String, String, Vec<String>)> = (0..g.node_count() as u32)
+            let mut edges: Vec<(String, String, Vec<String>)> = g
+                .live_nodes()
                 .flat_map(|n| g.neighbours(n).map(move |(m, ls)| (n, m, ls)))
                 .map(|(n, m, ls)| {
                     (
                         g.node_id(n).to_string(),
                         g.node_id(m).to_string(),
-                        ls.iter().map(|l| g.link(*l).id.to_string()).collect(),
+                        ls.map(|l| g.link(l).id.to_string()).collect(),
                     )
                 })
                 .collect();
             edges.sort();
-            let mut kinds: Vec<(String, NodeKind)> = (0..g.node_count() as u32)
+            let mut kinds: Vec<(String, NodeKind)> = g
+                .live_nodes()
                 .map(|n| (g.node_id(n).to_string(), g.node_kind(n)))
                 .collect();
             kinds.sort();
@@ -306,7 +302,7 @@ mod tests {
             .map(|(n, ls)| {
                 (
                     g.node_id(n).to_string(),
-                    ls.iter().map(|l| g.link(*l).id.to_string()).collect(),
+                    ls.map(|l| g.link(l).id.to_string()).collect(),
                 )
             })
             .collect();

@@ -19,12 +19,12 @@ pub struct GraphView {
 impl GraphView {
     /// Builds the view of `graph` under `filter`.
     pub fn build(graph: &GraphSnapshot, filter: &Filter) -> Self {
-        let n = graph.node_count();
-        let admitted: Vec<bool> = (0..graph.link_count() as LinkIx)
-            .map(|l| filter.admits_link(graph.link(l)))
+        let n = graph.node_bound();
+        let admitted: Vec<bool> = (0..graph.link_bound() as LinkIx)
+            .map(|l| graph.is_live_link(l) && filter.admits_link(graph.link(l)))
             .collect();
         let included: Vec<bool> = (0..n as NodeIx)
-            .map(|v| filter.admits_node(graph.node_kind(v)))
+            .map(|v| graph.is_live_node(v) && filter.admits_node(graph.node_kind(v)))
             .collect();
         let mut offsets = Vec::with_capacity(n + 1);
         let mut targets = Vec::new();
@@ -32,10 +32,25 @@ impl GraphView {
         offsets.push(0);
         for v in 0..n as NodeIx {
             if included[v as usize] {
+                let start = targets.len();
                 for (w, pair, links) in graph.neighbours_with_pairs(v) {
-                    if included[w as usize] && links.iter().any(|l| admitted[*l as usize]) {
+                    if included[w as usize] && links.iter().any(|l| admitted[l as usize]) {
                         targets.push(w);
                         pairs.push(pair);
+                    }
+                }
+                // Pairs from the overlay follow the base's sorted row: sort the row
+                // again when there are any.
+                if graph.overlay_changes() > 0 && targets[start..].windows(2).any(|w| w[0] > w[1]) {
+                    let mut row: Vec<(NodeIx, u32)> = targets[start..]
+                        .iter()
+                        .copied()
+                        .zip(pairs[start..].iter().copied())
+                        .collect();
+                    row.sort_unstable();
+                    for (i, (w, pair)) in row.into_iter().enumerate() {
+                        targets[start + i] = w;
+                        pairs[start + i] = pair;
                     }
                 }
             }

@@ -131,7 +131,7 @@ impl Service {
             .graph
             .links_of_pair(pair)
             .iter()
-            .map(|l| scope.graph.link(*l))
+            .map(|l| scope.graph.link(l))
             .filter(|entry| scope.filter.admits_link(entry))
             .map(|entry| self.get_link(&entry.id))
             .collect()
@@ -263,7 +263,7 @@ impl Measure {
 /// Links of the snapshot counted by kind under a filter (a trilateral link counts once).
 pub fn link_counts(graph: &GraphSnapshot, filter: &Filter) -> BTreeMap<&'static str, usize> {
     let mut counts = BTreeMap::new();
-    for l in 0..graph.link_count() as u32 {
+    for l in graph.live_links() {
         let entry = graph.link(l);
         let members_in = entry
             .members
@@ -298,7 +298,7 @@ pub fn signed_per_year(graph: &GraphSnapshot, filter: &Filter) -> (YearCounts, K
     };
     let mut years: BTreeMap<u16, BTreeMap<&'static str, usize>> = BTreeMap::new();
     let mut undated = BTreeMap::new();
-    for l in 0..graph.link_count() as u32 {
+    for l in graph.live_links() {
         let entry = graph.link(l);
         if !undated_filter.admits_link(entry)
             || !entry

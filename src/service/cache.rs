@@ -3,7 +3,7 @@
 
 use std::any::Any;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::graph::filter::Filter;
 use crate::graph::view::GraphView;
@@ -19,7 +19,7 @@ pub struct QueryCache {
 #[derive(Default)]
 struct Entries {
     version: u64,
-    views: HashMap<Filter, Arc<GraphView>>,
+    views: HashMap<Filter, Arc<OnceLock<Arc<GraphView>>>>,
     results: HashMap<String, Shared>,
     hits: u64,
     misses: u64,
@@ -42,23 +42,23 @@ impl QueryCache {
         guard
     }
 
-    /// The view for `filter` at `version`, built by `build` on a miss.
+    /// The view for `filter` at `version`, built by `build` on a miss. Requests that
+    /// miss together wait for one build instead of each building the same view (after
+    /// a write, every concurrent reader would otherwise rebuild it at once).
     pub fn view(
         &self,
         version: u64,
         filter: &Filter,
         build: impl FnOnce() -> GraphView,
     ) -> Arc<GraphView> {
-        if let Some(view) = self.entries(version).views.get(filter) {
-            return Arc::clone(view);
-        }
-        let view = Arc::new(build());
-        let mut entries = self.entries(version);
-        if entries.views.len() >= MAX_ENTRIES {
-            entries.views.clear();
-        }
-        entries.views.insert(filter.clone(), Arc::clone(&view));
-        view
+        let slot = {
+            let mut entries = self.entries(version);
+            if entries.views.len() >= MAX_ENTRIES && !entries.views.contains_key(filter) {
+                entries.views.clear();
+            }
+            Arc::clone(entries.views.entry(filter.clone()).or_default())
+        };
+        Arc::clone(slot.get_or_init(|| Arc::new(build())))
     }
 
     /// A cached result for `key` at `version`, computed by `compute` on a miss.

@@ -112,7 +112,7 @@ impl Service {
                 let year = graph
                     .links_of_pair(pair)
                     .iter()
-                    .map(|l| graph.link(*l))
+                    .map(|l| graph.link(l))
                     .filter(|e| filter.admits_link(e))
                     .filter_map(|e| e.signed.map(|d| i32::from(d.earliest().0)))
                     .min();

@@ -157,7 +157,7 @@ impl Service {
         progress: &mut dyn FnMut(u64),
     ) -> Result<ImportReport, ServiceError> {
         let started = Instant::now();
-        let _guard = self.writer.lock().map_err(|_| ServiceError::Poisoned)?;
+        let mut state = self.snapshots.lock();
         let mut load = if options.dry_run {
             None
         } else {
@@ -212,7 +212,8 @@ impl Service {
                 };
                 report.graph_version = load.finish(actor, counts)?;
                 report.written = true;
-                self.install(super::build_snapshot(&self.store)?);
+                let rebuilt = super::build_snapshot(&self.store)?;
+                self.snapshots.replace(&mut state, rebuilt);
             }
             (Some(load), Ok(())) => {
                 load.abort()?;

@@ -12,10 +12,11 @@ pub mod evaluate;
 mod import;
 pub mod partners;
 mod query;
+mod snapshots;
 mod write;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub use draft::{link_from_json, merge_patch, node_from_json};
@@ -100,8 +101,7 @@ pub enum ServiceError {
 /// The service shared by every request handler.
 pub struct Service {
     store: SledStore,
-    snapshot: RwLock<Arc<GraphSnapshot>>,
-    writer: Mutex<()>,
+    snapshots: snapshots::Snapshots,
     cache: cache::QueryCache,
     query_budget: Duration,
     partners: Mutex<Option<Arc<partners::PartnerData>>>,
@@ -138,8 +138,7 @@ impl Service {
         let snapshot = build_snapshot(&store)?;
         Ok(Self {
             store,
-            snapshot: RwLock::new(Arc::new(snapshot)),
-            writer: Mutex::new(()),
+            snapshots: snapshots::Snapshots::new(snapshot),
             cache: cache::QueryCache::default(),
             query_budget: DEFAULT_QUERY_BUDGET,
             partners: Mutex::new(None),
@@ -155,10 +154,21 @@ impl Service {
 
     /// The current graph snapshot.
     pub fn snapshot(&self) -> Arc<GraphSnapshot> {
-        match self.snapshot.read() {
-            Ok(guard) => Arc::clone(&guard),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
+        self.snapshots.current()
+    }
+
+    /// Compacts the snapshot's overlay after `changes` changes instead of the default
+    /// ([`snapshots::COMPACT_AFTER`]).
+    pub fn with_compaction_after(mut self, changes: usize) -> Self {
+        self.snapshots.set_compact_after(changes);
+        self
+    }
+
+    /// The snapshot rebuilt from every record of the store (for checks: it must equal
+    /// the incrementally maintained one).
+    pub fn rebuild_snapshot(&self) -> Result<GraphSnapshot, ServiceError> {
+        let _guard = self.snapshots.lock();
+        build_snapshot(&self.store)
     }
 
     /// The version of the current snapshot.
@@ -207,19 +217,8 @@ impl Service {
         &self,
         out: impl std::io::Write,
     ) -> Result<crate::store::BackupStats, crate::store::BackupError> {
-        let _guard = match self.writer.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let _guard = self.snapshots.lock();
         self.store.backup_to(out)
-    }
-
-    fn install(&self, snapshot: GraphSnapshot) {
-        let fresh = Arc::new(snapshot);
-        match self.snapshot.write() {
-            Ok(mut guard) => *guard = fresh,
-            Err(poisoned) => *poisoned.into_inner() = fresh,
-        }
     }
 }
 

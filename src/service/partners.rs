@@ -219,7 +219,7 @@ pub fn haversine_km(a: (f64, f64), b: (f64, f64)) -> f64 {
 impl PartnerData {
     /// Reads node attributes and link areas from the store for `graph`'s node slots.
     fn read(service: &Service, graph: &GraphSnapshot) -> Result<Self, ServiceError> {
-        let n = graph.node_count();
+        let n = graph.node_bound();
         let mut data = PartnerData {
             version: graph.version(),
             country: vec![None; n],
@@ -353,7 +353,7 @@ pub fn existing_partners(scope: &Scope, u: NodeIx) -> HashSet<NodeIx> {
         .filter(|(_, links)| {
             links
                 .iter()
-                .any(|l| scope.filter.kinds & Filter::kind_bits(&[scope.graph.link(*l).kind]) != 0)
+                .any(|l| scope.filter.kinds & Filter::kind_bits(&[scope.graph.link(l).kind]) != 0)
         })
         .map(|(v, _)| v)
         .collect()

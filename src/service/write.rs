@@ -85,7 +85,7 @@ impl Service {
 
     /// Checks changes as [`Service::write`] would and says what they would do, writing nothing.
     pub fn dry_run(&self, changes: Vec<(String, Change)>) -> Result<WriteSummary, ServiceError> {
-        let _guard = self.writer.lock().map_err(|_| ServiceError::Poisoned)?;
+        let _guard = self.snapshots.lock();
         let mut staged = Staged::new(&self.store);
         for (path, change) in changes {
             staged.apply(change, &path)?;
@@ -102,19 +102,26 @@ impl Service {
         durable: bool,
         actor: &str,
     ) -> Result<WriteSummary, ServiceError> {
-        let _guard = self.writer.lock().map_err(|_| ServiceError::Poisoned)?;
+        let mut state = self.snapshots.lock();
         let mut staged = Staged::new(&self.store);
         for (path, change) in changes {
             staged.apply(change, &path)?;
         }
         let (records, mut summary) = staged.into_records()?;
         if records.is_empty() {
-            summary.graph_version = self.version();
+            summary.graph_version = state.latest.version();
             return Ok(summary);
         }
-        summary.graph_version = self.store.commit_by(&records, durable, actor)?;
-        let next = project::apply(&self.snapshot(), summary.graph_version, delta_of(&records))?;
-        self.install(next);
+        // Commit without flushing under the lock; flush after it (group commit).
+        summary.graph_version = self.store.commit_by(&records, false, actor)?;
+        let delta = delta_of(&records);
+        let next = project::apply(&state.latest, summary.graph_version, delta.clone())?;
+        let next = self.snapshots.advance(&mut state, next, delta);
+        drop(state);
+        if durable {
+            self.store.flush()?;
+        }
+        self.snapshots.install(next);
         Ok(summary)
     }
 }

@@ -19,4 +19,5 @@ mod partners;
 mod persistence;
 mod reference;
 mod search;
+mod snapshots;
 mod twins;

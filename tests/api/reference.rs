@@ -334,7 +334,7 @@ fn check_weighted(service: &Service, expected: &Value) {
                 .graph
                 .links_of_pair(pair)
                 .iter()
-                .map(|l| costs[scope.graph.link(*l).kind.as_str()])
+                .map(|l| costs[scope.graph.link(l).kind.as_str()])
                 .fold(f64::INFINITY, f64::min);
         }
     }

@@ -1,0 +1,63 @@
+-- wrk script for scripts/scale.sh, which prepends `mode`, `sources`, `path_pairs`, `token`.
+-- mode: "neighbours" (GET …/neighbours), "twohop" (GET …/neighbourhood?depth=2),
+-- "path" (GET /api/v1/paths/shortest), "write" (POST a friendship link between two
+-- random cities, durable before the answer). Prints one summary line; any 4xx/5xx
+-- answer other than 409 (a pair that already has the link) or socket error is an error.
+
+counter = 0
+statuses = {}
+local threads = {}
+
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  math.randomseed(4242 + id)
+end
+
+local function pick(list)
+  return list[math.random(#list)]
+end
+
+function request()
+  counter = counter + 1
+  if mode == "neighbours" then
+    return wrk.format("GET", "/api/v1/nodes/" .. pick(sources) .. "/neighbours?kinds=all&status=any")
+  elseif mode == "twohop" then
+    return wrk.format("GET", "/api/v1/nodes/" .. pick(sources) .. "/neighbourhood?depth=2&limit=10000&kinds=all&status=any")
+  elseif mode == "path" then
+    local p = pick(path_pairs)
+    return wrk.format("GET", "/api/v1/paths/shortest?kinds=all&status=any&from=" .. p[1] .. "&to=" .. p[2])
+  else
+    local a, b = pick(sources), pick(sources)
+    while b == a do b = pick(sources) end
+    local body = string.format('{"kind": "friendship", "members": ["%s", "%s"], "status": "active"}', a, b)
+    return wrk.format("POST", "/api/v1/links", {
+      ["Content-Type"] = "application/json",
+      ["Authorization"] = "Bearer " .. token,
+    }, body)
+  end
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local merged, errors = {}, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+  for _, thread in ipairs(threads) do
+    for code, n in pairs(thread:get("statuses")) do
+      merged[code] = (merged[code] or 0) + n
+    end
+  end
+  local codes = ""
+  for code, n in pairs(merged) do
+    codes = codes .. string.format(" %d:%d", code, n)
+    if code >= 400 and code ~= 409 then errors = errors + n end
+  end
+  io.write(string.format("RESULT %s %.0f %.2f %.2f %.2f %d%s\n", mode,
+    summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000, errors, codes))
+end

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Scale report: for each synthetic network of shared/bench/peers.py (20k, 100k, 1m),
+# import it through `pobratim import` (once; stores are kept in $STORES), then start the
+# release server on it and measure: time to open and build the snapshot, resident
+# memory, neighbours / 2-hop / shortest-path reads over HTTP with wrk, PageRank over
+# HTTP (first call, then cached), one durable link write at a time (latency) and 32
+# concurrent writers (group commit throughput). Writes a markdown table to
+# target/scale/report.md.
+#
+#   scripts/scale.sh                    # 20k and 100k
+#   SCALES="20k 100k 1m" scripts/scale.sh
+#
+# Needs wrk and python3 (the peers venv for `gen`: PEERS_PYTHON, default /tmp/peers/bin/python).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SCALES=${SCALES:-"20k 100k"}
+STORES=${STORES:-/tmp/pobratim-scale}
+DURATION=${DURATION:-10s}
+PEERS_PYTHON=${PEERS_PYTHON:-/tmp/peers/bin/python}
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
+cargo build --release --locked --quiet
+bin=$PWD/target/release/pobratim
+mkdir -p target/scale "$STORES"
+report=target/scale/report.md
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
+{
+  echo "Machine: $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB; wrk -t2 -c16 -d$DURATION for reads, -c1 and -c32 for writes."
+  echo
+  echo "| scale | nodes | links | import | open | RSS after open | neighbours req/s (p99) | 2-hop req/s (p99) | shortest path req/s (p99) | PageRank first / cached | 1 writer p50 / p99 | 32 writers writes/s (p99) | RSS at end |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+} >"$report"
+
+rss_mb() { awk '/VmRSS/ {printf "%.0f MB", $2/1024}' "/proc/$1/status"; }
+
+for scale in $SCALES; do
+  net=$STORES/net-$scale
+  data=$STORES/$scale
+  if [[ ! -f $net/nodes.csv ]]; then
+    "$PEERS_PYTHON" ../shared/bench/peers.py gen --scale "$scale" --out "$net" >/dev/null
+  fi
+  import_note="(kept)"
+  if [[ ! -d $data ]]; then
+    start=$(date +%s.%N)
+    /usr/bin/time -f "%M" -o "$STORES/import-$scale.rss" \
+      "$bin" import --data "$data" --format csv "$net/nodes.csv" "$net/edges.csv" >/dev/null 2>&1
+    import_note=$(awk -v s="$start" -v e="$(date +%s.%N)" -v r="$(cat "$STORES/import-$scale.rss")" \
+      'BEGIN {printf "%.0f s, %.0f MB", e - s, r / 1024}')
+  fi
+  "$bin" token revoke --data "$data" scale >/dev/null 2>&1 || true
+  token=$("$bin" token create --data "$data" --name scale --scope write 2>/dev/null)
+  log=$(mktemp)
+  start=$(date +%s.%N)
+  "$bin" serve --data "$data" --bind 127.0.0.1:0 --workers 2 --no-seed --write-rate 0 \
+    --query-budget 600 >"$log" 2>&1 &
+  server=$!
+  url=""
+  while [[ -z "$url" ]]; do
+    kill -0 $server 2>/dev/null || { cat "$log"; exit 1; }
+    url=$(grep -o 'listening on http://[0-9.:]*' "$log" | head -1 | sed 's/listening on //') || true
+    sleep 0.05
+  done
+  opened=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f s", e - s}')
+  rss_open=$(rss_mb $server)
+  counts=$(curl -s "$url/healthz" | python3 -c 'import json,sys; h=json.load(sys.stdin); print(h["nodes"], h["links"])')
+
+  python3 - "$net/queries.json" "$token" >"$STORES/scale.lua" <<'PY'
+import json, sys
+q = json.load(open(sys.argv[1]))
+lua = lambda v: json.dumps(v).replace("[", "{").replace("]", "}")
+print("sources = " + lua(q["khop_sources"]))
+print("path_pairs = " + lua(q["shortest_path_pairs"]))
+print(f'token = "{sys.argv[2]}"')
+PY
+  run() { # mode threads connections
+    { echo "mode = \"$1\""; cat "$STORES/scale.lua" scripts/scale.lua; } >"$STORES/run.lua"
+    wrk -t"$2" -c"$3" -d"$DURATION" -s "$STORES/run.lua" "$url" | grep '^RESULT' | tee -a "$STORES/results-$scale.txt"
+  }
+  : >"$STORES/results-$scale.txt"
+  fmt() { awk '{printf "%s (%s ms)", $3, $5}'; }
+  neighbours=$(run neighbours 2 16 | fmt)
+  twohop=$(run twohop 2 16 | fmt)
+  path=$(run path 2 16 | fmt)
+  pr1=$(curl -s -o /dev/null -w '%{time_total}' "$url/api/v1/centrality/pagerank?limit=10&kinds=all&status=any")
+  pr2=$(curl -s -o /dev/null -w '%{time_total}' "$url/api/v1/centrality/pagerank?limit=10&kinds=all&status=any")
+  one=$(run write 1 1 | awk '{printf "%s / %s ms", $4, $5}')
+  many=$(run write 2 32 | fmt)
+  rss_end=$(rss_mb $server)
+  kill $server; wait $server 2>/dev/null || true
+  read -r nodes links <<<"$counts"
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.2f s / %.3f s | %s | %s | %s |\n' \
+    "$scale" "$nodes" "$links" "$import_note" "$opened" "$rss_open" "$neighbours" "$twohop" "$path" \
+    "$pr1" "$pr2" "$one" "$many" "$rss_end" >>"$report"
+  rm -f "$log"
+done
+cat "$report"

@@ -1,0 +1,198 @@
+//! The overlay of a snapshot: what the writes since the base changed, recorded so
+//! that applying a write costs the size of the write (plus a copy of the overlay),
+//! never a pass over the whole graph.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{GraphSnapshot, LinkEntry, LinkIx, NodeIx};
+use crate::graph::project::{GraphDelta, ProjectError};
+use crate::model::{LinkId, NodeId, NodeKind};
+
+/// Changes since the base: appended nodes and links (their indices follow the base's),
+/// tombstones, kind changes, and adjacency of node pairs the base does not have.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Overlay {
+    /// Ids of nodes appended after the base (index = base nodes + position).
+    pub(super) node_ids: Vec<NodeId>,
+    /// Kinds of the appended nodes.
+    pub(super) node_kinds: Vec<NodeKind>,
+    /// Appended nodes by id (the latest slot for an id that was re-created).
+    pub(super) node_index: HashMap<NodeId, NodeIx>,
+    /// Base nodes whose kind changed.
+    pub(super) kind_changes: HashMap<NodeIx, NodeKind>,
+    /// Removed node slots.
+    pub(super) dead_nodes: HashSet<NodeIx>,
+    /// Links appended after the base.
+    pub(super) links: Vec<LinkEntry>,
+    /// Appended links by id.
+    pub(super) link_index: HashMap<LinkId, LinkIx>,
+    /// Removed (or replaced) link slots.
+    pub(super) dead_links: HashSet<LinkIx>,
+    /// For each node, adjacent nodes through pairs the base does not have, with the pair.
+    pub(super) extra_adjacency: HashMap<NodeIx, Vec<(NodeIx, u32)>>,
+    /// Links of the new pairs (pair index = base pairs + position).
+    pub(super) new_pairs: Vec<Vec<LinkIx>>,
+    /// New pairs by `(low, high)` node index.
+    pub(super) pair_index: HashMap<(NodeIx, NodeIx), u32>,
+    /// Links added to pairs the base has.
+    pub(super) more_links: HashMap<u32, Vec<LinkIx>>,
+    /// Records changed since the base.
+    pub(super) changes: usize,
+}
+
+/// Applies `delta` on top of `prev`: removals, then upserts, as the store did.
+pub(crate) fn apply(
+    prev: &GraphSnapshot,
+    version: u64,
+    delta: GraphDelta,
+) -> Result<GraphSnapshot, ProjectError> {
+    let mut next = GraphSnapshot {
+        version,
+        base: std::sync::Arc::clone(&prev.base),
+        overlay: std::sync::Arc::new((*prev.overlay).clone()),
+    };
+    let overlay = std::sync::Arc::make_mut(&mut next.overlay);
+    let mut o = Editor {
+        base: &prev.base,
+        overlay,
+    };
+    for id in &delta.removed_links {
+        o.remove_link(id);
+    }
+    for link in &delta.upserted_links {
+        o.remove_link(&link.id);
+    }
+    for id in &delta.removed_nodes {
+        o.remove_node(id);
+    }
+    for (id, kind) in delta.upserted_nodes {
+        o.upsert_node(id, kind)?;
+    }
+    for link in delta.upserted_links {
+        o.add_link(link)?;
+    }
+    Ok(next)
+}
+
+/// Edits an overlay, reading the base it sits on.
+struct Editor<'a> {
+    base: &'a super::Base,
+    overlay: &'a mut Overlay,
+}
+
+impl Editor<'_> {
+    fn base_nodes(&self) -> usize {
+        self.base.node_ids.len()
+    }
+
+    fn node_ix(&self, id: &NodeId) -> Option<NodeIx> {
+        let live = |ix: &NodeIx| !self.overlay.dead_nodes.contains(ix);
+        match self.overlay.node_index.get(id) {
+            Some(ix) => Some(*ix).filter(live),
+            None => self.base.node_index.get(id).copied().filter(live),
+        }
+    }
+
+    fn link_ix(&self, id: &LinkId) -> Option<LinkIx> {
+        let live = |ix: &LinkIx| !self.overlay.dead_links.contains(ix);
+        match self.overlay.link_index.get(id) {
+            Some(ix) => Some(*ix).filter(live),
+            None => self.base.link_index.get(id).copied().filter(live),
+        }
+    }
+
+    fn remove_link(&mut self, id: &LinkId) {
+        if let Some(ix) = self.link_ix(id) {
+            self.overlay.dead_links.insert(ix);
+            self.overlay.changes += 1;
+        }
+    }
+
+    fn remove_node(&mut self, id: &NodeId) {
+        if let Some(ix) = self.node_ix(id) {
+            self.overlay.dead_nodes.insert(ix);
+            self.overlay.changes += 1;
+        }
+    }
+
+    fn upsert_node(&mut self, id: NodeId, kind: NodeKind) -> Result<(), ProjectError> {
+        self.overlay.changes += 1;
+        if let Some(ix) = self.node_ix(&id) {
+            match (ix as usize).checked_sub(self.base_nodes()) {
+                Some(i) => self.overlay.node_kinds[i] = kind,
+                None if self.base.node_kinds[ix as usize] == kind => {
+                    self.overlay.kind_changes.remove(&ix);
+                }
+                None => {
+                    self.overlay.kind_changes.insert(ix, kind);
+                }
+            }
+            return Ok(());
+        }
+        let ix = NodeIx::try_from(self.base_nodes() + self.overlay.node_ids.len())
+            .map_err(|_| ProjectError::TooLarge)?;
+        self.overlay.node_ids.push(id.clone());
+        self.overlay.node_kinds.push(kind);
+        self.overlay.node_index.insert(id, ix);
+        Ok(())
+    }
+
+    fn add_link(&mut self, link: crate::graph::project::LinkInput) -> Result<(), ProjectError> {
+        self.overlay.changes += 1;
+        let members = link
+            .members
+            .iter()
+            .map(|m| {
+                self.node_ix(m).ok_or_else(|| ProjectError::DanglingMember {
+                    link: link.id.clone(),
+                    member: m.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let lix = LinkIx::try_from(self.base.links.len() + self.overlay.links.len())
+            .map_err(|_| ProjectError::TooLarge)?;
+        for (i, &a) in members.iter().enumerate() {
+            for &b in &members[i + 1..] {
+                self.join(a.min(b), a.max(b), lix)?;
+            }
+        }
+        self.overlay.link_index.insert(link.id.clone(), lix);
+        self.overlay.links.push(LinkEntry {
+            id: link.id,
+            kind: link.kind,
+            status: link.status,
+            signed: link.signed,
+            ended: link.ended,
+            members,
+        });
+        Ok(())
+    }
+
+    /// Records that link `lix` joins `a` and `b` (`a < b`).
+    fn join(&mut self, a: NodeIx, b: NodeIx, lix: LinkIx) -> Result<(), ProjectError> {
+        if let Some(pair) = self.base.pair_between(a, b) {
+            self.overlay.more_links.entry(pair).or_default().push(lix);
+            return Ok(());
+        }
+        if let Some(&pair) = self.overlay.pair_index.get(&(a, b)) {
+            let i = pair as usize - self.base.pair_count();
+            self.overlay.new_pairs[i].push(lix);
+            return Ok(());
+        }
+        let pair = u32::try_from(self.base.pair_count() + self.overlay.new_pairs.len())
+            .map_err(|_| ProjectError::TooLarge)?;
+        self.overlay.new_pairs.push(vec![lix]);
+        self.overlay.pair_index.insert((a, b), pair);
+        self.overlay
+            .extra_adjacency
+            .entry(a)
+            .or_default()
+            .push((b, pair));
+        self.overlay
+            .extra_adjacency
+            .entry(b)
+            .or_default()
+            .push((a, pair));
+        Ok(())
+    }
+}

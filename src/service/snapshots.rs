@@ -1,0 +1,176 @@
+//! The snapshot pipeline. Writers hold the writer lock while they check, commit to
+//! sled (without flushing) and build the next snapshot from the latest one (an overlay
+//! edit, see [`crate::graph::GraphSnapshot`]); they flush *after* releasing the lock,
+//! so writers that arrive while one flushes share the next flush (group commit), and
+//! then install their snapshot for readers if nothing newer is installed yet. A reader
+//! therefore never sees a version before it is on disk.
+//!
+//! When the overlay has grown past [`COMPACT_AFTER`] changes, a background thread folds
+//! it into a new base; writes go on meanwhile and are logged, and the thread replays
+//! them onto the new base under the writer lock. The compacted graph becomes visible
+//! with the next write's version (a version always has one snapshot, so caches keyed
+//! by version stay right).
+
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use crate::graph::project::{self, GraphDelta};
+use crate::graph::GraphSnapshot;
+
+/// Overlay changes after which a snapshot is compacted in the background.
+pub const COMPACT_AFTER: usize = 16_384;
+
+/// What the writer lock guards.
+pub(crate) struct WriterState {
+    /// The snapshot of the latest commit (maybe not yet installed for readers).
+    pub(crate) latest: Arc<GraphSnapshot>,
+    compaction: Option<Compaction>,
+    compactions: u64,
+}
+
+/// A compaction in progress: the writes committed since it started.
+struct Compaction {
+    id: u64,
+    log: Vec<(u64, GraphDelta)>,
+}
+
+/// The shared snapshot state.
+pub(crate) struct Snapshots {
+    installed: Arc<RwLock<Arc<GraphSnapshot>>>,
+    writer: Arc<Mutex<WriterState>>,
+    compact_after: usize,
+}
+
+impl Snapshots {
+    pub(crate) fn new(snapshot: GraphSnapshot) -> Self {
+        let snapshot = Arc::new(snapshot);
+        Self {
+            installed: Arc::new(RwLock::new(Arc::clone(&snapshot))),
+            writer: Arc::new(Mutex::new(WriterState {
+                latest: snapshot,
+                compaction: None,
+                compactions: 0,
+            })),
+            compact_after: COMPACT_AFTER,
+        }
+    }
+
+    /// Compacts after `changes` overlay changes instead (tests).
+    pub(crate) fn set_compact_after(&mut self, changes: usize) {
+        self.compact_after = changes.max(1);
+    }
+
+    /// The snapshot readers see.
+    pub(crate) fn current(&self) -> Arc<GraphSnapshot> {
+        match self.installed.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Takes the writer lock.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, WriterState> {
+        match self.writer.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// Records a commit's snapshot as the latest (writer lock held); starts a background
+    /// compaction when the overlay is large. Install it with [`Snapshots::install`] once
+    /// the commit is durable.
+    pub(crate) fn advance(
+        &self,
+        state: &mut WriterState,
+        next: GraphSnapshot,
+        delta: GraphDelta,
+    ) -> Arc<GraphSnapshot> {
+        let next = Arc::new(next);
+        state.latest = Arc::clone(&next);
+        match state.compaction.as_mut() {
+            Some(running) => running.log.push((next.version(), delta)),
+            None if next.overlay_changes() >= self.compact_after => {
+                state.compactions += 1;
+                let id = state.compactions;
+                state.compaction = Some(Compaction {
+                    id,
+                    log: Vec::new(),
+                });
+                self.spawn_compaction(id, Arc::clone(&next));
+            }
+            None => {}
+        }
+        next
+    }
+
+    /// Replaces everything with a snapshot rebuilt from the store (writer lock held), e.g.
+    /// after a bulk load; a compaction in progress is abandoned.
+    pub(crate) fn replace(&self, state: &mut WriterState, snapshot: GraphSnapshot) {
+        let snapshot = Arc::new(snapshot);
+        state.latest = Arc::clone(&snapshot);
+        state.compaction = None;
+        self.install(snapshot);
+    }
+
+    /// Makes `snapshot` the one readers see, unless a newer one is already installed.
+    pub(crate) fn install(&self, snapshot: Arc<GraphSnapshot>) {
+        let mut guard = match self.installed.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if snapshot.version() >= guard.version() {
+            *guard = snapshot;
+        }
+    }
+
+    fn spawn_compaction(&self, id: u64, from: Arc<GraphSnapshot>) {
+        let writer = Arc::clone(&self.writer);
+        let spawned = std::thread::Builder::new()
+            .name("pobratim-compact".into())
+            .spawn(move || compact(&writer, id, &from));
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "cannot start a snapshot compaction; will retry later");
+            let mut state = match self.writer.lock() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            state.compaction = None;
+        }
+    }
+}
+
+/// Folds `from`'s overlay into a new base, then replays the writes made meanwhile.
+fn compact(writer: &Mutex<WriterState>, id: u64, from: &GraphSnapshot) {
+    let started = std::time::Instant::now();
+    let compacted = project::compact(from);
+    let mut state = match writer.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    let Some(running) = state.compaction.take_if(|c| c.id == id) else {
+        return; // abandoned: the snapshot was replaced meanwhile
+    };
+    let replayed = compacted.and_then(|base| {
+        running
+            .log
+            .into_iter()
+            .try_fold(base, |graph, (version, delta)| {
+                project::apply(&graph, version, delta)
+            })
+    });
+    match replayed {
+        Ok(graph) if graph.version() == state.latest.version() => {
+            tracing::debug!(
+                version = graph.version(),
+                ms = started.elapsed().as_millis() as u64,
+                "snapshot compacted"
+            );
+            state.latest = Arc::new(graph);
+        }
+        Ok(graph) => tracing::warn!(
+            compacted = graph.version(),
+            latest = state.latest.version(),
+            "a compaction ended at another version than the latest; dropped"
+        ),
+        Err(e) => tracing::warn!(error = %e, "snapshot compaction failed; the overlay stays"),
+    }
+}
