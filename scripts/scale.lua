@@ -14,7 +14,7 @@ function setup(thread)
 end
 
 function init(args)
-  math.randomseed(4242 + id)
+  math.randomseed(os.time() * 1000 + id)
 end
 
 local function pick(list)

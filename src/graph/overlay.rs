@@ -1,8 +1,9 @@
 //! The overlay of a snapshot: what the writes since the base changed, recorded so
-//! that applying a write costs the size of the write (plus a copy of the overlay),
-//! never a pass over the whole graph.
+//! that applying a write costs the size of the write, never a pass over the whole
+//! graph. Its collections are persistent (`imbl`: structural sharing), so the next
+//! snapshot's overlay is a cheap copy of the previous one, edited.
 
-use std::collections::{HashMap, HashSet};
+use imbl::{HashMap, HashSet, Vector};
 
 use super::{GraphSnapshot, LinkEntry, LinkIx, NodeIx};
 use crate::graph::project::{GraphDelta, ProjectError};
@@ -13,9 +14,9 @@ use crate::model::{LinkId, NodeId, NodeKind};
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Overlay {
     /// Ids of nodes appended after the base (index = base nodes + position).
-    pub(super) node_ids: Vec<NodeId>,
+    pub(super) node_ids: Vector<NodeId>,
     /// Kinds of the appended nodes.
-    pub(super) node_kinds: Vec<NodeKind>,
+    pub(super) node_kinds: Vector<NodeKind>,
     /// Appended nodes by id (the latest slot for an id that was re-created).
     pub(super) node_index: HashMap<NodeId, NodeIx>,
     /// Base nodes whose kind changed.
@@ -23,7 +24,7 @@ pub(crate) struct Overlay {
     /// Removed node slots.
     pub(super) dead_nodes: HashSet<NodeIx>,
     /// Links appended after the base.
-    pub(super) links: Vec<LinkEntry>,
+    pub(super) links: Vector<LinkEntry>,
     /// Appended links by id.
     pub(super) link_index: HashMap<LinkId, LinkIx>,
     /// Removed (or replaced) link slots.
@@ -31,7 +32,7 @@ pub(crate) struct Overlay {
     /// For each node, adjacent nodes through pairs the base does not have, with the pair.
     pub(super) extra_adjacency: HashMap<NodeIx, Vec<(NodeIx, u32)>>,
     /// Links of the new pairs (pair index = base pairs + position).
-    pub(super) new_pairs: Vec<Vec<LinkIx>>,
+    pub(super) new_pairs: Vector<Vec<LinkIx>>,
     /// New pairs by `(low, high)` node index.
     pub(super) pair_index: HashMap<(NodeIx, NodeIx), u32>,
     /// Links added to pairs the base has.
@@ -119,7 +120,9 @@ impl Editor<'_> {
         self.overlay.changes += 1;
         if let Some(ix) = self.node_ix(&id) {
             match (ix as usize).checked_sub(self.base_nodes()) {
-                Some(i) => self.overlay.node_kinds[i] = kind,
+                Some(i) => {
+                    self.overlay.node_kinds.set(i, kind);
+                }
                 None if self.base.node_kinds[ix as usize] == kind => {
                     self.overlay.kind_changes.remove(&ix);
                 }
@@ -131,8 +134,8 @@ impl Editor<'_> {
         }
         let ix = NodeIx::try_from(self.base_nodes() + self.overlay.node_ids.len())
             .map_err(|_| ProjectError::TooLarge)?;
-        self.overlay.node_ids.push(id.clone());
-        self.overlay.node_kinds.push(kind);
+        self.overlay.node_ids.push_back(id.clone());
+        self.overlay.node_kinds.push_back(kind);
         self.overlay.node_index.insert(id, ix);
         Ok(())
     }
@@ -157,7 +160,7 @@ impl Editor<'_> {
             }
         }
         self.overlay.link_index.insert(link.id.clone(), lix);
-        self.overlay.links.push(LinkEntry {
+        self.overlay.links.push_back(LinkEntry {
             id: link.id,
             kind: link.kind,
             status: link.status,
@@ -176,12 +179,14 @@ impl Editor<'_> {
         }
         if let Some(&pair) = self.overlay.pair_index.get(&(a, b)) {
             let i = pair as usize - self.base.pair_count();
-            self.overlay.new_pairs[i].push(lix);
+            if let Some(links) = self.overlay.new_pairs.get_mut(i) {
+                links.push(lix);
+            }
             return Ok(());
         }
         let pair = u32::try_from(self.base.pair_count() + self.overlay.new_pairs.len())
             .map_err(|_| ProjectError::TooLarge)?;
-        self.overlay.new_pairs.push(vec![lix]);
+        self.overlay.new_pairs.push_back(vec![lix]);
         self.overlay.pair_index.insert((a, b), pair);
         self.overlay
             .extra_adjacency
