@@ -242,11 +242,26 @@ fn serve(config: &ServeConfig) -> anyhow::Result<()> {
         version = graph.version(),
         "store open"
     );
-    actix_web::rt::System::new().block_on(async move {
-        let (server, addrs) = server::http_server(actix_web::web::Data::new(service), config)?;
-        for addr in addrs {
-            tracing::info!("listening on http://{addr}");
+    let service = actix_web::web::Data::new(service);
+    let saver = service.clone();
+    // Keep the snapshot file current for the next start (off the request path).
+    std::thread::spawn(move || {
+        if let Err(e) = saver.save_snapshot() {
+            tracing::warn!(error = %e, "cannot write the snapshot file");
         }
-        server.await.context("server failed")
-    })
+    });
+    let served = actix_web::rt::System::new().block_on({
+        let service = service.clone();
+        async move {
+            let (server, addrs) = server::http_server(service, config)?;
+            for addr in addrs {
+                tracing::info!("listening on http://{addr}");
+            }
+            server.await.context("server failed")
+        }
+    });
+    if let Err(e) = service.save_snapshot() {
+        tracing::warn!(error = %e, "cannot write the snapshot file at shutdown");
+    }
+    served
 }

@@ -11,6 +11,7 @@
 pub mod algo;
 pub mod filter;
 mod overlay;
+pub mod persist;
 pub mod project;
 pub mod view;
 

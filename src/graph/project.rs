@@ -151,6 +151,52 @@ pub fn build<L: Into<LinkInput>>(
             members,
         });
     }
+    assemble(
+        version, node_ids, node_kinds, node_index, entries, link_index, pairs,
+    )
+}
+
+/// Builds a snapshot from nodes and links whose members are already positions in
+/// `nodes` (a snapshot file): no id lookups.
+pub(crate) fn build_indexed(
+    version: u64,
+    nodes: Vec<(NodeId, NodeKind)>,
+    links: Vec<LinkEntry>,
+) -> Result<GraphSnapshot, ProjectError> {
+    let mut node_index = HashMap::with_capacity(nodes.len());
+    let mut node_ids = Vec::with_capacity(nodes.len());
+    let mut node_kinds = Vec::with_capacity(nodes.len());
+    for (id, kind) in nodes {
+        let ix = NodeIx::try_from(node_ids.len()).map_err(|_| ProjectError::TooLarge)?;
+        node_index.insert(id.clone(), ix);
+        node_ids.push(id);
+        node_kinds.push(kind);
+    }
+    let mut link_index = HashMap::with_capacity(links.len());
+    let mut pairs = Vec::with_capacity(links.len());
+    for (i, link) in links.iter().enumerate() {
+        let lix = LinkIx::try_from(i).map_err(|_| ProjectError::TooLarge)?;
+        for (j, &a) in link.members.iter().enumerate() {
+            for &b in &link.members[j + 1..] {
+                pairs.push((a.min(b), a.max(b), lix));
+            }
+        }
+        link_index.insert(link.id.clone(), lix);
+    }
+    assemble(
+        version, node_ids, node_kinds, node_index, links, link_index, pairs,
+    )
+}
+
+fn assemble(
+    version: u64,
+    node_ids: Vec<NodeId>,
+    node_kinds: Vec<NodeKind>,
+    node_index: HashMap<NodeId, NodeIx>,
+    entries: Vec<LinkEntry>,
+    link_index: HashMap<LinkId, LinkIx>,
+    pairs: Vec<(NodeIx, NodeIx, LinkIx)>,
+) -> Result<GraphSnapshot, ProjectError> {
     let (adjacency, pair_offsets, pair_links) = adjacency(node_ids.len(), pairs)?;
     Ok(GraphSnapshot {
         version,

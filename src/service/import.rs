@@ -228,6 +228,13 @@ impl Service {
                 report.graph_version = self.version();
             }
         }
+        drop(state);
+        if report.written {
+            // Next opens load the imported graph from its file instead of rebuilding.
+            if let Err(e) = self.save_snapshot() {
+                tracing::warn!(error = %e, "cannot write the snapshot file after the import");
+            }
+        }
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)
     }

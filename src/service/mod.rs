@@ -11,6 +11,7 @@ mod draft;
 pub mod evaluate;
 mod import;
 pub mod partners;
+pub mod persisted;
 mod query;
 mod snapshots;
 mod write;
@@ -21,6 +22,7 @@ use std::time::Duration;
 
 pub use draft::{link_from_json, merge_patch, node_from_json};
 pub use import::{ImportOptions, ImportReport, Item, Record, RowError};
+pub use persisted::SnapshotOrigin;
 pub use query::NodeQuery;
 pub use write::{Change, WriteSummary};
 
@@ -102,12 +104,16 @@ pub enum ServiceError {
 pub struct Service {
     store: SledStore,
     snapshots: snapshots::Snapshots,
+    origin: SnapshotOrigin,
     cache: cache::QueryCache,
     query_budget: Duration,
     partners: Mutex<Option<Arc<partners::PartnerData>>>,
     heavy_running: std::sync::atomic::AtomicUsize,
     max_heavy: usize,
 }
+
+/// Name of the snapshot file in the data directory.
+pub const SNAPSHOT_FILE: &str = "graph.snapshot";
 
 /// Expensive graph queries allowed at once unless configured otherwise.
 pub const DEFAULT_MAX_HEAVY_QUERIES: usize = 2;
@@ -129,16 +135,34 @@ pub const DEFAULT_QUERY_BUDGET: Duration = Duration::from_secs(60);
 
 impl Service {
     /// Opens the store in `dir` and builds the graph snapshot.
+    ///
+    /// The snapshot comes from the snapshot file in `dir` when it is usable (then the
+    /// writes committed after it are replayed from the change log), from every record
+    /// of the store otherwise.
     pub fn open(dir: &Path) -> Result<Self, ServiceError> {
-        Self::from_store(SledStore::open(dir)?)
+        let store = SledStore::open(dir)?;
+        let file = dir.join(SNAPSHOT_FILE);
+        let (snapshot, origin) = persisted::open_snapshot(&store, &file)?;
+        let mut service = Self::with_snapshot(store, snapshot, Some(file))?;
+        service.origin = origin;
+        Ok(service)
     }
 
-    /// Wraps an open store and builds the graph snapshot.
+    /// Wraps an open store and builds the graph snapshot from its records.
     pub fn from_store(store: SledStore) -> Result<Self, ServiceError> {
         let snapshot = build_snapshot(&store)?;
+        Self::with_snapshot(store, snapshot, None)
+    }
+
+    fn with_snapshot(
+        store: SledStore,
+        snapshot: GraphSnapshot,
+        file: Option<std::path::PathBuf>,
+    ) -> Result<Self, ServiceError> {
         Ok(Self {
             store,
-            snapshots: snapshots::Snapshots::new(snapshot),
+            snapshots: snapshots::Snapshots::new(snapshot, file),
+            origin: SnapshotOrigin::Records,
             cache: cache::QueryCache::default(),
             query_budget: DEFAULT_QUERY_BUDGET,
             partners: Mutex::new(None),
@@ -162,6 +186,17 @@ impl Service {
     pub fn with_compaction_after(mut self, changes: usize) -> Self {
         self.snapshots.set_compact_after(changes);
         self
+    }
+
+    /// Where the snapshot came from when the service was opened.
+    pub fn snapshot_origin(&self) -> SnapshotOrigin {
+        self.origin
+    }
+
+    /// Writes the snapshot file (when the service was opened on a directory): the
+    /// latest durable graph, compacted. Writers wait only for a flush.
+    pub fn save_snapshot(&self) -> Result<(), ServiceError> {
+        self.snapshots.save(&self.store)
     }
 
     /// The snapshot rebuilt from every record of the store (for checks: it must equal
@@ -223,7 +258,7 @@ impl Service {
 }
 
 /// Projects every record of the store into a snapshot at the store's version.
-fn build_snapshot(store: &SledStore) -> Result<GraphSnapshot, ServiceError> {
+pub(crate) fn build_snapshot(store: &SledStore) -> Result<GraphSnapshot, ServiceError> {
     let version = store.graph_version()?;
     let nodes = store
         .scan_nodes()

@@ -11,8 +11,10 @@
 //! with the next write's version (a version always has one snapshot, so caches keyed
 //! by version stay right).
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
+use crate::graph::persist;
 use crate::graph::project::{self, GraphDelta};
 use crate::graph::GraphSnapshot;
 
@@ -38,12 +40,14 @@ pub(crate) struct Snapshots {
     installed: Arc<RwLock<Arc<GraphSnapshot>>>,
     writer: Arc<Mutex<WriterState>>,
     compact_after: usize,
+    file: Option<Arc<PathBuf>>,
 }
 
 impl Snapshots {
-    pub(crate) fn new(snapshot: GraphSnapshot) -> Self {
+    pub(crate) fn new(snapshot: GraphSnapshot, file: Option<PathBuf>) -> Self {
         let snapshot = Arc::new(snapshot);
         Self {
+            file: file.map(Arc::new),
             installed: Arc::new(RwLock::new(Arc::clone(&snapshot))),
             writer: Arc::new(Mutex::new(WriterState {
                 latest: snapshot,
@@ -122,11 +126,32 @@ impl Snapshots {
         }
     }
 
+    /// Writes the snapshot file: flushes under the writer lock (so the latest snapshot
+    /// is durable), then compacts and writes it outside the lock.
+    pub(crate) fn save(&self, store: &crate::store::SledStore) -> Result<(), super::ServiceError> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let latest = {
+            let state = self.lock();
+            store.flush()?;
+            Arc::clone(&state.latest)
+        };
+        let compacted = if latest.overlay_changes() == 0 {
+            latest
+        } else {
+            Arc::new(project::compact(&latest)?)
+        };
+        persist::save(&compacted, file)
+            .map_err(|e| super::ServiceError::Store(crate::store::StoreError::Codec(e.to_string())))
+    }
+
     fn spawn_compaction(&self, id: u64, from: Arc<GraphSnapshot>) {
         let writer = Arc::clone(&self.writer);
+        let file = self.file.clone();
         let spawned = std::thread::Builder::new()
             .name("pobratim-compact".into())
-            .spawn(move || compact(&writer, id, &from));
+            .spawn(move || compact(&writer, id, &from, file.as_deref().map(PathBuf::as_path)));
         if let Err(e) = spawned {
             tracing::warn!(error = %e, "cannot start a snapshot compaction; will retry later");
             let mut state = match self.writer.lock() {
@@ -139,9 +164,20 @@ impl Snapshots {
 }
 
 /// Folds `from`'s overlay into a new base, then replays the writes made meanwhile.
-fn compact(writer: &Mutex<WriterState>, id: u64, from: &GraphSnapshot) {
+fn compact(
+    writer: &Mutex<WriterState>,
+    id: u64,
+    from: &GraphSnapshot,
+    file: Option<&std::path::Path>,
+) {
     let started = std::time::Instant::now();
     let compacted = project::compact(from);
+    if let (Ok(graph), Some(file)) = (&compacted, file) {
+        // The file may name a version a crash keeps off disk; opening then rebuilds.
+        if let Err(e) = persist::save(graph, file) {
+            tracing::warn!(error = %e, "cannot write the snapshot file");
+        }
+    }
     let mut state = match writer.lock() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),

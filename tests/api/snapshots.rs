@@ -251,3 +251,67 @@ fn the_incremental_snapshot_equals_the_one_rebuilt_from_the_store() {
     );
     assert_same(&service, &sources, "after compaction");
 }
+
+#[test]
+fn a_reopened_store_loads_its_snapshot_file_and_replays_the_writes_since() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    let ids: Vec<String> = (0..400).map(|i| format!("city:ru:city-{i}")).collect();
+    let sources: Vec<String> = ids.iter().step_by(100).cloned().collect();
+    let mut rng = Rng(11);
+    let random_links = |rng: &mut Rng, count: usize| -> Vec<(String, Change)> {
+        (0..count)
+            .map(|_| {
+                let (a, b) = (rng.next(400), rng.next(400));
+                (
+                    String::new(),
+                    link("twinning", &[ids[a].clone(), ids[b].clone()], "active"),
+                )
+            })
+            .collect()
+    };
+    {
+        let service = Service::open(&data).unwrap();
+        service
+            .write((0..400).map(|i| (String::new(), city(i))).collect())
+            .unwrap();
+        for change in random_links(&mut rng, 300) {
+            let _ = service.write(vec![change]);
+        }
+        service.save_snapshot().unwrap();
+        assert!(data.join(pobratim::service::SNAPSHOT_FILE).exists());
+        // Writes after the file was written: the next open replays them from the log.
+        for change in random_links(&mut rng, 100) {
+            let _ = service.write(vec![change]);
+        }
+        let _ = service.write(vec![(
+            String::new(),
+            Change::DeleteNode {
+                id: ids[7].parse().unwrap(),
+                cascade: true,
+            },
+        )]);
+    }
+    let service = Service::open(&data).unwrap();
+    assert!(
+        matches!(service.snapshot_origin(), pobratim::service::SnapshotOrigin::File { replayed } if replayed > 50),
+        "{:?}",
+        service.snapshot_origin()
+    );
+    assert_same(&service, &sources, "reopened: file + change log");
+    drop(service);
+
+    // A damaged file is ignored: the graph is rebuilt from the records.
+    let file = data.join(pobratim::service::SNAPSHOT_FILE);
+    let mut raw = std::fs::read(&file).unwrap();
+    let at = raw.len() / 2;
+    raw[at] ^= 0xff;
+    std::fs::write(&file, &raw).unwrap();
+    let service = Service::open(&data).unwrap();
+    assert_eq!(
+        service.snapshot_origin(),
+        pobratim::service::SnapshotOrigin::Records
+    );
+    assert_same(&service, &sources, "reopened with a damaged file");
+    assert_eq!(service.snapshot().node_count(), 399);
+}
