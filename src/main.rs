@@ -244,8 +244,23 @@ fn serve(config: &ServeConfig) -> anyhow::Result<()> {
     );
     let service = actix_web::web::Data::new(service);
     let saver = service.clone();
-    // Keep the snapshot file current for the next start (off the request path).
+    // Off the request path: build the views of the default and the unfiltered graph
+    // (the first requests would wait for them), then keep the snapshot file current
+    // for the next start.
     std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        for filter in [
+            pobratim::graph::filter::Filter::default(),
+            pobratim::graph::filter::Filter::everything(),
+        ] {
+            saver.scope(&filter);
+        }
+        tracing::info!(ms = started.elapsed().as_millis() as u64, "views warmed");
+        let current =
+            saver.snapshot_origin() == pobratim::service::SnapshotOrigin::File { replayed: 0 };
+        if current {
+            return; // the file already holds this version
+        }
         if let Err(e) = saver.save_snapshot() {
             tracing::warn!(error = %e, "cannot write the snapshot file");
         }
