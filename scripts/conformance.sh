@@ -13,6 +13,7 @@
 # error while generating its octet-stream bodies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/serve.sh
 
 venv=target/venv-schemathesis
 if [[ ! -x "$venv/bin/schemathesis" ]]; then
@@ -27,13 +28,7 @@ token=$(target/debug/pobratim token create --data "$work/data" --name schemathes
 POBRATIM_LOG=info target/debug/pobratim serve --data "$work/data" --bind 127.0.0.1:0 --write-rate 0 >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
-url=""
-for _ in $(seq 1 100); do
-  url=$(grep -o 'listening on http://[0-9.:]*' "$work/server.log" | head -1 | sed 's/listening on //') || true
-  [[ -n "$url" ]] && break
-  sleep 0.1
-done
-[[ -n "$url" ]] || { cat "$work/server.log"; echo "the server did not start"; exit 1; }
+url=$(listening_url "$work/server.log" $server)
 echo "== schemathesis against $url"
 "$venv/bin/schemathesis" run openapi/openapi.json --url "$url" \
   --max-examples 25 --seed 1 --workers 2 \

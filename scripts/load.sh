@@ -11,6 +11,7 @@
 # Needs wrk (Debian: apt-get install wrk) and python3; builds the release binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/serve.sh
 DURATION=${DURATION:-30s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-16}
@@ -26,13 +27,7 @@ $bin import --data "$work/data" --format edge-list "$NETWORK" >/dev/null 2>&1
 token=$($bin token create --data "$work/data" --name load-writer --scope write 2>/dev/null)
 $bin serve --data "$work/data" --bind 127.0.0.1:0 --workers 2 --write-rate 0 \
   --query-budget 600 >"$work/server.log" 2>&1 &
-url=""
-for _ in $(seq 1 100); do
-  url=$(grep -o 'listening on http://[0-9.:]*' "$work/server.log" | head -1 | sed 's/listening on //') || true
-  [[ -n "$url" ]] && break
-  sleep 0.1
-done
-[[ -n "$url" ]] || { cat "$work/server.log"; exit 1; }
+url=$(listening_url "$work/server.log" $!)
 
 # Cities of the largest component: the ego network of the best-connected city.
 python3 - "$url" "$token" "${WRITE_PERCENT:-5}" >"$work/load.lua" <<'PY'

@@ -13,6 +13,7 @@
 # Needs wrk and python3 (the peers venv for `gen`: PEERS_PYTHON, default /tmp/peers/bin/python).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/serve.sh
 SCALES=${SCALES:-"20k 100k"}
 STORES=${STORES:-/tmp/pobratim-scale}
 DURATION=${DURATION:-10s}
@@ -53,12 +54,7 @@ for scale in $SCALES; do
   "$bin" serve --data "$data" --bind 127.0.0.1:0 --workers 2 --no-seed --write-rate 0 \
     --query-budget 600 >"$log" 2>&1 &
   server=$!
-  url=""
-  while [[ -z "$url" ]]; do
-    kill -0 $server 2>/dev/null || { cat "$log"; exit 1; }
-    url=$(grep -o 'listening on http://[0-9.:]*' "$log" | head -1 | sed 's/listening on //') || true
-    sleep 0.05
-  done
+  url=$(listening_url "$log" $server 3600)
   opened=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f s", e - s}')
   # The server builds its default views in the background after it starts listening;
   # wait for that (a steady-state server has them) before measuring requests.

@@ -116,27 +116,14 @@ pub async fn node_history(
     params: ValidQuery<ChangesParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, NodeId::new)?;
-    let (since, limit) = window(&params.0)?;
-    let at = service.version();
-    let items = blocking(&service, move |s| {
-        let items = s
-            .store()
-            .record_history(RecordType::Node, id.as_str(), since, limit + 1)?;
-        if items.is_empty() && since == 0 && s.store().get_node(&id)?.is_none() {
-            return Err(ServiceError::NotFound {
-                what: "node",
-                id: id.to_string(),
-                field: Some("id".into()),
-            });
-        }
-        Ok(items)
-    })
-    .await?;
-    Ok(version::json(
-        StatusCode::OK,
-        at,
-        &page(items, since, limit, at),
-    ))
+    history(
+        service,
+        RecordType::Node,
+        id.to_string(),
+        params.0,
+        move |s| Ok(s.store().get_node(&id)?.is_some()),
+    )
+    .await
 }
 
 /// History of a link
@@ -157,16 +144,35 @@ pub async fn link_history(
     params: ValidQuery<ChangesParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, LinkId::new)?;
-    let (since, limit) = window(&params.0)?;
+    history(
+        service,
+        RecordType::Link,
+        id.to_string(),
+        params.0,
+        move |s| Ok(s.store().get_link(&id)?.is_some()),
+    )
+    .await
+}
+
+/// One record's page of history; 404 when it has none and does not exist.
+async fn history(
+    service: web::Data<Service>,
+    record: RecordType,
+    id: String,
+    params: ChangesParams,
+    exists: impl FnOnce(&Service) -> Result<bool, ServiceError> + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let (since, limit) = window(&params)?;
     let at = service.version();
     let items = blocking(&service, move |s| {
-        let items = s
-            .store()
-            .record_history(RecordType::Link, id.as_str(), since, limit + 1)?;
-        if items.is_empty() && since == 0 && s.store().get_link(&id)?.is_none() {
+        let items = s.store().record_history(record, &id, since, limit + 1)?;
+        if items.is_empty() && since == 0 && !exists(s)? {
             return Err(ServiceError::NotFound {
-                what: "link",
-                id: id.to_string(),
+                what: match record {
+                    RecordType::Node => "node",
+                    RecordType::Link => "link",
+                },
+                id,
                 field: Some("id".into()),
             });
         }

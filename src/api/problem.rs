@@ -245,6 +245,7 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Store(e) => internal(&e),
             ServiceError::Project(e) => internal(&e),
+            ServiceError::Persist(e) => internal(&e),
             poisoned @ ServiceError::Poisoned => internal(&poisoned),
         }
     }

@@ -95,6 +95,9 @@ pub enum ServiceError {
     /// A graph query stopped on a limit.
     #[error(transparent)]
     Query(#[from] crate::graph::algo::QueryError),
+    /// The snapshot file could not be written.
+    #[error(transparent)]
+    Persist(#[from] crate::graph::persist::PersistError),
     /// A lock was poisoned by a panic in another thread.
     #[error("internal lock poisoned")]
     Poisoned,

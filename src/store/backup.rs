@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::sled_store::SledStore;
-use super::trees::{self, TreeId};
+use super::trees;
 use super::StoreError;
 
 const MAGIC: &[u8; 16] = b"POBRATIM-BACKUP\n";
@@ -57,33 +57,11 @@ pub struct BackupStats {
 }
 
 /// Trees a backup carries: all but the bulk-load journal (empty outside a load).
-fn backed_up() -> impl Iterator<Item = (TreeId, &'static str)> {
+fn backed_up() -> impl Iterator<Item = &'static str> {
     trees::ALL
         .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != TreeId::BulkUndo as usize)
-        .filter_map(|(i, name)| tree_id(i).map(|id| (id, *name)))
-}
-
-fn tree_id(i: usize) -> Option<TreeId> {
-    use TreeId::*;
-    [
-        Meta,
-        Nodes,
-        Links,
-        NodeKind,
-        NodeCountry,
-        NodeName,
-        LinkMember,
-        LinkKind,
-        LinkPair,
-        BulkUndo,
-        Tokens,
-        Changes,
-        RecordChanges,
-    ]
-    .get(i)
-    .copied()
+        .copied()
+        .filter(|name| *name != trees::BULK_UNDO)
 }
 
 struct Checksummed<W> {
@@ -128,11 +106,11 @@ impl SledStore {
         out.write_all(&BACKUP_FORMAT.to_be_bytes())?;
         out.write_all(&graph_version.to_be_bytes())?;
         let mut entries = 0;
-        for (id, name) in backed_up() {
+        for name in backed_up() {
             out.write_all(b"T")?;
             out.write_all(&(name.len() as u16).to_be_bytes())?;
             out.write_all(name.as_bytes())?;
-            for entry in self.tree(id).iter() {
+            for entry in self.db().open_tree(name)?.iter() {
                 let (key, value) = entry?;
                 out.write_all(b"E")?;
                 for field in [&key[..], &value[..]] {

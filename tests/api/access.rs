@@ -400,7 +400,7 @@ fn the_cli_backs_up_a_directory_its_server_is_using() {
     let server = TestServer::start_seeded();
     let tmp = tempfile::TempDir::new().unwrap();
     let file = tmp.path().join("live.backup");
-    let data = server_data_dir(&server);
+    let data = server.path().to_path_buf();
     let without_token = Command::new(env!("CARGO_BIN_EXE_pobratim"))
         .args(["backup", "--data"])
         .arg(&data)
@@ -443,8 +443,4 @@ fn the_cli_backs_up_a_directory_its_server_is_using() {
         .unwrap();
     assert!(!again.status.success(), "never over existing data");
     assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"));
-}
-
-fn server_data_dir(server: &TestServer) -> std::path::PathBuf {
-    server.path().to_path_buf()
 }
