@@ -193,7 +193,7 @@ fn groups_of(
 }
 
 fn first_id<'a>(scope: &'a Scope, nodes: &[NodeIx]) -> Option<&'a str> {
-    nodes.iter().map(|v| scope.graph.node_id(*v).as_str()).min()
+    nodes.iter().map(|v| scope.graph.node_id(*v)).min()
 }
 
 fn components_answer(service: &Service, params: &GroupParams) -> Result<Groups, ApiError> {

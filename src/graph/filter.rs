@@ -131,12 +131,11 @@ mod tests {
         ended: Option<&str>,
     ) -> LinkEntry {
         LinkEntry {
-            id: crate::model::LinkId::new("l").unwrap(),
             kind,
             status,
             signed: signed.map(|s| s.parse().unwrap()),
             ended: ended.map(|s| s.parse().unwrap()),
-            members: vec![0, 1],
+            members: crate::graph::Members::new(&[0, 1]).unwrap(),
         }
     }
 

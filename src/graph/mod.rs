@@ -10,12 +10,11 @@
 
 pub mod algo;
 pub mod filter;
+mod ids;
 mod overlay;
 pub mod persist;
 pub mod project;
 pub mod view;
-
-use std::collections::HashMap;
 
 use petgraph::csr::Csr;
 use petgraph::Directed;
@@ -27,11 +26,40 @@ pub type NodeIx = u32;
 /// Dense index of a link in a snapshot.
 pub type LinkIx = u32;
 
-/// What a snapshot keeps of a link for traversal and filtering.
-#[derive(Clone, Debug, PartialEq)]
+/// Most members a link has (a trilateral link has three).
+pub const MAX_MEMBERS: usize = 3;
+
+/// The member nodes of a link, inline (no allocation per link); derefs to a slice.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Members {
+    ix: [NodeIx; MAX_MEMBERS],
+    len: u8,
+}
+
+impl Members {
+    /// The members, or `None` when there are more than [`MAX_MEMBERS`].
+    pub fn new(members: &[NodeIx]) -> Option<Self> {
+        let mut ix = [0; MAX_MEMBERS];
+        ix.get_mut(..members.len())?.copy_from_slice(members);
+        Some(Self {
+            ix,
+            len: members.len() as u8,
+        })
+    }
+}
+
+impl std::ops::Deref for Members {
+    type Target = [NodeIx];
+
+    fn deref(&self) -> &[NodeIx] {
+        &self.ix[..self.len as usize]
+    }
+}
+
+/// What a snapshot keeps of a link for traversal and filtering (its id is kept apart,
+/// interned: [`GraphSnapshot::link_id`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LinkEntry {
-    /// The link's id.
-    pub id: LinkId,
     /// Its kind.
     pub kind: LinkKind,
     /// Its status.
@@ -41,7 +69,7 @@ pub struct LinkEntry {
     /// When it ended.
     pub ended: Option<PartialDate>,
     /// Member nodes, in the record's order.
-    pub members: Vec<NodeIx>,
+    pub members: Members,
 }
 
 /// An immutable graph at one version of the store: a compact base plus an overlay of
@@ -64,11 +92,10 @@ pub struct GraphSnapshot {
 /// The compact part of a snapshot, as built from records.
 #[derive(Debug)]
 pub(crate) struct Base {
-    node_ids: Vec<NodeId>,
+    node_ids: ids::IdTable,
     node_kinds: Vec<NodeKind>,
-    node_index: HashMap<NodeId, NodeIx>,
     links: Vec<LinkEntry>,
-    link_index: HashMap<LinkId, LinkIx>,
+    link_ids: ids::IdTable,
     adjacency: Csr<(), u32, Directed, u32>,
     pair_offsets: Vec<u32>,
     pair_links: Vec<LinkIx>,
@@ -189,18 +216,17 @@ impl GraphSnapshot {
             return self.is_live_node(*ix).then_some(*ix);
         }
         self.base
-            .node_index
-            .get(id)
-            .copied()
+            .node_ids
+            .find(id.as_str())
             .filter(|ix| self.is_live_node(*ix))
     }
 
     /// The id of a dense index.
-    pub fn node_id(&self, ix: NodeIx) -> &NodeId {
+    pub fn node_id(&self, ix: NodeIx) -> &str {
         let base = self.base.node_ids.len();
         match (ix as usize).checked_sub(base) {
-            Some(i) => &self.overlay.node_ids[i],
-            None => &self.base.node_ids[ix as usize],
+            Some(i) => self.overlay.node_ids[i].as_str(),
+            None => self.base.node_ids.get(ix),
         }
     }
 
@@ -225,16 +251,37 @@ impl GraphSnapshot {
         }
     }
 
+    /// The id of a link by dense index.
+    pub fn link_id(&self, ix: LinkIx) -> &str {
+        let base = self.base.links.len();
+        match (ix as usize).checked_sub(base) {
+            Some(i) => self.overlay.link_ids[i].as_str(),
+            None => self.base.link_ids.get(ix),
+        }
+    }
+
     /// The dense index of a live link.
     pub fn link_ix(&self, id: &LinkId) -> Option<LinkIx> {
         if let Some(ix) = self.overlay.link_index.get(id) {
             return self.is_live_link(*ix).then_some(*ix);
         }
         self.base
-            .link_index
-            .get(id)
-            .copied()
+            .link_ids
+            .find(id.as_str())
             .filter(|ix| self.is_live_link(*ix))
+    }
+
+    /// Heap bytes of the base's id arenas, adjacency and link table (for memory reports).
+    pub fn base_heap_bytes(&self) -> usize {
+        let b = &self.base;
+        b.node_ids.heap_bytes()
+            + b.node_kinds.capacity()
+            + b.links.capacity() * std::mem::size_of::<LinkEntry>()
+            + b.link_ids.heap_bytes()
+            + (b.adjacency.node_count() + 1) * std::mem::size_of::<usize>()
+            + b.adjacency.edge_count() * 8
+            + b.pair_offsets.capacity() * 4
+            + b.pair_links.capacity() * 4
     }
 
     /// Adjacent nodes of `ix`, each with the live links that join the two.

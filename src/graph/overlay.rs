@@ -25,6 +25,8 @@ pub(crate) struct Overlay {
     pub(super) dead_nodes: HashSet<NodeIx>,
     /// Links appended after the base.
     pub(super) links: Vector<LinkEntry>,
+    /// Ids of the appended links.
+    pub(super) link_ids: Vector<LinkId>,
     /// Appended links by id.
     pub(super) link_index: HashMap<LinkId, LinkIx>,
     /// Removed (or replaced) link slots.
@@ -90,7 +92,7 @@ impl Editor<'_> {
         let live = |ix: &NodeIx| !self.overlay.dead_nodes.contains(ix);
         match self.overlay.node_index.get(id) {
             Some(ix) => Some(*ix).filter(live),
-            None => self.base.node_index.get(id).copied().filter(live),
+            None => self.base.node_ids.find(id.as_str()).filter(live),
         }
     }
 
@@ -98,7 +100,7 @@ impl Editor<'_> {
         let live = |ix: &LinkIx| !self.overlay.dead_links.contains(ix);
         match self.overlay.link_index.get(id) {
             Some(ix) => Some(*ix).filter(live),
-            None => self.base.link_index.get(id).copied().filter(live),
+            None => self.base.link_ids.find(id.as_str()).filter(live),
         }
     }
 
@@ -147,11 +149,15 @@ impl Editor<'_> {
             .iter()
             .map(|m| {
                 self.node_ix(m).ok_or_else(|| ProjectError::DanglingMember {
-                    link: link.id.clone(),
-                    member: m.clone(),
+                    link: link.id.to_string(),
+                    member: m.to_string(),
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let members =
+            super::Members::new(&members).ok_or_else(|| ProjectError::TooManyMembers {
+                link: link.id.clone(),
+            })?;
         let lix = LinkIx::try_from(self.base.links.len() + self.overlay.links.len())
             .map_err(|_| ProjectError::TooLarge)?;
         for (i, &a) in members.iter().enumerate() {
@@ -160,8 +166,8 @@ impl Editor<'_> {
             }
         }
         self.overlay.link_index.insert(link.id.clone(), lix);
+        self.overlay.link_ids.push_back(link.id);
         self.overlay.links.push_back(LinkEntry {
-            id: link.id,
             kind: link.kind,
             status: link.status,
             signed: link.signed,

@@ -4,21 +4,24 @@
 //! replays the change log from its version; anything unusable (missing, damaged by a
 //! crash mid-write, from another format, or newer than the store) means a rebuild.
 //!
-//! Layout: `POBRATIM-GRAPH\n\0`, format (u32), graph version (u64); node count (u64),
-//! then per node its kind (u8) and id (u16 length + bytes); link count (u64), then per
-//! link id (u16 + bytes), kind (u8), status (u8), signed and ended (u8 length + text, 0
-//! when absent), member count (u8) and members (u32 node positions); CRC-32 of it all.
-//! Integers big-endian; kinds and statuses by position in their `ALL` lists.
+//! Layout (format 2): `POBRATIM-GRAPH\n\0`, format (u32), graph version (u64); node
+//! count (u64), then per node its kind (u8) and id (u16 length + bytes); link count
+//! (u64), then per link its id (u16 + bytes), kind (u8), status (u8), signed and ended
+//! (year u16, month u8, day u8 each; 0 where unknown or absent), member count (u8) and
+//! members (u32 node positions); CRC-32 of it all. Integers big-endian; kinds and
+//! statuses by position in their `ALL` lists. Loading reads the file whole, checks the
+//! CRC, then interns ids straight from the buffer (no allocation per record).
 
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
+use super::ids::IdTable;
 use super::project::{self, ProjectError};
-use super::{GraphSnapshot, LinkEntry};
-use crate::model::{LinkId, LinkKind, LinkStatus, NodeId, NodeKind, PartialDate};
+use super::{GraphSnapshot, LinkEntry, Members, MAX_MEMBERS};
+use crate::model::{LinkKind, LinkStatus, NodeKind, PartialDate};
 
 const MAGIC: &[u8; 16] = b"POBRATIM-GRAPH\n\0";
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// Why a snapshot file could not be written or read.
 #[derive(Debug, thiserror::Error)]
@@ -50,26 +53,10 @@ impl<W: Write> Write for Crc<W> {
     }
 }
 
-impl<R: Read> Read for Crc<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.crc.update(&buf[..n]);
-        Ok(n)
-    }
-}
-
-fn text(out: &mut impl Write, s: &str, max: usize) -> Result<(), PersistError> {
-    if s.len() > max {
-        return Err(PersistError::Unusable(format!(
-            "a text of {} bytes",
-            s.len()
-        )));
-    }
-    if max > u8::MAX as usize {
-        out.write_all(&(s.len() as u16).to_be_bytes())?;
-    } else {
-        out.write_all(&[s.len() as u8])?;
-    }
+fn id(out: &mut impl Write, s: &str) -> Result<(), PersistError> {
+    let len = u16::try_from(s.len())
+        .map_err(|_| PersistError::Unusable(format!("an id of {} bytes", s.len())))?;
+    out.write_all(&len.to_be_bytes())?;
     out.write_all(s.as_bytes())?;
     Ok(())
 }
@@ -97,25 +84,25 @@ pub fn save(graph: &GraphSnapshot, path: &Path) -> Result<(), PersistError> {
     for (i, v) in graph.live_nodes().enumerate() {
         position_of[v as usize] = i as u32;
         out.write_all(&[position(&NodeKind::ALL, &graph.node_kind(v))])?;
-        text(&mut out, graph.node_id(v).as_str(), u16::MAX as usize)?;
+        id(&mut out, graph.node_id(v))?;
     }
     out.write_all(&(graph.link_count() as u64).to_be_bytes())?;
     for l in graph.live_links() {
         let link = graph.link(l);
-        text(&mut out, link.id.as_str(), u16::MAX as usize)?;
+        id(&mut out, graph.link_id(l))?;
         out.write_all(&[
             position(&LinkKind::ALL, &link.kind),
             position(&LinkStatus::ALL, &link.status),
         ])?;
         for date in [link.signed, link.ended] {
-            text(
-                &mut out,
-                &date.map(|d| d.to_string()).unwrap_or_default(),
-                32,
-            )?;
+            let (year, month, day) = date.map_or((0, 0, 0), |d| {
+                (d.year(), d.month().unwrap_or(0), d.day().unwrap_or(0))
+            });
+            out.write_all(&year.to_be_bytes())?;
+            out.write_all(&[month, day])?;
         }
         out.write_all(&[link.members.len() as u8])?;
-        for m in &link.members {
+        for m in link.members.iter() {
             out.write_all(&position_of[*m as usize].to_be_bytes())?;
         }
     }
@@ -132,106 +119,137 @@ pub fn save(graph: &GraphSnapshot, path: &Path) -> Result<(), PersistError> {
     Ok(())
 }
 
-fn bytes<const N: usize>(input: &mut impl Read) -> Result<[u8; N], PersistError> {
-    let mut buf = [0u8; N];
-    input.read_exact(&mut buf).map_err(|e| match e.kind() {
-        std::io::ErrorKind::UnexpectedEof => PersistError::Unusable("truncated".into()),
-        _ => PersistError::Io(e),
-    })?;
-    Ok(buf)
-}
-
-fn read_text(input: &mut impl Read, wide: bool) -> Result<String, PersistError> {
-    let len = if wide {
-        u16::from_be_bytes(bytes(input)?) as usize
-    } else {
-        bytes::<1>(input)?[0] as usize
-    };
-    let mut buf = vec![0u8; len];
-    input
-        .read_exact(&mut buf)
-        .map_err(|_| PersistError::Unusable("truncated".into()))?;
-    String::from_utf8(buf).map_err(|_| PersistError::Unusable("a text is not UTF-8".into()))
-}
-
 fn bad(what: &str) -> PersistError {
     PersistError::Unusable(what.into())
 }
 
+/// A cursor over the file's bytes.
+struct Cursor<'a>(&'a [u8]);
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], PersistError> {
+        if self.0.len() < n {
+            return Err(bad("truncated"));
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], PersistError> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
+    }
+
+    fn u8(&mut self) -> Result<u8, PersistError> {
+        Ok(self.array::<1>()?[0])
+    }
+
+    fn u32(&mut self) -> Result<u32, PersistError> {
+        Ok(u32::from_be_bytes(self.array()?))
+    }
+
+    fn u64(&mut self) -> Result<u64, PersistError> {
+        Ok(u64::from_be_bytes(self.array()?))
+    }
+
+    fn id(&mut self) -> Result<&'a str, PersistError> {
+        let len = u16::from_be_bytes(self.array()?) as usize;
+        std::str::from_utf8(self.take(len)?).map_err(|_| bad("an id is not UTF-8"))
+    }
+
+    fn date(&mut self) -> Result<Option<PartialDate>, PersistError> {
+        let year = u16::from_be_bytes(self.array()?);
+        let [month, day] = self.array()?;
+        if year == 0 {
+            return Ok(None);
+        }
+        let part = |x: u8| (x != 0).then_some(x);
+        PartialDate::new(year, part(month), part(day))
+            .map(Some)
+            .map_err(|_| bad("bad date"))
+    }
+}
+
 /// Reads a snapshot written by [`save`]; `Ok(None)` when there is no file.
 pub fn load(path: &Path) -> Result<Option<GraphSnapshot>, PersistError> {
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
+    let raw = match std::fs::read(path) {
+        Ok(raw) => raw,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    let mut input = Crc {
-        inner: BufReader::with_capacity(1 << 20, file),
-        crc: crc32fast::Hasher::new(),
+    let Some(body_len) = raw.len().checked_sub(4) else {
+        return Err(bad("truncated"));
     };
-    if &bytes::<16>(&mut input)? != MAGIC {
-        return Err(bad("not a pobratim snapshot"));
-    }
-    if u32::from_be_bytes(bytes(&mut input)?) != FORMAT {
-        return Err(bad("another snapshot format"));
-    }
-    let version = u64::from_be_bytes(bytes(&mut input)?);
-    let node_count = u64::from_be_bytes(bytes(&mut input)?) as usize;
-    let mut nodes = Vec::with_capacity(node_count.min(1 << 26));
-    for _ in 0..node_count {
-        let kind = *NodeKind::ALL
-            .get(bytes::<1>(&mut input)?[0] as usize)
-            .ok_or_else(|| bad("unknown node kind"))?;
-        let id = NodeId::new(read_text(&mut input, true)?).map_err(|_| bad("bad node id"))?;
-        nodes.push((id, kind));
-    }
-    let link_count = u64::from_be_bytes(bytes(&mut input)?) as usize;
-    let mut links = Vec::with_capacity(link_count.min(1 << 26));
-    for _ in 0..link_count {
-        let id = LinkId::new(read_text(&mut input, true)?).map_err(|_| bad("bad link id"))?;
-        let [kind, status] = bytes::<2>(&mut input)?;
-        let kind = *LinkKind::ALL
-            .get(kind as usize)
-            .ok_or_else(|| bad("unknown link kind"))?;
-        let status = *LinkStatus::ALL
-            .get(status as usize)
-            .ok_or_else(|| bad("unknown link status"))?;
-        let mut dates = [None, None];
-        for date in &mut dates {
-            let raw = read_text(&mut input, false)?;
-            if !raw.is_empty() {
-                *date = Some(raw.parse::<PartialDate>().map_err(|_| bad("bad date"))?);
-            }
-        }
-        let count = bytes::<1>(&mut input)?[0] as usize;
-        let mut members = Vec::with_capacity(count);
-        for _ in 0..count {
-            let m = u32::from_be_bytes(bytes(&mut input)?);
-            if m as usize >= nodes.len() {
-                return Err(bad("a member out of range"));
-            }
-            members.push(m);
-        }
-        links.push(LinkEntry {
-            id,
-            kind,
-            status,
-            signed: dates[0],
-            ended: dates[1],
-            members,
-        });
-    }
-    let expected = input.crc.clone().finalize();
-    if u32::from_be_bytes(bytes(&mut input.inner)?) != expected {
+    let (body, crc) = raw.split_at(body_len);
+    if crc32fast::hash(body).to_be_bytes() != crc {
         return Err(bad("checksum mismatch"));
     }
-    Ok(Some(project::build_indexed(version, nodes, links)?))
+    let mut input = Cursor(body);
+    if input.take(MAGIC.len())? != MAGIC {
+        return Err(bad("not a pobratim snapshot"));
+    }
+    if input.u32()? != FORMAT {
+        return Err(bad("another snapshot format"));
+    }
+    let version = input.u64()?;
+    let node_count = input.u64()? as usize;
+    let mut node_ids = IdTable::with_capacity(node_count.min(1 << 26), 0);
+    let mut node_kinds = Vec::with_capacity(node_count.min(1 << 26));
+    for _ in 0..node_count {
+        let kind = *NodeKind::ALL
+            .get(input.u8()? as usize)
+            .ok_or_else(|| bad("unknown node kind"))?;
+        let id = input.id()?;
+        project::intern_node(&mut node_ids, id)?;
+        node_kinds.push(kind);
+    }
+    let link_count = input.u64()? as usize;
+    let mut links = Vec::with_capacity(link_count.min(1 << 26));
+    let mut link_ids = IdTable::with_capacity(link_count.min(1 << 26), 0);
+    for _ in 0..link_count {
+        let id = input.id()?;
+        project::intern_link(&mut link_ids, id)?;
+        let kind = *LinkKind::ALL
+            .get(input.u8()? as usize)
+            .ok_or_else(|| bad("unknown link kind"))?;
+        let status = *LinkStatus::ALL
+            .get(input.u8()? as usize)
+            .ok_or_else(|| bad("unknown link status"))?;
+        let signed = input.date()?;
+        let ended = input.date()?;
+        let count = input.u8()? as usize;
+        let mut members = [0; MAX_MEMBERS];
+        if count > MAX_MEMBERS {
+            return Err(bad("too many members"));
+        }
+        for slot in &mut members[..count] {
+            *slot = input.u32()?;
+            if *slot as usize >= node_count {
+                return Err(bad("a member out of range"));
+            }
+        }
+        links.push(LinkEntry {
+            kind,
+            status,
+            signed,
+            ended,
+            members: Members::new(&members[..count]).ok_or_else(|| bad("too many members"))?,
+        });
+    }
+    if !input.0.is_empty() {
+        return Err(bad("trailing bytes"));
+    }
+    Ok(Some(project::build_indexed(
+        version, node_ids, node_kinds, links, link_ids,
+    )?))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Link;
+    use crate::model::{Link, LinkId, NodeId};
 
     fn link(lid: &str, kind: &str, members: &[&str], signed: Option<&str>) -> Link {
         serde_json::from_value(serde_json::json!({

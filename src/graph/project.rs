@@ -1,10 +1,9 @@
 //! Builds a [`GraphSnapshot`] from node and link records.
 
-use std::collections::HashMap;
-
 use petgraph::csr::Csr;
 
-use super::{GraphSnapshot, LinkEntry, LinkIx, NodeIx};
+use super::ids::{IdTable, InternError};
+use super::{GraphSnapshot, LinkEntry, LinkIx, Members, NodeIx};
 use crate::model::{Link, LinkId, NodeId, NodeKind};
 
 /// Why records cannot be projected.
@@ -14,13 +13,22 @@ pub enum ProjectError {
     #[error("link {link} names member {member}, which is not a node")]
     DanglingMember {
         /// The link.
-        link: LinkId,
+        link: String,
         /// The missing member.
-        member: NodeId,
+        member: String,
     },
     /// More nodes or links than a `u32` index can hold.
     #[error("the graph is too large for 32-bit indices")]
     TooLarge,
+    /// Two nodes or two links share an id.
+    #[error("the id {0} occurs twice")]
+    DuplicateId(String),
+    /// A link has more members than any link kind.
+    #[error("link {link} has more members than a link can have")]
+    TooManyMembers {
+        /// The link.
+        link: LinkId,
+    },
 }
 
 /// What the projection needs of a link.
@@ -81,25 +89,47 @@ pub fn apply(
 /// their relative order (base nodes, then appended ones), tombstones are dropped.
 /// Linear in the size of the graph; the service runs it off the write path.
 pub fn compact(graph: &GraphSnapshot) -> Result<GraphSnapshot, ProjectError> {
-    let nodes = graph
-        .live_nodes()
-        .map(|v| (graph.node_id(v).clone(), graph.node_kind(v)));
-    let links = graph.live_links().map(|l| {
+    let mut position = vec![NodeIx::MAX; graph.node_bound()];
+    let mut node_ids = IdTable::with_capacity(graph.node_count(), graph.base.node_ids.text_len());
+    let mut node_kinds = Vec::with_capacity(graph.node_count());
+    for v in graph.live_nodes() {
+        position[v as usize] = intern_node(&mut node_ids, graph.node_id(v))?;
+        node_kinds.push(graph.node_kind(v));
+    }
+    let mut links = Vec::with_capacity(graph.link_count());
+    let mut link_ids = IdTable::with_capacity(graph.link_count(), graph.base.link_ids.text_len());
+    for l in graph.live_links() {
         let entry = graph.link(l);
-        LinkInput {
-            id: entry.id.clone(),
-            kind: entry.kind,
-            status: entry.status,
-            signed: entry.signed,
-            ended: entry.ended,
-            members: entry
-                .members
-                .iter()
-                .map(|m| graph.node_id(*m).clone())
-                .collect(),
+        let mut members = [0; super::MAX_MEMBERS];
+        for (slot, &m) in members.iter_mut().zip(entry.members.iter()) {
+            *slot = position[m as usize];
+            if *slot == NodeIx::MAX {
+                return Err(ProjectError::DanglingMember {
+                    link: graph.link_id(l).to_string(),
+                    member: graph.node_id(m).to_string(),
+                });
+            }
         }
-    });
-    build(graph.version(), nodes, links)
+        intern_link(&mut link_ids, graph.link_id(l))?;
+        links.push(LinkEntry {
+            members: Members::new(&members[..entry.members.len()]).ok_or(ProjectError::TooLarge)?,
+            ..*entry
+        });
+    }
+    build_indexed(graph.version(), node_ids, node_kinds, links, link_ids)
+}
+
+/// Adds a node id, refusing a duplicate.
+pub(crate) fn intern_node(table: &mut IdTable, id: &str) -> Result<NodeIx, ProjectError> {
+    table.push(id).map_err(|e| match e {
+        InternError::Duplicate(_) => ProjectError::DuplicateId(id.to_string()),
+        InternError::TooLarge => ProjectError::TooLarge,
+    })
+}
+
+/// Adds a link id, refusing a duplicate.
+pub(crate) fn intern_link(table: &mut IdTable, id: &str) -> Result<LinkIx, ProjectError> {
+    intern_node(table, id)
 }
 
 /// Builds a snapshot at `version` from `(id, kind)` of every node and every link.
@@ -108,71 +138,49 @@ pub fn build<L: Into<LinkInput>>(
     nodes: impl IntoIterator<Item = (NodeId, NodeKind)>,
     links: impl IntoIterator<Item = L>,
 ) -> Result<GraphSnapshot, ProjectError> {
-    let mut node_ids = Vec::new();
+    let mut node_ids = IdTable::default();
     let mut node_kinds = Vec::new();
-    let mut node_index = HashMap::new();
     for (id, kind) in nodes {
-        let ix = NodeIx::try_from(node_ids.len()).map_err(|_| ProjectError::TooLarge)?;
-        node_index.insert(id.clone(), ix);
-        node_ids.push(id);
+        intern_node(&mut node_ids, id.as_str())?;
         node_kinds.push(kind);
     }
     let mut entries = Vec::new();
-    let mut link_index = HashMap::new();
-    let mut pairs: Vec<(NodeIx, NodeIx, LinkIx)> = Vec::new();
+    let mut link_ids = IdTable::default();
     for link in links {
         let link: LinkInput = link.into();
-        let lix = LinkIx::try_from(entries.len()).map_err(|_| ProjectError::TooLarge)?;
-        let members = link
-            .members
-            .iter()
-            .map(|m| {
-                node_index
-                    .get(m)
-                    .copied()
-                    .ok_or_else(|| ProjectError::DanglingMember {
-                        link: link.id.clone(),
-                        member: m.clone(),
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        for (i, &a) in members.iter().enumerate() {
-            for &b in &members[i + 1..] {
-                pairs.push((a.min(b), a.max(b), lix));
-            }
+        let mut members = [0; super::MAX_MEMBERS];
+        if link.members.len() > members.len() {
+            return Err(ProjectError::TooManyMembers { link: link.id });
         }
-        link_index.insert(link.id.clone(), lix);
+        for (slot, m) in members.iter_mut().zip(&link.members) {
+            *slot = node_ids
+                .find(m.as_str())
+                .ok_or_else(|| ProjectError::DanglingMember {
+                    link: link.id.to_string(),
+                    member: m.to_string(),
+                })?;
+        }
+        intern_link(&mut link_ids, link.id.as_str())?;
         entries.push(LinkEntry {
-            id: link.id,
             kind: link.kind,
             status: link.status,
             signed: link.signed,
             ended: link.ended,
-            members,
+            members: Members::new(&members[..link.members.len()]).ok_or(ProjectError::TooLarge)?,
         });
     }
-    assemble(
-        version, node_ids, node_kinds, node_index, entries, link_index, pairs,
-    )
+    build_indexed(version, node_ids, node_kinds, entries, link_ids)
 }
 
-/// Builds a snapshot from nodes and links whose members are already positions in
-/// `nodes` (a snapshot file): no id lookups.
+/// Builds a snapshot from interned ids and links whose members are already node
+/// positions (a snapshot file, a compaction): no id lookups.
 pub(crate) fn build_indexed(
     version: u64,
-    nodes: Vec<(NodeId, NodeKind)>,
+    node_ids: IdTable,
+    node_kinds: Vec<NodeKind>,
     links: Vec<LinkEntry>,
+    link_ids: IdTable,
 ) -> Result<GraphSnapshot, ProjectError> {
-    let mut node_index = HashMap::with_capacity(nodes.len());
-    let mut node_ids = Vec::with_capacity(nodes.len());
-    let mut node_kinds = Vec::with_capacity(nodes.len());
-    for (id, kind) in nodes {
-        let ix = NodeIx::try_from(node_ids.len()).map_err(|_| ProjectError::TooLarge)?;
-        node_index.insert(id.clone(), ix);
-        node_ids.push(id);
-        node_kinds.push(kind);
-    }
-    let mut link_index = HashMap::with_capacity(links.len());
     let mut pairs = Vec::with_capacity(links.len());
     for (i, link) in links.iter().enumerate() {
         let lix = LinkIx::try_from(i).map_err(|_| ProjectError::TooLarge)?;
@@ -181,31 +189,15 @@ pub(crate) fn build_indexed(
                 pairs.push((a.min(b), a.max(b), lix));
             }
         }
-        link_index.insert(link.id.clone(), lix);
     }
-    assemble(
-        version, node_ids, node_kinds, node_index, links, link_index, pairs,
-    )
-}
-
-fn assemble(
-    version: u64,
-    node_ids: Vec<NodeId>,
-    node_kinds: Vec<NodeKind>,
-    node_index: HashMap<NodeId, NodeIx>,
-    entries: Vec<LinkEntry>,
-    link_index: HashMap<LinkId, LinkIx>,
-    pairs: Vec<(NodeIx, NodeIx, LinkIx)>,
-) -> Result<GraphSnapshot, ProjectError> {
     let (adjacency, pair_offsets, pair_links) = adjacency(node_ids.len(), pairs)?;
     Ok(GraphSnapshot {
         version,
         base: std::sync::Arc::new(super::Base {
             node_ids,
             node_kinds,
-            node_index,
-            links: entries,
-            link_index,
+            links,
+            link_ids,
             adjacency,
             pair_offsets,
             pair_links,
@@ -295,7 +287,7 @@ mod tests {
                     (
                         g.node_id(n).to_string(),
                         g.node_id(m).to_string(),
-                        ls.map(|l| g.link(l).id.to_string()).collect(),
+                        ls.map(|l| g.link_id(l).to_string()).collect(),
                     )
                 })
                 .collect();
@@ -348,7 +340,7 @@ mod tests {
             .map(|(n, ls)| {
                 (
                     g.node_id(n).to_string(),
-                    ls.map(|l| g.link(l).id.to_string()).collect(),
+                    ls.map(|l| g.link_id(l).to_string()).collect(),
                 )
             })
             .collect();

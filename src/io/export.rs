@@ -40,12 +40,11 @@ impl Selection {
         for link in store.scan_links() {
             let link = link?;
             let entry = LinkEntry {
-                id: link.id.clone(),
                 kind: link.kind,
                 status: link.status,
                 signed: link.signed,
                 ended: link.ended,
-                members: Vec::new(),
+                members: crate::graph::Members::default(),
             };
             if filter.admits_link(&entry) && link.members.iter().all(|m| kept.contains(m.as_str()))
             {

@@ -51,6 +51,16 @@ impl PartialDate {
         self.year
     }
 
+    /// The month, when known.
+    pub fn month(&self) -> Option<u8> {
+        self.month
+    }
+
+    /// The day of the month, when known.
+    pub fn day(&self) -> Option<u8> {
+        self.day
+    }
+
     /// The first day the date can stand for (`2003` → 2003-01-01).
     pub fn earliest(&self) -> Day {
         (self.year, self.month.unwrap_or(1), self.day.unwrap_or(1))

@@ -131,9 +131,8 @@ impl Service {
             .graph
             .links_of_pair(pair)
             .iter()
-            .map(|l| scope.graph.link(l))
-            .filter(|entry| scope.filter.admits_link(entry))
-            .map(|entry| self.get_link(&entry.id))
+            .filter(|&l| scope.filter.admits_link(scope.graph.link(l)))
+            .map(|l| self.get_link(scope.graph.link_id(l)))
             .collect()
     }
 

@@ -1,7 +1,7 @@
 //! Reads of records: by id, listings with cursors, and name search.
 
 use crate::model::text::normalize;
-use crate::model::{Link, LinkId, Node, NodeId};
+use crate::model::{Link, Node};
 use crate::store::{LinkFilter, NodeFilter, StorePage};
 
 use super::{Service, ServiceError};
@@ -21,23 +21,23 @@ pub struct NodeQuery {
 
 impl Service {
     /// Reads one node.
-    pub fn get_node(&self, id: &NodeId) -> Result<Node, ServiceError> {
+    pub fn get_node(&self, id: &(impl AsRef<str> + ?Sized)) -> Result<Node, ServiceError> {
         self.store
             .get_node(id)?
             .ok_or_else(|| ServiceError::NotFound {
                 what: "node",
-                id: id.to_string(),
+                id: id.as_ref().to_string(),
                 field: None,
             })
     }
 
     /// Reads one link.
-    pub fn get_link(&self, id: &LinkId) -> Result<Link, ServiceError> {
+    pub fn get_link(&self, id: &(impl AsRef<str> + ?Sized)) -> Result<Link, ServiceError> {
         self.store
             .get_link(id)?
             .ok_or_else(|| ServiceError::NotFound {
                 what: "link",
-                id: id.to_string(),
+                id: id.as_ref().to_string(),
                 field: None,
             })
     }

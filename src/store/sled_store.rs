@@ -181,8 +181,8 @@ impl SledStore {
     }
 
     /// Reads a node.
-    pub fn get_node(&self, id: &NodeId) -> Result<Option<Node>, StoreError> {
-        let key = id.as_str().as_bytes();
+    pub fn get_node(&self, id: &(impl AsRef<str> + ?Sized)) -> Result<Option<Node>, StoreError> {
+        let key = id.as_ref().as_bytes();
         self.tree(TreeId::Nodes)
             .get(key)?
             .map(|v| decode(trees::NODES, key, &v))
@@ -190,8 +190,8 @@ impl SledStore {
     }
 
     /// Reads a link.
-    pub fn get_link(&self, id: &LinkId) -> Result<Option<Link>, StoreError> {
-        let key = id.as_str().as_bytes();
+    pub fn get_link(&self, id: &(impl AsRef<str> + ?Sized)) -> Result<Option<Link>, StoreError> {
+        let key = id.as_ref().as_bytes();
         self.tree(TreeId::Links)
             .get(key)?
             .map(|v| decode(trees::LINKS, key, &v))

@@ -369,13 +369,13 @@ fn a_backup_taken_under_concurrent_writes_restores_one_consistent_version() {
     );
     for (id, v) in &before {
         assert!(
-            store.get_node(&id.parse().unwrap()).unwrap().is_some(),
+            store.get_node(id.as_str()).unwrap().is_some(),
             "{id} (v{v}) is in the copy"
         );
     }
     for (id, v) in &after {
         assert!(
-            store.get_node(&id.parse().unwrap()).unwrap().is_none(),
+            store.get_node(id.as_str()).unwrap().is_none(),
             "{id} (v{v}) is not"
         );
     }

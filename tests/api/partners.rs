@@ -234,7 +234,7 @@ proptest! {
             .filter(|l| chosen.iter().any(|k| l["kind"] == k.as_str()))
             .filter_map(|l| {
                 let m = l["members"].as_array().unwrap();
-                let me = scope.graph.node_id(u).as_str();
+                let me = scope.graph.node_id(u);
                 if m[0] == me { Some(m[1].as_str().unwrap().to_string()) }
                 else if m[1] == me { Some(m[0].as_str().unwrap().to_string()) }
                 else { None }
@@ -242,10 +242,10 @@ proptest! {
             .collect();
         let suggestions = service.suggest_partners(&scope, u, &query).unwrap();
         let nodes = doc["nodes"].as_array().unwrap();
-        let me = scope.graph.node_id(u).as_str();
+        let me = scope.graph.node_id(u);
         let home = nodes.iter().find(|n| n["id"] == me).unwrap();
         for s in suggestions {
-            let id = scope.graph.node_id(s.candidate).as_str().to_string();
+            let id = scope.graph.node_id(s.candidate).to_string();
             prop_assert!(s.candidate != u);
             prop_assert!(!existing.contains(&id), "existing partner {id} suggested");
             let node = nodes.iter().find(|n| n["id"] == id.as_str()).unwrap();

@@ -67,7 +67,7 @@ fn shape(g: &GraphSnapshot) -> Shape {
         .map(|l| {
             let e = g.link(l);
             (
-                e.id.to_string(),
+                g.link_id(l).to_string(),
                 (
                     e.kind.as_str().to_string(),
                     e.status.as_str().to_string(),
@@ -85,7 +85,7 @@ fn shape(g: &GraphSnapshot) -> Shape {
             let mut around: Vec<(String, Vec<String>)> = g
                 .neighbours(v)
                 .map(|(w, ls)| {
-                    let mut ids: Vec<String> = ls.map(|l| g.link(l).id.to_string()).collect();
+                    let mut ids: Vec<String> = ls.map(|l| g.link_id(l).to_string()).collect();
                     ids.sort();
                     (g.node_id(w).to_string(), ids)
                 })
