@@ -22,7 +22,7 @@
 //!
 //! let service = Service::from_store(SledStore::temporary()?)?;
 //! pobratim::io::native::import(&service, pobratim::io::seed::SEED_JSON.as_bytes())?;
-//! let city = service.get_node(&"city:ru:blagoveshchensk".parse()?)?;
+//! let city = service.get_node("city:ru:blagoveshchensk")?;
 //! assert_eq!(city.names["ru"], "Благовещенск");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

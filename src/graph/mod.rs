@@ -183,6 +183,26 @@ impl GraphSnapshot {
         self.base.pair_count() + self.overlay.new_pairs.len()
     }
 
+    /// The same graph without its overlay: the base as it was built (same version
+    /// number), whose views [`view::GraphView::over_base`] patches.
+    pub fn base_graph(&self) -> GraphSnapshot {
+        GraphSnapshot {
+            version: self.version,
+            base: std::sync::Arc::clone(&self.base),
+            overlay: std::sync::Arc::default(),
+        }
+    }
+
+    /// Whether two snapshots share one base.
+    pub fn same_base(&self, other: &GraphSnapshot) -> bool {
+        std::sync::Arc::ptr_eq(&self.base, &other.base)
+    }
+
+    /// Nodes whose rows in a view may differ from the base's (see the overlay).
+    pub fn touched_nodes(&self) -> impl Iterator<Item = NodeIx> + '_ {
+        self.overlay.touched.iter().copied()
+    }
+
     /// Changes recorded in the overlay since the base was built.
     pub fn overlay_changes(&self) -> usize {
         self.overlay.changes

@@ -39,6 +39,10 @@ pub(crate) struct Overlay {
     pub(super) pair_index: HashMap<(NodeIx, NodeIx), u32>,
     /// Links added to pairs the base has.
     pub(super) more_links: HashMap<u32, Vec<LinkIx>>,
+    /// Nodes whose inclusion or adjacency under some filter may differ from the base's:
+    /// members of added and removed links, removed, re-kinded and new nodes, and the
+    /// neighbours of removed and re-kinded nodes. Views patch just these rows.
+    pub(super) touched: HashSet<NodeIx>,
     /// Records changed since the base.
     pub(super) changes: usize,
 }
@@ -108,6 +112,13 @@ impl Editor<'_> {
         if let Some(ix) = self.link_ix(id) {
             self.overlay.dead_links.insert(ix);
             self.overlay.changes += 1;
+            let members = match (ix as usize).checked_sub(self.base.links.len()) {
+                Some(i) => self.overlay.links.get(i).map(|l| l.members),
+                None => self.base.links.get(ix as usize).map(|l| l.members),
+            };
+            for m in members.iter().flat_map(|m| m.iter()) {
+                self.overlay.touched.insert(*m);
+            }
         }
     }
 
@@ -115,22 +126,51 @@ impl Editor<'_> {
         if let Some(ix) = self.node_ix(id) {
             self.overlay.dead_nodes.insert(ix);
             self.overlay.changes += 1;
+            self.touch_with_neighbours(ix);
+        }
+    }
+
+    /// Marks `ix` and every node adjacent to it (in the base or the overlay) as touched.
+    fn touch_with_neighbours(&mut self, ix: NodeIx) {
+        self.overlay.touched.insert(ix);
+        if (ix as usize) < self.base_nodes() {
+            for &w in self.base.adjacency.neighbors_slice(ix) {
+                self.overlay.touched.insert(w);
+            }
+        }
+        let extra: Vec<NodeIx> = self
+            .overlay
+            .extra_adjacency
+            .get(&ix)
+            .map(|row| row.iter().map(|(w, _)| *w).collect())
+            .unwrap_or_default();
+        for w in extra {
+            self.overlay.touched.insert(w);
         }
     }
 
     fn upsert_node(&mut self, id: NodeId, kind: NodeKind) -> Result<(), ProjectError> {
         self.overlay.changes += 1;
         if let Some(ix) = self.node_ix(&id) {
-            match (ix as usize).checked_sub(self.base_nodes()) {
-                Some(i) => {
-                    self.overlay.node_kinds.set(i, kind);
-                }
-                None if self.base.node_kinds[ix as usize] == kind => {
-                    self.overlay.kind_changes.remove(&ix);
-                }
+            let before = match (ix as usize).checked_sub(self.base_nodes()) {
+                Some(i) => self.overlay.node_kinds.set(i, kind),
                 None => {
-                    self.overlay.kind_changes.insert(ix, kind);
+                    let before = self
+                        .overlay
+                        .kind_changes
+                        .get(&ix)
+                        .copied()
+                        .unwrap_or(self.base.node_kinds[ix as usize]);
+                    if self.base.node_kinds[ix as usize] == kind {
+                        self.overlay.kind_changes.remove(&ix);
+                    } else {
+                        self.overlay.kind_changes.insert(ix, kind);
+                    }
+                    before
                 }
+            };
+            if before != kind {
+                self.touch_with_neighbours(ix);
             }
             return Ok(());
         }
@@ -139,6 +179,7 @@ impl Editor<'_> {
         self.overlay.node_ids.push_back(id.clone());
         self.overlay.node_kinds.push_back(kind);
         self.overlay.node_index.insert(id, ix);
+        self.overlay.touched.insert(ix);
         Ok(())
     }
 
@@ -161,6 +202,7 @@ impl Editor<'_> {
         let lix = LinkIx::try_from(self.base.links.len() + self.overlay.links.len())
             .map_err(|_| ProjectError::TooLarge)?;
         for (i, &a) in members.iter().enumerate() {
+            self.overlay.touched.insert(a);
             for &b in &members[i + 1..] {
                 self.join(a.min(b), a.max(b), lix)?;
             }

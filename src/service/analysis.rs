@@ -73,9 +73,7 @@ impl Service {
     /// The current snapshot filtered by `filter` (cached per version).
     pub fn scope(&self, filter: &Filter) -> Scope {
         let graph = self.snapshot();
-        let view = self
-            .cache
-            .view(graph.version(), filter, || GraphView::build(&graph, filter));
+        let view = self.cache.view_of(&graph, filter);
         Scope {
             graph,
             view,
@@ -123,10 +121,9 @@ impl Service {
         a: NodeIx,
         b: NodeIx,
     ) -> Result<Vec<Link>, ServiceError> {
-        let Some(position) = scope.view.edge_index(a, b) else {
+        let Some(pair) = scope.view.pair_between(a, b) else {
             return Ok(Vec::new());
         };
-        let pair = scope.view.pair_at(position);
         scope
             .graph
             .links_of_pair(pair)

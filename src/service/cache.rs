@@ -6,14 +6,23 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::graph::filter::Filter;
-use crate::graph::view::GraphView;
+use crate::graph::view::{FlatView, GraphView};
+use crate::graph::GraphSnapshot;
 
 type Shared = Arc<dyn Any + Send + Sync>;
 
-/// Caches keyed by graph version.
+/// Caches keyed by graph version, and flat views of the current snapshot base.
 #[derive(Default)]
 pub struct QueryCache {
     inner: Mutex<Entries>,
+    bases: Mutex<BaseViews>,
+}
+
+/// Flat views of one snapshot base (they outlive versions: a write patches them).
+#[derive(Default)]
+struct BaseViews {
+    base: Option<GraphSnapshot>,
+    views: HashMap<Filter, Arc<OnceLock<Arc<FlatView>>>>,
 }
 
 #[derive(Default)]
@@ -59,6 +68,33 @@ impl QueryCache {
             Arc::clone(entries.views.entry(filter.clone()).or_default())
         };
         Arc::clone(slot.get_or_init(|| Arc::new(build())))
+    }
+
+    /// The view of `graph` under `filter`: cached per version; on a miss, the flat view
+    /// of `graph`'s base (cached per base, built once) patched with the overlay's rows.
+    pub fn view_of(&self, graph: &GraphSnapshot, filter: &Filter) -> Arc<GraphView> {
+        self.view(graph.version(), filter, || {
+            GraphView::over_base(self.base_view(graph, filter), graph, filter)
+        })
+    }
+
+    /// The flat view of `graph`'s base under `filter`, built once per base.
+    fn base_view(&self, graph: &GraphSnapshot, filter: &Filter) -> Arc<FlatView> {
+        let slot = {
+            let mut bases = match self.bases.lock() {
+                Ok(g) => g,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            if !bases.base.as_ref().is_some_and(|b| b.same_base(graph)) {
+                bases.base = Some(graph.base_graph());
+                bases.views.clear();
+            }
+            if bases.views.len() >= MAX_ENTRIES && !bases.views.contains_key(filter) {
+                bases.views.clear();
+            }
+            Arc::clone(bases.views.entry(filter.clone()).or_default())
+        };
+        Arc::clone(slot.get_or_init(|| Arc::new(FlatView::build(&graph.base_graph(), filter))))
     }
 
     /// A cached result for `key` at `version`, computed by `compute` on a miss.

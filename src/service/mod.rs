@@ -8,6 +8,7 @@
 pub mod analysis;
 mod cache;
 mod draft;
+mod durability;
 pub mod evaluate;
 mod import;
 pub mod partners;

@@ -41,6 +41,7 @@ pub(super) fn open_snapshot(
                         from,
                         to = version,
                         ms = started.elapsed().as_millis() as u64,
+                        graph_mb = graph.base_heap_bytes() >> 20,
                         "graph loaded from the snapshot file and the change log"
                     );
                     let origin = SnapshotOrigin::File {

@@ -41,12 +41,14 @@ pub(crate) struct Snapshots {
     writer: Arc<Mutex<WriterState>>,
     compact_after: usize,
     file: Option<Arc<PathBuf>>,
+    durability: super::durability::Durability,
 }
 
 impl Snapshots {
     pub(crate) fn new(snapshot: GraphSnapshot, file: Option<PathBuf>) -> Self {
         let snapshot = Arc::new(snapshot);
         Self {
+            durability: super::durability::Durability::new(snapshot.version()),
             file: file.map(Arc::new),
             installed: Arc::new(RwLock::new(Arc::clone(&snapshot))),
             writer: Arc::new(Mutex::new(WriterState {
@@ -113,6 +115,20 @@ impl Snapshots {
         state.latest = Arc::clone(&snapshot);
         state.compaction = None;
         self.install(snapshot);
+    }
+
+    /// Records that `version` is committed to the store, not yet flushed (writer lock held).
+    pub(crate) fn committed(&self, version: u64) {
+        self.durability.committed(version);
+    }
+
+    /// Returns once `version` is on disk; concurrent writers share flushes (group commit).
+    pub(crate) fn wait_durable(
+        &self,
+        store: &crate::store::SledStore,
+        version: u64,
+    ) -> Result<(), crate::store::StoreError> {
+        self.durability.wait_durable(version, || store.flush())
     }
 
     /// Makes `snapshot` the one readers see, unless a newer one is already installed.

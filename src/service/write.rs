@@ -114,12 +114,14 @@ impl Service {
         }
         // Commit without flushing under the lock; flush after it (group commit).
         summary.graph_version = self.store.commit_by(&records, false, actor)?;
+        self.snapshots.committed(summary.graph_version);
         let delta = delta_of(&records);
         let next = project::apply(&state.latest, summary.graph_version, delta.clone())?;
         let next = self.snapshots.advance(&mut state, next, delta);
         drop(state);
         if durable {
-            self.store.flush()?;
+            self.snapshots
+                .wait_durable(&self.store, summary.graph_version)?;
         }
         self.snapshots.install(next);
         Ok(summary)

@@ -147,11 +147,89 @@ fn assert_same(service: &Service, sources: &[String], when: &str) {
         shape(&live) == shape(&rebuilt),
         "{when}: nodes, links or adjacency differ"
     );
+    assert_views_same(service, &live, &rebuilt, when);
     let (a, b) = (answers(&live, sources), answers(&rebuilt, sources));
     assert_eq!(a.0, b.0, "{when}: components");
     assert_eq!(a.2, b.2, "{when}: distances");
     for (id, rank) in &a.1 {
         assert!((rank - b.1[id]).abs() < 1e-12, "{when}: pagerank of {id}");
+    }
+}
+
+/// The service's views (a base view patched with the overlay's rows) equal views built
+/// from scratch: on the live snapshot index for index, flat arrays included, and on the
+/// rebuilt snapshot id for id.
+fn assert_views_same(service: &Service, live: &GraphSnapshot, rebuilt: &GraphSnapshot, when: &str) {
+    use pobratim::model::{LinkKind, NodeKind};
+    let filters = [
+        Filter::default(),
+        Filter::everything(),
+        Filter {
+            kinds: Filter::kind_bits(&[LinkKind::Twinning, LinkKind::Trilateral]),
+            node_kinds: Filter::node_kind_bits(&[NodeKind::City]),
+            ..Filter::everything()
+        },
+    ];
+    for filter in &filters {
+        let scope = service.scope(filter);
+        assert_eq!(scope.graph.version(), live.version(), "{when}");
+        let served = &scope.view;
+        let fresh = GraphView::build(live, filter);
+        let again = GraphView::build(rebuilt, filter);
+        assert_eq!(
+            served.node_count(),
+            fresh.node_count(),
+            "{when}: {filter:?}"
+        );
+        assert_eq!(
+            served.edge_count(),
+            fresh.edge_count(),
+            "{when}: {filter:?}"
+        );
+        assert_eq!(
+            served.node_count(),
+            again.node_count(),
+            "{when}: {filter:?}"
+        );
+        assert_eq!(
+            served.edge_count(),
+            again.edge_count(),
+            "{when}: {filter:?}"
+        );
+        for v in 0..live.node_bound() as u32 {
+            assert_eq!(served.contains(v), fresh.contains(v), "{when}: {filter:?}");
+            let rows: (Vec<_>, Vec<_>) = (
+                served.neighbours_with_pairs(v).collect(),
+                fresh.neighbours_with_pairs(v).collect(),
+            );
+            assert_eq!(
+                rows.0,
+                rows.1,
+                "{when}: {filter:?}: row of {}",
+                live.node_id(v)
+            );
+            for (w, pair) in rows.0 {
+                assert_eq!(served.pair_between(v, w), Some(pair));
+            }
+            if served.contains(v) {
+                let w = rebuilt.index_of(&live.node_id(v).parse().unwrap()).unwrap();
+                let by_id = |g: &GraphSnapshot, view: &GraphView, v: u32| {
+                    let mut ids: Vec<String> = view
+                        .neighbours(v)
+                        .iter()
+                        .map(|x| g.node_id(*x).to_string())
+                        .collect();
+                    ids.sort();
+                    ids
+                };
+                assert_eq!(by_id(live, served, v), by_id(rebuilt, &again, w), "{when}");
+            }
+        }
+        // The flat arrays merged from the patch are the ones a fresh build lays out.
+        assert!(
+            served.csr() == fresh.csr(),
+            "{when}: {filter:?}: merged CSR"
+        );
     }
 }
 
