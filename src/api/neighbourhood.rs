@@ -12,6 +12,9 @@ use crate::model::{Link, NodeId};
 use crate::service::analysis::{Filters, NodeRef};
 use crate::service::{Service, ServiceError};
 
+/// Most partners a node may have for its partner list to be answered inline.
+const INLINE_MAX_DEGREE: usize = 32;
+
 /// Largest `depth`.
 pub const MAX_DEPTH: usize = 6;
 /// Default and largest node count of an ego network.
@@ -295,7 +298,20 @@ pub async fn get_neighbours(
     params: ValidQuery<NeighboursParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, NodeId::new)?;
-    super::answer(service, move |svc| neighbours(svc, id, &params.0)).await
+    let filter = params.0.filter()?;
+    let small = |svc: &Service| {
+        svc.built_scope(&filter).is_some_and(|scope| {
+            scope
+                .graph
+                .index_of(&id)
+                .map_or(true, |v| scope.view.degree(v) <= INLINE_MAX_DEGREE)
+        })
+    };
+    let question = {
+        let id = id.clone();
+        move |svc: &Service| neighbours(svc, id, &params.0)
+    };
+    super::answer_inline_if(service, small, question).await
 }
 
 /// Registers the routes.

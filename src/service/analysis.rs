@@ -81,6 +81,18 @@ impl Service {
         }
     }
 
+    /// The scope of `filter` if its view is built already: `None` rather than waiting
+    /// for a build (request handlers use it to decide whether to answer inline).
+    pub fn built_scope(&self, filter: &Filter) -> Option<Scope> {
+        let graph = self.snapshot();
+        let view = self.cache.built_view(&graph, filter)?;
+        Some(Scope {
+            graph,
+            view,
+            filter: filter.clone(),
+        })
+    }
+
     /// The dense index of a node that must exist; `field` names the parameter.
     pub fn node_ix(&self, scope: &Scope, id: &NodeId, field: &str) -> Result<NodeIx, ServiceError> {
         scope

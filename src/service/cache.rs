@@ -70,6 +70,12 @@ impl QueryCache {
         Arc::clone(slot.get_or_init(|| Arc::new(build())))
     }
 
+    /// The view of `graph` under `filter` if it is built already (never waits).
+    pub fn built_view(&self, graph: &GraphSnapshot, filter: &Filter) -> Option<Arc<GraphView>> {
+        let entries = self.entries(graph.version());
+        entries.views.get(filter)?.get().cloned()
+    }
+
     /// The view of `graph` under `filter`: cached per version; on a miss, the flat view
     /// of `graph`'s base (cached per base, built once) patched with the overlay's rows.
     pub fn view_of(&self, graph: &GraphSnapshot, filter: &Filter) -> Arc<GraphView> {
