@@ -1,6 +1,6 @@
 -- wrk script for scripts/scale.sh, which prepends `mode`, `sources`, `path_pairs`, `token`.
 -- mode: "neighbours" (GET …/neighbours), "twohop" (GET …/neighbourhood?depth=2),
--- "path" (GET /api/v1/paths/shortest), "write" (POST a friendship link between two
+-- "twohop_nodes" (the same without the links among the nodes), "path" (GET /api/v1/paths/shortest), "write" (POST a friendship link between two
 -- random bench cities, durable before the answer). Prints one summary line; any 4xx/5xx
 -- answer other than 409 (a pair that already has the link) or socket error is an error.
 
@@ -27,6 +27,8 @@ function request()
     return wrk.format("GET", "/api/v1/nodes/" .. pick(sources) .. "/neighbours?kinds=all&status=any")
   elseif mode == "twohop" then
     return wrk.format("GET", "/api/v1/nodes/" .. pick(sources) .. "/neighbourhood?depth=2&limit=10000&kinds=all&status=any")
+  elseif mode == "twohop_nodes" then
+    return wrk.format("GET", "/api/v1/nodes/" .. pick(sources) .. "/neighbourhood?depth=2&limit=10000&kinds=all&status=any&links=false")
   elseif mode == "path" then
     local p = pick(path_pairs)
     return wrk.format("GET", "/api/v1/paths/shortest?kinds=all&status=any&from=" .. p[1] .. "&to=" .. p[2])

@@ -32,6 +32,9 @@ graph_params! {
         /// `json` (default) or `geojson`: an RFC 7946 FeatureCollection for a map — located
         /// nodes as points (with their distance), links between located members as lines.
         pub format: Option<String>,
+        /// Whether to list the links among the nodes (default `true`); `false` answers
+        /// with the nodes alone, several times faster on large neighbourhoods.
+        pub links: Option<bool>,
     }
 }
 
@@ -62,7 +65,7 @@ pub struct Neighbourhood {
     pub depth: usize,
     /// Nodes, closest first.
     pub nodes: Vec<EgoNode>,
-    /// The admitted links among these nodes.
+    /// The admitted links among these nodes (empty with `links=false`).
     pub links: Vec<Link>,
     /// Whether the node cap cut the network short.
     pub truncated: bool,
@@ -127,7 +130,8 @@ fn neighbourhood(
     let inside: std::collections::HashSet<_> = indices.iter().copied().collect();
     let mut links = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for &v in &indices {
+    let with_links = params.links.unwrap_or(true);
+    for &v in indices.iter().filter(|_| with_links) {
         for &w in scope.view.neighbours(v) {
             if w > v && inside.contains(&w) {
                 for link in service.links_between(&scope, v, w)? {

@@ -331,6 +331,12 @@ fn neighbourhoods_are_bounded() {
         .unwrap()
         .iter()
         .any(|l| l["kind"] == "trilateral"));
+    let bare = server.get(&format!(
+        "/api/v1/nodes/{B}/neighbourhood?depth=2&links=false"
+    ));
+    assert_eq!(bare.status, 200);
+    assert_eq!(bare.body["nodes"], ego.body["nodes"], "the same nodes");
+    assert_eq!(bare.body["links"], serde_json::json!([]), "without links");
     let capped = server.get(&format!("/api/v1/nodes/{B}/neighbourhood?depth=2&limit=3"));
     assert_eq!(
         (
