@@ -94,14 +94,16 @@ pub async fn create_link(
 ) -> Result<HttpResponse, ApiError> {
     let link = link_from_json(body.0)?;
     let id = link.id.clone();
-    let summary = blocking(&service, move |s| {
-        s.write_by(
+    let read = id.clone();
+    let (summary, link) = blocking(&service, move |s| {
+        let summary = s.write_by(
             &caller.name,
             vec![(String::new(), Change::CreateLink(link))],
-        )
+        )?;
+        Ok((summary, s.get_link(&read)?))
     })
     .await?;
-    respond_with_link(&service, id, StatusCode::CREATED, &summary).await
+    Ok(respond_with_link(id, StatusCode::CREATED, &summary, link))
 }
 
 /// Get a link
@@ -149,11 +151,13 @@ pub async fn patch_link(
         id: id.clone(),
         patch: body.0,
     };
-    let summary = blocking(&service, move |s| {
-        s.write_by(&caller.name, vec![(String::new(), change)])
+    let read = id.clone();
+    let (summary, link) = blocking(&service, move |s| {
+        let summary = s.write_by(&caller.name, vec![(String::new(), change)])?;
+        Ok((summary, s.get_link(&read)?))
     })
     .await?;
-    respond_with_link(&service, id, StatusCode::OK, &summary).await
+    Ok(respond_with_link(id, StatusCode::OK, &summary, link))
 }
 
 /// Delete a link
@@ -182,19 +186,20 @@ pub async fn delete_link(
     ))
 }
 
-async fn respond_with_link(
-    service: &web::Data<Service>,
+/// The answer to a write of one link: the link as stored (read right after the write,
+/// in the same blocking call), the graph version, and `Location` when it was created.
+fn respond_with_link(
     id: LinkId,
     status: StatusCode,
     summary: &WriteSummary,
-) -> Result<HttpResponse, ApiError> {
+    link: crate::model::Link,
+) -> HttpResponse {
     let location = format!("/api/v1/links/{id}");
-    let link = blocking(service, move |s| s.get_link(&id)).await?;
     let mut builder = version::versioned(HttpResponse::build(status), summary.graph_version);
     if status == StatusCode::CREATED {
         builder.insert_header((header::LOCATION, location));
     }
-    Ok(builder.json(link))
+    builder.json(link)
 }
 
 /// Registers the routes.

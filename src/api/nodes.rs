@@ -217,14 +217,16 @@ pub async fn create_node(
 ) -> Result<HttpResponse, ApiError> {
     let node = node_from_json(body.0)?;
     let id = node.id.clone();
-    let summary = blocking(&service, move |s| {
-        s.write_by(
+    let read = id.clone();
+    let (summary, node) = blocking(&service, move |s| {
+        let summary = s.write_by(
             &caller.name,
             vec![(String::new(), Change::CreateNode(node))],
-        )
+        )?;
+        Ok((summary, s.get_node(&read)?))
     })
     .await?;
-    respond_with_node(&service, id, StatusCode::CREATED, &summary).await
+    Ok(respond_with_node(id, StatusCode::CREATED, &summary, node))
 }
 
 /// Get a node
@@ -285,8 +287,10 @@ pub async fn put_node(
         }
     }
     let node = node_from_json(map)?;
-    let summary = blocking(&service, move |s| {
-        s.write_by(&caller.name, vec![(String::new(), Change::PutNode(node))])
+    let read = id.clone();
+    let (summary, node) = blocking(&service, move |s| {
+        let summary = s.write_by(&caller.name, vec![(String::new(), Change::PutNode(node))])?;
+        Ok((summary, s.get_node(&read)?))
     })
     .await?;
     let status = if summary.created > 0 {
@@ -294,7 +298,7 @@ pub async fn put_node(
     } else {
         StatusCode::OK
     };
-    respond_with_node(&service, id, status, &summary).await
+    Ok(respond_with_node(id, status, &summary, node))
 }
 
 /// Patch a node
@@ -322,11 +326,13 @@ pub async fn patch_node(
         id: id.clone(),
         patch: body.0,
     };
-    let summary = blocking(&service, move |s| {
-        s.write_by(&caller.name, vec![(String::new(), change)])
+    let read = id.clone();
+    let (summary, node) = blocking(&service, move |s| {
+        let summary = s.write_by(&caller.name, vec![(String::new(), change)])?;
+        Ok((summary, s.get_node(&read)?))
     })
     .await?;
-    respond_with_node(&service, id, StatusCode::OK, &summary).await
+    Ok(respond_with_node(id, StatusCode::OK, &summary, node))
 }
 
 /// Delete a node
@@ -362,19 +368,20 @@ pub async fn delete_node(
     ))
 }
 
-async fn respond_with_node(
-    service: &web::Data<Service>,
+/// The answer to a write of one node: the node as stored (read right after the write,
+/// in the same blocking call), the graph version, and `Location` when it was created.
+fn respond_with_node(
     id: NodeId,
     status: StatusCode,
     summary: &WriteSummary,
-) -> Result<HttpResponse, ApiError> {
+    node: crate::model::Node,
+) -> HttpResponse {
     let location = format!("/api/v1/nodes/{id}");
-    let node = blocking(service, move |s| s.get_node(&id)).await?;
     let mut builder = version::versioned(HttpResponse::build(status), summary.graph_version);
     if status == StatusCode::CREATED {
         builder.insert_header((header::LOCATION, location));
     }
-    Ok(builder.json(node))
+    builder.json(node)
 }
 
 /// Registers the routes.

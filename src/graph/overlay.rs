@@ -53,6 +53,15 @@ pub(crate) fn apply(
     version: u64,
     delta: GraphDelta,
 ) -> Result<GraphSnapshot, ProjectError> {
+    apply_many(prev, version, [delta])
+}
+
+/// Applies `deltas` on top of `prev`, one after the other, copying the overlay once.
+pub(crate) fn apply_many(
+    prev: &GraphSnapshot,
+    version: u64,
+    deltas: impl IntoIterator<Item = GraphDelta>,
+) -> Result<GraphSnapshot, ProjectError> {
     let mut next = GraphSnapshot {
         version,
         base: std::sync::Arc::clone(&prev.base),
@@ -63,20 +72,22 @@ pub(crate) fn apply(
         base: &prev.base,
         overlay,
     };
-    for id in &delta.removed_links {
-        o.remove_link(id);
-    }
-    for link in &delta.upserted_links {
-        o.remove_link(&link.id);
-    }
-    for id in &delta.removed_nodes {
-        o.remove_node(id);
-    }
-    for (id, kind) in delta.upserted_nodes {
-        o.upsert_node(id, kind)?;
-    }
-    for link in delta.upserted_links {
-        o.add_link(link)?;
+    for delta in deltas {
+        for id in &delta.removed_links {
+            o.remove_link(id);
+        }
+        for link in &delta.upserted_links {
+            o.remove_link(&link.id);
+        }
+        for id in &delta.removed_nodes {
+            o.remove_node(id);
+        }
+        for (id, kind) in delta.upserted_nodes {
+            o.upsert_node(id, kind)?;
+        }
+        for link in delta.upserted_links {
+            o.add_link(link)?;
+        }
     }
     Ok(next)
 }

@@ -85,6 +85,16 @@ pub fn apply(
     super::overlay::apply(prev, version, delta)
 }
 
+/// The snapshot at `version` that results from applying `deltas` to `prev` in order
+/// (a group of writes): as [`apply`] for each, with one copy of the overlay.
+pub fn apply_many(
+    prev: &GraphSnapshot,
+    version: u64,
+    deltas: impl IntoIterator<Item = GraphDelta>,
+) -> Result<GraphSnapshot, ProjectError> {
+    super::overlay::apply_many(prev, version, deltas)
+}
+
 /// The same graph with its overlay folded into a new compact base: live nodes keep
 /// their relative order (base nodes, then appended ones), tombstones are dropped.
 /// Linear in the size of the graph; the service runs it off the write path.

@@ -10,6 +10,7 @@ mod cache;
 mod draft;
 mod durability;
 pub mod evaluate;
+mod group;
 mod import;
 pub mod partners;
 pub mod persisted;
@@ -114,6 +115,7 @@ pub struct Service {
     partners: Mutex<Option<Arc<partners::PartnerData>>>,
     heavy_running: std::sync::atomic::AtomicUsize,
     max_heavy: usize,
+    commits: group::CommitQueue,
 }
 
 /// Name of the snapshot file in the data directory.
@@ -172,6 +174,7 @@ impl Service {
             partners: Mutex::new(None),
             heavy_running: std::sync::atomic::AtomicUsize::new(0),
             max_heavy: DEFAULT_MAX_HEAVY_QUERIES,
+            commits: group::CommitQueue::default(),
         })
     }
 

@@ -84,16 +84,17 @@ impl Snapshots {
     /// Records a commit's snapshot as the latest (writer lock held); starts a background
     /// compaction when the overlay is large. Install it with [`Snapshots::install`] once
     /// the commit is durable.
+    /// `deltas` are the writes it applied, by version, in order.
     pub(crate) fn advance(
         &self,
         state: &mut WriterState,
         next: GraphSnapshot,
-        delta: GraphDelta,
+        deltas: Vec<(u64, GraphDelta)>,
     ) -> Arc<GraphSnapshot> {
         let next = Arc::new(next);
         state.latest = Arc::clone(&next);
         match state.compaction.as_mut() {
-            Some(running) => running.log.push((next.version(), delta)),
+            Some(running) => running.log.extend(deltas),
             None if next.overlay_changes() >= self.compact_after => {
                 state.compactions += 1;
                 let id = state.compactions;

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::draft::{link_from_json, merge_patch, node_from_json};
 use super::{ConflictKind, Service, ServiceError};
-use crate::graph::project::{self, GraphDelta};
+use crate::graph::project::GraphDelta;
 use crate::model::{Link, LinkId, LinkKind, Node, NodeId, ValidationError, Violation};
 use crate::store::{RecordChange, SledStore};
 
@@ -86,87 +86,109 @@ impl Service {
     /// Checks changes as [`Service::write`] would and says what they would do, writing nothing.
     pub fn dry_run(&self, changes: Vec<(String, Change)>) -> Result<WriteSummary, ServiceError> {
         let _guard = self.snapshots.lock();
-        let mut staged = Staged::new(&self.store);
+        let earlier = Layer::default();
+        let mut staged = Staged::new(&self.store, &earlier);
         for (path, change) in changes {
             staged.apply(change, &path)?;
         }
-        let (_, mut summary) = staged.into_records()?;
+        let (_, mut summary, _) = staged.into_records()?;
         summary.graph_version = self.version();
         Ok(summary)
     }
 
-    /// As [`Service::write_by`]; `durable = false` skips the flush (bulk loads flush once at the end).
+    /// As [`Service::write_by`]; `durable = false` skips the flush (benches).
+    ///
+    /// Group commit: the write joins a queue; whoever holds the writer lock next checks
+    /// and commits every queued write, each on its own and in order, in one sled
+    /// transaction, and applies them to the snapshot at once (see [`super::group`]).
     pub fn write_with(
         &self,
         changes: Vec<(String, Change)>,
         durable: bool,
         actor: &str,
     ) -> Result<WriteSummary, ServiceError> {
-        let mut state = self.snapshots.lock();
-        let mut staged = Staged::new(&self.store);
-        for (path, change) in changes {
-            staged.apply(change, &path)?;
-        }
-        let (records, mut summary) = staged.into_records()?;
-        if records.is_empty() {
-            summary.graph_version = state.latest.version();
-            return Ok(summary);
-        }
-        // Commit without flushing under the lock; flush after it (group commit).
-        summary.graph_version = self.store.commit_by(&records, false, actor)?;
-        self.snapshots.committed(summary.graph_version);
-        let delta = delta_of(&records);
-        let next = project::apply(&state.latest, summary.graph_version, delta.clone())?;
-        let next = self.snapshots.advance(&mut state, next, delta);
-        drop(state);
-        if durable {
-            self.snapshots
-                .wait_durable(&self.store, summary.graph_version)?;
-        }
-        self.snapshots.install(next);
-        Ok(summary)
+        self.commit_queued(changes, durable, actor)
     }
 }
 
-/// The write's view: stored records overlaid with the changes staged so far.
-struct Staged<'a> {
-    store: &'a SledStore,
+/// Records staged by a write, or by the writes committed ahead of it in one group.
+#[derive(Default)]
+pub(super) struct Layer {
     nodes: BTreeMap<NodeId, Option<Node>>,
     links: BTreeMap<LinkId, Option<Link>>,
     pairs: HashMap<(LinkKind, Vec<NodeId>), Option<LinkId>>,
     links_by_member: HashMap<NodeId, HashSet<LinkId>>,
 }
 
+impl Layer {
+    /// Lays `later` (a write staged over this layer) on top.
+    pub(super) fn absorb(&mut self, later: Layer) {
+        self.nodes.extend(later.nodes);
+        self.links.extend(later.links);
+        self.pairs.extend(later.pairs);
+        for (member, links) in later.links_by_member {
+            self.links_by_member
+                .entry(member)
+                .or_default()
+                .extend(links);
+        }
+    }
+}
+
+/// The write's view: stored records, overlaid with the writes committed ahead of it in
+/// its group (`earlier`), overlaid with the changes it staged so far (`own`).
+pub(super) struct Staged<'a> {
+    store: &'a SledStore,
+    earlier: &'a Layer,
+    own: Layer,
+}
+
 impl<'a> Staged<'a> {
-    fn new(store: &'a SledStore) -> Self {
+    pub(super) fn new(store: &'a SledStore, earlier: &'a Layer) -> Self {
         Self {
             store,
-            nodes: BTreeMap::new(),
-            links: BTreeMap::new(),
-            pairs: HashMap::new(),
-            links_by_member: HashMap::new(),
+            earlier,
+            own: Layer::default(),
         }
     }
 
-    fn node(&self, id: &NodeId) -> Result<Option<Node>, ServiceError> {
-        match self.nodes.get(id) {
+    /// A node as the writes ahead of this one left it.
+    fn before_node(&self, id: &NodeId) -> Result<Option<Node>, ServiceError> {
+        match self.earlier.nodes.get(id) {
             Some(staged) => Ok(staged.clone()),
             None => Ok(self.store.get_node(id)?),
         }
     }
 
-    fn link(&self, id: &LinkId) -> Result<Option<Link>, ServiceError> {
-        match self.links.get(id) {
+    /// A link as the writes ahead of this one left it.
+    fn before_link(&self, id: &LinkId) -> Result<Option<Link>, ServiceError> {
+        match self.earlier.links.get(id) {
             Some(staged) => Ok(staged.clone()),
             None => Ok(self.store.get_link(id)?),
+        }
+    }
+
+    fn node(&self, id: &NodeId) -> Result<Option<Node>, ServiceError> {
+        match self.own.nodes.get(id) {
+            Some(staged) => Ok(staged.clone()),
+            None => self.before_node(id),
+        }
+    }
+
+    fn link(&self, id: &LinkId) -> Result<Option<Link>, ServiceError> {
+        match self.own.links.get(id) {
+            Some(staged) => Ok(staged.clone()),
+            None => self.before_link(id),
         }
     }
 
     /// Links that currently have `node` as a member.
     fn links_of(&self, node: &NodeId) -> Result<Vec<Link>, ServiceError> {
         let mut ids: HashSet<LinkId> = self.store.link_ids_of(node)?.into_iter().collect();
-        if let Some(staged) = self.links_by_member.get(node) {
-            ids.extend(staged.iter().cloned());
+        for layer in [self.earlier, &self.own] {
+            if let Some(staged) = layer.links_by_member.get(node) {
+                ids.extend(staged.iter().cloned());
+            }
         }
         let mut out = Vec::new();
         for id in ids {
@@ -185,13 +207,19 @@ impl<'a> Staged<'a> {
         kind: LinkKind,
         canonical: &[NodeId],
     ) -> Result<Option<LinkId>, ServiceError> {
-        match self.pairs.get(&(kind, canonical.to_vec())) {
+        let key = (kind, canonical.to_vec());
+        match self
+            .own
+            .pairs
+            .get(&key)
+            .or_else(|| self.earlier.pairs.get(&key))
+        {
             Some(owner) => Ok(owner.clone()),
             None => Ok(self.store.link_between(kind, canonical)?),
         }
     }
 
-    fn apply(&mut self, change: Change, path: &str) -> Result<(), ServiceError> {
+    pub(super) fn apply(&mut self, change: Change, path: &str) -> Result<(), ServiceError> {
         match change {
             Change::CreateNode(node) => self.put_node(node, true, path),
             Change::PutNode(node) => self.put_node(node, false, path),
@@ -250,7 +278,7 @@ impl<'a> Staged<'a> {
                 }
             }
         }
-        self.nodes.insert(node.id.clone(), Some(node));
+        self.own.nodes.insert(node.id.clone(), Some(node));
         Ok(())
     }
 
@@ -277,7 +305,7 @@ impl<'a> Staged<'a> {
         for link in links {
             self.unstage_link(&link.id)?;
         }
-        self.nodes.insert(id.clone(), None);
+        self.own.nodes.insert(id.clone(), None);
         Ok(())
     }
 
@@ -338,15 +366,17 @@ impl<'a> Staged<'a> {
                 "members",
             ));
         }
-        self.pairs
+        self.own
+            .pairs
             .insert((link.kind, canonical), Some(link.id.clone()));
         for member in &link.members {
-            self.links_by_member
+            self.own
+                .links_by_member
                 .entry(member.clone())
                 .or_default()
                 .insert(link.id.clone());
         }
-        self.links.insert(link.id.clone(), Some(link));
+        self.own.links.insert(link.id.clone(), Some(link));
         Ok(())
     }
 
@@ -364,43 +394,52 @@ impl<'a> Staged<'a> {
     /// Stages the removal of a link that exists, freeing its member tuple.
     fn unstage_link(&mut self, id: &LinkId) -> Result<(), ServiceError> {
         if let Some(old) = self.link(id)? {
-            self.pairs.insert(
+            self.own.pairs.insert(
                 (old.kind, Link::canonical_members(old.kind, &old.members)),
                 None,
             );
         }
-        self.links.insert(id.clone(), None);
+        self.own.links.insert(id.clone(), None);
         Ok(())
     }
 
-    /// The staged records as changes against the store, dropping those that change nothing.
-    fn into_records(self) -> Result<(Vec<RecordChange>, WriteSummary), ServiceError> {
+    /// The staged records as changes against the state the writes ahead of this one
+    /// left, dropping those that change nothing; and the staged layer itself.
+    pub(super) fn into_records(
+        self,
+    ) -> Result<(Vec<RecordChange>, WriteSummary, Layer), ServiceError> {
         let mut summary = WriteSummary::default();
         let mut records = Vec::new();
-        for (id, after) in self.nodes {
-            let before = self.store.get_node(&id)?;
+        for (id, after) in &self.own.nodes {
+            let before = self.before_node(id)?;
             if tally(&mut summary, before.as_ref(), after.as_ref()) {
                 if after.is_none() {
                     summary.deleted_nodes.push(id.to_string());
                 }
-                records.push(RecordChange::Node { before, after });
+                records.push(RecordChange::Node {
+                    before,
+                    after: after.clone(),
+                });
             }
         }
-        for (id, after) in self.links {
-            let before = self.store.get_link(&id)?;
+        for (id, after) in &self.own.links {
+            let before = self.before_link(id)?;
             if tally(&mut summary, before.as_ref(), after.as_ref()) {
                 if after.is_none() {
                     summary.deleted_links.push(id.to_string());
                 }
-                records.push(RecordChange::Link { before, after });
+                records.push(RecordChange::Link {
+                    before,
+                    after: after.clone(),
+                });
             }
         }
-        Ok((records, summary))
+        Ok((records, summary, self.own))
     }
 }
 
 /// The graph changes of committed record changes.
-fn delta_of(records: &[RecordChange]) -> GraphDelta {
+pub(super) fn delta_of(records: &[RecordChange]) -> GraphDelta {
     let mut delta = GraphDelta::default();
     for record in records {
         match record {

@@ -31,6 +31,10 @@ pub enum StoreError {
     /// A record could not be encoded.
     #[error("cannot encode a record: {0}")]
     Codec(String),
+    /// The group commit this write was queued in failed as a whole; nothing of it was
+    /// written (see `service::group`).
+    #[error("the commit this write was grouped into failed: {0}")]
+    GroupFailed(String),
     /// A stored value or index entry is unreadable or inconsistent.
     #[error("corrupt entry in tree {tree} at key {key:?}: {detail}")]
     Corrupt {

@@ -393,3 +393,99 @@ fn a_reopened_store_loads_its_snapshot_file_and_replays_the_writes_since() {
     assert_same(&service, &sources, "reopened with a damaged file");
     assert_eq!(service.snapshot().node_count(), 399);
 }
+
+/// Sixteen threads write at once, so writes are committed in groups: every accepted
+/// write gets its own version and change-log entry (by its author), a refused write —
+/// a duplicate pair, or a batch whose second change names no node — leaves nothing,
+/// and the snapshot equals the one rebuilt from the store.
+#[test]
+fn concurrent_writes_are_grouped_yet_each_stays_its_own() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let service = std::sync::Arc::new(
+        Service::open(&dir.path().join("data"))
+            .unwrap()
+            .with_compaction_after(200),
+    );
+    let n = 60;
+    let ids: Vec<String> = (0..n).map(|i| format!("city:ru:city-{i}")).collect();
+    service
+        .write((0..n).map(|i| (String::new(), city(i))).collect())
+        .unwrap();
+    let start = service.version();
+    let threads: Vec<_> = (0..16u64)
+        .map(|t| {
+            let (service, ids) = (std::sync::Arc::clone(&service), ids.clone());
+            std::thread::spawn(move || {
+                let mut rng = Rng(t + 11);
+                let actor = format!("writer-{t}");
+                let mut outcomes = Vec::new();
+                for i in 0..40 {
+                    let (a, b) = (rng.next(n), rng.next(n));
+                    if a == b {
+                        continue;
+                    }
+                    let pair = vec![ids[a].clone(), ids[b].clone()];
+                    let refused_batch = i % 7 == 3;
+                    let mut changes = vec![(String::new(), link("twinning", &pair, "active"))];
+                    if refused_batch {
+                        let ghost = vec![ids[a].clone(), "city:ru:nowhere".to_string()];
+                        changes
+                            .push(("operations[1]".into(), link("friendship", &ghost, "active")));
+                    }
+                    let result = service.write_by(&actor, changes);
+                    outcomes.push((pair, refused_batch, result.map(|s| s.graph_version)));
+                }
+                (actor, outcomes)
+            })
+        })
+        .collect();
+    let mut versions = Vec::new();
+    for thread in threads {
+        let (actor, outcomes) = thread.join().unwrap();
+        for (pair, refused_batch, result) in outcomes {
+            match result {
+                Ok(version) => {
+                    assert!(!refused_batch, "a batch naming a missing node was accepted");
+                    let entry = service.store().changes_since(version - 1, 1).unwrap();
+                    assert_eq!(entry[0].version, version);
+                    assert_eq!(entry[0].actor, actor, "version {version} is {actor}'s");
+                    versions.push(version);
+                }
+                Err(pobratim::service::ServiceError::Conflict { .. }) if !refused_batch => {
+                    // The pair was linked already (by anyone): it still is, once.
+                    let linked = service
+                        .store()
+                        .link_between(
+                            pobratim::model::LinkKind::Twinning,
+                            &pobratim::model::Link::canonical_members(
+                                pobratim::model::LinkKind::Twinning,
+                                &[pair[0].parse().unwrap(), pair[1].parse().unwrap()],
+                            ),
+                        )
+                        .unwrap();
+                    assert!(linked.is_some(), "a refused duplicate has its original");
+                }
+                Err(pobratim::service::ServiceError::Invalid(_)) if refused_batch => {}
+                Err(pobratim::service::ServiceError::Conflict { .. }) if refused_batch => {}
+                Err(e) => panic!("unexpected error {e}"),
+            }
+        }
+    }
+    versions.sort_unstable();
+    let expected: Vec<u64> = (start + 1..=start + versions.len() as u64).collect();
+    assert_eq!(
+        versions, expected,
+        "one version per accepted write, no gaps"
+    );
+    assert_eq!(service.version(), start + versions.len() as u64);
+    assert_eq!(
+        service.snapshot().link_count(),
+        versions.len(),
+        "each accepted write added its one link; refused batches added none"
+    );
+    assert!(service.store().check().unwrap().is_empty());
+    let nowhere = service.store().get_node("city:ru:nowhere").unwrap();
+    assert!(nowhere.is_none());
+    let sources: Vec<String> = ids.iter().take(5).cloned().collect();
+    assert_same(&service, &sources, "after concurrent writes");
+}
