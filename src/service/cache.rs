@@ -23,6 +23,8 @@ pub struct QueryCache {
 struct BaseViews {
     base: Option<GraphSnapshot>,
     views: HashMap<Filter, Arc<OnceLock<Arc<FlatView>>>>,
+    /// Views of the next base, built by the compaction thread before it is installed.
+    prepared: Option<(GraphSnapshot, HashMap<Filter, Arc<FlatView>>)>,
 }
 
 #[derive(Default)]
@@ -94,6 +96,13 @@ impl QueryCache {
             if !bases.base.as_ref().is_some_and(|b| b.same_base(graph)) {
                 bases.base = Some(graph.base_graph());
                 bases.views.clear();
+                if let Some((base, views)) = bases.prepared.take() {
+                    if base.same_base(graph) {
+                        for (filter, view) in views {
+                            bases.views.insert(filter, Arc::new(OnceLock::from(view)));
+                        }
+                    }
+                }
             }
             if bases.views.len() >= MAX_ENTRIES && !bases.views.contains_key(filter) {
                 bases.views.clear();
@@ -101,6 +110,58 @@ impl QueryCache {
             Arc::clone(bases.views.entry(filter.clone()).or_default())
         };
         Arc::clone(slot.get_or_init(|| Arc::new(FlatView::build(&graph.base_graph(), filter))))
+    }
+
+    /// Builds, for a new base that is about to be installed (a compaction), the flat
+    /// views of every filter in use on the current one, so that the first readers after
+    /// the switch find them instead of waiting for a build.
+    pub fn prepare_base(&self, graph: &GraphSnapshot) {
+        let filters: Vec<Filter> = {
+            let bases = match self.bases.lock() {
+                Ok(g) => g,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            if bases.base.as_ref().is_some_and(|b| b.same_base(graph)) {
+                return;
+            }
+            bases
+                .views
+                .iter()
+                .filter(|(_, slot)| slot.get().is_some())
+                .map(|(filter, _)| filter.clone())
+                .collect()
+        };
+        let base = graph.base_graph();
+        let views = filters
+            .into_iter()
+            .map(|filter| {
+                let view = Arc::new(FlatView::build(&base, &filter));
+                (filter, view)
+            })
+            .collect();
+        let mut bases = match self.bases.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        bases.prepared = Some((base, views));
+    }
+
+    /// Whether the flat view of `graph`'s base under `filter` is built or prepared.
+    pub fn has_base_view(&self, graph: &GraphSnapshot, filter: &Filter) -> bool {
+        let bases = match self.bases.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let current = bases.base.as_ref().is_some_and(|b| b.same_base(graph))
+            && bases
+                .views
+                .get(filter)
+                .is_some_and(|slot| slot.get().is_some());
+        let prepared = bases
+            .prepared
+            .as_ref()
+            .is_some_and(|(base, views)| base.same_base(graph) && views.contains_key(filter));
+        current || prepared
     }
 
     /// A cached result for `key` at `version`, computed by `compute` on a miss.

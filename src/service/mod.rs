@@ -110,7 +110,7 @@ pub struct Service {
     store: SledStore,
     snapshots: snapshots::Snapshots,
     origin: SnapshotOrigin,
-    cache: cache::QueryCache,
+    cache: Arc<cache::QueryCache>,
     query_budget: Duration,
     partners: Mutex<Option<Arc<partners::PartnerData>>>,
     heavy_running: std::sync::atomic::AtomicUsize,
@@ -165,11 +165,15 @@ impl Service {
         snapshot: GraphSnapshot,
         file: Option<std::path::PathBuf>,
     ) -> Result<Self, ServiceError> {
+        let cache = Arc::new(cache::QueryCache::default());
+        let mut snapshots = snapshots::Snapshots::new(snapshot, file);
+        let warm = Arc::clone(&cache);
+        snapshots.set_on_compacted(Arc::new(move |graph| warm.prepare_base(graph)));
         Ok(Self {
             store,
-            snapshots: snapshots::Snapshots::new(snapshot, file),
+            snapshots,
             origin: SnapshotOrigin::Records,
-            cache: cache::QueryCache::default(),
+            cache,
             query_budget: DEFAULT_QUERY_BUDGET,
             partners: Mutex::new(None),
             heavy_running: std::sync::atomic::AtomicUsize::new(0),
@@ -247,6 +251,13 @@ impl Service {
     /// A fresh budget for one graph query.
     pub fn budget(&self) -> crate::graph::algo::Budget {
         crate::graph::algo::Budget::of(self.query_budget)
+    }
+
+    /// Whether the view a query under `filter` needs is built (or prepared) for the
+    /// base of the latest snapshot, committed or installed.
+    pub fn view_is_ready(&self, filter: &crate::graph::filter::Filter) -> bool {
+        let latest = Arc::clone(&self.snapshots.lock().latest);
+        self.cache.has_base_view(&latest, filter)
     }
 
     /// Result-cache hits and misses since start.

@@ -42,7 +42,12 @@ pub(crate) struct Snapshots {
     compact_after: usize,
     file: Option<Arc<PathBuf>>,
     durability: super::durability::Durability,
+    on_compacted: Option<CompactedHook>,
 }
+
+/// Called by the compaction thread with each new base before it is installed (the
+/// service builds the filtered views readers use, so no reader waits for them).
+pub(crate) type CompactedHook = Arc<dyn Fn(&GraphSnapshot) + Send + Sync>;
 
 impl Snapshots {
     pub(crate) fn new(snapshot: GraphSnapshot, file: Option<PathBuf>) -> Self {
@@ -57,7 +62,13 @@ impl Snapshots {
                 compactions: 0,
             })),
             compact_after: COMPACT_AFTER,
+            on_compacted: None,
         }
+    }
+
+    /// Sets what runs on each compacted base before it is installed.
+    pub(crate) fn set_on_compacted(&mut self, hook: CompactedHook) {
+        self.on_compacted = Some(hook);
     }
 
     /// Compacts after `changes` overlay changes instead (tests).
@@ -166,9 +177,13 @@ impl Snapshots {
     fn spawn_compaction(&self, id: u64, from: Arc<GraphSnapshot>) {
         let writer = Arc::clone(&self.writer);
         let file = self.file.clone();
+        let hook = self.on_compacted.clone();
         let spawned = std::thread::Builder::new()
             .name("pobratim-compact".into())
-            .spawn(move || compact(&writer, id, &from, file.as_deref().map(PathBuf::as_path)));
+            .spawn(move || {
+                let file = file.as_deref().map(PathBuf::as_path);
+                compact(&writer, id, &from, file, hook.as_deref())
+            });
         if let Err(e) = spawned {
             tracing::warn!(error = %e, "cannot start a snapshot compaction; will retry later");
             let mut state = match self.writer.lock() {
@@ -186,6 +201,7 @@ fn compact(
     id: u64,
     from: &GraphSnapshot,
     file: Option<&std::path::Path>,
+    on_compacted: Option<&(dyn Fn(&GraphSnapshot) + Send + Sync)>,
 ) {
     let started = std::time::Instant::now();
     let compacted = project::compact(from);
@@ -194,6 +210,9 @@ fn compact(
         if let Err(e) = persist::save(graph, file) {
             tracing::warn!(error = %e, "cannot write the snapshot file");
         }
+    }
+    if let (Ok(graph), Some(hook)) = (&compacted, on_compacted) {
+        hook(graph);
     }
     let mut state = match writer.lock() {
         Ok(guard) => guard,

@@ -80,11 +80,25 @@ impl SledStore {
             .ok()
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(DEFAULT_CACHE_MB);
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(path)
             .mode(sled::Mode::HighThroughput)
-            .cache_capacity(cache_mb * 1024 * 1024)
-            .open()?;
+            .cache_capacity(cache_mb * 1024 * 1024);
+        // sled releases its directory lock when its last background task ends, which
+        // can be a moment after the previous owner in this process was dropped (a
+        // restart, a test reopening): wait up to two seconds before giving up.
+        let mut waited = 0;
+        let db = loop {
+            match config.open() {
+                Err(sled::Error::Io(e))
+                    if waited < 40 && e.to_string().contains("could not acquire lock") =>
+                {
+                    waited += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => break other?,
+            }
+        };
         Self::from_db(db)
     }
 

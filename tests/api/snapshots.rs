@@ -489,3 +489,43 @@ fn concurrent_writes_are_grouped_yet_each_stays_its_own() {
     let sources: Vec<String> = ids.iter().take(5).cloned().collect();
     assert_same(&service, &sources, "after concurrent writes");
 }
+
+/// A compaction builds, before its new base is installed, the views the old base had
+/// in use: the first reader after the switch does not wait for a whole-graph build.
+#[test]
+fn after_a_compaction_the_views_in_use_are_ready_before_the_first_read() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let service = Service::open(&dir.path().join("data"))
+        .unwrap()
+        .with_compaction_after(100);
+    service
+        .write((0..50).map(|i| (String::new(), city(i))).collect())
+        .unwrap();
+    let used = Filter::everything();
+    let unused = Filter {
+        kinds: Filter::kind_bits(&[pobratim::model::LinkKind::Friendship]),
+        ..Filter::everything()
+    };
+    let before = service.snapshot();
+    service.scope(&used);
+    // One write of 120 changes crosses the threshold; the compaction runs in the background.
+    service
+        .write((1000..1120).map(|i| (String::new(), city(i))).collect())
+        .unwrap();
+    let mut tries = 0;
+    while service.snapshot().same_base(&before) {
+        tries += 1;
+        assert!(tries < 200, "the compaction was installed");
+        std::thread::sleep(std::time::Duration::from_millis(25));
+        service
+            .write(vec![(String::new(), city(2000 + tries))])
+            .unwrap();
+    }
+    assert!(service.view_is_ready(&used), "prepared while compacting");
+    assert!(
+        !service.view_is_ready(&unused),
+        "only views in use are prepared"
+    );
+    let scope = service.scope(&used);
+    assert_eq!(scope.view.node_count(), service.snapshot().node_count());
+}
