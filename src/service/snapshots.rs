@@ -170,8 +170,7 @@ impl Snapshots {
         } else {
             Arc::new(project::compact(&latest)?)
         };
-        persist::save(&compacted, file)
-            .map_err(|e| super::ServiceError::Store(crate::store::StoreError::Codec(e.to_string())))
+        persist::save(&compacted, file).map_err(super::ServiceError::Persist)
     }
 
     fn spawn_compaction(&self, id: u64, from: Arc<GraphSnapshot>) {
