@@ -1,9 +1,17 @@
-//! Per-version caches of filtered views and costly results. A write bumps the graph
-//! version; entries of older versions are dropped on the next lookup.
+//! Caches of filtered views and costly results.
+//!
+//! Views and results are cached per graph version: a write bumps the version, and the
+//! first lookup at the newer version drops the older entries. A reader still holding an
+//! older snapshot (it took it just before a write was installed) is answered without
+//! touching the cache, so it never evicts the newer entries.
+//!
+//! Flat views of a snapshot *base* outlive versions (a write patches them, see
+//! [`GraphView::over_base`]); they are kept for the newest base and the one before it,
+//! so readers on either side of a compaction's switch do not evict each other's views.
 
 use std::any::Any;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use crate::graph::filter::Filter;
 use crate::graph::view::{FlatView, GraphView};
@@ -11,18 +19,22 @@ use crate::graph::GraphSnapshot;
 
 type Shared = Arc<dyn Any + Send + Sync>;
 
-/// Caches keyed by graph version, and flat views of the current snapshot base.
+type BaseSlots = HashMap<Filter, Arc<OnceLock<Arc<FlatView>>>>;
+
+/// Caches keyed by graph version, and flat views of the newest snapshot bases.
 #[derive(Default)]
 pub struct QueryCache {
     inner: Mutex<Entries>,
     bases: Mutex<BaseViews>,
 }
 
-/// Flat views of one snapshot base (they outlive versions: a write patches them).
+/// Flat views per snapshot base.
 #[derive(Default)]
 struct BaseViews {
-    base: Option<GraphSnapshot>,
-    views: HashMap<Filter, Arc<OnceLock<Arc<FlatView>>>>,
+    /// The newest base seen, with the version of the snapshot that brought it.
+    current: Option<(GraphSnapshot, BaseSlots)>,
+    /// The base before it.
+    previous: Option<(GraphSnapshot, BaseSlots)>,
     /// Views of the next base, built by the compaction thread before it is installed.
     prepared: Option<(GraphSnapshot, HashMap<Filter, Arc<FlatView>>)>,
 }
@@ -39,18 +51,26 @@ struct Entries {
 /// Most distinct filter sets or results kept per version.
 const MAX_ENTRIES: usize = 64;
 
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
 impl QueryCache {
-    fn entries(&self, version: u64) -> std::sync::MutexGuard<'_, Entries> {
-        let mut guard = match self.inner.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+    /// The entries of `version`; `None` when a newer version is cached already.
+    fn entries(&self, version: u64) -> Option<MutexGuard<'_, Entries>> {
+        let mut guard = lock(&self.inner);
+        if version < guard.version {
+            return None;
+        }
         if guard.version != version {
             guard.version = version;
             guard.views.clear();
             guard.results.clear();
         }
-        guard
+        Some(guard)
     }
 
     /// The view for `filter` at `version`, built by `build` on a miss. Requests that
@@ -63,7 +83,9 @@ impl QueryCache {
         build: impl FnOnce() -> GraphView,
     ) -> Arc<GraphView> {
         let slot = {
-            let mut entries = self.entries(version);
+            let Some(mut entries) = self.entries(version) else {
+                return Arc::new(build());
+            };
             if entries.views.len() >= MAX_ENTRIES && !entries.views.contains_key(filter) {
                 entries.views.clear();
             }
@@ -74,7 +96,7 @@ impl QueryCache {
 
     /// The view of `graph` under `filter` if it is built already (never waits).
     pub fn built_view(&self, graph: &GraphSnapshot, filter: &Filter) -> Option<Arc<GraphView>> {
-        let entries = self.entries(graph.version());
+        let entries = self.entries(graph.version())?;
         entries.views.get(filter)?.get().cloned()
     }
 
@@ -88,28 +110,38 @@ impl QueryCache {
 
     /// The flat view of `graph`'s base under `filter`, built once per base.
     fn base_view(&self, graph: &GraphSnapshot, filter: &Filter) -> Arc<FlatView> {
+        let build = || Arc::new(FlatView::build(&graph.base_graph(), filter));
         let slot = {
-            let mut bases = match self.bases.lock() {
-                Ok(g) => g,
-                Err(poisoned) => poisoned.into_inner(),
+            let mut bases = lock(&self.bases);
+            let newer = match &bases.current {
+                Some((base, _)) if base.same_base(graph) => false,
+                Some((base, _)) => graph.version() > base.version(),
+                None => true,
             };
-            if !bases.base.as_ref().is_some_and(|b| b.same_base(graph)) {
-                bases.base = Some(graph.base_graph());
-                bases.views.clear();
+            if newer {
+                let mut slots = BaseSlots::new();
                 if let Some((base, views)) = bases.prepared.take() {
                     if base.same_base(graph) {
                         for (filter, view) in views {
-                            bases.views.insert(filter, Arc::new(OnceLock::from(view)));
+                            slots.insert(filter, Arc::new(OnceLock::from(view)));
                         }
                     }
                 }
+                bases.previous = bases.current.replace((graph.base_graph(), slots));
             }
-            if bases.views.len() >= MAX_ENTRIES && !bases.views.contains_key(filter) {
-                bases.views.clear();
+            let bases = &mut *bases;
+            let slots = match (&mut bases.current, &mut bases.previous) {
+                (Some((base, slots)), _) if base.same_base(graph) => slots,
+                (_, Some((base, slots))) if base.same_base(graph) => slots,
+                // An older base than both: answer without caching.
+                _ => return build(),
+            };
+            if slots.len() >= MAX_ENTRIES && !slots.contains_key(filter) {
+                slots.clear();
             }
-            Arc::clone(bases.views.entry(filter.clone()).or_default())
+            Arc::clone(slots.entry(filter.clone()).or_default())
         };
-        Arc::clone(slot.get_or_init(|| Arc::new(FlatView::build(&graph.base_graph(), filter))))
+        Arc::clone(slot.get_or_init(build))
     }
 
     /// Builds, for a new base that is about to be installed (a compaction), the flat
@@ -117,19 +149,16 @@ impl QueryCache {
     /// the switch find them instead of waiting for a build.
     pub fn prepare_base(&self, graph: &GraphSnapshot) {
         let filters: Vec<Filter> = {
-            let bases = match self.bases.lock() {
-                Ok(g) => g,
-                Err(poisoned) => poisoned.into_inner(),
-            };
-            if bases.base.as_ref().is_some_and(|b| b.same_base(graph)) {
-                return;
+            let bases = lock(&self.bases);
+            match &bases.current {
+                Some((base, _)) if base.same_base(graph) => return,
+                Some((_, slots)) => slots
+                    .iter()
+                    .filter(|(_, slot)| slot.get().is_some())
+                    .map(|(filter, _)| filter.clone())
+                    .collect(),
+                None => Vec::new(),
             }
-            bases
-                .views
-                .iter()
-                .filter(|(_, slot)| slot.get().is_some())
-                .map(|(filter, _)| filter.clone())
-                .collect()
         };
         let base = graph.base_graph();
         let views = filters
@@ -139,29 +168,23 @@ impl QueryCache {
                 (filter, view)
             })
             .collect();
-        let mut bases = match self.bases.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        bases.prepared = Some((base, views));
+        lock(&self.bases).prepared = Some((base, views));
     }
 
     /// Whether the flat view of `graph`'s base under `filter` is built or prepared.
     pub fn has_base_view(&self, graph: &GraphSnapshot, filter: &Filter) -> bool {
-        let bases = match self.bases.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        let current = bases.base.as_ref().is_some_and(|b| b.same_base(graph))
-            && bases
-                .views
-                .get(filter)
-                .is_some_and(|slot| slot.get().is_some());
+        let bases = lock(&self.bases);
+        let built = [&bases.current, &bases.previous]
+            .into_iter()
+            .flatten()
+            .any(|(base, slots)| {
+                base.same_base(graph) && slots.get(filter).is_some_and(|s| s.get().is_some())
+            });
         let prepared = bases
             .prepared
             .as_ref()
             .is_some_and(|(base, views)| base.same_base(graph) && views.contains_key(filter));
-        current || prepared
+        built || prepared
     }
 
     /// A cached result for `key` at `version`, computed by `compute` on a miss.
@@ -172,7 +195,9 @@ impl QueryCache {
         compute: impl FnOnce() -> Result<T, E>,
     ) -> Result<Arc<T>, E> {
         {
-            let mut entries = self.entries(version);
+            let Some(mut entries) = self.entries(version) else {
+                return compute().map(Arc::new);
+            };
             if let Some(hit) = entries.results.get(&key).cloned() {
                 if let Ok(value) = hit.downcast::<T>() {
                     entries.hits += 1;
@@ -182,20 +207,81 @@ impl QueryCache {
             entries.misses += 1;
         }
         let value = Arc::new(compute()?);
-        let mut entries = self.entries(version);
-        if entries.results.len() >= MAX_ENTRIES {
-            entries.results.clear();
+        if let Some(mut entries) = self.entries(version) {
+            if entries.results.len() >= MAX_ENTRIES {
+                entries.results.clear();
+            }
+            entries.results.insert(key, Arc::clone(&value) as Shared);
         }
-        entries.results.insert(key, Arc::clone(&value) as Shared);
         Ok(value)
     }
 
     /// Result cache hits and misses so far.
     pub fn stats(&self) -> (u64, u64) {
-        let entries = match self.inner.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let entries = lock(&self.inner);
         (entries.hits, entries.misses)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::project::{self, GraphDelta};
+    use crate::model::{NodeId, NodeKind};
+
+    fn graph() -> GraphSnapshot {
+        let nodes = ["a", "b"].map(|n| (NodeId::new(n).unwrap(), NodeKind::City));
+        project::build(1, nodes, Vec::<project::LinkInput>::new()).unwrap()
+    }
+
+    fn next(g: &GraphSnapshot, version: u64) -> GraphSnapshot {
+        let delta = GraphDelta {
+            upserted_nodes: vec![(NodeId::new(format!("n{version}")).unwrap(), NodeKind::City)],
+            ..Default::default()
+        };
+        project::apply(g, version, delta).unwrap()
+    }
+
+    #[test]
+    fn an_older_reader_neither_evicts_nor_reads_newer_entries() {
+        let cache = QueryCache::default();
+        let filter = Filter::everything();
+        let old = graph();
+        let new = next(&old, 2);
+        let newer_view = cache.view_of(&new, &filter);
+        assert_eq!(newer_view.node_count(), 3);
+        let older_view = cache.view_of(&old, &filter);
+        assert_eq!(
+            older_view.node_count(),
+            2,
+            "the old reader sees its own version"
+        );
+        assert!(
+            Arc::ptr_eq(&cache.view_of(&new, &filter), &newer_view),
+            "the newer entry survived the older reader"
+        );
+        assert!(cache.built_view(&old, &filter).is_none());
+    }
+
+    #[test]
+    fn base_views_are_kept_for_both_sides_of_a_compaction() {
+        let cache = QueryCache::default();
+        let filter = Filter::everything();
+        let before = next(&graph(), 2);
+        let after = next(&project::compact(&before).unwrap(), 3);
+        assert!(!before.same_base(&after));
+        cache.view_of(&before, &filter);
+        cache.view_of(&after, &filter);
+        // A reader that took its snapshot just before the switch asks again.
+        let again = cache.view_of(&next(&before, 2), &filter);
+        assert_eq!(again.node_count(), 3);
+        assert!(
+            cache.has_base_view(&before, &filter),
+            "the previous base kept"
+        );
+        assert!(
+            cache.has_base_view(&after, &filter),
+            "and the newest not evicted"
+        );
     }
 }
