@@ -11,6 +11,7 @@
 pub mod algo;
 pub mod filter;
 mod ids;
+mod link_ids;
 mod overlay;
 pub mod persist;
 pub mod project;
@@ -95,13 +96,25 @@ pub(crate) struct Base {
     node_ids: ids::IdTable,
     node_kinds: Vec<NodeKind>,
     links: Vec<LinkEntry>,
-    link_ids: ids::IdTable,
+    link_ids: link_ids::LinkIds,
     adjacency: Csr<(), u32, Directed, u32>,
     pair_offsets: Vec<u32>,
     pair_links: Vec<LinkIx>,
 }
 
 impl Base {
+    fn names(&self) -> link_ids::Names<'_> {
+        link_ids::Names {
+            nodes: &self.node_ids,
+            links: &self.links,
+        }
+    }
+
+    /// The base link with id `id`, live or not.
+    fn find_link(&self, id: &str) -> Option<LinkIx> {
+        self.link_ids.find(self.names(), id)
+    }
+
     fn pair_count(&self) -> usize {
         self.pair_offsets.len().saturating_sub(1)
     }
@@ -271,13 +284,28 @@ impl GraphSnapshot {
         }
     }
 
-    /// The id of a link by dense index.
-    pub fn link_id(&self, ix: LinkIx) -> &str {
+    /// The id of a link by dense index (a derived id is written out on demand).
+    pub fn link_id(&self, ix: LinkIx) -> std::borrow::Cow<'_, str> {
         let base = self.base.links.len();
         match (ix as usize).checked_sub(base) {
-            Some(i) => self.overlay.link_ids[i].as_str(),
-            None => self.base.link_ids.get(ix),
+            Some(i) => std::borrow::Cow::Borrowed(self.overlay.link_ids[i].as_str()),
+            None => self.base.link_ids.get(self.base.names(), ix),
         }
+    }
+
+    /// Whether the id of a link is the one derived from its kind and members.
+    pub fn link_id_is_derived(&self, ix: LinkIx) -> bool {
+        if (ix as usize) < self.base.links.len() {
+            return self.base.link_ids.is_derived(ix);
+        }
+        let link = self.link(ix);
+        let mut members = [""; MAX_MEMBERS];
+        for (slot, m) in members.iter_mut().zip(link.members.iter()) {
+            *slot = self.node_id(*m);
+        }
+        let mut derived = String::new();
+        link_ids::write_derived(link.kind, &members[..link.members.len()], &mut derived);
+        derived == self.link_id(ix)
     }
 
     /// The dense index of a live link.
@@ -286,8 +314,7 @@ impl GraphSnapshot {
             return self.is_live_link(*ix).then_some(*ix);
         }
         self.base
-            .link_ids
-            .find(id.as_str())
+            .find_link(id.as_str())
             .filter(|ix| self.is_live_link(*ix))
     }
 

@@ -115,7 +115,7 @@ impl Editor<'_> {
         let live = |ix: &LinkIx| !self.overlay.dead_links.contains(ix);
         match self.overlay.link_index.get(id) {
             Some(ix) => Some(*ix).filter(live),
-            None => self.base.link_ids.find(id.as_str()).filter(live),
+            None => self.base.find_link(id.as_str()).filter(live),
         }
     }
 

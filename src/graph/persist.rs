@@ -4,9 +4,10 @@
 //! replays the change log from its version; anything unusable (missing, damaged by a
 //! crash mid-write, from another format, or newer than the store) means a rebuild.
 //!
-//! Layout (format 2): `POBRATIM-GRAPH\n\0`, format (u32), graph version (u64); node
+//! Layout (format 3): `POBRATIM-GRAPH\n\0`, format (u32), graph version (u64); node
 //! count (u64), then per node its kind (u8) and id (u16 length + bytes); link count
-//! (u64), then per link its id (u16 + bytes), kind (u8), status (u8), signed and ended
+//! (u64), then per link its id (u16 + bytes; length 0 when the id is the one derived
+//! from kind and members, which is not stored), kind (u8), status (u8), signed and ended
 //! (year u16, month u8, day u8 each; 0 where unknown or absent), member count (u8) and
 //! members (u32 node positions); CRC-32 of it all. Integers big-endian; kinds and
 //! statuses by position in their `ALL` lists. Loading reads the file whole, checks the
@@ -16,12 +17,13 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use super::ids::IdTable;
+use super::link_ids::LinkIds;
 use super::project::{self, ProjectError};
 use super::{GraphSnapshot, LinkEntry, Members, MAX_MEMBERS};
 use crate::model::{LinkKind, LinkStatus, NodeKind, PartialDate};
 
 const MAGIC: &[u8; 16] = b"POBRATIM-GRAPH\n\0";
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// Why a snapshot file could not be written or read.
 #[derive(Debug, thiserror::Error)]
@@ -89,7 +91,11 @@ pub fn save(graph: &GraphSnapshot, path: &Path) -> Result<(), PersistError> {
     out.write_all(&(graph.link_count() as u64).to_be_bytes())?;
     for l in graph.live_links() {
         let link = graph.link(l);
-        id(&mut out, graph.link_id(l))?;
+        if graph.link_id_is_derived(l) {
+            out.write_all(&0u16.to_be_bytes())?;
+        } else {
+            id(&mut out, &graph.link_id(l))?;
+        }
         out.write_all(&[
             position(&LinkKind::ALL, &link.kind),
             position(&LinkStatus::ALL, &link.status),
@@ -207,10 +213,13 @@ pub fn load(path: &Path) -> Result<Option<GraphSnapshot>, PersistError> {
     }
     let link_count = input.u64()? as usize;
     let mut links = Vec::with_capacity(link_count.min(1 << 26));
-    let mut link_ids = IdTable::with_capacity(link_count.min(1 << 26), 0);
+    let mut link_ids = LinkIds::with_capacity(link_count.min(1 << 26));
     for _ in 0..link_count {
         let id = input.id()?;
-        project::intern_link(&mut link_ids, id)?;
+        let chosen = (!id.is_empty()).then_some(id);
+        link_ids
+            .push(chosen, links.len())
+            .map_err(|()| bad("too many link ids"))?;
         let kind = *LinkKind::ALL
             .get(input.u8()? as usize)
             .ok_or_else(|| bad("unknown link kind"))?;
@@ -267,6 +276,7 @@ mod tests {
             [
                 link("t", "trilateral", &["a", "b", "c"], Some("1999-05-01")),
                 link("f", "friendship", &["c", "d"], None),
+                link("twinning:a+c", "twinning", &["c", "a"], None),
             ],
         )
         .unwrap();
@@ -283,13 +293,20 @@ mod tests {
         let back = load(&path).unwrap().unwrap();
         assert_eq!(
             (back.version(), back.node_count(), back.link_count()),
-            (10, 3, 1)
+            (10, 3, 2)
         );
         let l = back.link(back.link_ix(&LinkId::new("t").unwrap()).unwrap());
         assert_eq!(l.signed.unwrap().to_string(), "1999-05-01");
         assert_eq!(l.ended.unwrap().to_string(), "2021-03");
         assert_eq!(l.members.len(), 3);
         assert!(back.index_of(&NodeId::new("d").unwrap()).is_none());
+        let derived = LinkId::new("twinning:a+c").unwrap();
+        let ix = back.link_ix(&derived).unwrap();
+        assert!(back.link_id_is_derived(ix));
+        assert_eq!(back.link_id(ix), "twinning:a+c");
+        assert!(back
+            .link_ix(&LinkId::new("twinning:a+b").unwrap())
+            .is_none());
 
         let mut raw = std::fs::read(&path).unwrap();
         let at = raw.len() - 10;

@@ -3,6 +3,7 @@
 use petgraph::csr::Csr;
 
 use super::ids::{IdTable, InternError};
+use super::link_ids::LinkIds;
 use super::{GraphSnapshot, LinkEntry, LinkIx, Members, NodeIx};
 use crate::model::{Link, LinkId, NodeId, NodeKind};
 
@@ -107,7 +108,7 @@ pub fn compact(graph: &GraphSnapshot) -> Result<GraphSnapshot, ProjectError> {
         node_kinds.push(graph.node_kind(v));
     }
     let mut links = Vec::with_capacity(graph.link_count());
-    let mut link_ids = IdTable::with_capacity(graph.link_count(), graph.base.link_ids.text_len());
+    let mut link_ids = LinkIds::with_capacity(graph.link_count());
     for l in graph.live_links() {
         let entry = graph.link(l);
         let mut members = [0; super::MAX_MEMBERS];
@@ -120,7 +121,10 @@ pub fn compact(graph: &GraphSnapshot) -> Result<GraphSnapshot, ProjectError> {
                 });
             }
         }
-        intern_link(&mut link_ids, graph.link_id(l))?;
+        let chosen = (!graph.link_id_is_derived(l)).then(|| graph.link_id(l));
+        link_ids
+            .push(chosen.as_deref(), links.len())
+            .map_err(|()| ProjectError::TooLarge)?;
         links.push(LinkEntry {
             members: Members::new(&members[..entry.members.len()]).ok_or(ProjectError::TooLarge)?,
             ..*entry
@@ -137,11 +141,6 @@ pub(crate) fn intern_node(table: &mut IdTable, id: &str) -> Result<NodeIx, Proje
     })
 }
 
-/// Adds a link id, refusing a duplicate.
-pub(crate) fn intern_link(table: &mut IdTable, id: &str) -> Result<LinkIx, ProjectError> {
-    intern_node(table, id)
-}
-
 /// Builds a snapshot at `version` from `(id, kind)` of every node and every link.
 pub fn build<L: Into<LinkInput>>(
     version: u64,
@@ -155,7 +154,8 @@ pub fn build<L: Into<LinkInput>>(
         node_kinds.push(kind);
     }
     let mut entries = Vec::new();
-    let mut link_ids = IdTable::default();
+    let mut link_ids = LinkIds::default();
+    let mut derived = String::new();
     for link in links {
         let link: LinkInput = link.into();
         let mut members = [0; super::MAX_MEMBERS];
@@ -170,7 +170,13 @@ pub fn build<L: Into<LinkInput>>(
                     member: m.to_string(),
                 })?;
         }
-        intern_link(&mut link_ids, link.id.as_str())?;
+        derived.clear();
+        let members_text: Vec<&str> = link.members.iter().map(NodeId::as_str).collect();
+        super::link_ids::write_derived(link.kind, &members_text, &mut derived);
+        let chosen = (derived != link.id.as_str()).then_some(link.id.as_str());
+        link_ids
+            .push(chosen, entries.len())
+            .map_err(|()| ProjectError::TooLarge)?;
         entries.push(LinkEntry {
             kind: link.kind,
             status: link.status,
@@ -189,8 +195,12 @@ pub(crate) fn build_indexed(
     node_ids: IdTable,
     node_kinds: Vec<NodeKind>,
     links: Vec<LinkEntry>,
-    link_ids: IdTable,
+    mut link_ids: LinkIds,
 ) -> Result<GraphSnapshot, ProjectError> {
+    link_ids.index_all(super::link_ids::Names {
+        nodes: &node_ids,
+        links: &links,
+    });
     let mut pairs = Vec::with_capacity(links.len());
     for (i, link) in links.iter().enumerate() {
         let lix = LinkIx::try_from(i).map_err(|_| ProjectError::TooLarge)?;

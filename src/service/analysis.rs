@@ -141,7 +141,7 @@ impl Service {
             .links_of_pair(pair)
             .iter()
             .filter(|&l| scope.filter.admits_link(scope.graph.link(l)))
-            .map(|l| self.get_link(scope.graph.link_id(l)))
+            .map(|l| self.get_link(&*scope.graph.link_id(l)))
             .collect()
     }
 

@@ -1,0 +1,257 @@
+//! Link ids of a snapshot base. Most link ids are derived — `kind:a+b`, the kind and the
+//! canonical members ([`crate::model::LinkId::derive`]) — and those are not stored at
+//! all: they are written out from the node ids when asked for. Only ids chosen by a
+//! writer are kept, in a text arena. A hash table of link indices finds both kinds.
+//! On the 1M network every id is derived, which saves their 250 MB of text.
+
+use std::borrow::Cow;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+
+use super::ids::IdTable;
+use super::{LinkEntry, LinkIx};
+
+/// Link ids by dense index, and the index of an id.
+#[derive(Default)]
+pub(crate) struct LinkIds {
+    chosen: Chosen,
+    index: HashTable<LinkIx>,
+    hasher: hashbrown::DefaultHashBuilder,
+}
+
+/// The ids chosen by writers.
+#[derive(Default)]
+struct Chosen {
+    /// Per link: 0 when its id is derived, else 1 + its position among chosen ids.
+    /// Empty when every id is derived.
+    position: Vec<u32>,
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl Chosen {
+    fn id(&self, ix: LinkIx) -> Option<&str> {
+        let position = *self.position.get(ix as usize)?;
+        let position = position.checked_sub(1)? as usize;
+        let start = match position {
+            0 => 0,
+            _ => self.ends[position - 1] as usize,
+        };
+        Some(&self.text[start..self.ends[position] as usize])
+    }
+
+    fn hash(
+        &self,
+        hasher: &hashbrown::DefaultHashBuilder,
+        names: Names<'_>,
+        ix: LinkIx,
+        buf: &mut String,
+    ) -> u64 {
+        match self.id(ix) {
+            Some(id) => hasher.hash_one(id),
+            None => {
+                buf.clear();
+                names.write(ix, buf);
+                hasher.hash_one(buf.as_str())
+            }
+        }
+    }
+}
+
+/// What rendering a derived id needs: the node ids and the link table of the base.
+#[derive(Clone, Copy)]
+pub(crate) struct Names<'a> {
+    pub(crate) nodes: &'a IdTable,
+    pub(crate) links: &'a [LinkEntry],
+}
+
+/// Writes the derived id of a link of `kind` with `members` (any order) to `out`.
+pub(crate) fn write_derived(kind: crate::model::LinkKind, members: &[&str], out: &mut String) {
+    let mut sorted: [&str; super::MAX_MEMBERS] = [""; super::MAX_MEMBERS];
+    let n = members.len().min(super::MAX_MEMBERS);
+    sorted[..n].copy_from_slice(&members[..n]);
+    if !kind.is_directed() {
+        sorted[..n].sort_unstable();
+    }
+    out.push_str(kind.as_str());
+    out.push(':');
+    for (i, m) in sorted[..n].iter().enumerate() {
+        if i > 0 {
+            out.push('+');
+        }
+        out.push_str(m);
+    }
+}
+
+impl Names<'_> {
+    fn member_ids(&self, link: &LinkEntry) -> ([&str; super::MAX_MEMBERS], usize) {
+        let mut ids = [""; super::MAX_MEMBERS];
+        for (slot, m) in ids.iter_mut().zip(link.members.iter()) {
+            *slot = self.nodes.get(*m);
+        }
+        (ids, link.members.len())
+    }
+
+    fn write(&self, ix: LinkIx, out: &mut String) {
+        let link = &self.links[ix as usize];
+        let (ids, n) = self.member_ids(link);
+        write_derived(link.kind, &ids[..n], out);
+    }
+}
+
+impl LinkIds {
+    /// Starts a table for `links` links.
+    pub(crate) fn with_capacity(links: usize) -> Self {
+        Self {
+            index: HashTable::with_capacity(links),
+            ..Self::default()
+        }
+    }
+
+    /// Appends the next link (`links_before` links precede it): `None` when its id is
+    /// derived, else the id. Fails past 4 GiB of chosen ids.
+    pub(crate) fn push(&mut self, chosen: Option<&str>, links_before: usize) -> Result<(), ()> {
+        let c = &mut self.chosen;
+        match chosen {
+            None if c.position.is_empty() => {}
+            None => c.position.push(0),
+            Some(id) => {
+                if c.position.is_empty() {
+                    c.position.resize(links_before, 0);
+                }
+                let end = u32::try_from(c.text.len() + id.len()).map_err(|_| ())?;
+                c.text.push_str(id);
+                c.ends.push(end);
+                c.position
+                    .push(u32::try_from(c.ends.len()).map_err(|_| ())?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the id of `ix` is derived (and so not stored).
+    pub(crate) fn is_derived(&self, ix: LinkIx) -> bool {
+        self.chosen.id(ix).is_none()
+    }
+
+    /// Builds the index over links `0..names.links.len()` (after every push).
+    pub(crate) fn index_all(&mut self, names: Names<'_>) {
+        let Self {
+            chosen,
+            index,
+            hasher,
+        } = self;
+        let mut buf = String::new();
+        for ix in 0..names.links.len() as LinkIx {
+            let hash = chosen.hash(hasher, names, ix, &mut buf);
+            index.insert_unique(hash, ix, |&other| {
+                chosen.hash(hasher, names, other, &mut String::new())
+            });
+        }
+    }
+
+    /// The id of `ix`.
+    pub(crate) fn get<'a>(&'a self, names: Names<'a>, ix: LinkIx) -> Cow<'a, str> {
+        match self.chosen.id(ix) {
+            Some(id) => Cow::Borrowed(id),
+            None => {
+                let mut out = String::new();
+                names.write(ix, &mut out);
+                Cow::Owned(out)
+            }
+        }
+    }
+
+    /// The index of the link whose id is `id`, if any.
+    pub(crate) fn find(&self, names: Names<'_>, id: &str) -> Option<LinkIx> {
+        let hash = self.hasher.hash_one(id);
+        let mut buf = String::new();
+        self.index
+            .find(hash, |&ix| match self.chosen.id(ix) {
+                Some(chosen) => chosen == id,
+                None => {
+                    buf.clear();
+                    names.write(ix, &mut buf);
+                    buf == id
+                }
+            })
+            .copied()
+    }
+
+    /// Heap bytes held (for memory reports).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.chosen.position.capacity() * 4
+            + self.chosen.text.capacity()
+            + self.chosen.ends.capacity() * 4
+            + self.index.capacity() * 5
+    }
+}
+
+impl std::fmt::Debug for LinkIds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkIds")
+            .field("chosen", &self.chosen.ends.len())
+            .field("indexed", &self.index.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::Members;
+    use crate::model::{LinkKind, LinkStatus};
+
+    fn entry(kind: LinkKind, members: &[u32]) -> LinkEntry {
+        LinkEntry {
+            kind,
+            status: LinkStatus::Active,
+            signed: None,
+            ended: None,
+            members: Members::new(members).unwrap(),
+        }
+    }
+
+    #[test]
+    fn derived_ids_are_written_out_and_found_beside_chosen_ones() {
+        let mut nodes = IdTable::default();
+        for id in ["city:ru:b", "city:cn:a", "association:x", "city:jp:c"] {
+            nodes.push(id).unwrap();
+        }
+        let links = vec![
+            entry(LinkKind::Twinning, &[0, 1]),
+            entry(LinkKind::Membership, &[0, 2]),
+            entry(LinkKind::Friendship, &[3, 0]),
+            entry(LinkKind::Trilateral, &[3, 0, 1]),
+        ];
+        let mut ids = LinkIds::with_capacity(links.len());
+        ids.push(None, 0).unwrap();
+        ids.push(None, 1).unwrap();
+        ids.push(Some("friends-1999"), 2).unwrap();
+        ids.push(None, 3).unwrap();
+        let names = Names {
+            nodes: &nodes,
+            links: &links,
+        };
+        ids.index_all(names);
+        let expected = [
+            "twinning:city:cn:a+city:ru:b",
+            "membership:city:ru:b+association:x",
+            "friends-1999",
+            "trilateral:city:cn:a+city:jp:c+city:ru:b",
+        ];
+        for (ix, id) in expected.iter().enumerate() {
+            assert_eq!(ids.get(names, ix as u32), *id);
+            assert_eq!(ids.find(names, id), Some(ix as u32), "{id}");
+            assert_eq!(ids.is_derived(ix as u32), ix != 2);
+        }
+        assert_eq!(ids.find(names, "friendship:city:jp:c+city:ru:b"), None);
+        assert_eq!(
+            ids.find(names, "twinning:city:ru:b+city:cn:a"),
+            None,
+            "not canonical"
+        );
+        assert_eq!(ids.find(names, ""), None);
+    }
+}
