@@ -76,7 +76,7 @@ impl QueryCache {
     /// The view for `filter` at `version`, built by `build` on a miss. Requests that
     /// miss together wait for one build instead of each building the same view (after
     /// a write, every concurrent reader would otherwise rebuild it at once).
-    pub fn view(
+    fn view(
         &self,
         version: u64,
         filter: &Filter,

@@ -58,6 +58,15 @@ struct Accepted {
     slot: Slot,
 }
 
+/// Answers every writer of a group with the same failure.
+fn fail_all(accepted: Vec<Accepted>, detail: &str) {
+    for a in accepted {
+        *lock(&a.slot) = Some(Err(ServiceError::Store(
+            crate::store::StoreError::GroupFailed(detail.to_string()),
+        )));
+    }
+}
+
 impl Service {
     /// Queues a write, commits the queue if no one else has, and answers once durable.
     pub(super) fn commit_queued(
@@ -141,13 +150,7 @@ impl Service {
             Ok(last) => last,
             Err(e) => {
                 // Nothing of the group was written: say so to each of its writers.
-                let detail = e.to_string();
-                for a in accepted {
-                    *lock(&a.slot) = Some(Err(ServiceError::Store(
-                        crate::store::StoreError::GroupFailed(detail.clone()),
-                    )));
-                }
-                return;
+                return fail_all(accepted, &e.to_string());
             }
         };
         self.snapshots.committed(last);
@@ -172,13 +175,8 @@ impl Service {
                         Arc::clone(&state.latest)
                     }
                     Err(e) => {
-                        let detail = e.to_string();
-                        for a in accepted {
-                            *lock(&a.slot) = Some(Err(ServiceError::Store(
-                                crate::store::StoreError::GroupFailed(detail.clone()),
-                            )));
-                        }
-                        return;
+                        let detail = format!("written, but the graph could not be rebuilt: {e}");
+                        return fail_all(accepted, &detail);
                     }
                 }
             }

@@ -31,8 +31,9 @@ pub enum StoreError {
     /// A record could not be encoded.
     #[error("cannot encode a record: {0}")]
     Codec(String),
-    /// The group commit this write was queued in failed as a whole; nothing of it was
-    /// written (see `service::group`).
+    /// The group commit this write was queued in failed as a whole (see
+    /// `service::group`): its transaction was refused, and nothing was written, or the
+    /// graph could not be rebuilt after it, which the message says.
     #[error("the commit this write was grouped into failed: {0}")]
     GroupFailed(String),
     /// A stored value or index entry is unreadable or inconsistent.
