@@ -123,31 +123,16 @@ pub(crate) async fn answer<T: serde::Serialize + Versioned + Send + 'static>(
     let answer = web::block(move || question(&service))
         .await
         .map_err(|e| internal(&e))??;
-    Ok(version::json(
-        actix_web::http::StatusCode::OK,
-        answer.graph_version(),
-        &answer,
-    ))
+    Ok(respond(&answer))
 }
 
-/// As [`answer`], but on the worker thread itself, without the hop to the blocking
-/// pool, when `small` says the question is cheap (its view is built and it reads a
-/// few dozen records at most): the common direct-partner lookup answers in
-/// microseconds, and the hop would cost as much as the answer.
-pub(crate) async fn answer_inline_if<T: serde::Serialize + Versioned + Send + 'static>(
-    service: web::Data<Service>,
-    small: impl FnOnce(&Service) -> bool,
-    question: impl FnOnce(&Service) -> Result<T, ApiError> + Send + 'static,
-) -> Result<HttpResponse, ApiError> {
-    if !small(&service) {
-        return answer(service, question).await;
-    }
-    let answer = question(&service)?;
-    Ok(version::json(
+/// A graph answer as JSON with the version headers (for answers computed in place).
+pub(crate) fn respond<T: serde::Serialize + Versioned>(answer: &T) -> HttpResponse {
+    version::json(
         actix_web::http::StatusCode::OK,
         answer.graph_version(),
-        &answer,
-    ))
+        answer,
+    )
 }
 
 /// As [`answer`], for an expensive question: it takes one of the service's heavy-query
