@@ -157,8 +157,9 @@ fn answer(
     let k = params.k;
     let (found, truncated): (Vec<(Vec<NodeIx>, f64)>, bool) = match question {
         Question::Shortest => {
-            let mut scratch = paths::BfsScratch::new(scope.view.node_bound());
-            let path = paths::shortest_path(&scope.view, from, to, max_depth, &mut scratch);
+            let path = paths::BfsScratch::with_pooled(scope.view.node_bound(), |scratch| {
+                paths::shortest_path(&scope.view, from, to, max_depth, scratch)
+            });
             (
                 path.map(|p| (p.len() as f64 - 1.0, p))
                     .map(|(c, p)| vec![(p, c)])
