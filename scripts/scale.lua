@@ -1,6 +1,7 @@
 -- wrk script for scripts/scale.sh, which prepends `mode`, `sources`, `path_pairs`, `token`.
 -- mode: "neighbours" (GET …/neighbours), "twohop" (GET …/neighbourhood?depth=2),
--- "twohop_nodes" (the same without the links among the nodes), "path" (GET /api/v1/paths/shortest), "write" (POST a friendship link between two
+-- "twohop_nodes" (the same without the links among the nodes), "twohop_partners" (the
+-- API's defaults: partner links — twinning, friendship, trilateral — that are active, at most 500 nodes), "path" (GET /api/v1/paths/shortest), "write" (POST a friendship link between two
 -- random bench cities, durable before the answer). Prints one summary line; any 4xx/5xx
 -- answer other than 409 (a pair that already has the link) or socket error is an error.
 
@@ -29,6 +30,8 @@ function request()
     return wrk.format("GET", "/api/v1/nodes/" .. pick(sources) .. "/neighbourhood?depth=2&limit=10000&kinds=all&status=any")
   elseif mode == "twohop_nodes" then
     return wrk.format("GET", "/api/v1/nodes/" .. pick(sources) .. "/neighbourhood?depth=2&limit=10000&kinds=all&status=any&links=false")
+  elseif mode == "twohop_partners" then
+    return wrk.format("GET", "/api/v1/nodes/" .. pick(sources) .. "/neighbourhood?depth=2")
   elseif mode == "path" then
     local p = pick(path_pairs)
     return wrk.format("GET", "/api/v1/paths/shortest?kinds=all&status=any&from=" .. p[1] .. "&to=" .. p[2])

@@ -368,6 +368,24 @@ impl GraphSnapshot {
             .filter(move |(_, _, links)| overlay_empty || links.clone().next().is_some())
     }
 
+    /// The ids of the live links that have the node `id` as a member, sorted (none
+    /// when the graph has no such node). The store keeps no index by member: this is it.
+    pub fn link_ids_of(&self, id: &NodeId) -> Vec<String> {
+        let Some(ix) = self.index_of(id) else {
+            return Vec::new();
+        };
+        let mut links: Vec<LinkIx> = self.neighbours(ix).flat_map(|(_, links)| links).collect();
+        // A trilateral link joins the node to two others: it shows up once per pair.
+        links.sort_unstable();
+        links.dedup();
+        let mut ids: Vec<String> = links
+            .into_iter()
+            .map(|l| self.link_id(l).into_owned())
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
     /// The live links joining a pair of nodes.
     pub fn links_of_pair(&self, pair: u32) -> PairLinks<'_> {
         let base_pairs = self.base.pair_count();

@@ -115,7 +115,7 @@ impl Service {
         let mut earlier = Layer::default();
         let mut accepted: Vec<Accepted> = Vec::new();
         for queued in group {
-            let mut staged = Staged::new(&self.store, &earlier);
+            let mut staged = Staged::new(&self.store, &state.latest, &earlier);
             let checked = queued
                 .changes
                 .into_iter()

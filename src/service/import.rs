@@ -13,6 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{Service, ServiceError};
+use crate::graph::GraphSnapshot;
 use crate::model::text::normalize;
 use crate::model::{Link, LinkId, LinkKind, Node, NodeId, NodeKind, ValidationError};
 use crate::store::{RecordChange, SledStore};
@@ -163,7 +164,8 @@ impl Service {
         } else {
             Some(self.store.begin_bulk_load()?)
         };
-        let mut pending = Pending::new(&self.store);
+        let before = std::sync::Arc::clone(&state.latest);
+        let mut pending = Pending::new(&self.store, &before);
         let mut report = ImportReport::default();
         let mut refused_all = false;
         let outcome = (|| -> Result<(), ServiceError> {
@@ -246,18 +248,23 @@ type PairKey = (LinkKind, Vec<NodeId>);
 /// Records accepted but not yet written, over the store.
 struct Pending<'a> {
     store: &'a SledStore,
+    /// The graph as it was before the import: it lists a node's links (the store keeps
+    /// no index by member).
+    graph: &'a GraphSnapshot,
     nodes: HashMap<NodeId, (Option<Node>, Node)>,
     links: HashMap<LinkId, (Option<Link>, Link)>,
     /// Pairs taken (`Some`) or freed (`None`) by pending links.
     pairs: HashMap<PairKey, Option<LinkId>>,
-    /// Kind of every node accepted by this import.
-    seen: HashMap<NodeId, NodeKind>,
+    /// Kind of every node accepted by this import or named by a link it accepted, and
+    /// whether a link accepted by this import names it.
+    seen: HashMap<NodeId, (NodeKind, bool)>,
 }
 
 impl<'a> Pending<'a> {
-    fn new(store: &'a SledStore) -> Self {
+    fn new(store: &'a SledStore, graph: &'a GraphSnapshot) -> Self {
         Self {
             store,
+            graph,
             nodes: HashMap::new(),
             links: HashMap::new(),
             pairs: HashMap::new(),
@@ -350,7 +357,8 @@ impl<'a> Pending<'a> {
                 Outcome::Updated
             }
         };
-        self.seen.insert(node.id.clone(), node.kind);
+        let linked = self.seen.get(&node.id).is_some_and(|(_, linked)| *linked);
+        self.seen.insert(node.id.clone(), (node.kind, linked));
         match self.nodes.get_mut(&node.id) {
             Some(slot) => slot.1 = node,
             None => {
@@ -383,12 +391,12 @@ impl<'a> Pending<'a> {
     }
 
     fn has_links(&self, id: &NodeId) -> Result<bool, RowError> {
-        Ok(!self.store.link_ids_of(id).map_err(storage)?.is_empty()
-            || self.links.values().any(|(_, l)| l.members.contains(id)))
+        Ok(self.seen.get(id).is_some_and(|(_, linked)| *linked)
+            || !self.graph.link_ids_of(id).is_empty())
     }
 
     fn member_kind(&self, id: &NodeId) -> Result<Option<NodeKind>, RowError> {
-        if let Some(kind) = self.seen.get(id) {
+        if let Some((kind, _)) = self.seen.get(id) {
             return Ok(Some(*kind));
         }
         Ok(self.node(id)?.map(|n| n.kind))
@@ -403,6 +411,7 @@ impl<'a> Pending<'a> {
 
     fn accept_link(&mut self, line: u64, link: Link) -> Result<Outcome, RowError> {
         link.validate().map_err(|e| RowError::invalid(line, &e))?;
+        let mut member_kinds = Vec::with_capacity(link.members.len());
         for (i, member) in link.members.iter().enumerate() {
             let Some(kind) = self.member_kind(member)? else {
                 return Err(RowError::row(
@@ -426,6 +435,7 @@ impl<'a> Pending<'a> {
                     ));
                 }
             }
+            member_kinds.push(kind);
         }
         let key: PairKey = (link.kind, Link::canonical_members(link.kind, &link.members));
         if let Some(owner) = self.owner_of(&key)? {
@@ -453,6 +463,9 @@ impl<'a> Pending<'a> {
             }
         };
         self.pairs.insert(key, Some(link.id.clone()));
+        for (member, kind) in link.members.iter().zip(member_kinds) {
+            self.seen.insert(member.clone(), (kind, true));
+        }
         match self.links.get_mut(&link.id) {
             Some(slot) => slot.1 = link,
             None => {

@@ -67,6 +67,8 @@ impl Service {
                 id: node.to_string(),
                 field: Some("node".into()),
             })?;
+            let ids = self.snapshot().link_ids_of(node);
+            return Ok(self.store.list_links_among(&ids, filter, after, limit)?);
         }
         Ok(self.store.list_links(filter, after, limit)?)
     }

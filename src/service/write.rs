@@ -9,8 +9,9 @@ use utoipa::ToSchema;
 use super::draft::{link_from_json, merge_patch, node_from_json};
 use super::{ConflictKind, Service, ServiceError};
 use crate::graph::project::GraphDelta;
+use crate::graph::GraphSnapshot;
 use crate::model::{Link, LinkId, LinkKind, Node, NodeId, ValidationError, Violation};
-use crate::store::{RecordChange, SledStore};
+use crate::store::{RecordChange, SledStore, StoreError};
 
 /// One requested change. `path` prefixes field names in errors (`operations[3].link`).
 #[derive(Clone, Debug)]
@@ -85,9 +86,9 @@ impl Service {
 
     /// Checks changes as [`Service::write`] would and says what they would do, writing nothing.
     pub fn dry_run(&self, changes: Vec<(String, Change)>) -> Result<WriteSummary, ServiceError> {
-        let _guard = self.snapshots.lock();
+        let state = self.snapshots.lock();
         let earlier = Layer::default();
-        let mut staged = Staged::new(&self.store, &earlier);
+        let mut staged = Staged::new(&self.store, &state.latest, &earlier);
         for (path, change) in changes {
             staged.apply(change, &path)?;
         }
@@ -136,17 +137,21 @@ impl Layer {
 }
 
 /// The write's view: stored records, overlaid with the writes committed ahead of it in
-/// its group (`earlier`), overlaid with the changes it staged so far (`own`).
+/// its group (`earlier`), overlaid with the changes it staged so far (`own`). `graph` is
+/// the snapshot of the latest commit (the store's state before the group; the writer
+/// lock keeps the two equal): it lists a node's links.
 pub(super) struct Staged<'a> {
     store: &'a SledStore,
+    graph: &'a GraphSnapshot,
     earlier: &'a Layer,
     own: Layer,
 }
 
 impl<'a> Staged<'a> {
-    pub(super) fn new(store: &'a SledStore, earlier: &'a Layer) -> Self {
+    pub(super) fn new(store: &'a SledStore, graph: &'a GraphSnapshot, earlier: &'a Layer) -> Self {
         Self {
             store,
+            graph,
             earlier,
             own: Layer::default(),
         }
@@ -184,7 +189,17 @@ impl<'a> Staged<'a> {
 
     /// Links that currently have `node` as a member.
     fn links_of(&self, node: &NodeId) -> Result<Vec<Link>, ServiceError> {
-        let mut ids: HashSet<LinkId> = self.store.link_ids_of(node)?.into_iter().collect();
+        let mut ids: HashSet<LinkId> = HashSet::new();
+        for id in self.graph.link_ids_of(node) {
+            let id = LinkId::new(id).map_err(|e| {
+                ServiceError::Store(StoreError::Corrupt {
+                    tree: "graph".into(),
+                    key: node.to_string(),
+                    detail: format!("a link of the node has an invalid id: {e}"),
+                })
+            })?;
+            ids.insert(id);
+        }
         for layer in [self.earlier, &self.own] {
             if let Some(staged) = layer.links_by_member.get(node) {
                 ids.extend(staged.iter().cloned());

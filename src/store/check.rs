@@ -65,7 +65,6 @@ pub(crate) fn run(store: &SledStore) -> Result<Vec<String>, StoreError> {
         TreeId::NodeKind,
         TreeId::NodeCountry,
         TreeId::NodeName,
-        TreeId::LinkMember,
         TreeId::LinkKind,
         TreeId::LinkPair,
     ] {

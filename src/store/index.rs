@@ -46,13 +46,6 @@ pub(crate) fn link_index(link: &Link) -> Vec<(TreeId, Vec<u8>, Vec<u8>)> {
         keys::link_kind(link.kind, &link.id),
         vec![],
     )];
-    for member in &link.members {
-        out.push((
-            TreeId::LinkMember,
-            keys::link_member(member, link.kind, &link.id),
-            vec![],
-        ));
-    }
     let canonical = Link::canonical_members(link.kind, &link.members);
     out.push((
         TreeId::LinkPair,

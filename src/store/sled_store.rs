@@ -122,6 +122,25 @@ impl SledStore {
         &self.trees[id as usize]
     }
 
+    /// Brings a directory of an earlier format up to this one: drops the trees this
+    /// format no longer keeps, then records the new format version.
+    fn upgrade(&self, from: u64) -> Result<(), StoreError> {
+        for name in trees::RETIRED {
+            self.db.drop_tree(name)?;
+        }
+        self.tree(TreeId::Meta).insert(
+            trees::META_FORMAT_VERSION,
+            &trees::FORMAT_VERSION.to_be_bytes(),
+        )?;
+        self.db.flush()?;
+        tracing::info!(
+            from,
+            to = trees::FORMAT_VERSION,
+            "upgraded the store's format"
+        );
+        Ok(())
+    }
+
     fn ensure_format(&self) -> Result<(), StoreError> {
         let meta = self.tree(TreeId::Meta);
         match meta.get(trees::META_FORMAT_VERSION)? {
@@ -138,6 +157,9 @@ impl SledStore {
                         found,
                         supported: trees::FORMAT_VERSION,
                     });
+                }
+                if found < trees::FORMAT_VERSION {
+                    self.upgrade(found)?;
                 }
             }
             None => {
@@ -212,18 +234,6 @@ impl SledStore {
             .transpose()
     }
 
-    /// Ids of the links that have `node` as a member.
-    pub fn link_ids_of(&self, node: &NodeId) -> Result<Vec<LinkId>, StoreError> {
-        let prefix = keys::prefix(&[node.as_str().as_bytes()]);
-        self.tree(TreeId::LinkMember)
-            .scan_prefix(&prefix)
-            .map(|entry| {
-                let (key, _) = entry?;
-                link_id_from(trees::LINK_MEMBER, &key, keys::last_part(&key))
-            })
-            .collect()
-    }
-
     /// The link of `kind` joining exactly these canonical members, if any.
     pub fn link_between(
         &self,
@@ -294,7 +304,9 @@ impl SledStore {
         }
     }
 
-    /// A page of links after the position `after` (an opaque key suffix from a previous page).
+    /// A page of links after the position `after` (an opaque key suffix from a previous
+    /// page). `filter.node` is not consulted here: a node's links come from the graph
+    /// (the store keeps no index by member), and [`SledStore::list_links_among`] pages them.
     pub fn list_links(
         &self,
         filter: &LinkFilter,
@@ -309,25 +321,11 @@ impl SledStore {
         let by_id = |id: &[u8]| -> Result<Option<Link>, StoreError> {
             match self.tree(TreeId::Links).get(id)? {
                 Some(v) => Ok(keep(decode(trees::LINKS, id, &v)?)),
-                None => Err(corrupt(
-                    trees::LINK_MEMBER,
-                    id,
-                    "index entry without a link",
-                )),
+                None => Err(corrupt(trees::LINK_KIND, id, "index entry without a link")),
             }
         };
-        match (&filter.node, filter.kind) {
-            (Some(node), _) => {
-                let prefix = keys::prefix(&[node.as_str().as_bytes()]);
-                page(
-                    self.tree(TreeId::LinkMember),
-                    &prefix,
-                    after,
-                    limit,
-                    |suffix, _| by_id(keys::last_part(suffix)),
-                )
-            }
-            (None, Some(kind)) => {
+        match filter.kind {
+            Some(kind) => {
                 let prefix = keys::prefix(&[kind.as_str().as_bytes()]);
                 page(
                     self.tree(TreeId::LinkKind),
@@ -337,10 +335,40 @@ impl SledStore {
                     |suffix, _| by_id(suffix),
                 )
             }
-            (None, None) => page(self.tree(TreeId::Links), b"", after, limit, |key, value| {
+            None => page(self.tree(TreeId::Links), b"", after, limit, |key, value| {
                 decode(trees::LINKS, key, &value).map(keep)
             }),
         }
+    }
+
+    /// A page of the links named by `ids` (sorted, as the graph lists a node's links)
+    /// whose kind and status pass `filter`, after the link id `after`. Ids no longer
+    /// stored (removed since the graph was read) are passed over.
+    pub fn list_links_among(
+        &self,
+        ids: &[String],
+        filter: &LinkFilter,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<StorePage<Link>, StoreError> {
+        let start = after.map_or(0, |a| ids.partition_point(|id| id.as_bytes() <= a));
+        let mut items: Vec<Link> = Vec::new();
+        for id in &ids[start..] {
+            let Some(link) = self.get_link(id.as_str())? else {
+                continue;
+            };
+            if filter.kind.is_some_and(|k| link.kind != k)
+                || filter.status.is_some_and(|s| link.status != s)
+            {
+                continue;
+            }
+            if items.len() == limit {
+                let next = items.last().map(|l| l.id.as_str().as_bytes().to_vec());
+                return Ok(StorePage { items, next });
+            }
+            items.push(link);
+        }
+        Ok(StorePage { items, next: None })
     }
 
     /// Nodes with a name term starting with `term` (already normalised), each with its

@@ -12,8 +12,6 @@ pub const NODE_KIND: &str = "idx.node_kind.v1";
 pub const NODE_COUNTRY: &str = "idx.node_country.v1";
 /// `normalised term ∥ node id` → `[1]` for a whole name, `[0]` for a word of a name.
 pub const NODE_NAME: &str = "idx.node_name.v1";
-/// `member ∥ link kind ∥ link id`.
-pub const LINK_MEMBER: &str = "idx.link_member.v1";
 /// `link kind ∥ link id`.
 pub const LINK_KIND: &str = "idx.link_kind.v1";
 /// `link kind ∥ canonical members` → link id.
@@ -33,14 +31,13 @@ pub const CHANGES: &str = "audit.changes.v1";
 pub const RECORD_CHANGES: &str = "audit.record_changes.v1";
 
 /// Every tree, in the order of [`TreeId`].
-pub const ALL: [&str; 13] = [
+pub const ALL: [&str; 12] = [
     META,
     NODES,
     LINKS,
     NODE_KIND,
     NODE_COUNTRY,
     NODE_NAME,
-    LINK_MEMBER,
     LINK_KIND,
     LINK_PAIR,
     BULK_UNDO,
@@ -50,13 +47,12 @@ pub const ALL: [&str; 13] = [
 ];
 
 /// Trees that hold records or their index entries (everything but meta and the journal).
-pub const DATA: [TreeId; 8] = [
+pub const DATA: [TreeId; 7] = [
     TreeId::Nodes,
     TreeId::Links,
     TreeId::NodeKind,
     TreeId::NodeCountry,
     TreeId::NodeName,
-    TreeId::LinkMember,
     TreeId::LinkKind,
     TreeId::LinkPair,
 ];
@@ -76,8 +72,6 @@ pub enum TreeId {
     NodeCountry,
     /// [`NODE_NAME`]
     NodeName,
-    /// [`LINK_MEMBER`]
-    LinkMember,
     /// [`LINK_KIND`]
     LinkKind,
     /// [`LINK_PAIR`]
@@ -104,5 +98,11 @@ pub const META_SEEDED: &[u8] = b"seeded";
 /// followed by the graph version before the load (u64 big-endian).
 pub const META_BULK_LOAD: &[u8] = b"bulk_load";
 
-/// The directory format this build writes and reads.
-pub const FORMAT_VERSION: u64 = 1;
+/// Trees of earlier formats that this one no longer keeps: dropped when a directory of
+/// an earlier format is opened, and skipped when an old backup is restored.
+/// Format 2 dropped `idx.link_member.v1` (`member ∥ link kind ∥ link id`, two keys per
+/// link): a node's links come from the in-memory graph, which holds them anyway.
+pub const RETIRED: [&str; 1] = ["idx.link_member.v1"];
+
+/// The directory format this build writes and reads (older ones are upgraded on open).
+pub const FORMAT_VERSION: u64 = 2;

@@ -108,6 +108,28 @@ fn link_lists_filter_by_kind_status_and_node() {
     );
     let tri = server.get("/api/v1/links?kind=trilateral");
     assert_eq!(ids(&tri.body).len(), 3);
+    // A node's links page in id order, one at a time, each exactly once.
+    let all = ids(&server
+        .get("/api/v1/links?node=city:ru:blagoveshchensk&limit=500")
+        .body);
+    assert!(all.len() >= 4, "{all:?}");
+    let mut sorted = all.clone();
+    sorted.sort();
+    assert_eq!(all, sorted);
+    let mut paged = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = server.get(&format!(
+            "/api/v1/links?node=city:ru:blagoveshchensk&limit=1{cursor}"
+        ));
+        assert_eq!(page.status, 200, "{}", page.body);
+        paged.extend(ids(&page.body));
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(paged, all);
     let missing = server.get("/api/v1/links?node=city:xx:nowhere");
     assert_eq!(
         (missing.status, missing.body["field"].as_str()),

@@ -48,6 +48,52 @@ fn the_seed_network_loads_on_first_start_only() {
     assert_eq!(server.get("/api/v1/nodes/state:ph").status, 404);
 }
 
+/// Opens a directory a stopped server used: sled lets go of its lock a moment after.
+fn open_sled(path: &std::path::Path) -> sled::Db {
+    for _ in 0..40 {
+        if let Ok(db) = sled::open(path) {
+            return db;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    sled::open(path).unwrap()
+}
+
+#[test]
+fn a_directory_of_format_1_is_upgraded_on_open() {
+    let server = TestServer::start_seeded();
+    let before = server.get("/api/v1/links?node=city:ru:blagoveshchensk&limit=500");
+    let (path, dir) = server.stop();
+    {
+        // What format 1 had on top: a member index, two keys per link.
+        let db = open_sled(&path);
+        db.open_tree("meta")
+            .unwrap()
+            .insert("format_version", &1u64.to_be_bytes())
+            .unwrap();
+        let members = db.open_tree("idx.link_member.v1").unwrap();
+        members.insert(b"city:ru:blagoveshchensk", &[]).unwrap();
+        db.flush().unwrap();
+    }
+    let server = TestServer::start_at(&path, true, dir).unwrap();
+    let after = server.get("/api/v1/links?node=city:ru:blagoveshchensk&limit=500");
+    assert_eq!(after.status, 200);
+    assert_eq!(after.body["items"], before.body["items"]);
+    let (path, _dir) = server.stop();
+    let db = open_sled(&path);
+    let names: Vec<String> = db
+        .tree_names()
+        .iter()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .collect();
+    assert!(
+        !names.contains(&"idx.link_member.v1".to_string()),
+        "{names:?}"
+    );
+    let format = db.open_tree("meta").unwrap().get("format_version").unwrap();
+    assert_eq!(format.as_deref(), Some(&2u64.to_be_bytes()[..]));
+}
+
 #[test]
 fn a_directory_written_by_a_newer_format_is_refused() {
     let dir = tempfile::TempDir::new().unwrap();

@@ -294,19 +294,19 @@ fn the_incremental_snapshot_equals_the_one_rebuilt_from_the_store() {
             ),
             6 => link("membership", &[pick, "association:league".into()], "active"),
             7 => {
-                let links = service.store().link_ids_of(&pick.parse().unwrap()).unwrap();
+                let links = service.snapshot().link_ids_of(&pick.parse().unwrap());
                 match links.first() {
                     Some(id) => Change::PatchLink {
-                        id: id.clone(),
+                        id: id.parse().unwrap(),
                         patch: json!({"status": "ended", "ended": "2020"}),
                     },
                     None => continue,
                 }
             }
             _ => {
-                let links = service.store().link_ids_of(&pick.parse().unwrap()).unwrap();
+                let links = service.snapshot().link_ids_of(&pick.parse().unwrap());
                 match links.last() {
-                    Some(id) => Change::DeleteLink(id.clone()),
+                    Some(id) => Change::DeleteLink(id.parse().unwrap()),
                     None => continue,
                 }
             }
