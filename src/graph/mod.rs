@@ -12,6 +12,8 @@ pub mod algo;
 pub mod filter;
 mod ids;
 mod link_ids;
+#[cfg(test)]
+mod lookup_tests;
 mod overlay;
 pub mod persist;
 pub mod project;
@@ -384,6 +386,43 @@ impl GraphSnapshot {
             .collect();
         ids.sort_unstable();
         ids
+    }
+
+    /// The pair index of two nodes, if any link (live or removed) ever joined them.
+    fn pair_of(&self, a: NodeIx, b: NodeIx) -> Option<u32> {
+        let (a, b) = (a.min(b), a.max(b));
+        self.base
+            .pair_between(a, b)
+            .or_else(|| self.overlay.pair_index.get(&(a, b)).copied())
+    }
+
+    /// The live link of `kind` whose members, in canonical order
+    /// ([`crate::model::Link::canonical_members`]), are `canonical`: the uniqueness
+    /// rule, answered from memory.
+    pub fn link_between(&self, kind: LinkKind, canonical: &[NodeId]) -> Option<LinkIx> {
+        let mut members = [0 as NodeIx; MAX_MEMBERS];
+        if canonical.len() > MAX_MEMBERS || canonical.len() < 2 {
+            return None;
+        }
+        for (slot, id) in members.iter_mut().zip(canonical) {
+            *slot = self.index_of(id)?;
+        }
+        let members = &members[..canonical.len()];
+        let pair = self.pair_of(members[0], members[1])?;
+        self.links_of_pair(pair).find(|&l| {
+            let link = self.link(l);
+            if link.kind != kind || link.members.len() != members.len() {
+                return false;
+            }
+            let mut ids: Vec<NodeId> = Vec::with_capacity(members.len());
+            for &m in link.members.iter() {
+                match NodeId::new(self.node_id(m)) {
+                    Ok(id) => ids.push(id),
+                    Err(_) => return false,
+                }
+            }
+            crate::model::Link::canonical_members(kind, &ids) == canonical
+        })
     }
 
     /// The live links joining a pair of nodes.

@@ -10,7 +10,7 @@ use super::draft::{link_from_json, merge_patch, node_from_json};
 use super::{ConflictKind, Service, ServiceError};
 use crate::graph::project::GraphDelta;
 use crate::graph::GraphSnapshot;
-use crate::model::{Link, LinkId, LinkKind, Node, NodeId, ValidationError, Violation};
+use crate::model::{Link, LinkId, LinkKind, Node, NodeId, NodeKind, ValidationError, Violation};
 use crate::store::{RecordChange, SledStore, StoreError};
 
 /// One requested change. `path` prefixes field names in errors (`operations[3].link`).
@@ -157,20 +157,35 @@ impl<'a> Staged<'a> {
         }
     }
 
-    /// A node as the writes ahead of this one left it.
+    /// A node as the writes ahead of this one left it (the store is read only for a
+    /// node the graph has).
     fn before_node(&self, id: &NodeId) -> Result<Option<Node>, ServiceError> {
         match self.earlier.nodes.get(id) {
             Some(staged) => Ok(staged.clone()),
+            None if self.graph.index_of(id).is_none() => Ok(None),
             None => Ok(self.store.get_node(id)?),
         }
     }
 
-    /// A link as the writes ahead of this one left it.
+    /// A link as the writes ahead of this one left it (the store is read only for a
+    /// link the graph has).
     fn before_link(&self, id: &LinkId) -> Result<Option<Link>, ServiceError> {
         match self.earlier.links.get(id) {
             Some(staged) => Ok(staged.clone()),
+            None if self.graph.link_ix(id).is_none() => Ok(None),
             None => Ok(self.store.get_link(id)?),
         }
+    }
+
+    /// The kind of a node as staged so far, `None` when it does not exist; a node
+    /// nobody staged is answered by the graph without reading the store.
+    fn node_kind(&self, id: &NodeId) -> Result<Option<NodeKind>, ServiceError> {
+        for layer in [&self.own, self.earlier] {
+            if let Some(staged) = layer.nodes.get(id) {
+                return Ok(staged.as_ref().map(|n| n.kind));
+            }
+        }
+        Ok(self.graph.index_of(id).map(|ix| self.graph.node_kind(ix)))
     }
 
     fn node(&self, id: &NodeId) -> Result<Option<Node>, ServiceError> {
@@ -230,7 +245,18 @@ impl<'a> Staged<'a> {
             .or_else(|| self.earlier.pairs.get(&key))
         {
             Some(owner) => Ok(owner.clone()),
-            None => Ok(self.store.link_between(kind, canonical)?),
+            None => Ok(self
+                .graph
+                .link_between(kind, canonical)
+                .map(|l| LinkId::new(self.graph.link_id(l).into_owned()))
+                .transpose()
+                .map_err(|e| {
+                    ServiceError::Store(StoreError::Corrupt {
+                        tree: "graph".into(),
+                        key: format!("{} {}", kind.as_str(), canonical.len()),
+                        detail: format!("a link has an invalid id: {e}"),
+                    })
+                })?),
         }
     }
 
@@ -327,7 +353,7 @@ impl<'a> Staged<'a> {
     fn put_link(&mut self, link: Link, create: bool, path: &str) -> Result<(), ServiceError> {
         link.validate().map_err(|e| e.within(path))?;
         for (i, member) in link.members.iter().enumerate() {
-            let Some(node) = self.node(member)? else {
+            let Some(kind) = self.node_kind(member)? else {
                 return Err(ValidationError::new(
                     format!("members[{i}]"),
                     Violation::UnknownMember,
@@ -337,14 +363,14 @@ impl<'a> Staged<'a> {
                 .into());
             };
             if let Some(allowed) = link.kind.member_kinds(i) {
-                if !allowed.contains(&node.kind) {
+                if !allowed.contains(&kind) {
                     let names: Vec<&str> = allowed.iter().map(|k| k.as_str()).collect();
                     return Err(ValidationError::new(
                         format!("members[{i}]"),
                         Violation::MemberKind,
                         format!(
                             "`{member}` is a {}; a {} link needs a {} here",
-                            node.kind.as_str(),
+                            kind.as_str(),
                             link.kind.as_str(),
                             names.join(" or ")
                         ),
