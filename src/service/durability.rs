@@ -10,6 +10,9 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use crate::store::StoreError;
 
 /// Which versions are committed and which are on disk.
+/// A flush this slow is logged: it is what a writer's latency tail is made of.
+const SLOW_FLUSH: std::time::Duration = std::time::Duration::from_millis(50);
+
 pub(crate) struct Durability {
     committed: AtomicU64,
     state: Mutex<FlushState>,
@@ -55,7 +58,12 @@ impl Durability {
                 // Every version committed by now is in the store's log: one flush covers all.
                 let target = self.committed.load(Ordering::SeqCst);
                 drop(state);
+                let started = std::time::Instant::now();
                 let flushed = flush();
+                let took = started.elapsed();
+                if took >= SLOW_FLUSH {
+                    tracing::warn!(ms = took.as_millis() as u64, "slow flush to disk");
+                }
                 state = self.lock();
                 state.flushing = false;
                 if flushed.is_ok() {

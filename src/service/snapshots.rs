@@ -220,19 +220,23 @@ fn compact(
     let Some(running) = state.compaction.take_if(|c| c.id == id) else {
         return; // abandoned: the snapshot was replaced meanwhile
     };
-    let replayed = compacted.and_then(|base| {
-        running
-            .log
-            .into_iter()
-            .try_fold(base, |graph, (version, delta)| {
-                project::apply(&graph, version, delta)
-            })
+    // The writes made while the base was built are replayed under the writer lock,
+    // all with one overlay copy (one copy each held the lock for ~100 ms at 1M).
+    let replay_started = std::time::Instant::now();
+    let replayed_writes = running.log.len();
+    let replayed = compacted.and_then(|base| match running.log.last() {
+        None => Ok(base),
+        Some(&(last, _)) => {
+            project::apply_many(&base, last, running.log.into_iter().map(|(_, d)| d))
+        }
     });
     match replayed {
         Ok(graph) if graph.version() == state.latest.version() => {
             tracing::debug!(
                 version = graph.version(),
                 ms = started.elapsed().as_millis() as u64,
+                replayed_writes,
+                replay_ms = replay_started.elapsed().as_millis() as u64,
                 "snapshot compacted"
             );
             state.latest = Arc::new(graph);
