@@ -193,7 +193,7 @@ impl Service {
     }
 
     /// Compacts the snapshot's overlay after `changes` changes instead of the default
-    /// ([`snapshots::COMPACT_AFTER`]).
+    /// ([`snapshots::COMPACT_AFTER`], more for large graphs: [`snapshots::COMPACT_PER_LINKS`]).
     pub fn with_compaction_after(mut self, changes: usize) -> Self {
         self.snapshots.set_compact_after(changes);
         self
