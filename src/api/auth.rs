@@ -101,11 +101,18 @@ pub async fn guard(
     let presented = bearer(req.request());
     let caller = match presented {
         Some(Ok(token)) => {
-            let token = token.to_string();
-            let found = web::block(move || service.store().authenticate(&token))
-                .await
-                .map_err(|e| super::problem::internal(&e))?
-                .map_err(ApiError::from)?;
+            // A token seen before is checked from memory, on this worker; the first
+            // use of one reads the store off the worker.
+            let found = match service.store().authenticate_in_memory(token) {
+                Some(found) => found,
+                None => {
+                    let token = token.to_string();
+                    web::block(move || service.store().authenticate(&token))
+                        .await
+                        .map_err(|e| super::problem::internal(&e))?
+                        .map_err(ApiError::from)?
+                }
+            };
             match found {
                 Some(record) => Some(Caller {
                     name: record.name,

@@ -1,5 +1,8 @@
 //! The sled implementation of the store.
 
+use std::sync::Arc;
+
+use super::tokens::TokenCache;
 use std::ops::Bound;
 use std::path::Path;
 
@@ -71,6 +74,7 @@ pub struct StorePage<T> {
 pub struct SledStore {
     db: sled::Db,
     trees: Vec<Tree>,
+    token_cache: Arc<TokenCache>,
 }
 
 impl SledStore {
@@ -112,10 +116,18 @@ impl SledStore {
             .iter()
             .map(|name| db.open_tree(name))
             .collect::<Result<Vec<_>, _>>()?;
-        let store = Self { db, trees };
+        let store = Self {
+            db,
+            trees,
+            token_cache: Arc::default(),
+        };
         store.ensure_format()?;
         store.recover_bulk_load()?;
         Ok(store)
+    }
+
+    pub(super) fn token_cache(&self) -> &TokenCache {
+        &self.token_cache
     }
 
     pub(super) fn tree(&self, id: TreeId) -> &Tree {

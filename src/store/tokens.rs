@@ -1,5 +1,8 @@
 //! Access tokens in their own tree: id → record (the secret only as a hash).
 
+use std::collections::HashMap;
+use std::sync::RwLock;
+
 use super::codec::{decode, encode};
 use super::sled_store::SledStore;
 use super::trees::{self, TreeId};
@@ -21,6 +24,36 @@ impl From<sled::Error> for TokenError {
     fn from(e: sled::Error) -> Self {
         TokenError::Store(e.into())
     }
+}
+
+/// Token records (hashes included) by id, as read from the tree, so requests are
+/// authenticated from memory. Tokens change only through a [`SledStore`] of the
+/// directory, and only one process holds a directory: creating and revoking here
+/// keeps the cache true.
+#[derive(Default)]
+pub(crate) struct TokenCache(RwLock<HashMap<String, TokenRecord>>);
+
+impl TokenCache {
+    fn get(&self, id: &str) -> Option<TokenRecord> {
+        let map = match self.0.read() {
+            Ok(map) => map,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        map.get(id).cloned()
+    }
+
+    fn put(&self, record: TokenRecord) {
+        let mut map = match self.0.write() {
+            Ok(map) => map,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        map.insert(record.id.clone(), record);
+    }
+}
+
+/// The live token among `record`, with its hash removed, if `secret` is its secret.
+fn admitted(record: &TokenRecord, secret: &str) -> Option<TokenRecord> {
+    (record.revoked.is_none() && record.matches(secret)).then(|| record.public())
 }
 
 impl SledStore {
@@ -67,6 +100,9 @@ impl SledStore {
     /// The live token a presented `pbt_…` string stands for, if any: found by its id,
     /// its secret checked against the stored hash in constant time.
     pub fn authenticate(&self, presented: &str) -> Result<Option<TokenRecord>, StoreError> {
+        if let Some(answer) = self.authenticate_in_memory(presented) {
+            return Ok(answer);
+        }
         let Some(parts) = auth::parse_token(presented) else {
             return Ok(None);
         };
@@ -74,8 +110,19 @@ impl SledStore {
             return Ok(None);
         };
         let record: TokenRecord = decode(trees::TOKENS, parts.id.as_bytes(), &raw)?;
-        let live = record.revoked.is_none();
-        Ok((record.matches(parts.secret) && live).then(|| record.public()))
+        let answer = admitted(&record, parts.secret);
+        self.token_cache().put(record);
+        Ok(answer)
+    }
+
+    /// As [`SledStore::authenticate`] when the answer needs no read of the store (a
+    /// malformed token, or one read before); `None` otherwise.
+    pub fn authenticate_in_memory(&self, presented: &str) -> Option<Option<TokenRecord>> {
+        let Some(parts) = auth::parse_token(presented) else {
+            return Some(None);
+        };
+        let record = self.token_cache().get(parts.id)?;
+        Some(admitted(&record, parts.secret))
     }
 
     /// Revokes the live token with this name or id; it stays listed, with the time.
@@ -88,6 +135,7 @@ impl SledStore {
                 record.revoked = Some(auth::now_rfc3339());
                 tree.insert(key, encode(&record)?)?;
                 self.flush()?;
+                self.token_cache().put(record.clone());
                 return Ok(record.public());
             }
         }
@@ -106,14 +154,18 @@ mod tests {
         let (record, token) = store.create_token("editor", Scope::Write).unwrap();
         assert!(record.secret_hash.is_empty(), "never shown");
         assert!(store.has_live_tokens().unwrap());
+        assert_eq!(store.authenticate_in_memory(&token), None, "not read yet");
         let found = store.authenticate(&token).unwrap().unwrap();
         assert_eq!((found.name.as_str(), found.scope), ("editor", Scope::Write));
+        let remembered = store.authenticate_in_memory(&token).unwrap().unwrap();
+        assert_eq!(remembered, found, "answered from memory once read");
         let forged = format!(
             "{}{}",
             &token[..token.len() - 1],
             if token.ends_with('0') { '1' } else { '0' }
         );
         assert_eq!(store.authenticate(&forged).unwrap(), None);
+        assert_eq!(store.authenticate_in_memory(&forged), Some(None));
         assert_eq!(store.authenticate("nonsense").unwrap(), None);
         assert!(matches!(
             store.create_token("editor", Scope::Read),
@@ -121,6 +173,11 @@ mod tests {
         ));
         let revoked = store.revoke_token("editor").unwrap();
         assert!(revoked.revoked.is_some());
+        assert_eq!(
+            store.authenticate_in_memory(&token),
+            Some(None),
+            "revoked at once"
+        );
         assert_eq!(store.authenticate(&token).unwrap(), None);
         assert!(!store.has_live_tokens().unwrap());
         assert!(
