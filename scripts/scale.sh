@@ -75,12 +75,24 @@ PY
     { echo "mode = \"$1\""; cat "$STORES/scale.lua" scripts/scale.lua; } >"$STORES/run.lua"
     wrk -t"$2" -c"$3" -d"$DURATION" -s "$STORES/run.lua" "$url" | grep '^RESULT' | tee -a "$STORES/results-$scale.txt"
   }
+  # A server that just started reads its records from a cold cache (sled's and the
+  # kernel's): each read mode first runs 3 s unmeasured, so the columns show a
+  # running server (the first-run figures are in the README).
+  warm() { # mode threads connections
+    { echo "mode = \"$1\""; cat "$STORES/scale.lua" scripts/scale.lua; } >"$STORES/run.lua"
+    wrk -t"$2" -c"$3" -d3s -s "$STORES/run.lua" "$url" >/dev/null
+  }
   : >"$STORES/results-$scale.txt"
   fmt() { awk '{printf "%s (%s ms)", $3, $5}'; }
+  warm neighbours 2 16
   neighbours=$(run neighbours 2 16 | fmt)
+  warm twohop 2 16
   twohop=$(run twohop 2 16 | fmt)
+  warm twohop_nodes 2 16
   twohop_nodes=$(run twohop_nodes 2 16 | fmt)
+  warm twohop_partners 2 16
   twohop_partners=$(run twohop_partners 2 16 | fmt)
+  warm path 2 16
   path=$(run path 2 16 | fmt)
   pr1=$(curl -s -o /dev/null -w '%{time_total}' "$url/api/v1/centrality/pagerank?limit=10&kinds=all&status=any")
   pr2=$(curl -s -o /dev/null -w '%{time_total}' "$url/api/v1/centrality/pagerank?limit=10&kinds=all&status=any")
@@ -100,8 +112,7 @@ PY
   # The first durable writes after a start wait once for sled's deferred upkeep of a
   # large log (~0.2-0.5 s at 1M, logged as "slow flush"): write for 3 s first, so the
   # columns show a running server.
-  { echo 'mode = "write"'; cat "$STORES/scale.lua" scripts/scale.lua; } >"$STORES/run.lua"
-  wrk -t1 -c1 -d3s -s "$STORES/run.lua" "$url" >/dev/null
+  warm write 1 1
   one=$(run write 1 1 | awk '{printf "%s / %s ms", $4, $5}')
   many=$(run write 2 32 | fmt)
   rss_end=$(rss_mb $server)
