@@ -94,6 +94,8 @@ fn a_nodes_links_and_pairs_follow_the_overlay() {
     assert_eq!(g.link_ids_of(&id("city:a")), ["member-a", "tri", "twin-ab"]);
     assert_eq!(g.link_ids_of(&id("city:c")), ["tri"]);
     assert!(g.link_ids_of(&id("city:nowhere")).is_empty());
+    assert!(g.has_links(&id("city:c")));
+    assert!(!g.has_links(&id("city:nowhere")));
     let delta = GraphDelta {
         removed_links: vec![LinkId::new("twin-ab").unwrap()],
         upserted_nodes: vec![(id("city:d"), NodeKind::City)],
@@ -109,6 +111,12 @@ fn a_nodes_links_and_pairs_follow_the_overlay() {
         ["friends-ab", "member-a", "tri", "twin-ad"]
     );
     assert_eq!(g.link_ids_of(&id("city:d")), ["twin-ad"]);
+    let lonely = GraphDelta {
+        removed_links: vec![LinkId::new("tri").unwrap()],
+        ..GraphDelta::default()
+    };
+    let g3 = project::apply(&g, 3, lonely).unwrap();
+    assert!(!g3.has_links(&id("city:c")), "its only link was removed");
     assert_eq!(
         between(&g, LinkKind::Twinning, &["city:a", "city:b"]),
         None,

@@ -388,6 +388,14 @@ impl GraphSnapshot {
         ids
     }
 
+    /// Whether the node `id` is a member of any live link.
+    pub fn has_links(&self, id: &NodeId) -> bool {
+        self.index_of(id).is_some_and(|ix| {
+            self.neighbours(ix)
+                .any(|(_, mut links)| links.next().is_some())
+        })
+    }
+
     /// The pair index of two nodes, if any link (live or removed) ever joined them.
     fn pair_of(&self, a: NodeIx, b: NodeIx) -> Option<u32> {
         let (a, b) = (a.min(b), a.max(b));

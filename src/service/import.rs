@@ -391,8 +391,7 @@ impl<'a> Pending<'a> {
     }
 
     fn has_links(&self, id: &NodeId) -> Result<bool, RowError> {
-        Ok(self.seen.get(id).is_some_and(|(_, linked)| *linked)
-            || !self.graph.link_ids_of(id).is_empty())
+        Ok(self.seen.get(id).is_some_and(|(_, linked)| *linked) || self.graph.has_links(id))
     }
 
     fn member_kind(&self, id: &NodeId) -> Result<Option<NodeKind>, RowError> {
