@@ -136,6 +136,17 @@ impl Layer {
     }
 }
 
+/// A link id read from the graph (valid when it was stored; a failure means damage).
+fn link_id_of_graph(id: &str) -> Result<LinkId, ServiceError> {
+    LinkId::new(id).map_err(|e| {
+        ServiceError::Store(StoreError::Corrupt {
+            tree: "graph".into(),
+            key: id.to_string(),
+            detail: format!("not a link id: {e}"),
+        })
+    })
+}
+
 /// The write's view: stored records, overlaid with the writes committed ahead of it in
 /// its group (`earlier`), overlaid with the changes it staged so far (`own`). `graph` is
 /// the snapshot of the latest commit (the store's state before the group; the writer
@@ -206,14 +217,7 @@ impl<'a> Staged<'a> {
     fn links_of(&self, node: &NodeId) -> Result<Vec<Link>, ServiceError> {
         let mut ids: HashSet<LinkId> = HashSet::new();
         for id in self.graph.link_ids_of(node) {
-            let id = LinkId::new(id).map_err(|e| {
-                ServiceError::Store(StoreError::Corrupt {
-                    tree: "graph".into(),
-                    key: node.to_string(),
-                    detail: format!("a link of the node has an invalid id: {e}"),
-                })
-            })?;
-            ids.insert(id);
+            ids.insert(link_id_of_graph(&id)?);
         }
         for layer in [self.earlier, &self.own] {
             if let Some(staged) = layer.links_by_member.get(node) {
@@ -245,18 +249,11 @@ impl<'a> Staged<'a> {
             .or_else(|| self.earlier.pairs.get(&key))
         {
             Some(owner) => Ok(owner.clone()),
-            None => Ok(self
+            None => self
                 .graph
                 .link_between(kind, canonical)
-                .map(|l| LinkId::new(self.graph.link_id(l).into_owned()))
-                .transpose()
-                .map_err(|e| {
-                    ServiceError::Store(StoreError::Corrupt {
-                        tree: "graph".into(),
-                        key: format!("{} {}", kind.as_str(), canonical.len()),
-                        detail: format!("a link has an invalid id: {e}"),
-                    })
-                })?),
+                .map(|l| link_id_of_graph(&self.graph.link_id(l)))
+                .transpose(),
         }
     }
 
