@@ -94,16 +94,21 @@ pub async fn create_link(
 ) -> Result<HttpResponse, ApiError> {
     let link = link_from_json(body.0)?;
     let id = link.id.clone();
-    let read = id.clone();
-    let (summary, link) = blocking(&service, move |s| {
-        let summary = s.write_by(
+    // A created link is stored exactly as given: answer with it, not a read-back.
+    let created = link.clone();
+    let summary = blocking(&service, move |s| {
+        s.write_by(
             &caller.name,
             vec![(String::new(), Change::CreateLink(link))],
-        )?;
-        Ok((summary, s.get_link(&read)?))
+        )
     })
     .await?;
-    Ok(respond_with_link(id, StatusCode::CREATED, &summary, link))
+    Ok(respond_with_link(
+        id,
+        StatusCode::CREATED,
+        &summary,
+        created,
+    ))
 }
 
 /// Get a link
