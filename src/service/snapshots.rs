@@ -24,7 +24,7 @@ pub const COMPACT_AFTER: usize = 16_384;
 
 /// Links per overlay change allowed before a compaction, for graphs large enough that
 /// this exceeds [`COMPACT_AFTER`] (at 4.5 M links: 35,000 changes). Folding costs time
-/// linear in the graph (about 5 s of a core at 4.5 M links); the overlay costs each
+/// linear in the graph (about 2.5 s of a core at 4.5 M links); the overlay costs each
 /// write and each new view time that grows with the overlay. Growing the threshold with
 /// the graph keeps folding's share of each write the same at every size instead of
 /// letting it take a third of the CPU of a write burst at 1M cities.
@@ -241,7 +241,7 @@ fn compact(
         return; // abandoned: the snapshot was replaced meanwhile
     };
     // The writes made while the base was built are replayed under the writer lock,
-    // all with one overlay copy (one copy each held the lock for ~100 ms at 1M).
+    // all with one overlay copy (18,205 writes in 76 ms at 1M).
     let replay_started = std::time::Instant::now();
     let replayed_writes = running.log.len();
     let replayed = compacted.and_then(|base| match running.log.last() {
