@@ -388,10 +388,9 @@ impl GraphSnapshot {
 
     /// Whether the node `id` is a member of any live link.
     pub fn has_links(&self, id: &NodeId) -> bool {
-        self.index_of(id).is_some_and(|ix| {
-            self.neighbours(ix)
-                .any(|(_, mut links)| links.next().is_some())
-        })
+        // `neighbours` leaves out pairs whose links were all removed.
+        self.index_of(id)
+            .is_some_and(|ix| self.neighbours(ix).next().is_some())
     }
 
     /// The pair index of two nodes, if any link (live or removed) ever joined them.
