@@ -245,6 +245,30 @@ impl Service {
 /// A pair-uniqueness key: link kind and canonical members.
 type PairKey = (LinkKind, Vec<NodeId>);
 
+/// A pair-uniqueness key in 16 bytes: link kind and the members' ordinals in
+/// [`Pending::seen`] (unused slots are `u32::MAX`).
+type CompactPair = (LinkKind, [u32; 3]);
+
+/// Who owns a pair, as this import left it.
+#[derive(Clone, Copy)]
+enum PairOwner {
+    /// No link: the import moved the one it had elsewhere.
+    Freed,
+    /// The link whose id is derived from the pair (`kind:a+b`), the usual case.
+    Derived,
+    /// A link with a chosen id, kept in [`Pending::chosen_ids`].
+    Chosen(u32),
+}
+
+/// What the import knows of a node it accepted or a link of it named.
+struct SeenNode {
+    kind: NodeKind,
+    /// Whether a link accepted by this import names it.
+    linked: bool,
+    /// Its number in this import, for [`CompactPair`]s.
+    ordinal: u32,
+}
+
 /// Records accepted but not yet written, over the store.
 struct Pending<'a> {
     store: &'a SledStore,
@@ -253,11 +277,14 @@ struct Pending<'a> {
     graph: &'a GraphSnapshot,
     nodes: HashMap<NodeId, (Option<Node>, Node)>,
     links: HashMap<LinkId, (Option<Link>, Link)>,
-    /// Pairs taken (`Some`) or freed (`None`) by pending links.
-    pairs: HashMap<PairKey, Option<LinkId>>,
-    /// Kind of every node accepted by this import or named by a link it accepted, and
-    /// whether a link accepted by this import names it.
-    seen: HashMap<NodeId, (NodeKind, bool)>,
+    /// Pairs taken or freed by links this import accepted, in every chunk so far (the
+    /// graph answers for the rest: it is the store before the import). Compact, as it
+    /// grows with the file: ~25 bytes a link.
+    pairs: HashMap<CompactPair, PairOwner>,
+    /// Ids of the links with chosen ids in `pairs`.
+    chosen_ids: Vec<LinkId>,
+    /// Every node this import accepted, or named in a link or a pair lookup.
+    seen: HashMap<NodeId, SeenNode>,
 }
 
 impl<'a> Pending<'a> {
@@ -268,6 +295,7 @@ impl<'a> Pending<'a> {
             nodes: HashMap::new(),
             links: HashMap::new(),
             pairs: HashMap::new(),
+            chosen_ids: Vec::new(),
             seen: HashMap::new(),
         }
     }
@@ -290,7 +318,6 @@ impl<'a> Pending<'a> {
                     after: Some(after),
                 }),
         );
-        self.pairs.clear();
         out
     }
 
@@ -357,8 +384,7 @@ impl<'a> Pending<'a> {
                 Outcome::Updated
             }
         };
-        let linked = self.seen.get(&node.id).is_some_and(|(_, linked)| *linked);
-        self.seen.insert(node.id.clone(), (node.kind, linked));
+        self.see(&node.id).kind = node.kind;
         match self.nodes.get_mut(&node.id) {
             Some(slot) => slot.1 = node,
             None => {
@@ -391,21 +417,68 @@ impl<'a> Pending<'a> {
     }
 
     fn has_links(&self, id: &NodeId) -> Result<bool, RowError> {
-        Ok(self.seen.get(id).is_some_and(|(_, linked)| *linked) || self.graph.has_links(id))
+        Ok(self.seen.get(id).is_some_and(|seen| seen.linked) || self.graph.has_links(id))
     }
 
     fn member_kind(&self, id: &NodeId) -> Result<Option<NodeKind>, RowError> {
-        if let Some((kind, _)) = self.seen.get(id) {
-            return Ok(Some(*kind));
+        if let Some(seen) = self.seen.get(id) {
+            return Ok(Some(seen.kind));
         }
         Ok(self.node(id)?.map(|n| n.kind))
     }
 
-    fn owner_of(&self, key: &PairKey) -> Result<Option<LinkId>, RowError> {
-        match self.pairs.get(key) {
-            Some(owner) => Ok(owner.clone()),
-            None => self.store.link_between(key.0, &key.1).map_err(storage),
+    /// The node's entry in `seen`, added (with its kind as the store has it, else a
+    /// placeholder the caller overwrites) when it is new.
+    fn see(&mut self, id: &NodeId) -> &mut SeenNode {
+        let ordinal = u32::try_from(self.seen.len()).unwrap_or(u32::MAX);
+        let stored = self.graph.index_of(id).map(|ix| self.graph.node_kind(ix));
+        self.seen.entry(id.clone()).or_insert_with(|| SeenNode {
+            kind: stored.unwrap_or(NodeKind::City),
+            linked: false,
+            ordinal,
+        })
+    }
+
+    fn compact(&mut self, key: &PairKey) -> CompactPair {
+        let mut members = [u32::MAX; 3];
+        for (slot, member) in members.iter_mut().zip(&key.1) {
+            *slot = self.see(member).ordinal;
         }
+        (key.0, members)
+    }
+
+    /// The link of this kind between these members, as the import has left it so far.
+    fn owner_of(&mut self, key: &PairKey) -> Result<Option<LinkId>, RowError> {
+        let compact = self.compact(key);
+        match self.pairs.get(&compact) {
+            Some(PairOwner::Freed) => Ok(None),
+            Some(PairOwner::Derived) => LinkId::derive(key.0.as_str(), &key.1)
+                .map(Some)
+                .map_err(|e| RowError::fatal(0, "-", format!("derived link id: {e}"))),
+            Some(PairOwner::Chosen(at)) => Ok(self.chosen_ids.get(*at as usize).cloned()),
+            None => match self.graph.link_between(key.0, &key.1) {
+                Some(ix) => LinkId::new(self.graph.link_id(ix).as_ref())
+                    .map(Some)
+                    .map_err(|e| RowError::fatal(0, "-", format!("graph link id: {e}"))),
+                None => Ok(None),
+            },
+        }
+    }
+
+    /// Records who owns a pair now.
+    fn set_owner(&mut self, key: &PairKey, owner: Option<&LinkId>) {
+        let compact = self.compact(key);
+        let owner = match owner {
+            None => PairOwner::Freed,
+            Some(id) if LinkId::derive(key.0.as_str(), &key.1).is_ok_and(|d| d == *id) => {
+                PairOwner::Derived
+            }
+            Some(id) => {
+                self.chosen_ids.push(id.clone());
+                PairOwner::Chosen(u32::try_from(self.chosen_ids.len() - 1).unwrap_or(u32::MAX))
+            }
+        };
+        self.pairs.insert(compact, owner);
     }
 
     fn accept_link(&mut self, line: u64, link: Link) -> Result<Outcome, RowError> {
@@ -456,14 +529,16 @@ impl<'a> Pending<'a> {
             Some(old) => {
                 let old_key: PairKey = (old.kind, Link::canonical_members(old.kind, &old.members));
                 if old_key != key {
-                    self.pairs.insert(old_key, None);
+                    self.set_owner(&old_key, None);
                 }
                 Outcome::Updated
             }
         };
-        self.pairs.insert(key, Some(link.id.clone()));
+        self.set_owner(&key, Some(&link.id));
         for (member, kind) in link.members.iter().zip(member_kinds) {
-            self.seen.insert(member.clone(), (kind, true));
+            let seen = self.see(member);
+            seen.kind = kind;
+            seen.linked = true;
         }
         match self.links.get_mut(&link.id) {
             Some(slot) => slot.1 = link,

@@ -8,7 +8,9 @@ use super::keys;
 use super::sled_store::SledStore;
 use super::trees::{self, TreeId};
 use super::StoreError;
-use crate::model::{Link, Node, NodeId};
+use std::collections::hash_map::Entry;
+
+use crate::model::{Link, LinkId, Node, NodeId};
 
 /// Stop listing after this many problems.
 const MAX_PROBLEMS: usize = 1000;
@@ -19,6 +21,8 @@ pub(crate) fn run(store: &SledStore) -> Result<Vec<String>, StoreError> {
     let mut expected: HashSet<(usize, Vec<u8>)> = HashSet::new();
     let mut nodes: HashSet<NodeId> = HashSet::new();
     let mut node_kinds = std::collections::HashMap::new();
+    // `kind ∥ canonical members` → the first link seen with them (at most one may exist).
+    let mut pairs: std::collections::HashMap<Vec<u8>, LinkId> = std::collections::HashMap::new();
     for entry in store.scan_nodes_raw() {
         let (key, node) = entry?;
         match node {
@@ -46,6 +50,18 @@ pub(crate) fn run(store: &SledStore) -> Result<Vec<String>, StoreError> {
         match link {
             Ok(link) => {
                 check_link(&key, &link, &node_kinds, &mut problems);
+                let canonical = Link::canonical_members(link.kind, &link.members);
+                match pairs.entry(keys::link_pair(link.kind, &canonical)) {
+                    Entry::Occupied(first) => problems.push(format!(
+                        "links {} and {} are both {} links between the same members",
+                        first.get(),
+                        link.id,
+                        link.kind.as_str()
+                    )),
+                    Entry::Vacant(slot) => {
+                        slot.insert(link.id.clone());
+                    }
+                }
                 for (tree, key, value) in link_index(&link) {
                     expect(
                         store,
@@ -66,7 +82,6 @@ pub(crate) fn run(store: &SledStore) -> Result<Vec<String>, StoreError> {
         TreeId::NodeCountry,
         TreeId::NodeName,
         TreeId::LinkKind,
-        TreeId::LinkPair,
     ] {
         for entry in store.index_keys(tree) {
             let (key, _) = entry?;
@@ -156,13 +171,11 @@ fn expect(
             "{owner} is missing its entry in index {}",
             trees::ALL[tree as usize]
         )),
-        Some(found) if tree == TreeId::LinkPair && found.as_ref() != value => {
-            problems.push(format!(
-                "{owner}: index {} names link {} for the same members",
-                trees::ALL[tree as usize],
-                String::from_utf8_lossy(&found)
-            ))
-        }
+        Some(found) if found.as_ref() != value => problems.push(format!(
+            "{owner} has its entry in index {} with an unexpected value {:?}",
+            trees::ALL[tree as usize],
+            String::from_utf8_lossy(&found)
+        )),
         Some(_) => {}
     }
     Ok(())

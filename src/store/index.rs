@@ -39,20 +39,14 @@ pub(crate) fn node_index(node: &Node) -> Vec<(TreeId, Vec<u8>, Vec<u8>)> {
     out
 }
 
-/// Index entries of a link: `(tree, key, value)`.
+/// Index entries of a link: `(tree, key, value)`. Only its kind: a link's members and
+/// the one-link-per-kind-and-members rule are the in-memory graph's to answer.
 pub(crate) fn link_index(link: &Link) -> Vec<(TreeId, Vec<u8>, Vec<u8>)> {
-    let mut out = vec![(
+    vec![(
         TreeId::LinkKind,
         keys::link_kind(link.kind, &link.id),
         vec![],
-    )];
-    let canonical = Link::canonical_members(link.kind, &link.members);
-    out.push((
-        TreeId::LinkPair,
-        keys::link_pair(link.kind, &canonical),
-        link.id.as_str().as_bytes().to_vec(),
-    ));
-    out
+    )]
 }
 
 /// Every key a list of record changes writes or removes, in order.

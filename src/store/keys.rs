@@ -55,7 +55,8 @@ pub(crate) fn link_kind(kind: LinkKind, link: &LinkId) -> Vec<u8> {
     join(&[kind.as_str().as_bytes(), link.as_str().as_bytes()])
 }
 
-/// `kind ∥ m1 ∥ m2 [∥ m3]` (canonical member order): the uniqueness index.
+/// `kind ∥ m1 ∥ m2 [∥ m3]` (canonical member order): the key at most one link may have
+/// (`pobratim check` looks for two; writes ask the graph, which indexes pairs).
 pub(crate) fn link_pair(kind: LinkKind, canonical_members: &[NodeId]) -> Vec<u8> {
     let mut parts: Vec<&[u8]> = vec![kind.as_str().as_bytes()];
     parts.extend(canonical_members.iter().map(|m| m.as_str().as_bytes()));

@@ -15,7 +15,7 @@ use super::index::tree_ops;
 use super::keys;
 use super::trees::{self, TreeId};
 use super::StoreError;
-use crate::model::{CountryCode, Link, LinkId, LinkKind, LinkStatus, Node, NodeId, NodeKind};
+use crate::model::{CountryCode, Link, LinkKind, LinkStatus, Node, NodeId, NodeKind};
 
 /// sled's page cache, in MiB, unless `POBRATIM_SLED_CACHE_MB` says otherwise. The graph
 /// snapshot answers queries from memory, so the store's cache only serves record reads.
@@ -243,19 +243,6 @@ impl SledStore {
         self.tree(TreeId::Links)
             .get(key)?
             .map(|v| decode(trees::LINKS, key, &v))
-            .transpose()
-    }
-
-    /// The link of `kind` joining exactly these canonical members, if any.
-    pub fn link_between(
-        &self,
-        kind: LinkKind,
-        canonical_members: &[NodeId],
-    ) -> Result<Option<LinkId>, StoreError> {
-        let key = keys::link_pair(kind, canonical_members);
-        self.tree(TreeId::LinkPair)
-            .get(&key)?
-            .map(|v| link_id_from(trees::LINK_PAIR, &key, &v))
             .transpose()
     }
 
@@ -554,13 +541,6 @@ fn corrupt(tree: &str, key: &[u8], detail: &str) -> StoreError {
         key: String::from_utf8_lossy(key).into_owned(),
         detail: detail.into(),
     }
-}
-
-fn link_id_from(tree: &str, key: &[u8], raw: &[u8]) -> Result<LinkId, StoreError> {
-    std::str::from_utf8(raw)
-        .ok()
-        .and_then(|s| LinkId::new(s).ok())
-        .ok_or_else(|| corrupt(tree, key, "not a link id"))
 }
 
 fn node_id_from(tree: &str, raw: &[u8]) -> Result<NodeId, StoreError> {

@@ -14,8 +14,6 @@ pub const NODE_COUNTRY: &str = "idx.node_country.v1";
 pub const NODE_NAME: &str = "idx.node_name.v1";
 /// `link kind ∥ link id`.
 pub const LINK_KIND: &str = "idx.link_kind.v1";
-/// `link kind ∥ canonical members` → link id.
-pub const LINK_PAIR: &str = "idx.link_pair.v1";
 
 /// The bulk-load journal: for each record key a bulk load touched, the record as it
 /// was before the load (`[0]` when it did not exist). Empty outside a bulk load.
@@ -31,7 +29,7 @@ pub const CHANGES: &str = "audit.changes.v1";
 pub const RECORD_CHANGES: &str = "audit.record_changes.v1";
 
 /// Every tree, in the order of [`TreeId`].
-pub const ALL: [&str; 12] = [
+pub const ALL: [&str; 11] = [
     META,
     NODES,
     LINKS,
@@ -39,7 +37,6 @@ pub const ALL: [&str; 12] = [
     NODE_COUNTRY,
     NODE_NAME,
     LINK_KIND,
-    LINK_PAIR,
     BULK_UNDO,
     TOKENS,
     CHANGES,
@@ -47,14 +44,13 @@ pub const ALL: [&str; 12] = [
 ];
 
 /// Trees that hold records or their index entries (everything but meta and the journal).
-pub const DATA: [TreeId; 7] = [
+pub const DATA: [TreeId; 6] = [
     TreeId::Nodes,
     TreeId::Links,
     TreeId::NodeKind,
     TreeId::NodeCountry,
     TreeId::NodeName,
     TreeId::LinkKind,
-    TreeId::LinkPair,
 ];
 
 /// Position of a tree in [`ALL`] and in the store's tree list.
@@ -74,8 +70,6 @@ pub enum TreeId {
     NodeName,
     /// [`LINK_KIND`]
     LinkKind,
-    /// [`LINK_PAIR`]
-    LinkPair,
     /// [`BULK_UNDO`]
     BulkUndo,
     /// [`TOKENS`]
@@ -102,7 +96,9 @@ pub const META_BULK_LOAD: &[u8] = b"bulk_load";
 /// an earlier format is opened, and skipped when an old backup is restored.
 /// Format 2 dropped `idx.link_member.v1` (`member ∥ link kind ∥ link id`, two keys per
 /// link): a node's links come from the in-memory graph, which holds them anyway.
-pub const RETIRED: [&str; 1] = ["idx.link_member.v1"];
+/// Format 3 dropped `idx.link_pair.v1` (`link kind ∥ canonical members` → link id): the
+/// one-link-per-kind-and-members rule is checked against the graph, which indexes pairs.
+pub const RETIRED: [&str; 2] = ["idx.link_member.v1", "idx.link_pair.v1"];
 
 /// The directory format this build writes and reads (older ones are upgraded on open).
-pub const FORMAT_VERSION: u64 = 2;
+pub const FORMAT_VERSION: u64 = 3;

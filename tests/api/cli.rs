@@ -197,3 +197,82 @@ fn node_link_export_then_import_gives_the_same_records() {
     assert_eq!(again["nodes"], original["nodes"]);
     assert_eq!(again["links"], original["links"]);
 }
+
+/// A document of `nodes` and `links` (JSON values), written into `root`.
+fn document(root: &Path, name: &str, nodes: Vec<Value>, links: Vec<Value>) -> String {
+    let doc = root.join(name);
+    let body =
+        serde_json::json!({"format": "pobratim", "version": 1, "nodes": nodes, "links": links});
+    std::fs::write(&doc, body.to_string()).unwrap();
+    doc.to_string_lossy().into_owned()
+}
+
+/// Nodes `a`, `b`, `c` and `count` more, and a chain of twinning links among the others:
+/// ballast that puts what follows it in a later chunk of the import (20,000 records).
+fn with_ballast(count: usize) -> (Vec<Value>, Vec<Value>) {
+    let city = |id: &str| serde_json::json!({"id": format!("city:ru:{id}"), "kind": "city", "name": id, "country": "RU"});
+    let mut nodes: Vec<Value> = ["a", "b", "c"].iter().map(|id| city(id)).collect();
+    nodes.extend((0..=count).map(|i| city(&format!("f{i}"))));
+    let links = (0..count)
+        .map(|i| {
+            serde_json::json!({"kind": "twinning",
+                "members": [format!("city:ru:f{i}"), format!("city:ru:f{}", i + 1)]})
+        })
+        .collect();
+    (nodes, links)
+}
+
+#[test]
+fn an_import_remembers_the_pairs_of_its_earlier_chunks() {
+    let root = tempfile::TempDir::new().unwrap();
+    let pair = |id: Option<&str>, a: &str, b: &str| {
+        let mut link = serde_json::json!({"kind": "twinning", "members": [format!("city:ru:{a}"), format!("city:ru:{b}")]});
+        if let Some(id) = id {
+            link["id"] = id.into();
+        }
+        link
+    };
+
+    // a–b taken in an early chunk: a link with another id on the same pair, chunks
+    // later, is refused, and nothing is written.
+    let (nodes, ballast) = with_ballast(20_000);
+    let mut links = vec![pair(None, "a", "b")];
+    links.extend(ballast.clone());
+    links.push(pair(Some("twinning:again"), "b", "a"));
+    let doc = document(root.path(), "taken.json", nodes.clone(), links);
+    let data = root.path().join("taken").to_string_lossy().into_owned();
+    let out = pobratim(&["import", "--data", &data, &doc]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("links[20001].members"), "{stderr}");
+    assert!(stderr.contains("already exists"), "{stderr}");
+    let export: Value =
+        serde_json::from_slice(&pobratim(&["export", "--data", &data]).stdout).unwrap();
+    assert_eq!(export["links"], serde_json::json!([]));
+
+    // A pair freed in a later chunk (the link moved to a–c) may be taken again.
+    let mut links = vec![pair(Some("twinning:moving"), "a", "b")];
+    links.extend(ballast);
+    links.push(pair(Some("twinning:moving"), "a", "c"));
+    links.push(pair(None, "a", "b"));
+    let doc = document(root.path(), "freed.json", nodes, links);
+    let data = root.path().join("freed").to_string_lossy().into_owned();
+    let out = pobratim(&["import", "--data", &data, &doc]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let export: Value =
+        serde_json::from_slice(&pobratim(&["export", "--data", &data]).stdout).unwrap();
+    let ids: Vec<&str> = export["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["members"][0] == "city:ru:a")
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(ids.contains(&"twinning:moving"), "{ids:?}");
+    assert!(pobratim(&["check", "--data", &data]).status.success());
+}

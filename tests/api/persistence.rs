@@ -60,12 +60,13 @@ fn open_sled(path: &std::path::Path) -> sled::Db {
 }
 
 #[test]
-fn a_directory_of_format_1_is_upgraded_on_open() {
+fn a_directory_of_an_earlier_format_is_upgraded_on_open() {
     let server = TestServer::start_seeded();
     let before = server.get("/api/v1/links?node=city:ru:blagoveshchensk&limit=500");
     let (path, dir) = server.stop();
     {
-        // What format 1 had on top: a member index, two keys per link.
+        // What format 1 had on top: a member index, two keys per link; and formats 1
+        // and 2 a pair index, one key per link.
         let db = open_sled(&path);
         db.open_tree("meta")
             .unwrap()
@@ -73,6 +74,8 @@ fn a_directory_of_format_1_is_upgraded_on_open() {
             .unwrap();
         let members = db.open_tree("idx.link_member.v1").unwrap();
         members.insert(b"city:ru:blagoveshchensk", &[]).unwrap();
+        let pairs = db.open_tree("idx.link_pair.v1").unwrap();
+        pairs.insert(b"twinning", &b"twinning:a+b"[..]).unwrap();
         db.flush().unwrap();
     }
     let server = TestServer::start_at(&path, true, dir).unwrap();
@@ -86,12 +89,11 @@ fn a_directory_of_format_1_is_upgraded_on_open() {
         .iter()
         .map(|n| String::from_utf8_lossy(n).into_owned())
         .collect();
-    assert!(
-        !names.contains(&"idx.link_member.v1".to_string()),
-        "{names:?}"
-    );
+    for retired in ["idx.link_member.v1", "idx.link_pair.v1"] {
+        assert!(!names.contains(&retired.to_string()), "{names:?}");
+    }
     let format = db.open_tree("meta").unwrap().get("format_version").unwrap();
-    assert_eq!(format.as_deref(), Some(&2u64.to_be_bytes()[..]));
+    assert_eq!(format.as_deref(), Some(&3u64.to_be_bytes()[..]));
 }
 
 #[test]

@@ -453,16 +453,13 @@ fn concurrent_writes_are_grouped_yet_each_stays_its_own() {
                 }
                 Err(pobratim::service::ServiceError::Conflict { .. }) if !refused_batch => {
                     // The pair was linked already (by anyone): it still is, once.
-                    let linked = service
-                        .store()
-                        .link_between(
+                    let linked = service.snapshot().link_between(
+                        pobratim::model::LinkKind::Twinning,
+                        &pobratim::model::Link::canonical_members(
                             pobratim::model::LinkKind::Twinning,
-                            &pobratim::model::Link::canonical_members(
-                                pobratim::model::LinkKind::Twinning,
-                                &[pair[0].parse().unwrap(), pair[1].parse().unwrap()],
-                            ),
-                        )
-                        .unwrap();
+                            &[pair[0].parse().unwrap(), pair[1].parse().unwrap()],
+                        ),
+                    );
                     assert!(linked.is_some(), "a refused duplicate has its original");
                 }
                 Err(pobratim::service::ServiceError::Invalid(_)) if refused_batch => {}
