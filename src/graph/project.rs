@@ -32,21 +32,35 @@ pub enum ProjectError {
     },
 }
 
-/// What the projection needs of a link.
-#[derive(Clone, Debug)]
+/// What the projection needs of a link. Reads from a stored link record, skipping the
+/// rest (source, notes, attributes are not decoded).
+#[derive(Clone, Debug, serde::Deserialize)]
 pub struct LinkInput {
     /// The link's id.
     pub id: LinkId,
     /// Its kind.
     pub kind: crate::model::LinkKind,
     /// Its status.
+    #[serde(default)]
     pub status: crate::model::LinkStatus,
     /// When it was signed.
+    #[serde(default)]
     pub signed: Option<crate::model::PartialDate>,
     /// When it ended.
+    #[serde(default)]
     pub ended: Option<crate::model::PartialDate>,
     /// Member ids.
     pub members: Vec<NodeId>,
+}
+
+/// What the projection needs of a node; reads from a stored node record like
+/// [`LinkInput`].
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct NodeInput {
+    /// The node's id.
+    pub id: NodeId,
+    /// Its kind.
+    pub kind: NodeKind,
 }
 
 impl From<Link> for LinkInput {

@@ -278,10 +278,27 @@ impl Service {
 /// Projects every record of the store into a snapshot at the store's version.
 pub(crate) fn build_snapshot(store: &SledStore) -> Result<GraphSnapshot, ServiceError> {
     let version = store.graph_version()?;
+    // Records stream into the projection (a million links as whole records would
+    // take gigabytes); the first unreadable one stops it and is the error.
+    let (mut node_failure, mut link_failure) = (None, None);
     let nodes = store
-        .scan_nodes()
-        .map(|n| n.map(|n| (n.id, n.kind)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let links = store.scan_links().collect::<Result<Vec<_>, _>>()?;
-    Ok(project::build(version, nodes, links)?)
+        .scan_nodes_as::<project::NodeInput>()
+        .map_while(|n| keep_until_failure(n, &mut node_failure))
+        .map(|n| (n.id, n.kind));
+    let links = store
+        .scan_links_as::<project::LinkInput>()
+        .map_while(|l| keep_until_failure(l, &mut link_failure));
+    let built = project::build(version, nodes, links);
+    if let Some(e) = node_failure.or(link_failure) {
+        return Err(e.into());
+    }
+    Ok(built?)
+}
+
+/// The item, or `None` (ending a `map_while`) with the error kept in `failure`.
+fn keep_until_failure<T>(
+    item: Result<T, crate::store::StoreError>,
+    failure: &mut Option<crate::store::StoreError>,
+) -> Option<T> {
+    item.map_err(|e| *failure = Some(e)).ok()
 }

@@ -267,4 +267,47 @@ mod tests {
         assert!(problems[1].contains("ghost"));
         assert!(store.has_key(TreeId::NodeKind, b"city\0ghost").unwrap());
     }
+
+    #[test]
+    fn two_links_on_one_pair_and_an_entry_with_a_wrong_value_are_named() {
+        let store = SledStore::temporary().unwrap();
+        let link = |id: &str, members: [&str; 2]| -> Link {
+            serde_json::from_value(
+                serde_json::json!({"id": id, "kind": "twinning", "members": members}),
+            )
+            .unwrap()
+        };
+        let mut changes: Vec<RecordChange> = ["a", "b"]
+            .iter()
+            .map(|id| RecordChange::Node {
+                before: None,
+                after: Some(node(id)),
+            })
+            .collect();
+        // The store takes what it is given; the rule is the writers' (who ask the graph).
+        for l in [link("l1", ["a", "b"]), link("l2", ["b", "a"])] {
+            changes.push(RecordChange::Link {
+                before: None,
+                after: Some(l),
+            });
+        }
+        store.commit(&changes, false).unwrap();
+        store
+            .raw_tree(TreeId::NodeName)
+            .insert(keys::node_name("a", &NodeId::new("a").unwrap()), &[0])
+            .unwrap();
+        let problems = store.check().unwrap();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].contains(
+                "node a has its entry in index idx.node_name.v1 with an unexpected value"
+            ),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1]
+                .contains("links l1 and l2 are both twinning links between the same members"),
+            "{problems:?}"
+        );
+    }
 }

@@ -6,6 +6,7 @@ use super::tokens::TokenCache;
 use std::ops::Bound;
 use std::path::Path;
 
+use serde::de::DeserializeOwned;
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 use sled::{IVec, Tree};
 
@@ -248,6 +249,14 @@ impl SledStore {
 
     /// Every node, in id order.
     pub fn scan_nodes(&self) -> impl Iterator<Item = Result<Node, StoreError>> + '_ {
+        self.scan_nodes_as()
+    }
+
+    /// Every node, in id order, read as `T`: a type with some of a node's fields (the
+    /// others are skipped, not decoded).
+    pub fn scan_nodes_as<T: DeserializeOwned>(
+        &self,
+    ) -> impl Iterator<Item = Result<T, StoreError>> + '_ {
         self.tree(TreeId::Nodes).iter().map(|entry| {
             let (key, value) = entry?;
             decode(trees::NODES, &key, &value)
@@ -256,6 +265,13 @@ impl SledStore {
 
     /// Every link, in id order.
     pub fn scan_links(&self) -> impl Iterator<Item = Result<Link, StoreError>> + '_ {
+        self.scan_links_as()
+    }
+
+    /// Every link, in id order, read as `T` (as [`SledStore::scan_nodes_as`]).
+    pub fn scan_links_as<T: DeserializeOwned>(
+        &self,
+    ) -> impl Iterator<Item = Result<T, StoreError>> + '_ {
         self.tree(TreeId::Links).iter().map(|entry| {
             let (key, value) = entry?;
             decode(trees::LINKS, &key, &value)

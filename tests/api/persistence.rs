@@ -48,17 +48,6 @@ fn the_seed_network_loads_on_first_start_only() {
     assert_eq!(server.get("/api/v1/nodes/state:ph").status, 404);
 }
 
-/// Opens a directory a stopped server used: sled lets go of its lock a moment after.
-fn open_sled(path: &std::path::Path) -> sled::Db {
-    for _ in 0..40 {
-        if let Ok(db) = sled::open(path) {
-            return db;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    sled::open(path).unwrap()
-}
-
 #[test]
 fn a_directory_of_an_earlier_format_is_upgraded_on_open() {
     let server = TestServer::start_seeded();
@@ -67,7 +56,7 @@ fn a_directory_of_an_earlier_format_is_upgraded_on_open() {
     {
         // What format 1 had on top: a member index, two keys per link; and formats 1
         // and 2 a pair index, one key per link.
-        let db = open_sled(&path);
+        let db = crate::common::open_sled(&path);
         db.open_tree("meta")
             .unwrap()
             .insert("format_version", &1u64.to_be_bytes())
@@ -83,7 +72,7 @@ fn a_directory_of_an_earlier_format_is_upgraded_on_open() {
     assert_eq!(after.status, 200);
     assert_eq!(after.body["items"], before.body["items"]);
     let (path, _dir) = server.stop();
-    let db = open_sled(&path);
+    let db = crate::common::open_sled(&path);
     let names: Vec<String> = db
         .tree_names()
         .iter()

@@ -392,6 +392,21 @@ fn a_reopened_store_loads_its_snapshot_file_and_replays_the_writes_since() {
     );
     assert_same(&service, &sources, "reopened with a damaged file");
     assert_eq!(service.snapshot().node_count(), 399);
+    drop(service);
+
+    // An unreadable record stops the rebuild from the records, naming it.
+    std::fs::remove_file(&file).unwrap();
+    {
+        let db = crate::common::open_sled(&data);
+        let links = db.open_tree("links.v1").unwrap();
+        let (key, _) = links.iter().nth(10).unwrap().unwrap();
+        links.insert(&key, &b"\x01{not json"[..]).unwrap();
+        db.flush().unwrap();
+    }
+    let err = Service::open(&data)
+        .err()
+        .expect("a damaged record is refused");
+    assert!(err.to_string().contains("links.v1"), "{err}");
 }
 
 /// Sixteen threads write at once, so writes are committed in groups: every accepted

@@ -266,3 +266,14 @@ pub fn ids(page: &Value) -> Vec<String> {
         .map(|i| i["id"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// Opens a directory a stopped server used: sled lets go of its lock a moment after.
+pub fn open_sled(path: &std::path::Path) -> sled::Db {
+    for _ in 0..40 {
+        if let Ok(db) = sled::open(path) {
+            return db;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    sled::open(path).unwrap()
+}
