@@ -2,12 +2,13 @@
 //! a writer ahead of it already committed them meanwhile, it only collects its answer.
 //! Otherwise it commits everything queued: each write is checked on its own, against
 //! the store plus the writes ahead of it in the group (a refused write is answered with
-//! its error and leaves no trace), then all accepted writes go into one sled
-//! transaction — each with its own graph version and change-log entry — and into the
-//! snapshot with one overlay copy. Every writer then waits until the group is on disk
+//! its error and leaves no trace), then all accepted writes are committed together
+//! (`SledStore::commit_group`: one atomic change-log batch, then the records) — each
+//! with its own graph version and change-log entry — and go into the snapshot with one
+//! overlay copy. Every writer then waits until the group is on disk
 //! ([`super::durability`]) and installs the group's snapshot.
 //!
-//! Thirty-two concurrent writers therefore cost a handful of transactions and flushes
+//! Thirty-two concurrent writers therefore cost a handful of commits and flushes
 //! instead of thirty-two of each, while every write stays all-or-nothing and is
 //! acknowledged only once durable.
 
@@ -49,7 +50,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     }
 }
 
-/// An accepted write of a group, waiting for the group's transaction.
+/// An accepted write of a group, waiting for the group's commit.
 struct Accepted {
     records: Vec<RecordChange>,
     summary: WriteSummary,
@@ -109,7 +110,7 @@ impl Service {
         Ok(summary)
     }
 
-    /// Checks each queued write, commits the accepted ones as one transaction and
+    /// Checks each queued write, commits the accepted ones together and
     /// advances the snapshot (writer lock held); fills every write's slot.
     fn commit_group(&self, state: &mut WriterState, group: Vec<Queued>) {
         let mut earlier = Layer::default();

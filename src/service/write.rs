@@ -100,8 +100,8 @@ impl Service {
     /// As [`Service::write_by`]; `durable = false` skips the flush (benches).
     ///
     /// Group commit: the write joins a queue; whoever holds the writer lock next checks
-    /// and commits every queued write, each on its own and in order, in one sled
-    /// transaction, and applies them to the snapshot at once (see [`super::group`]).
+    /// and commits every queued write, each on its own and in order, in one group
+    /// commit, and applies them to the snapshot at once (see [`super::group`]).
     pub fn write_with(
         &self,
         changes: Vec<(String, Change)>,

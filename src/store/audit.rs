@@ -1,5 +1,5 @@
-//! The change log: one entry per committed graph version, written in the same
-//! transaction as the change it describes, plus a per-record index of the versions
+//! The change log: one entry per committed graph version, written before the change it
+//! describes (it is the redo log, see `redo`), plus a per-record index of the versions
 //! that touched each record (its history).
 
 use std::ops::Bound;
@@ -164,7 +164,8 @@ fn to_value<T: Serialize>(record: &Option<T>) -> Result<Option<serde_json::Value
         .map_err(|e| StoreError::Codec(e.to_string()))
 }
 
-fn history_key(record: RecordType, id: &str, version: u64) -> Vec<u8> {
+/// `n|l ∥ record id ∥ version`: the history key of a record changed at `version`.
+pub(super) fn history_key(record: RecordType, id: &str, version: u64) -> Vec<u8> {
     let tag: &[u8] = match record {
         RecordType::Node => b"n",
         RecordType::Link => b"l",
@@ -172,6 +173,42 @@ fn history_key(record: RecordType, id: &str, version: u64) -> Vec<u8> {
     let mut key = keys::prefix(&[tag, id.as_bytes()]);
     key.extend_from_slice(&version.to_be_bytes());
     key
+}
+
+impl ChangeEntry {
+    /// The record changes this entry logged (its diffs, as records again): what the
+    /// redo log replays.
+    pub(super) fn record_changes(&self) -> Result<Vec<RecordChange>, StoreError> {
+        fn record<T: serde::de::DeserializeOwned>(
+            value: &Option<serde_json::Value>,
+            version: u64,
+        ) -> Result<Option<T>, StoreError> {
+            value
+                .as_ref()
+                .map(|v| T::deserialize(v))
+                .transpose()
+                .map_err(|e| StoreError::Corrupt {
+                    tree: trees::CHANGES.into(),
+                    key: version.to_string(),
+                    detail: format!("unreadable record in the entry: {e}"),
+                })
+        }
+        self.changes
+            .iter()
+            .map(|diff| {
+                Ok(match diff.record {
+                    RecordType::Node => RecordChange::Node {
+                        before: record(&diff.before, self.version)?,
+                        after: record(&diff.after, self.version)?,
+                    },
+                    RecordType::Link => RecordChange::Link {
+                        before: record(&diff.before, self.version)?,
+                        after: record(&diff.after, self.version)?,
+                    },
+                })
+            })
+            .collect()
+    }
 }
 
 /// Encodes an import's change entry (counts only).

@@ -113,6 +113,7 @@ impl BulkLoad<'_> {
     /// Returns the new graph version.
     /// The load is logged in the change log as one `import` entry by `actor` with `counts`.
     pub fn finish(self, actor: &str, counts: ChangeCounts) -> Result<u64, StoreError> {
+        let _serial = self.store.commit_lock();
         self.store.db().flush()?;
         let next = self.base_version + 1;
         let logged = import_entry(next, actor, counts)?;

@@ -1,5 +1,5 @@
 //! Index entries: which keys a record owns in the index trees, and the key operations a
-//! list of record changes becomes (shared by transactional commits and bulk loads).
+//! list of record changes becomes (shared by group commits, their replay and bulk loads).
 
 use super::codec::encode;
 use super::keys;

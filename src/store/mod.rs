@@ -1,8 +1,9 @@
 //! Durable storage on sled: the source of truth.
 //!
 //! Records live in `nodes.v1` and `links.v1`; index trees map kinds, countries, name
-//! terms, members and member tuples to ids. A commit writes records, their index
-//! entries and the bumped graph version in one multi-tree transaction, then flushes.
+//! terms to ids, and link kinds to links. A commit logs every record before and after
+//! in the change log (atomically: the commit point), then writes the records, their
+//! index entries and the graph version (see `redo`), then flushes.
 //! This module knows the model but nothing of the graph snapshot or the API.
 
 mod audit;
@@ -12,6 +13,7 @@ mod check;
 mod codec;
 mod index;
 mod keys;
+mod redo;
 mod sled_store;
 mod tokens;
 pub mod trees;
@@ -32,8 +34,8 @@ pub enum StoreError {
     #[error("cannot encode a record: {0}")]
     Codec(String),
     /// The group commit this write was queued in failed as a whole (see
-    /// `service::group`): its transaction was refused, and nothing was written, or the
-    /// graph could not be rebuilt after it, which the message says.
+    /// `service::group`): its change-log batch was refused, and nothing was written, or
+    /// the graph could not be rebuilt after it, which the message says.
     #[error("the commit this write was grouped into failed: {0}")]
     GroupFailed(String),
     /// A stored value or index entry is unreadable or inconsistent.

@@ -7,12 +7,9 @@ use std::ops::Bound;
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
-use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 use sled::{IVec, Tree};
 
-use super::audit::PendingEntry;
 use super::codec::decode;
-use super::index::tree_ops;
 use super::keys;
 use super::trees::{self, TreeId};
 use super::StoreError;
@@ -76,6 +73,7 @@ pub struct SledStore {
     db: sled::Db,
     trees: Vec<Tree>,
     token_cache: Arc<TokenCache>,
+    commit_lock: Arc<std::sync::Mutex<()>>,
 }
 
 impl SledStore {
@@ -121,9 +119,11 @@ impl SledStore {
             db,
             trees,
             token_cache: Arc::default(),
+            commit_lock: Arc::default(),
         };
         store.ensure_format()?;
         store.recover_bulk_load()?;
+        store.replay_log()?;
         Ok(store)
     }
 
@@ -133,6 +133,18 @@ impl SledStore {
 
     pub(super) fn tree(&self, id: TreeId) -> &Tree {
         &self.trees[id as usize]
+    }
+
+    /// The tree at a position of [`trees::ALL`].
+    pub(super) fn tree_at(&self, position: usize) -> &Tree {
+        &self.trees[position]
+    }
+
+    /// Held while a group is committed: commits are serial (see `redo`).
+    pub(super) fn commit_lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.commit_lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Brings a directory of an earlier format up to this one: drops the trees this
@@ -416,7 +428,7 @@ impl SledStore {
     }
 
     /// As [`SledStore::commit`], logging the change (who, when, every record before and
-    /// after) in the change log within the same transaction.
+    /// after) in the change log, which is the commit point.
     pub fn commit_by(
         &self,
         changes: &[RecordChange],
@@ -428,52 +440,6 @@ impl SledStore {
             self.db.flush()?;
         }
         Ok(version)
-    }
-
-    /// Commits several writes, in order, as one sled transaction: write `i` gets graph
-    /// version `v + 1 + i` and its own change-log entry, its `before` records being the
-    /// state after the writes ahead of it. Nothing is flushed. Returns the last version.
-    /// One transaction for the writers queued behind the writer lock (group commit)
-    /// costs far less than one each.
-    pub fn commit_group(&self, writes: &[(&[RecordChange], &str)]) -> Result<u64, StoreError> {
-        let mut prepared = Vec::with_capacity(writes.len());
-        for (changes, actor) in writes {
-            prepared.push((tree_ops(changes)?, PendingEntry::of(changes)?, *actor));
-        }
-        let at = crate::auth::now_rfc3339();
-        let version = self.trees.as_slice().transaction(|views| {
-            let meta = &views[TreeId::Meta as usize];
-            let mut version = meta
-                .get(trees::META_GRAPH_VERSION)?
-                .as_deref()
-                .and_then(read_u64)
-                .unwrap_or(0);
-            for (ops, entry, actor) in &prepared {
-                version += 1;
-                for op in ops {
-                    let tree = &views[op.tree as usize];
-                    match &op.value {
-                        Some(value) => tree.insert(op.key.as_slice(), value.as_slice())?,
-                        None => tree.remove(op.key.as_slice())?,
-                    };
-                }
-                let (logged, history) = entry
-                    .encode(version, &at, actor)
-                    .map_err(ConflictableTransactionError::Abort)?;
-                views[TreeId::Changes as usize].insert(&version.to_be_bytes(), logged)?;
-                let record_changes = &views[TreeId::RecordChanges as usize];
-                for key in history {
-                    record_changes.insert(key, &[])?;
-                }
-            }
-            meta.insert(trees::META_GRAPH_VERSION, &version.to_be_bytes())?;
-            Ok::<u64, ConflictableTransactionError<StoreError>>(version)
-        });
-        match version {
-            Ok(v) => Ok(v),
-            Err(TransactionError::Abort(e)) => Err(e),
-            Err(TransactionError::Storage(e)) => Err(e.into()),
-        }
     }
 
     pub(super) fn db(&self) -> &sled::Db {

@@ -22,7 +22,8 @@ pub const BULK_UNDO: &str = "journal.bulk_undo.v1";
 /// Access tokens by id (16 hex digits) → the token record (its secret only as a hash).
 pub const TOKENS: &str = "auth.tokens.v1";
 /// The change log: graph version (u64 big-endian) → who changed what, when, with the
-/// records before and after. Written in the same transaction as the change.
+/// records before and after. Written before the change, atomically per group: the
+/// redo log (see `redo`).
 pub const CHANGES: &str = "audit.changes.v1";
 /// `n|l ∥ record id ∥ graph version (u64 big-endian)`: the versions that changed a
 /// record, for its history.
