@@ -2,23 +2,21 @@
 //!
 //! A sled transaction reads every key it writes (to return the old value) and so costs
 //! two descents of the tree per key; writes are serialised anyway (one group at a
-//! time), so they need atomicity, not isolation. A group is committed by writing its
-//! change-log entries — every record before and after — in one atomic batch of the
-//! change-log tree: that is the commit point. The records, their index entries and the
-//! history keys follow as plain batches, then the graph version (the last *applied*
-//! version). If a crash or an I/O error falls between the two, the logged entries past
+//! time), so they need atomicity, not isolation. A write is committed by writing its
+//! change-log entry — every record before and after, one key — that is the commit
+//! point. The records, their index entries and the history keys follow as plain
+//! inserts, then the graph version (the last *applied* version). If a crash or an I/O error falls between the two, the logged entries past
 //! the graph version are applied again from the log ([`SledStore::replay_log`]: on
 //! open, and before the next group), which is idempotent because an entry holds
 //! whole records, not increments.
 //!
-//! sled recovers a prefix of its log, so after a crash an applied batch never survives
-//! without the change-log batch written before it. Readers see each tree's batch
-//! whole; across trees the batches are ordered so that an index entry never names a
-//! missing record: index removals, then records, then index insertions.
+//! sled recovers a prefix of its log, so after a crash a record never survives without
+//! the change-log entry written before it (and a group cut short keeps its first
+//! writes whole: none of them was acknowledged, durability comes after). Keys are
+//! written so that an index entry never names a missing record: index removals, then
+//! records, then index insertions.
 
 use std::collections::BTreeMap;
-
-use sled::Batch;
 
 use super::audit::{history_key, PendingEntry};
 use super::codec::decode;
@@ -49,7 +47,8 @@ impl Batches {
     }
 
     /// Applies every tree's net effect — index removals, then records (and history
-    /// keys), then index insertions — then records `version` as applied.
+    /// keys), then index insertions — key by key (sled batches would log a manifest
+    /// each; atomicity comes from the change log), then records `version` as applied.
     fn apply(self, store: &SledStore, version: u64) -> Result<(), StoreError> {
         const INDEXES: [TreeId; 4] = [
             TreeId::NodeKind,
@@ -57,37 +56,24 @@ impl Batches {
             TreeId::NodeName,
             TreeId::LinkKind,
         ];
-        let mut phases: [Vec<(usize, Batch)>; 3] = Default::default();
-        for (tree, ops) in self.per_tree.into_iter().enumerate() {
-            let index = INDEXES.iter().any(|t| *t as usize == tree);
-            let (mut removals, mut writes) = (Batch::default(), Batch::default());
-            let (mut removed, mut written) = (false, false);
-            for (key, value) in ops {
-                match value {
-                    Some(value) => {
-                        writes.insert(key, value);
-                        written = true;
+        let is_index = |tree: usize| INDEXES.iter().any(|t| *t as usize == tree);
+        for phase in 0..3 {
+            for (tree, ops) in self.per_tree.iter().enumerate() {
+                let handle = store.tree_at(tree);
+                for (key, value) in ops {
+                    let in_phase = match (is_index(tree), value) {
+                        (true, None) => 0,
+                        (false, _) => 1,
+                        (true, Some(_)) => 2,
+                    };
+                    if in_phase != phase {
+                        continue;
                     }
-                    None if index => {
-                        removals.remove(key);
-                        removed = true;
-                    }
-                    None => {
-                        writes.remove(key);
-                        written = true;
-                    }
+                    match value {
+                        Some(value) => handle.insert(key.as_slice(), value.as_slice())?,
+                        None => handle.remove(key.as_slice())?,
+                    };
                 }
-            }
-            if removed {
-                phases[0].push((tree, removals));
-            }
-            if written {
-                phases[if index { 2 } else { 1 }].push((tree, writes));
-            }
-        }
-        for phase in phases {
-            for (tree, batch) in phase {
-                store.tree_at(tree).apply_batch(batch)?;
             }
         }
         store
@@ -108,18 +94,21 @@ impl SledStore {
         self.replay_log()?;
         let mut version = self.graph_version()?;
         let at = crate::auth::now_rfc3339();
-        let mut log = Batch::default();
+        let mut log = Vec::with_capacity(writes.len());
         let mut batches = Batches::new();
         for (changes, actor) in writes {
             version += 1;
             let (logged, history) = PendingEntry::of(changes)?.encode(version, &at, actor)?;
-            log.insert(&version.to_be_bytes(), logged);
+            log.push((version, logged));
             tree_ops(changes)?
                 .into_iter()
                 .for_each(|op| batches.add(op));
             history.into_iter().for_each(|key| batches.add_history(key));
         }
-        self.tree(TreeId::Changes).apply_batch(log)?;
+        let changes = self.tree(TreeId::Changes);
+        for (version, logged) in log {
+            changes.insert(version.to_be_bytes(), logged)?;
+        }
         if let Err(e) = batches.apply(self, version) {
             tracing::error!(error = %e, "a logged group could not be applied; retrying from the log");
             self.replay_log()?;
