@@ -263,7 +263,7 @@ mod tests {
             .unwrap();
         let problems = store.check().unwrap();
         assert_eq!(problems.len(), 2, "{problems:?}");
-        assert!(problems[0].contains("link l1 is missing its entry in index idx.link_kind.v1"));
+        assert!(problems[0].contains("link l1 is missing its entry in index idx.link_kind.v2"));
         assert!(problems[1].contains("ghost"));
         assert!(store.has_key(TreeId::NodeKind, b"city\0ghost").unwrap());
     }

@@ -39,9 +39,13 @@ pub(crate) fn node_index(node: &Node) -> Vec<(TreeId, Vec<u8>, Vec<u8>)> {
     out
 }
 
-/// Index entries of a link: `(tree, key, value)`. Only its kind: a link's members and
-/// the one-link-per-kind-and-members rule are the in-memory graph's to answer.
+/// Index entries of a link: `(tree, key, value)`. At most its kind, and only when its id
+/// does not begin with its kind (see `by_kind`): a link's members and the
+/// one-link-per-kind-and-members rule are the in-memory graph's to answer.
 pub(crate) fn link_index(link: &Link) -> Vec<(TreeId, Vec<u8>, Vec<u8>)> {
+    if !super::by_kind::indexed_by_kind(link) {
+        return Vec::new();
+    }
     vec![(
         TreeId::LinkKind,
         keys::link_kind(link.kind, &link.id),

@@ -9,6 +9,7 @@
 mod audit;
 mod backup;
 mod bulk;
+mod by_kind;
 mod check;
 mod codec;
 mod index;

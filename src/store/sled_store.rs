@@ -153,6 +153,10 @@ impl SledStore {
         for name in trees::RETIRED {
             self.db.drop_tree(name)?;
         }
+        if from < 3 {
+            let entries = self.rebuild_kind_index()?;
+            tracing::info!(entries, "rebuilt the link kind index");
+        }
         self.tree(TreeId::Meta).insert(
             trees::META_FORMAT_VERSION,
             &trees::FORMAT_VERSION.to_be_bytes(),
@@ -345,23 +349,8 @@ impl SledStore {
             let status_ok = filter.status.map_or(true, |s| link.status == s);
             (kind_ok && status_ok).then_some(link)
         };
-        let by_id = |id: &[u8]| -> Result<Option<Link>, StoreError> {
-            match self.tree(TreeId::Links).get(id)? {
-                Some(v) => Ok(keep(decode(trees::LINKS, id, &v)?)),
-                None => Err(corrupt(trees::LINK_KIND, id, "index entry without a link")),
-            }
-        };
         match filter.kind {
-            Some(kind) => {
-                let prefix = keys::prefix(&[kind.as_str().as_bytes()]);
-                page(
-                    self.tree(TreeId::LinkKind),
-                    &prefix,
-                    after,
-                    limit,
-                    |suffix, _| by_id(suffix),
-                )
-            }
+            Some(kind) => self.list_links_of_kind(kind, filter.status, after, limit),
             None => page(self.tree(TreeId::Links), b"", after, limit, |key, value| {
                 decode(trees::LINKS, key, &value).map(keep)
             }),
@@ -483,7 +472,7 @@ impl SledStore {
 }
 
 /// Collects up to `limit` accepted entries under `prefix`, after `after` (a suffix).
-fn page<T>(
+pub(super) fn page<T>(
     tree: &Tree,
     prefix: &[u8],
     after: Option<&[u8]>,

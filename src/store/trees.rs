@@ -12,8 +12,9 @@ pub const NODE_KIND: &str = "idx.node_kind.v1";
 pub const NODE_COUNTRY: &str = "idx.node_country.v1";
 /// `normalised term ∥ node id` → `[1]` for a whole name, `[0]` for a word of a name.
 pub const NODE_NAME: &str = "idx.node_name.v1";
-/// `link kind ∥ link id`.
-pub const LINK_KIND: &str = "idx.link_kind.v1";
+/// `link kind ∥ link id`, for links whose id does not begin with `kind:` (the others
+/// are listed by that prefix in [`LINKS`]).
+pub const LINK_KIND: &str = "idx.link_kind.v2";
 
 /// The bulk-load journal: for each record key a bulk load touched, the record as it
 /// was before the load (`[0]` when it did not exist). Empty outside a bulk load.
@@ -98,8 +99,10 @@ pub const META_BULK_LOAD: &[u8] = b"bulk_load";
 /// Format 2 dropped `idx.link_member.v1` (`member ∥ link kind ∥ link id`, two keys per
 /// link): a node's links come from the in-memory graph, which holds them anyway.
 /// Format 3 dropped `idx.link_pair.v1` (`link kind ∥ canonical members` → link id): the
-/// one-link-per-kind-and-members rule is checked against the graph, which indexes pairs.
-pub const RETIRED: [&str; 2] = ["idx.link_member.v1", "idx.link_pair.v1"];
+/// one-link-per-kind-and-members rule is checked against the graph, which indexes pairs;
+/// and `idx.link_kind.v1`, which had every link: `idx.link_kind.v2` has only those
+/// whose id does not begin with their kind (rebuilt from the links on upgrade).
+pub const RETIRED: [&str; 3] = ["idx.link_member.v1", "idx.link_pair.v1", "idx.link_kind.v1"];
 
 /// The directory format this build writes and reads (older ones are upgraded on open).
 pub const FORMAT_VERSION: u64 = 3;

@@ -52,10 +52,13 @@ fn the_seed_network_loads_on_first_start_only() {
 fn a_directory_of_an_earlier_format_is_upgraded_on_open() {
     let server = TestServer::start_seeded();
     let before = server.get("/api/v1/links?node=city:ru:blagoveshchensk&limit=500");
+    let by_kind = server.get("/api/v1/links?kind=twinning&limit=500");
+    assert!(by_kind.body["items"].as_array().unwrap().len() > 5);
     let (path, dir) = server.stop();
     {
-        // What format 1 had on top: a member index, two keys per link; and formats 1
-        // and 2 a pair index, one key per link.
+        // What format 1 had on top: a member index, two keys per link; formats 1 and 2
+        // a pair index, one key per link, and a kind index of every link (v1) — here
+        // the kind index of format 3 is emptied, as a format-2 directory has none.
         let db = crate::common::open_sled(&path);
         db.open_tree("meta")
             .unwrap()
@@ -65,12 +68,17 @@ fn a_directory_of_an_earlier_format_is_upgraded_on_open() {
         members.insert(b"city:ru:blagoveshchensk", &[]).unwrap();
         let pairs = db.open_tree("idx.link_pair.v1").unwrap();
         pairs.insert(b"twinning", &b"twinning:a+b"[..]).unwrap();
+        let kinds_v1 = db.open_tree("idx.link_kind.v1").unwrap();
+        kinds_v1.insert(b"twinning\0twinning:a+b", &[]).unwrap();
+        db.open_tree("idx.link_kind.v2").unwrap().clear().unwrap();
         db.flush().unwrap();
     }
     let server = TestServer::start_at(&path, true, dir).unwrap();
     let after = server.get("/api/v1/links?node=city:ru:blagoveshchensk&limit=500");
     assert_eq!(after.status, 200);
     assert_eq!(after.body["items"], before.body["items"]);
+    let by_kind_after = server.get("/api/v1/links?kind=twinning&limit=500");
+    assert_eq!(by_kind_after.body["items"], by_kind.body["items"]);
     let (path, _dir) = server.stop();
     let db = crate::common::open_sled(&path);
     let names: Vec<String> = db
@@ -78,7 +86,7 @@ fn a_directory_of_an_earlier_format_is_upgraded_on_open() {
         .iter()
         .map(|n| String::from_utf8_lossy(n).into_owned())
         .collect();
-    for retired in ["idx.link_member.v1", "idx.link_pair.v1"] {
+    for retired in ["idx.link_member.v1", "idx.link_pair.v1", "idx.link_kind.v1"] {
         assert!(!names.contains(&retired.to_string()), "{names:?}");
     }
     let format = db.open_tree("meta").unwrap().get("format_version").unwrap();
