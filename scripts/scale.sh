@@ -111,7 +111,8 @@ for start in range(0, 20000, 2000):
     except urllib.error.HTTPError as e:
         if e.code != 409:
             raise
-PY  # The first durable writes after a start wait once for sled's deferred upkeep of a
+PY
+  # The first durable writes after a start wait once for sled's deferred upkeep of a
   # large log (~0.2-0.5 s at 1M, logged as "slow flush"): write for 3 s first, so the
   # columns show a running server.
   warm write 1 1
