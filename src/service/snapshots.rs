@@ -36,6 +36,8 @@ pub(crate) struct WriterState {
     pub(crate) latest: Arc<GraphSnapshot>,
     compaction: Option<Compaction>,
     compactions: u64,
+    /// No compaction starts before this (see [`Snapshots::advance`]).
+    rest_until: Option<std::time::Instant>,
 }
 
 /// A compaction in progress: the writes committed since it started.
@@ -70,6 +72,7 @@ impl Snapshots {
                 latest: snapshot,
                 compaction: None,
                 compactions: 0,
+                rest_until: None,
             })),
             compact_after: None,
             on_compacted: None,
@@ -114,12 +117,21 @@ impl Snapshots {
     ) -> Arc<GraphSnapshot> {
         let next = Arc::new(next);
         state.latest = Arc::clone(&next);
+        // After a compaction, the next waits as long as that one took (with the size
+        // threshold; a fixed one, for tests, does not wait): under a steady burst of
+        // writes at 1M, compactions otherwise ran back to back — each replayed more
+        // writes than the threshold — and took a core of two.
+        let rested = self.compact_after.is_some()
+            || state
+                .rest_until
+                .map_or(true, |t| std::time::Instant::now() >= t);
         match state.compaction.as_mut() {
             Some(running) => running.log.extend(deltas),
-            None if next.overlay_changes()
-                >= self
-                    .compact_after
-                    .unwrap_or_else(|| compact_threshold(&next)) =>
+            None if rested
+                && next.overlay_changes()
+                    >= self
+                        .compact_after
+                        .unwrap_or_else(|| compact_threshold(&next)) =>
             {
                 state.compactions += 1;
                 let id = state.compactions;
@@ -240,6 +252,7 @@ fn compact(
     let Some(running) = state.compaction.take_if(|c| c.id == id) else {
         return; // abandoned: the snapshot was replaced meanwhile
     };
+    state.rest_until = Some(std::time::Instant::now() + started.elapsed());
     // The writes made while the base was built are replayed under the writer lock,
     // all with one overlay copy (18,205 writes in 76 ms at 1M).
     let replay_started = std::time::Instant::now();
