@@ -150,7 +150,8 @@ impl Service {
         let last = match self.store.commit_group(&writes) {
             Ok(last) => last,
             Err(e) => {
-                // Nothing of the group was written: say so to each of its writers.
+                // Nothing of the group was written, or it was logged and will be applied
+                // later (the error says which): say so to each of its writers.
                 return fail_all(accepted, &e.to_string());
             }
         };
@@ -161,15 +162,23 @@ impl Service {
             .enumerate()
             .map(|(i, a)| (first + i as u64, delta_of(&a.records)))
             .collect();
-        let next = match project::apply_many(
-            &state.latest,
-            last,
-            deltas.iter().map(|(_, d)| d.clone()),
-        ) {
+        // The store applies logged writes a failed group left behind before the next
+        // group: then it is ahead of the graph by versions no delta here describes.
+        let applied = if first == state.latest.version() + 1 {
+            project::apply_many(&state.latest, last, deltas.iter().map(|(_, d)| d.clone()))
+                .map_err(|e| format!("cannot apply committed writes: {e}"))
+        } else {
+            Err(format!(
+                "the store applied versions {} to {} before this group",
+                state.latest.version() + 1,
+                first - 1
+            ))
+        };
+        let next = match applied {
             Ok(next) => self.snapshots.advance(state, next, deltas),
-            Err(e) => {
-                // Committed, but the overlay refused it: rebuild from the store.
-                tracing::error!(error = %e, "cannot apply committed writes; rebuilding the snapshot");
+            Err(reason) => {
+                // Committed, but the graph cannot follow from memory: rebuild from the store.
+                tracing::error!(reason, "rebuilding the snapshot from the store");
                 match super::build_snapshot(&self.store) {
                     Ok(rebuilt) => {
                         self.snapshots.replace(state, rebuilt);

@@ -5,10 +5,10 @@
 //! time), so they need atomicity, not isolation. A write is committed by writing its
 //! change-log entry — every record before and after, one key — that is the commit
 //! point. The records, their index entries and the history keys follow as plain
-//! inserts, then the graph version (the last *applied* version). If a crash or an I/O error falls between the two, the logged entries past
-//! the graph version are applied again from the log ([`SledStore::replay_log`]: on
-//! open, and before the next group), which is idempotent because an entry holds
-//! whole records, not increments.
+//! inserts, then the graph version (the last *applied* version). If a crash or an I/O
+//! error falls between the two, the logged entries past the graph version are applied
+//! again from the log ([`SledStore::replay_log`]: on open, and before the next group),
+//! which is idempotent because an entry holds whole records, not increments.
 //!
 //! sled recovers a prefix of its log, so after a crash a record never survives without
 //! the change-log entry written before it (and a group cut short keeps its first
@@ -93,6 +93,7 @@ impl SledStore {
         let _serial = self.commit_lock();
         self.replay_log()?;
         let mut version = self.graph_version()?;
+        let first = version + 1;
         let at = crate::auth::now_rfc3339();
         let mut log = Vec::with_capacity(writes.len());
         let mut batches = Batches::new();
@@ -111,7 +112,13 @@ impl SledStore {
         }
         if let Err(e) = batches.apply(self, version) {
             tracing::error!(error = %e, "a logged group could not be applied; retrying from the log");
-            self.replay_log()?;
+            self.replay_log().map_err(|again| {
+                StoreError::GroupFailed(format!(
+                    "logged as versions {first} to {version} but not applied ({e}; again: \
+                     {again}); they are applied before the next write or when the store \
+                     is opened"
+                ))
+            })?;
         }
         Ok(version)
     }

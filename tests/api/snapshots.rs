@@ -541,3 +541,37 @@ fn after_a_compaction_the_views_in_use_are_ready_before_the_first_read() {
     let scope = service.scope(&used);
     assert_eq!(scope.view.node_count(), service.snapshot().node_count());
 }
+
+/// When the store has applied versions the graph has not seen (logged writes of a
+/// group that failed after its commit point are applied before the next group), the
+/// next group's snapshot is rebuilt from the store rather than advanced from memory.
+#[test]
+fn a_store_ahead_of_the_graph_is_followed_by_a_rebuild() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let service = Service::open(&dir.path().join("data")).unwrap();
+    let seeded = service.snapshot().node_count();
+    service.write(vec![(String::new(), city(1))]).unwrap();
+    // A version the graph never saw, written to the store alone.
+    let unseen: pobratim::model::Node = serde_json::from_value(
+        json!({"id": "city:ru:unseen", "kind": "city", "name": "Unseen", "country": "RU"}),
+    )
+    .unwrap();
+    service
+        .store()
+        .commit(
+            &[pobratim::store::RecordChange::Node {
+                before: None,
+                after: Some(unseen),
+            }],
+            true,
+        )
+        .unwrap();
+    let summary = service.write(vec![(String::new(), city(2))]).unwrap();
+    assert_eq!(summary.graph_version, service.store().graph_version().unwrap());
+    let snapshot = service.snapshot();
+    assert_eq!(snapshot.node_count(), seeded + 3);
+    assert_eq!(snapshot.version(), summary.graph_version);
+    assert!(snapshot
+        .index_of(&"city:ru:unseen".parse().unwrap())
+        .is_some());
+}
