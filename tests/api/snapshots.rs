@@ -567,7 +567,10 @@ fn a_store_ahead_of_the_graph_is_followed_by_a_rebuild() {
         )
         .unwrap();
     let summary = service.write(vec![(String::new(), city(2))]).unwrap();
-    assert_eq!(summary.graph_version, service.store().graph_version().unwrap());
+    assert_eq!(
+        summary.graph_version,
+        service.store().graph_version().unwrap()
+    );
     let snapshot = service.snapshot();
     assert_eq!(snapshot.node_count(), seeded + 3);
     assert_eq!(snapshot.version(), summary.graph_version);
