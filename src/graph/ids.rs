@@ -8,7 +8,7 @@ use std::hash::BuildHasher;
 use hashbrown::HashTable;
 
 /// Ids in insertion order, each found by its text in O(1).
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct IdTable {
     text: String,
     ends: Vec<u32>,

@@ -13,7 +13,7 @@ use super::ids::IdTable;
 use super::{LinkEntry, LinkIx};
 
 /// Link ids by dense index, and the index of an id.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct LinkIds {
     chosen: Chosen,
     index: HashTable<LinkIx>,
@@ -21,7 +21,7 @@ pub(crate) struct LinkIds {
 }
 
 /// The ids chosen by writers.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Chosen {
     /// Per link: 0 when its id is derived, else 1 + its position among chosen ids.
     /// Empty when every id is derived.
@@ -137,13 +137,19 @@ impl LinkIds {
 
     /// Builds the index over links `0..names.links.len()` (after every push).
     pub(crate) fn index_all(&mut self, names: Names<'_>) {
+        self.index_from(0, names);
+    }
+
+    /// Adds links `first..names.links.len()` to the index (after every push), the ones
+    /// before being indexed already.
+    pub(crate) fn index_from(&mut self, first: usize, names: Names<'_>) {
         let Self {
             chosen,
             index,
             hasher,
         } = self;
         let mut buf = String::new();
-        for ix in 0..names.links.len() as LinkIx {
+        for ix in first as LinkIx..names.links.len() as LinkIx {
             let hash = chosen.hash(hasher, names, ix, &mut buf);
             index.insert_unique(hash, ix, |&other| {
                 chosen.hash(hasher, names, other, &mut String::new())

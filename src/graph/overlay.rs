@@ -47,6 +47,14 @@ pub(crate) struct Overlay {
     pub(super) changes: usize,
 }
 
+impl Overlay {
+    /// Whether the writes since the base only added nodes and links (nothing removed,
+    /// replaced or re-kinded): the base's indices all stay valid.
+    pub(super) fn only_appends(&self) -> bool {
+        self.dead_nodes.is_empty() && self.dead_links.is_empty() && self.kind_changes.is_empty()
+    }
+}
+
 /// Applies `delta` on top of `prev`: removals, then upserts, as the store did.
 pub(crate) fn apply(
     prev: &GraphSnapshot,

@@ -114,6 +114,9 @@ pub fn apply_many(
 /// their relative order (base nodes, then appended ones), tombstones are dropped.
 /// Linear in the size of the graph; the service runs it off the write path.
 pub fn compact(graph: &GraphSnapshot) -> Result<GraphSnapshot, ProjectError> {
+    if graph.overlay.only_appends() {
+        return compact_appended(graph);
+    }
     let mut position = vec![NodeIx::MAX; graph.node_bound()];
     let mut node_ids = IdTable::with_capacity(graph.node_count(), graph.base.node_ids.text_len());
     let mut node_kinds = Vec::with_capacity(graph.node_count());
@@ -145,6 +148,39 @@ pub fn compact(graph: &GraphSnapshot) -> Result<GraphSnapshot, ProjectError> {
         });
     }
     build_indexed(graph.version(), node_ids, node_kinds, links, link_ids)
+}
+
+/// [`compact`] when the overlay only added nodes and links (a burst of creations): every
+/// index stays where it is, so the base's id tables are copied and extended with the new
+/// ids instead of rebuilt — re-interning a million node ids and re-indexing 4.5 M link
+/// ids was half the cost of a compaction at 1M.
+fn compact_appended(graph: &GraphSnapshot) -> Result<GraphSnapshot, ProjectError> {
+    let base = &graph.base;
+    let mut node_ids = base.node_ids.clone();
+    let mut node_kinds = base.node_kinds.clone();
+    for v in base.node_ids.len()..graph.node_bound() {
+        let v = NodeIx::try_from(v).map_err(|_| ProjectError::TooLarge)?;
+        intern_node(&mut node_ids, graph.node_id(v))?;
+        node_kinds.push(graph.node_kind(v));
+    }
+    let mut links = base.links.clone();
+    let mut link_ids = base.link_ids.clone();
+    for l in base.links.len()..graph.link_bound() {
+        let l = LinkIx::try_from(l).map_err(|_| ProjectError::TooLarge)?;
+        let chosen = (!graph.link_id_is_derived(l)).then(|| graph.link_id(l));
+        link_ids
+            .push(chosen.as_deref(), links.len())
+            .map_err(|()| ProjectError::TooLarge)?;
+        links.push(*graph.link(l));
+    }
+    link_ids.index_from(
+        base.links.len(),
+        super::link_ids::Names {
+            nodes: &node_ids,
+            links: &links,
+        },
+    );
+    assemble(graph.version(), node_ids, node_kinds, links, link_ids)
 }
 
 /// Adds a node id, refusing a duplicate.
@@ -215,6 +251,17 @@ pub(crate) fn build_indexed(
         nodes: &node_ids,
         links: &links,
     });
+    assemble(version, node_ids, node_kinds, links, link_ids)
+}
+
+/// Lays out the pair table and adjacency of indexed nodes and links.
+fn assemble(
+    version: u64,
+    node_ids: IdTable,
+    node_kinds: Vec<NodeKind>,
+    links: Vec<LinkEntry>,
+    link_ids: LinkIds,
+) -> Result<GraphSnapshot, ProjectError> {
     let mut pairs = Vec::with_capacity(links.len());
     for (i, link) in links.iter().enumerate() {
         let lix = LinkIx::try_from(i).map_err(|_| ProjectError::TooLarge)?;
@@ -313,27 +360,95 @@ mod tests {
             ],
         )
         .unwrap();
-        let shape = |g: &GraphSnapshot| {
-            let mut edges: Vec<(String, String, Vec<String>)> = g
-                .live_nodes()
-                .flat_map(|n| g.neighbours(n).map(move |(m, ls)| (n, m, ls)))
-                .map(|(n, m, ls)| {
-                    (
-                        g.node_id(n).to_string(),
-                        g.node_id(m).to_string(),
-                        ls.map(|l| g.link_id(l).to_string()).collect(),
-                    )
-                })
-                .collect();
-            edges.sort();
-            let mut kinds: Vec<(String, NodeKind)> = g
-                .live_nodes()
-                .map(|n| (g.node_id(n).to_string(), g.node_kind(n)))
-                .collect();
-            kinds.sort();
-            (edges, kinds, g.link_count(), g.version())
-        };
         assert_eq!(shape(&next), shape(&scratch));
+    }
+
+    type Shape = (
+        Vec<(String, String, Vec<String>)>,
+        Vec<(String, NodeKind)>,
+        usize,
+        u64,
+    );
+
+    /// Edges with their link ids, node kinds, link count and version, by id.
+    fn shape(g: &GraphSnapshot) -> Shape {
+        let mut edges: Vec<(String, String, Vec<String>)> = g
+            .live_nodes()
+            .flat_map(|n| g.neighbours(n).map(move |(m, ls)| (n, m, ls)))
+            .map(|(n, m, ls)| {
+                (
+                    g.node_id(n).to_string(),
+                    g.node_id(m).to_string(),
+                    ls.map(|l| g.link_id(l).to_string()).collect(),
+                )
+            })
+            .collect();
+        edges.sort();
+        let mut kinds: Vec<(String, NodeKind)> = g
+            .live_nodes()
+            .map(|n| (g.node_id(n).to_string(), g.node_kind(n)))
+            .collect();
+        kinds.sort();
+        (edges, kinds, g.link_count(), g.version())
+    }
+
+    #[test]
+    fn compacting_an_overlay_of_creations_extends_the_base_and_equals_a_rebuild() {
+        let base_nodes = ["a", "b", "c"].map(|n| (id(n), NodeKind::City));
+        let base_links = [
+            link("chosen", "twinning", &["a", "b"]),
+            link("friendship:b+c", "friendship", &["b", "c"]),
+        ];
+        let g = build(1, base_nodes.clone(), base_links.clone()).unwrap();
+        let created = [
+            link("twinning:a+d", "twinning", &["a", "d"]),
+            link("custom", "friendship", &["d", "e"]),
+            link("trilateral:b+c+e", "trilateral", &["b", "c", "e"]),
+            link("friendship:a+b", "friendship", &["a", "b"]),
+        ];
+        let delta = GraphDelta {
+            upserted_nodes: vec![(id("d"), NodeKind::City), (id("e"), NodeKind::Association)],
+            upserted_links: created.iter().cloned().map(Into::into).collect(),
+            ..GraphDelta::default()
+        };
+        let next = apply(&g, 2, delta).unwrap();
+        assert!(next.overlay.only_appends());
+        let compacted = compact(&next).unwrap();
+        let mut all_nodes = base_nodes.to_vec();
+        all_nodes.extend([(id("d"), NodeKind::City), (id("e"), NodeKind::Association)]);
+        let mut all_links = base_links.to_vec();
+        all_links.extend(created);
+        let scratch = build(2, all_nodes, all_links.clone()).unwrap();
+        assert_eq!(shape(&compacted), shape(&scratch));
+        assert_eq!(compacted.overlay_changes(), 0);
+        for l in &all_links {
+            let ix = compacted.link_ix(&l.id);
+            assert!(ix.is_some(), "{} is found", l.id);
+            assert_eq!(compacted.link_id(ix.unwrap()), l.id.as_str());
+        }
+        assert!(compacted
+            .link_ix(&LinkId::new("twinning:b+a").unwrap())
+            .is_none());
+        // A removal takes the general path, with the same result as a rebuild.
+        let removed = apply(
+            &compacted,
+            3,
+            GraphDelta {
+                removed_links: vec![LinkId::new("custom").unwrap()],
+                ..GraphDelta::default()
+            },
+        )
+        .unwrap();
+        assert!(!removed.overlay.only_appends());
+        all_links.retain(|l| l.id.as_str() != "custom");
+        let nodes = ["a", "b", "c", "d"]
+            .map(|n| (id(n), NodeKind::City))
+            .into_iter()
+            .chain([(id("e"), NodeKind::Association)]);
+        assert_eq!(
+            shape(&compact(&removed).unwrap()),
+            shape(&build(3, nodes, all_links).unwrap())
+        );
     }
 
     fn id(s: &str) -> NodeId {

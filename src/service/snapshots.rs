@@ -236,15 +236,18 @@ fn compact(
 ) {
     let started = std::time::Instant::now();
     let compacted = project::compact(from);
+    let fold_ms = started.elapsed().as_millis() as u64;
     if let (Ok(graph), Some(file)) = (&compacted, file) {
         // The file may name a version a crash keeps off disk; opening then rebuilds.
         if let Err(e) = persist::save(graph, file) {
             tracing::warn!(error = %e, "cannot write the snapshot file");
         }
     }
+    let save_ms = started.elapsed().as_millis() as u64 - fold_ms;
     if let (Ok(graph), Some(hook)) = (&compacted, on_compacted) {
         hook(graph);
     }
+    let views_ms = started.elapsed().as_millis() as u64 - fold_ms - save_ms;
     let mut state = match writer.lock() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
@@ -268,6 +271,9 @@ fn compact(
             tracing::debug!(
                 version = graph.version(),
                 ms = started.elapsed().as_millis() as u64,
+                fold_ms,
+                save_ms,
+                views_ms,
                 replayed_writes,
                 replay_ms = replay_started.elapsed().as_millis() as u64,
                 "snapshot compacted"
