@@ -39,21 +39,19 @@ impl SledStore {
         // Under the prefix: `after` is a whole id, so it is cut to what follows the prefix
         // (an id before the prefix starts at its beginning, one after it leaves nothing).
         let prefix = id_prefix(kind);
-        let prefixed = match after {
-            Some(a) if a.starts_with(prefix.as_bytes()) => page(
-                links,
-                prefix.as_bytes(),
-                Some(&a[prefix.len()..]),
-                limit,
-                |key, v| decode(trees::LINKS, key, &v).map(keep),
-            )?,
-            Some(a) if a > prefix.as_bytes() => StorePage {
+        let start = match after {
+            Some(a) if a.starts_with(prefix.as_bytes()) => Some(Some(&a[prefix.len()..])),
+            Some(a) if a > prefix.as_bytes() => None,
+            _ => Some(None),
+        };
+        let prefixed = match start {
+            Some(start) => page(links, prefix.as_bytes(), start, limit, |key, v| {
+                decode(trees::LINKS, key, &v).map(keep)
+            })?,
+            None => StorePage {
                 items: Vec::new(),
                 next: None,
             },
-            _ => page(links, prefix.as_bytes(), None, limit, |key, v| {
-                decode(trees::LINKS, key, &v).map(keep)
-            })?,
         };
         let index_prefix = keys::prefix(&[kind.as_str().as_bytes()]);
         let indexed = page(
