@@ -18,8 +18,15 @@ fn id_prefix(kind: LinkKind) -> String {
 }
 
 /// Whether a link needs an entry in the kind index (its id does not begin with its kind).
+/// On the path of every link written: no allocation.
 pub(crate) fn indexed_by_kind(link: &Link) -> bool {
-    !link.id.as_str().starts_with(&id_prefix(link.kind))
+    !begins_with_kind(link.id.as_str().as_bytes(), link.kind)
+}
+
+/// Whether `id` begins with `kind:`.
+fn begins_with_kind(id: &[u8], kind: LinkKind) -> bool {
+    id.strip_prefix(kind.as_str().as_bytes())
+        .is_some_and(|rest| rest.first() == Some(&b':'))
 }
 
 impl SledStore {
@@ -96,7 +103,7 @@ impl SledStore {
         for entry in self.tree(TreeId::Links).iter() {
             let (key, value) = entry?;
             let KindOf { kind } = decode(trees::LINKS, &key, &value)?;
-            if !key.starts_with(id_prefix(kind).as_bytes()) {
+            if !begins_with_kind(&key, kind) {
                 let id = std::str::from_utf8(&key)
                     .ok()
                     .and_then(|id| LinkId::new(id).ok())

@@ -7,8 +7,9 @@
 //! point. The records, their index entries and the history keys follow as plain
 //! inserts, then the graph version (the last *applied* version). If a crash or an I/O
 //! error falls between the two, the logged entries past the graph version are applied
-//! again from the log ([`SledStore::replay_log`]: on open, and before the next group),
-//! which is idempotent because an entry holds whole records, not increments.
+//! again from the log ([`SledStore::replay_log`]: on open, and before the next group
+//! when a group's own retry failed), which is idempotent because an entry holds whole
+//! records, not increments.
 //!
 //! sled recovers a prefix of its log, so after a crash a record never survives without
 //! the change-log entry written before it (and a group cut short keeps its first
@@ -17,6 +18,7 @@
 //! records, then index insertions.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 
 use super::audit::{history_key, PendingEntry};
 use super::codec::decode;
@@ -91,7 +93,10 @@ impl SledStore {
     /// one each. See the module documentation.
     pub fn commit_group(&self, writes: &[(&[RecordChange], &str)]) -> Result<u64, StoreError> {
         let _serial = self.commit_lock();
-        self.replay_log()?;
+        if self.unapplied.load(Ordering::Acquire) {
+            self.replay_log()?;
+            self.unapplied.store(false, Ordering::Release);
+        }
         let mut version = self.graph_version()?;
         let first = version + 1;
         let at = crate::auth::now_rfc3339();
@@ -113,6 +118,7 @@ impl SledStore {
         if let Err(e) = batches.apply(self, version) {
             tracing::error!(error = %e, "a logged group could not be applied; retrying from the log");
             self.replay_log().map_err(|again| {
+                self.unapplied.store(true, Ordering::Release);
                 StoreError::GroupFailed(format!(
                     "logged as versions {first} to {version} but not applied ({e}; again: \
                      {again}); they are applied before the next write or when the store \

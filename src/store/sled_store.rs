@@ -74,6 +74,9 @@ pub struct SledStore {
     trees: Vec<Tree>,
     token_cache: Arc<TokenCache>,
     commit_lock: Arc<std::sync::Mutex<()>>,
+    /// Set when a group was logged but could not be applied (see `redo`): the next
+    /// group applies it from the log first.
+    pub(super) unapplied: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl SledStore {
@@ -120,6 +123,7 @@ impl SledStore {
             trees,
             token_cache: Arc::default(),
             commit_lock: Arc::default(),
+            unapplied: Arc::default(),
         };
         store.ensure_format()?;
         store.recover_bulk_load()?;
