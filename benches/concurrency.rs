@@ -97,6 +97,7 @@ fn main() {
         max_heavy_queries: 4,
         private: false,
         write_rate: 0.0,
+        record_cache_bytes: pobratim::service::rendered::DEFAULT_RECORD_CACHE_BYTES,
     };
     let service = server::open_service(&config).unwrap();
     let started = Instant::now();

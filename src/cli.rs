@@ -60,6 +60,11 @@ pub enum Command {
         /// past it, 429 with `Retry-After`. 0: no limit.
         #[arg(long, env = "POBRATIM_WRITE_RATE", default_value_t = crate::server::DEFAULT_WRITE_RATE)]
         write_rate: f64,
+        /// MiB of node and link records kept rendered as JSON for graph answers
+        /// (neighbours, neighbourhoods); a write makes its records' copies stale at
+        /// once. 0: none, every record is read from the store each time.
+        #[arg(long, env = "POBRATIM_RECORD_CACHE_MB", default_value_t = crate::service::rendered::DEFAULT_RECORD_CACHE_BYTES >> 20)]
+        record_cache_mb: u64,
     },
     /// Create, list and revoke access tokens (with the server stopped; while it runs,
     /// an admin token can do the same at `/api/v1/admin/tokens`).

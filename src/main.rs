@@ -41,6 +41,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             max_heavy_queries,
             private,
             write_rate,
+            record_cache_mb,
         } => {
             anyhow::ensure!(
                 write_rate.is_finite() && write_rate >= 0.0,
@@ -65,6 +66,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 max_heavy_queries,
                 private,
                 write_rate,
+                record_cache_bytes: record_cache_mb.saturating_mul(1 << 20),
             };
             serve(&config)?;
         }

@@ -33,6 +33,8 @@ pub struct ServeConfig {
     pub private: bool,
     /// Writes per second per token (0: no limit).
     pub write_rate: f64,
+    /// Bytes of rendered records kept for graph answers (0: none).
+    pub record_cache_bytes: u64,
 }
 
 /// Writes per second per token unless configured otherwise.
@@ -74,7 +76,8 @@ pub fn open_service(config: &ServeConfig) -> Result<Service, StartError> {
             source,
         })?
         .with_query_budget(config.query_budget)
-        .with_max_heavy_queries(config.max_heavy_queries);
+        .with_max_heavy_queries(config.max_heavy_queries)
+        .with_record_cache(config.record_cache_bytes);
     if config.seed {
         if let Some(summary) = seed::seed_if_new(&service)? {
             tracing::info!(

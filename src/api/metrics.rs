@@ -64,6 +64,7 @@ impl Metrics {
         let mut out = String::new();
         let graph = service.snapshot();
         let (hits, misses) = service.cache_stats();
+        let (records, record_bytes) = service.record_cache_usage();
         let gauges = [
             (
                 "pobratim_graph_nodes",
@@ -79,6 +80,16 @@ impl Metrics {
                 "pobratim_graph_version",
                 "Version of the current graph snapshot.",
                 graph.version() as f64,
+            ),
+            (
+                "pobratim_record_cache_entries",
+                "Node and link records kept rendered as JSON for graph answers.",
+                records as f64,
+            ),
+            (
+                "pobratim_record_cache_bytes",
+                "Bytes of the rendered records kept (ids, JSON and bookkeeping).",
+                record_bytes as f64,
             ),
         ];
         for (name, help, value) in gauges {
@@ -178,7 +189,7 @@ pub async fn measure(
 ///
 /// Prometheus text exposition: `pobratim_http_requests_total{route,method,status}`,
 /// `pobratim_http_request_duration_seconds{route}` (histogram), graph nodes, links and
-/// version, query-cache hits and misses.
+/// version, query-cache hits and misses, rendered records kept (count and bytes).
 #[utoipa::path(get, path = "/metrics", tag = "ops",
     responses((status = 200, description = "Prometheus text format 0.0.4", body = String, content_type = "text/plain")))]
 pub async fn get_metrics(service: web::Data<Service>, metrics: web::Data<Metrics>) -> HttpResponse {

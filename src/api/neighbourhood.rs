@@ -1,6 +1,7 @@
 //! `/api/v1/nodes/{id}/neighbourhood` and `/neighbours`: ego networks and partners.
 
 use actix_web::{web, HttpResponse};
+use hashbrown::HashSet;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -8,8 +9,10 @@ use super::extract::{path_id, ValidQuery};
 use super::filters::graph_params;
 use super::problem::{ApiError, Problem, ProblemCode};
 use crate::graph::algo::neighbourhood::ego;
+use crate::graph::NodeIx;
 use crate::model::{Link, NodeId};
 use crate::service::analysis::{Filters, NodeRef, Scope};
+use crate::service::rendered::RecordJson;
 use crate::service::{Service, ServiceError};
 
 /// Most partners a node may have for its partner list to be answered inline.
@@ -17,6 +20,9 @@ const INLINE_MAX_DEGREE: usize = 32;
 
 /// Largest `depth`.
 pub const MAX_DEPTH: usize = 6;
+/// Most nodes an ego network may reach, by the degree bound, to be answered on the
+/// request thread rather than the blocking pool.
+const INLINE_MAX_REACH: usize = 256;
 /// Default and largest node count of an ego network.
 pub const DEFAULT_NODES: usize = 500;
 /// Largest node count of an ego network.
@@ -49,7 +55,8 @@ pub struct EgoNode {
     /// Hops from the centre.
     pub distance: u32,
     /// The node.
-    pub node: NodeRef,
+    #[schema(value_type = NodeRef)]
+    pub node: RecordJson,
 }
 
 /// An ego network.
@@ -66,7 +73,8 @@ pub struct Neighbourhood {
     /// Nodes, closest first.
     pub nodes: Vec<EgoNode>,
     /// The admitted links among these nodes (empty with `links=false`).
-    pub links: Vec<Link>,
+    #[schema(value_type = Vec<Link>)]
+    pub links: Vec<RecordJson>,
     /// Whether the node cap cut the network short.
     pub truncated: bool,
 }
@@ -75,9 +83,11 @@ pub struct Neighbourhood {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Partner {
     /// The partner.
-    pub node: NodeRef,
+    #[schema(value_type = NodeRef)]
+    pub node: RecordJson,
     /// The admitted links joining the two.
-    pub links: Vec<Link>,
+    #[schema(value_type = Vec<Link>)]
+    pub links: Vec<RecordJson>,
 }
 
 /// The direct partners of a node.
@@ -88,17 +98,14 @@ pub struct Neighbours {
     /// Effective filters.
     pub filters: Filters,
     /// The node.
-    pub node: NodeRef,
+    #[schema(value_type = NodeRef)]
+    pub node: RecordJson,
     /// Its partners, in id order.
     pub partners: Vec<Partner>,
 }
 
-fn neighbourhood(
-    service: &Service,
-    id: NodeId,
-    params: &NeighbourhoodParams,
-) -> Result<Neighbourhood, ApiError> {
-    let filter = params.filter()?;
+/// Depth and node cap of an ego network, checked.
+fn depth_and_cap(params: &NeighbourhoodParams) -> Result<(usize, usize), ApiError> {
     let depth = params.depth.unwrap_or(1);
     if depth == 0 || depth > MAX_DEPTH {
         return Err(ApiError::new(
@@ -115,7 +122,32 @@ fn neighbourhood(
             Some("limit".into()),
         ));
     }
-    let scope = service.scope(&filter);
+    Ok((depth, cap))
+}
+
+/// Whether an ego network of depth 1 or 2 reaches at most [`INLINE_MAX_REACH`] nodes
+/// by the degree bound (the centre, its partners and theirs, with repeats).
+fn is_small(scope: &Scope, centre: NodeIx, depth: usize) -> bool {
+    let partners = scope.view.neighbours(centre);
+    let mut reach = 1 + partners.len();
+    if depth == 2 {
+        for &w in partners {
+            reach += scope.view.degree(w);
+            if reach > INLINE_MAX_REACH {
+                return false;
+            }
+        }
+    }
+    depth <= 2 && reach <= INLINE_MAX_REACH
+}
+
+fn neighbourhood(
+    service: &Service,
+    scope: &Scope,
+    id: NodeId,
+    params: &NeighbourhoodParams,
+) -> Result<Neighbourhood, ApiError> {
+    let (depth, cap) = depth_and_cap(params)?;
     let centre = scope
         .graph
         .index_of(&id)
@@ -126,21 +158,19 @@ fn neighbourhood(
         })?;
     let (found, truncated) = ego(&scope.view, centre, depth, cap);
     let indices: Vec<_> = found.iter().map(|(v, _)| *v).collect();
-    let refs = service.node_refs(&scope.graph, &indices)?;
-    let inside: std::collections::HashSet<_> = indices.iter().copied().collect();
+    let refs = service.node_refs_json(&scope.graph, &indices)?;
     let mut links = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let wanted = if params.links.unwrap_or(true) {
-        indices.as_slice()
-    } else {
-        &[]
-    };
-    for &v in wanted {
-        for &w in scope.view.neighbours(v) {
-            if w > v && inside.contains(&w) {
-                for link in service.links_between(&scope, v, w)? {
-                    if seen.insert(link.id.clone()) {
-                        links.push(link);
+    if params.links.unwrap_or(true) {
+        let inside: HashSet<NodeIx> = indices.iter().copied().collect();
+        // A trilateral link joins three pairs: listed once.
+        let mut seen = HashSet::new();
+        for &v in &indices {
+            for &w in scope.view.neighbours(v) {
+                if w > v && inside.contains(&w) {
+                    for l in scope.admitted_links_between(v, w) {
+                        if seen.insert(l) {
+                            links.push(service.link_json(&scope.graph, l)?);
+                        }
                     }
                 }
             }
@@ -153,7 +183,7 @@ fn neighbourhood(
         .collect();
     Ok(Neighbourhood {
         graph_version: scope.graph.version(),
-        filters: (&filter).into(),
+        filters: (&scope.filter).into(),
         centre: id.to_string(),
         depth,
         nodes,
@@ -173,18 +203,21 @@ fn neighbours(service: &Service, scope: &Scope, id: &NodeId) -> Result<Neighbour
         })?;
     let mut around: Vec<_> = scope.view.neighbours(centre).to_vec();
     around.sort_by(|a, b| scope.graph.node_id(*a).cmp(scope.graph.node_id(*b)));
-    let refs = service.node_refs(&scope.graph, &around)?;
+    let refs = service.node_refs_json(&scope.graph, &around)?;
     let partners = around
         .iter()
         .zip(refs)
         .map(|(&w, node)| {
-            Ok(Partner {
-                node,
-                links: service.links_between(scope, centre, w)?,
-            })
+            let links = scope
+                .admitted_links_between(centre, w)
+                .map(|l| service.link_json(&scope.graph, l))
+                .collect::<Result<_, _>>()?;
+            Ok(Partner { node, links })
         })
         .collect::<Result<Vec<_>, ServiceError>>()?;
-    let node = service.node_refs(&scope.graph, &[centre])?.remove(0);
+    let node = service
+        .node_refs_json(&scope.graph, &[centre])?
+        .swap_remove(0);
     Ok(Neighbours {
         graph_version: scope.graph.version(),
         filters: (&scope.filter).into(),
@@ -214,19 +247,38 @@ pub async fn get_neighbourhood(
     params: ValidQuery<NeighbourhoodParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, NodeId::new)?;
+    let filter = params.0.filter()?;
+    let (depth, _) = depth_and_cap(&params.0)?;
     match params.0.format.as_deref() {
         None | Some("json") => {
-            super::answer(service, move |svc| neighbourhood(svc, id, &params.0)).await
+            // A small ego network under a built view answers in tens of microseconds
+            // (its records mostly rendered already): on the worker thread itself.
+            let small = service.built_scope(&filter).filter(|scope| {
+                scope
+                    .graph
+                    .index_of(&id)
+                    .map_or(true, |v| is_small(scope, v, depth))
+            });
+            if let Some(scope) = small {
+                return Ok(super::respond(&neighbourhood(
+                    &service, &scope, id, &params.0,
+                )?));
+            }
+            super::answer(service, move |svc| {
+                neighbourhood(svc, &svc.scope(&filter), id, &params.0)
+            })
+            .await
         }
         Some("geojson") => {
             let svc = service.into_inner();
-            let answer = web::block(move || neighbourhood(&svc, id, &params.0))
-                .await
-                .map_err(|e| super::problem::internal(&e))??;
+            let answer =
+                web::block(move || neighbourhood(&svc, &svc.scope(&filter), id, &params.0))
+                    .await
+                    .map_err(|e| super::problem::internal(&e))??;
             let mut response = super::version::json(
                 actix_web::http::StatusCode::OK,
                 answer.graph_version,
-                &geojson(&answer),
+                &geojson(&answer)?,
             );
             response.headers_mut().insert(
                 actix_web::http::header::CONTENT_TYPE,
@@ -243,30 +295,34 @@ pub async fn get_neighbourhood(
 }
 
 /// The ego network as an RFC 7946 FeatureCollection (`[lon, lat]` order).
-fn geojson(answer: &Neighbourhood) -> serde_json::Value {
+fn geojson(answer: &Neighbourhood) -> Result<serde_json::Value, ServiceError> {
     use serde_json::json;
-    let at: std::collections::HashMap<&str, [f64; 2]> = answer
+    let nodes = answer
         .nodes
         .iter()
-        .filter_map(|n| {
-            n.node
-                .location
-                .map(|l| (n.node.id.as_str(), [l.lon, l.lat]))
-        })
+        .map(|n| Ok((n.distance, n.node.parse::<NodeRef>()?)))
+        .collect::<Result<Vec<_>, ServiceError>>()?;
+    let links = answer
+        .links
+        .iter()
+        .map(|l| l.parse::<Link>())
+        .collect::<Result<Vec<_>, _>>()?;
+    let at: std::collections::HashMap<&str, [f64; 2]> = nodes
+        .iter()
+        .filter_map(|(_, node)| node.location.map(|l| (node.id.as_str(), [l.lon, l.lat])))
         .collect();
-    let mut features: Vec<serde_json::Value> = answer
-        .nodes
+    let mut features: Vec<serde_json::Value> = nodes
         .iter()
-        .filter_map(|n| {
-            let point = at.get(n.node.id.as_str())?;
-            Some(json!({"type": "Feature", "id": n.node.id,
+        .filter_map(|(distance, node)| {
+            let point = at.get(node.id.as_str())?;
+            Some(json!({"type": "Feature", "id": node.id,
                 "geometry": {"type": "Point", "coordinates": point},
-                "properties": {"id": n.node.id, "name": n.node.name, "names": n.node.names,
-                    "kind": n.node.kind, "country": n.node.country, "distance": n.distance,
-                    "centre": n.node.id == answer.centre}}))
+                "properties": {"id": node.id, "name": node.name, "names": node.names,
+                    "kind": node.kind, "country": node.country, "distance": distance,
+                    "centre": node.id == answer.centre}}))
         })
         .collect();
-    for link in &answer.links {
+    for link in &links {
         let Some(points) = link
             .members
             .iter()
@@ -281,7 +337,7 @@ fn geojson(answer: &Neighbourhood) -> serde_json::Value {
                 "signed": link.signed.map(|d| d.to_string()), "ended": link.ended.map(|d| d.to_string()),
                 "members": link.members}}));
     }
-    json!({"type": "FeatureCollection", "features": features})
+    Ok(json!({"type": "FeatureCollection", "features": features}))
 }
 
 /// Direct partners

@@ -8,12 +8,14 @@ use std::sync::Arc;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::rendered::RecordJson;
 use super::{Service, ServiceError};
 use crate::graph::algo::{self, centrality, Budget, QueryError};
 use crate::graph::filter::Filter;
 use crate::graph::view::GraphView;
-use crate::graph::{GraphSnapshot, NodeIx};
+use crate::graph::{GraphSnapshot, LinkIx, NodeIx};
 use crate::model::{Link, LinkKind, Location, NodeId, NodeKind};
+use crate::store::StampedTree;
 
 /// The filters a response was computed under.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -43,7 +45,7 @@ impl From<&Filter> for Filters {
 }
 
 /// A node as graph answers show it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 pub struct NodeRef {
     /// Node id.
     pub id: String,
@@ -59,6 +61,19 @@ pub struct NodeRef {
     pub location: Option<Location>,
 }
 
+impl From<crate::model::Node> for NodeRef {
+    fn from(node: crate::model::Node) -> Self {
+        Self {
+            id: node.id.to_string(),
+            kind: node.kind,
+            name: node.name,
+            names: node.names,
+            country: node.country.map(|c| c.to_string()),
+            location: node.location,
+        }
+    }
+}
+
 /// A view of the graph at one version under one filter set.
 pub struct Scope {
     /// The snapshot.
@@ -67,6 +82,21 @@ pub struct Scope {
     pub view: Arc<GraphView>,
     /// The filter.
     pub filter: Filter,
+}
+
+impl Scope {
+    /// The admitted links joining two adjacent nodes of the view.
+    pub fn admitted_links_between(
+        &self,
+        a: NodeIx,
+        b: NodeIx,
+    ) -> impl Iterator<Item = LinkIx> + '_ {
+        self.view
+            .pair_between(a, b)
+            .into_iter()
+            .flat_map(|pair| self.graph.links_of_pair(pair))
+            .filter(|&l| self.filter.admits_link(self.graph.link(l)))
+    }
 }
 
 impl Service {
@@ -112,16 +142,24 @@ impl Service {
     ) -> Result<Vec<NodeRef>, ServiceError> {
         nodes
             .iter()
+            .map(|&v| self.get_node(graph.node_id(v)).map(NodeRef::from))
+            .collect()
+    }
+
+    /// [`Self::node_refs`] as JSON, from the rendered-record cache while current.
+    pub fn node_refs_json(
+        &self,
+        graph: &GraphSnapshot,
+        nodes: &[NodeIx],
+    ) -> Result<Vec<RecordJson>, ServiceError> {
+        nodes
+            .iter()
             .map(|&v| {
-                let node = self.get_node(graph.node_id(v))?;
-                Ok(NodeRef {
-                    id: node.id.to_string(),
-                    kind: node.kind,
-                    name: node.name,
-                    names: node.names,
-                    country: node.country.map(|c| c.to_string()),
-                    location: node.location,
-                })
+                let id = graph.node_id(v);
+                self.rendered
+                    .get_or_render(&self.store, StampedTree::Nodes, id, || {
+                        self.get_node(id).map(NodeRef::from)
+                    })
             })
             .collect()
     }
@@ -133,16 +171,21 @@ impl Service {
         a: NodeIx,
         b: NodeIx,
     ) -> Result<Vec<Link>, ServiceError> {
-        let Some(pair) = scope.view.pair_between(a, b) else {
-            return Ok(Vec::new());
-        };
         scope
-            .graph
-            .links_of_pair(pair)
-            .iter()
-            .filter(|&l| scope.filter.admits_link(scope.graph.link(l)))
+            .admitted_links_between(a, b)
             .map(|l| self.get_link(&*scope.graph.link_id(l)))
             .collect()
+    }
+
+    /// A link record as JSON, from the rendered-record cache while current.
+    pub fn link_json(
+        &self,
+        graph: &GraphSnapshot,
+        link: LinkIx,
+    ) -> Result<RecordJson, ServiceError> {
+        let id = graph.link_id(link);
+        self.rendered
+            .get_or_render(&self.store, StampedTree::Links, &id, || self.get_link(&*id))
     }
 
     /// A cached, per-version computation.

@@ -15,6 +15,7 @@ mod import;
 pub mod partners;
 pub mod persisted;
 mod query;
+pub mod rendered;
 mod snapshots;
 mod write;
 
@@ -111,6 +112,7 @@ pub struct Service {
     snapshots: snapshots::Snapshots,
     origin: SnapshotOrigin,
     cache: Arc<cache::QueryCache>,
+    rendered: rendered::RenderedRecords,
     query_budget: Duration,
     partners: Mutex<Option<Arc<partners::PartnerData>>>,
     heavy_running: std::sync::atomic::AtomicUsize,
@@ -174,6 +176,7 @@ impl Service {
             snapshots,
             origin: SnapshotOrigin::Records,
             cache,
+            rendered: rendered::RenderedRecords::new(rendered::DEFAULT_RECORD_CACHE_BYTES),
             query_budget: DEFAULT_QUERY_BUDGET,
             partners: Mutex::new(None),
             heavy_running: std::sync::atomic::AtomicUsize::new(0),
@@ -226,6 +229,18 @@ impl Service {
     pub fn with_query_budget(mut self, budget: Duration) -> Self {
         self.query_budget = budget;
         self
+    }
+
+    /// Sets the bytes of rendered node and link records kept for graph answers
+    /// (0: none, every record is read from the store each time).
+    pub fn with_record_cache(mut self, bytes: u64) -> Self {
+        self.rendered = rendered::RenderedRecords::new(bytes);
+        self
+    }
+
+    /// Rendered records cached (count, bytes).
+    pub fn record_cache_usage(&self) -> (usize, u64) {
+        self.rendered.usage()
     }
 
     /// Sets how many expensive queries (centrality, communities, statistics, an

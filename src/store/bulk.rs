@@ -176,6 +176,7 @@ impl BulkLoad<'_> {
             for tree in trees::DATA {
                 self.store.tree(tree).clear()?;
             }
+            self.store.stamps().bump_all();
         } else {
             self.restore_from_journal()?;
         }
@@ -328,11 +329,13 @@ fn apply_in_two_passes(store: &SledStore, ops: Vec<TreeOp>) -> Result<(), StoreE
                 scope.spawn(move || -> Result<(), StoreError> {
                     removals.sort_unstable();
                     for key in removals {
-                        handle.remove(key)?;
+                        handle.remove(&key)?;
+                        store.record_written(tree as usize, &key);
                     }
                     inserts.sort_unstable_by(|a, b| a.0.cmp(&b.0));
                     for (key, value) in inserts {
-                        handle.insert(key, value)?;
+                        handle.insert(&key, value)?;
+                        store.record_written(tree as usize, &key);
                     }
                     Ok(())
                 })

@@ -16,6 +16,7 @@ mod index;
 mod keys;
 mod redo;
 mod sled_store;
+mod stamps;
 mod tokens;
 pub mod trees;
 
@@ -23,6 +24,7 @@ pub use audit::{ChangeCounts, ChangeEntry, Operation, RecordDiff, RecordType};
 pub use backup::{BackupError, BackupStats};
 pub use bulk::BulkLoad;
 pub use sled_store::{LinkFilter, NodeFilter, RecordChange, SledStore, StorePage};
+pub use stamps::{RecordStamps, StampedTree};
 pub use tokens::TokenError;
 
 /// Why a storage operation failed.

@@ -75,6 +75,7 @@ impl Batches {
                         Some(value) => handle.insert(key.as_slice(), value.as_slice())?,
                         None => handle.remove(key.as_slice())?,
                     };
+                    store.record_written(tree, key);
                 }
             }
         }

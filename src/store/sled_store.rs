@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::stamps::{RecordStamps, StampedTree};
 use super::tokens::TokenCache;
 use std::ops::Bound;
 use std::path::Path;
@@ -73,6 +74,7 @@ pub struct SledStore {
     db: sled::Db,
     trees: Vec<Tree>,
     token_cache: Arc<TokenCache>,
+    stamps: Arc<RecordStamps>,
     commit_lock: Arc<std::sync::Mutex<()>>,
     /// Set when a group was logged but could not be applied (see `redo`): the next
     /// group applies it from the log first.
@@ -122,6 +124,7 @@ impl SledStore {
             db,
             trees,
             token_cache: Arc::default(),
+            stamps: Arc::default(),
             commit_lock: Arc::default(),
             unapplied: Arc::default(),
         };
@@ -137,6 +140,21 @@ impl SledStore {
 
     pub(super) fn tree(&self, id: TreeId) -> &Tree {
         &self.trees[id as usize]
+    }
+
+    /// Change stamps of the node and link records, for caches of them.
+    pub fn stamps(&self) -> &RecordStamps {
+        &self.stamps
+    }
+
+    /// Bumps the stamp of a record key of tree `position` (of [`trees::ALL`]) just
+    /// written or removed; keys of other trees are not stamped.
+    pub(super) fn record_written(&self, position: usize, key: &[u8]) {
+        if position == TreeId::Nodes as usize {
+            self.stamps.bump(StampedTree::Nodes, key);
+        } else if position == TreeId::Links as usize {
+            self.stamps.bump(StampedTree::Links, key);
+        }
     }
 
     /// The tree at a position of [`trees::ALL`].

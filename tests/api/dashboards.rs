@@ -61,6 +61,16 @@ fn metrics_count_requests_by_route_and_describe_the_graph() {
         );
     }
     assert_eq!(server.get("/api/v1/nodes/city:xx:nowhere").status, 404);
+    let partners = server.get("/api/v1/nodes/city:ru:blagoveshchensk/neighbours");
+    // A trilateral link shows under both its other members: counted once.
+    let mut shown = std::collections::HashSet::from([partners.body["node"]["id"].clone()]);
+    for partner in partners.body["partners"].as_array().unwrap() {
+        shown.insert(partner["node"]["id"].clone());
+        for link in partner["links"].as_array().unwrap() {
+            shown.insert(link["id"].clone());
+        }
+    }
+    let shown = shown.len();
     let response = agent()
         .get(&format!("{}/metrics", server.base))
         .call()
@@ -79,6 +89,10 @@ fn metrics_count_requests_by_route_and_describe_the_graph() {
     ));
     assert!(text.contains("pobratim_graph_nodes 62"), "{text}");
     assert!(text.contains("# TYPE pobratim_query_cache_hits_total counter"));
+    assert!(
+        text.contains(&format!("pobratim_record_cache_entries {shown}\n")),
+        "every node and link the partner list showed is kept rendered: {text}"
+    );
 }
 
 #[test]

@@ -395,3 +395,104 @@ fn a_query_past_its_budget_is_a_clear_problem_and_the_server_keeps_answering() {
         "cheap measures never check the clock"
     );
 }
+
+/// Every node and link an answer shows, beside the record as `GET` reads it now.
+fn assert_answer_matches_records(server: &TestServer, path: &str) -> Value {
+    let answer = server.get(path);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let body = &answer.body;
+    let mut nodes: Vec<&Value> = Vec::new();
+    let mut links: Vec<&Value> = Vec::new();
+    if let Some(ego) = body["nodes"].as_array() {
+        nodes.extend(ego.iter().map(|n| &n["node"]));
+        links.extend(body["links"].as_array().unwrap());
+    } else {
+        nodes.push(&body["node"]);
+        for partner in body["partners"].as_array().unwrap() {
+            nodes.push(&partner["node"]);
+            links.extend(partner["links"].as_array().unwrap());
+        }
+    }
+    assert!(nodes.len() > 5 && !links.is_empty(), "{body}");
+    for node in nodes {
+        let id = node["id"].as_str().unwrap();
+        let record = server
+            .get(&format!("/api/v1/nodes/{}", crate::common::enc(id)))
+            .body;
+        for field in ["id", "kind", "name", "names", "country", "location"] {
+            assert_eq!(node[field], record[field], "{path}: {id}'s {field}");
+        }
+    }
+    for link in links {
+        let id = link["id"].as_str().unwrap();
+        let record = server
+            .get(&format!("/api/v1/links/{}", crate::common::enc(id)))
+            .body;
+        assert_eq!(*link, record, "{path}: link {id}");
+    }
+    answer.body
+}
+
+#[test]
+fn graph_answers_show_every_kind_of_write_at_once() {
+    // Answers splice rendered copies of the records (kept while their change stamp
+    // holds): each write below must show in the very next answer.
+    let server = TestServer::start_seeded();
+    let ego = format!("/api/v1/nodes/{B}/neighbourhood?depth=2&kinds=all&status=any");
+    let partners = format!("/api/v1/nodes/{B}/neighbours?kinds=all&status=any");
+    let check = || {
+        assert_answer_matches_records(&server, &ego);
+        assert_answer_matches_records(&server, &partners)
+    };
+    let first = check();
+    let partner = first["partners"][0]["node"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let link = first["partners"][0]["links"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let renamed = server.patch(
+        &format!("/api/v1/nodes/{partner}"),
+        &json!({"name": "Renamed", "names": {"en": "Renamed"}}),
+    );
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    assert_eq!(check()["partners"][0]["node"]["name"], "Renamed");
+
+    let patched = server.patch(
+        &format!("/api/v1/links/{}", crate::common::enc(&link)),
+        &json!({"status": "ended", "ended": "2020"}),
+    );
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    assert_eq!(check()["partners"][0]["links"][0]["ended"], "2020");
+
+    let batch = server.post(
+        "/api/v1/batch",
+        &json!({"operations": [
+            {"op": "patch_node", "id": partner, "patch": {"name": "Batched"}},
+            {"op": "patch_link", "id": link, "patch": {"status": "active", "ended": null}},
+        ]}),
+    );
+    assert_eq!(batch.status, 200, "{}", batch.body);
+    let after_batch = check();
+    assert_eq!(after_batch["partners"][0]["node"]["name"], "Batched");
+    assert_eq!(after_batch["partners"][0]["links"][0]["status"], "active");
+
+    // An import (a bulk load, not a group commit) updating the partner.
+    let mut export = server.get("/api/v1/export?format=node-link").body;
+    for node in export["nodes"].as_array_mut().unwrap() {
+        if node["id"] == partner.as_str() {
+            node["name"] = json!("Imported");
+        }
+    }
+    let imported = server.send(
+        "POST",
+        "/api/v1/import?format=node-link",
+        Some(("application/json", export.to_string())),
+    );
+    assert_eq!(imported.status, 200, "{}", imported.body);
+    assert_eq!(imported.body["updated"], 1, "{}", imported.body);
+    assert_eq!(check()["partners"][0]["node"]["name"], "Imported");
+}

@@ -99,6 +99,7 @@ impl TestServer {
             max_heavy_queries: pobratim::service::DEFAULT_MAX_HEAVY_QUERIES,
             private: false,
             write_rate: 0.0,
+            record_cache_bytes: pobratim::service::rendered::DEFAULT_RECORD_CACHE_BYTES,
         };
         adjust(&mut config);
         let service = open_when_unlocked(&config)?;

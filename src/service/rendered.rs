@@ -1,0 +1,143 @@
+//! Records as graph answers write them, rendered to JSON once and kept while current.
+//!
+//! A 2-hop neighbourhood at 1M shows ~56 nodes and ~54 links: reading each record from
+//! sled, decoding it and encoding it again was most of the answer's cost. Rendered
+//! records are kept in a bounded cache (S3-FIFO, by bytes) beside the store's change
+//! stamps ([`crate::store::RecordStamps`]): a copy is used only while its key's stamp
+//! is the one loaded before the record was read, so a write is never answered around.
+
+use std::sync::Arc;
+
+use quick_cache::sync::{Cache, DefaultLifecycle};
+use quick_cache::Weighter;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use super::ServiceError;
+use crate::store::{SledStore, StampedTree, StoreError};
+
+/// Bytes of rendered records kept unless configured otherwise.
+pub const DEFAULT_RECORD_CACHE_BYTES: u64 = 64 << 20;
+
+/// Bookkeeping bytes per cached record besides its id and JSON (key and value
+/// headers, the cache's own slot).
+const ENTRY_OVERHEAD: u64 = 96;
+
+/// Typical bytes of a cached record, to size the cache's table.
+const TYPICAL_ENTRY: u64 = 320;
+
+/// A record as JSON, spliced into an answer as it is.
+#[derive(Clone, Debug)]
+pub struct RecordJson(Arc<RawValue>);
+
+impl RecordJson {
+    /// Renders a value.
+    pub fn render<T: Serialize>(value: &T) -> Result<Self, ServiceError> {
+        serde_json::value::to_raw_value(value)
+            .map(|raw| Self(Arc::from(raw)))
+            .map_err(|e| ServiceError::Store(StoreError::Codec(e.to_string())))
+    }
+
+    /// Reads the record back (for answers that use its fields, e.g. GeoJSON).
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, ServiceError> {
+        serde_json::from_str(self.0.get())
+            .map_err(|e| ServiceError::Store(StoreError::Codec(e.to_string())))
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        self.0.get()
+    }
+}
+
+impl Serialize for RecordJson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+#[derive(Clone)]
+struct Entry {
+    stamp: u64,
+    json: RecordJson,
+}
+
+#[derive(Clone)]
+struct ByBytes;
+
+impl Weighter<Box<str>, Entry> for ByBytes {
+    fn weight(&self, key: &Box<str>, entry: &Entry) -> u64 {
+        (key.len() + entry.json.as_str().len()) as u64 + ENTRY_OVERHEAD
+    }
+}
+
+/// foldhash: ids are hashed on every lookup, and SipHash cost a tenth of a 2-hop answer.
+type Hasher = hashbrown::DefaultHashBuilder;
+
+type RecordCache = Cache<Box<str>, Entry, ByBytes, Hasher, DefaultLifecycle<Box<str>, Entry>>;
+
+/// Rendered node and link records, each cache half of the byte budget.
+pub struct RenderedRecords {
+    /// `None` when the budget is 0 (every record is read and rendered).
+    caches: Option<[RecordCache; 2]>,
+}
+
+impl RenderedRecords {
+    /// A cache holding up to `bytes` of rendered records (0: none).
+    pub fn new(bytes: u64) -> Self {
+        let half = bytes / 2;
+        let cache = || {
+            RecordCache::with(
+                (half / TYPICAL_ENTRY).max(1) as usize,
+                half,
+                ByBytes,
+                Hasher::default(),
+                DefaultLifecycle::default(),
+            )
+        };
+        Self {
+            caches: (half > 0).then(|| [cache(), cache()]),
+        }
+    }
+
+    /// The record `id` of `tree` as JSON: the cached copy while it is current, else
+    /// `read` (from the store) rendered and kept.
+    pub fn get_or_render<T: Serialize>(
+        &self,
+        store: &SledStore,
+        tree: StampedTree,
+        id: &str,
+        read: impl FnOnce() -> Result<T, ServiceError>,
+    ) -> Result<RecordJson, ServiceError> {
+        let Some(caches) = &self.caches else {
+            return RecordJson::render(&read()?);
+        };
+        let cache = &caches[tree as usize];
+        // Loaded before the record is read: see `store::stamps`.
+        let stamp = store.stamps().stamp(tree, id.as_bytes());
+        if let Some(entry) = cache.get(id) {
+            if entry.stamp == stamp {
+                return Ok(entry.json);
+            }
+        }
+        let json = RecordJson::render(&read()?)?;
+        cache.insert(
+            id.into(),
+            Entry {
+                stamp,
+                json: json.clone(),
+            },
+        );
+        Ok(json)
+    }
+
+    /// Records cached (nodes, links) and their bytes.
+    pub fn usage(&self) -> (usize, u64) {
+        self.caches.as_ref().map_or((0, 0), |caches| {
+            caches
+                .iter()
+                .fold((0, 0), |(n, b), c| (n + c.len(), b + c.weight()))
+        })
+    }
+}
