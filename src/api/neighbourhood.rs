@@ -162,13 +162,14 @@ fn neighbourhood(
     let mut links = Vec::new();
     if params.links.unwrap_or(true) {
         let inside: HashSet<NodeIx> = indices.iter().copied().collect();
-        // A trilateral link joins three pairs: listed once.
+        // A link of three members joins three pairs: listed once (a link of two
+        // joins one pair, so only the others need remembering).
         let mut seen = HashSet::new();
         for &v in &indices {
             for &w in scope.view.neighbours(v) {
                 if w > v && inside.contains(&w) {
                     for l in scope.admitted_links_between(v, w) {
-                        if seen.insert(l) {
+                        if scope.graph.link(l).members.len() == 2 || seen.insert(l) {
                             links.push(service.link_json(&scope.graph, l)?);
                         }
                     }

@@ -406,6 +406,8 @@ fn assert_answer_matches_records(server: &TestServer, path: &str) -> Value {
     if let Some(ego) = body["nodes"].as_array() {
         nodes.extend(ego.iter().map(|n| &n["node"]));
         links.extend(body["links"].as_array().unwrap());
+        let distinct: std::collections::HashSet<&Value> = links.iter().map(|l| &l["id"]).collect();
+        assert_eq!(distinct.len(), links.len(), "each link once: {body}");
     } else {
         nodes.push(&body["node"]);
         for partner in body["partners"].as_array().unwrap() {
