@@ -27,6 +27,7 @@ pub use draft::{link_from_json, merge_patch, node_from_json};
 pub use import::{ImportOptions, ImportReport, Item, Record, RowError};
 pub use persisted::SnapshotOrigin;
 pub use query::NodeQuery;
+pub use snapshots::SAVE_EVERY_COMPACTIONS;
 pub use write::{Change, WriteSummary};
 
 use crate::graph::project::{self, ProjectError};
@@ -152,6 +153,9 @@ impl Service {
         let file = dir.join(SNAPSHOT_FILE);
         let (snapshot, origin) = persisted::open_snapshot(&store, &file)?;
         let mut service = Self::with_snapshot(store, snapshot, Some(file))?;
+        if let SnapshotOrigin::File { .. } = origin {
+            service.snapshots.set_file_loaded();
+        }
         service.origin = origin;
         Ok(service)
     }

@@ -578,3 +578,70 @@ fn a_store_ahead_of_the_graph_is_followed_by_a_rebuild() {
         .index_of(&"city:ru:unseen".parse().unwrap())
         .is_some());
 }
+
+/// A compaction rewrites the snapshot file only every few compactions (the first one
+/// at once when there is no file); an open after a crash replays the writes since.
+#[test]
+fn compactions_rewrite_the_snapshot_file_every_few_times() {
+    use pobratim::service::SAVE_EVERY_COMPACTIONS;
+    let dir = tempfile::TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    let file = data.join(pobratim::service::SNAPSHOT_FILE);
+    let file_version = || {
+        pobratim::graph::persist::load(&file)
+            .unwrap()
+            .map(|g| g.version())
+    };
+    let service = Service::open(&data).unwrap().with_compaction_after(100);
+    let rounds = 2 * SAVE_EVERY_COMPACTIONS as usize + 1;
+    let mut seen = Vec::new();
+    for round in 0..rounds {
+        let before = service.snapshot();
+        let first = 10_000 * (round + 1);
+        service
+            .write(
+                (first..first + 120)
+                    .map(|i| (String::new(), city(i)))
+                    .collect(),
+            )
+            .unwrap();
+        let mut tries = 0;
+        while service.snapshot().same_base(&before) {
+            tries += 1;
+            assert!(tries < 400, "round {round}: the compaction was installed");
+            std::thread::sleep(std::time::Duration::from_millis(25));
+            service
+                .write(vec![(String::new(), city(first + 200 + tries))])
+                .unwrap();
+        }
+        seen.push(file_version());
+    }
+    let every = SAVE_EVERY_COMPACTIONS as usize;
+    for (round, version) in seen.iter().enumerate() {
+        let expected_from = round / every * every;
+        assert_eq!(
+            *version, seen[expected_from],
+            "round {round}: the file of round {expected_from} ({seen:?})"
+        );
+        if round > 0 && round % every == 0 {
+            assert!(
+                version > &seen[round - 1],
+                "round {round} rewrote it: {seen:?}"
+            );
+        }
+    }
+    assert!(
+        seen[0].is_some(),
+        "the first compaction writes a missing file"
+    );
+    let last = service.snapshot();
+    drop(service);
+    let reopened = Service::open(&data).unwrap();
+    assert!(
+        matches!(reopened.snapshot_origin(), pobratim::service::SnapshotOrigin::File { replayed } if replayed > 0),
+        "{:?}",
+        reopened.snapshot_origin()
+    );
+    assert_eq!(reopened.snapshot().node_count(), last.node_count());
+    assert_eq!(reopened.version(), last.version());
+}
