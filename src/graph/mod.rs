@@ -10,6 +10,7 @@
 
 pub mod algo;
 pub mod filter;
+mod fold_appends;
 mod ids;
 mod link_ids;
 mod overlay;

@@ -115,7 +115,7 @@ pub fn apply_many(
 /// Linear in the size of the graph; the service runs it off the write path.
 pub fn compact(graph: &GraphSnapshot) -> Result<GraphSnapshot, ProjectError> {
     if graph.overlay.only_appends() {
-        return compact_appended(graph);
+        return super::fold_appends::compact_appended(graph);
     }
     let mut position = vec![NodeIx::MAX; graph.node_bound()];
     let mut node_ids = IdTable::with_capacity(graph.node_count(), graph.base.node_ids.text_len());
@@ -148,39 +148,6 @@ pub fn compact(graph: &GraphSnapshot) -> Result<GraphSnapshot, ProjectError> {
         });
     }
     build_indexed(graph.version(), node_ids, node_kinds, links, link_ids)
-}
-
-/// [`compact`] when the overlay only added nodes and links (a burst of creations): every
-/// index stays where it is, so the base's id tables are copied and extended with the new
-/// ids instead of rebuilt — re-interning a million node ids and re-indexing 4.5 M link
-/// ids was half the cost of a compaction at 1M.
-fn compact_appended(graph: &GraphSnapshot) -> Result<GraphSnapshot, ProjectError> {
-    let base = &graph.base;
-    let mut node_ids = base.node_ids.clone();
-    let mut node_kinds = base.node_kinds.clone();
-    for v in base.node_ids.len()..graph.node_bound() {
-        let v = NodeIx::try_from(v).map_err(|_| ProjectError::TooLarge)?;
-        intern_node(&mut node_ids, graph.node_id(v))?;
-        node_kinds.push(graph.node_kind(v));
-    }
-    let mut links = base.links.clone();
-    let mut link_ids = base.link_ids.clone();
-    for l in base.links.len()..graph.link_bound() {
-        let l = LinkIx::try_from(l).map_err(|_| ProjectError::TooLarge)?;
-        let chosen = (!graph.link_id_is_derived(l)).then(|| graph.link_id(l));
-        link_ids
-            .push(chosen.as_deref(), links.len())
-            .map_err(|()| ProjectError::TooLarge)?;
-        links.push(*graph.link(l));
-    }
-    link_ids.index_from(
-        base.links.len(),
-        super::link_ids::Names {
-            nodes: &node_ids,
-            links: &links,
-        },
-    );
-    assemble(graph.version(), node_ids, node_kinds, links, link_ids)
 }
 
 /// Adds a node id, refusing a duplicate.
@@ -271,8 +238,22 @@ fn assemble(
             }
         }
     }
-    let (adjacency, pair_offsets, pair_links) = adjacency(node_ids.len(), pairs)?;
-    Ok(GraphSnapshot {
+    let adjacency = adjacency(node_ids.len(), pairs)?;
+    Ok(with_adjacency(
+        version, node_ids, node_kinds, links, link_ids, adjacency,
+    ))
+}
+
+/// A snapshot of indexed nodes and links with their pair table and adjacency laid out.
+pub(super) fn with_adjacency(
+    version: u64,
+    node_ids: IdTable,
+    node_kinds: Vec<NodeKind>,
+    links: Vec<LinkEntry>,
+    link_ids: LinkIds,
+    (adjacency, pair_offsets, pair_links): Adjacency,
+) -> GraphSnapshot {
+    GraphSnapshot {
         version,
         base: std::sync::Arc::new(super::Base {
             node_ids,
@@ -284,10 +265,12 @@ fn assemble(
             pair_links,
         }),
         overlay: std::sync::Arc::default(),
-    })
+    }
 }
 
-type Adjacency = (Csr<(), u32, petgraph::Directed, u32>, Vec<u32>, Vec<LinkIx>);
+/// A CSR of both directions of every pair (edge weight: the pair), the pair table's
+/// offsets and its links.
+pub(super) type Adjacency = (Csr<(), u32, petgraph::Directed, u32>, Vec<u32>, Vec<LinkIx>);
 
 /// Groups `(low, high, link)` triples into distinct pairs and lays both directions of
 /// every pair out as a CSR whose edge weight is the pair's index.
