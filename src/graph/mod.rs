@@ -207,6 +207,13 @@ impl GraphSnapshot {
         }
     }
 
+    /// Whether compacting this snapshot keeps every node, link and pair index (its
+    /// overlay only appended nodes and links): views of its base, patched with the
+    /// overlay's rows, are then the compacted base's views.
+    pub fn compaction_keeps_indices(&self) -> bool {
+        self.overlay.only_appends()
+    }
+
     /// Whether two snapshots share one base.
     pub fn same_base(&self, other: &GraphSnapshot) -> bool {
         std::sync::Arc::ptr_eq(&self.base, &other.base)

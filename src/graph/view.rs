@@ -178,6 +178,15 @@ impl GraphView {
         }
     }
 
+    /// The view as one flat CSR, shared (merged from the patch on first use).
+    pub fn into_flat(self) -> Arc<FlatView> {
+        self.whole();
+        match self.merged.into_inner() {
+            Some(merged) => merged,
+            None => self.flat,
+        }
+    }
+
     /// The view as one flat CSR (merged from the patch on first use).
     fn whole(&self) -> &FlatView {
         let Some(patch) = &self.patch else {

@@ -174,7 +174,7 @@ impl Service {
         let cache = Arc::new(cache::QueryCache::default());
         let mut snapshots = snapshots::Snapshots::new(snapshot, file);
         let warm = Arc::clone(&cache);
-        snapshots.set_on_compacted(Arc::new(move |graph| warm.prepare_base(graph)));
+        snapshots.set_on_compacted(Arc::new(move |graph, from| warm.prepare_base(graph, from)));
         Ok(Self {
             store,
             snapshots,

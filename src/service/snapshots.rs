@@ -66,9 +66,10 @@ pub(crate) struct Snapshots {
     unsaved: Arc<std::sync::atomic::AtomicU32>,
 }
 
-/// Called by the compaction thread with each new base before it is installed (the
-/// service builds the filtered views readers use, so no reader waits for them).
-pub(crate) type CompactedHook = Arc<dyn Fn(&GraphSnapshot) + Send + Sync>;
+/// Called by the compaction thread with each new base, and the snapshot it was
+/// compacted from, before it is installed (the service prepares the filtered views
+/// readers use, so no reader waits for them).
+pub(crate) type CompactedHook = Arc<dyn Fn(&GraphSnapshot, &GraphSnapshot) + Send + Sync>;
 
 impl Snapshots {
     pub(crate) fn new(snapshot: GraphSnapshot, file: Option<PathBuf>) -> Self {
@@ -260,7 +261,7 @@ fn compact(
     id: u64,
     from: &GraphSnapshot,
     file: Option<&std::path::Path>,
-    on_compacted: Option<&(dyn Fn(&GraphSnapshot) + Send + Sync)>,
+    on_compacted: Option<&(dyn Fn(&GraphSnapshot, &GraphSnapshot) + Send + Sync)>,
 ) -> bool {
     let started = std::time::Instant::now();
     let compacted = project::compact(from);
@@ -275,7 +276,7 @@ fn compact(
     }
     let save_ms = started.elapsed().as_millis() as u64 - fold_ms;
     if let (Ok(graph), Some(hook)) = (&compacted, on_compacted) {
-        hook(graph);
+        hook(graph, from);
     }
     let views_ms = started.elapsed().as_millis() as u64 - fold_ms - save_ms;
     let mut state = match writer.lock() {
