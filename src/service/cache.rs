@@ -153,19 +153,46 @@ impl QueryCache {
     pub fn prepare_base(&self, graph: &GraphSnapshot, from: &GraphSnapshot) {
         let in_use: Vec<(Filter, Option<Arc<FlatView>>)> = {
             let bases = lock(&self.bases);
-            match &bases.current {
-                Some((base, _)) if base.same_base(graph) => return,
-                Some((base, slots)) => {
-                    let extendable = base.same_base(from) && from.compaction_keeps_indices();
+            if let Some((base, _)) = &bases.current {
+                if base.same_base(graph) {
+                    return;
+                }
+            }
+            // The views of `from`'s base: installed, or prepared by the last compaction
+            // (under writes alone no reader installs them).
+            let installed = bases.current.as_ref().filter(|(b, _)| b.same_base(from));
+            let of_from: Option<Vec<(Filter, Arc<FlatView>)>> = match installed {
+                Some((_, slots)) => Some(
                     slots
                         .iter()
                         .filter_map(|(filter, slot)| {
-                            let view = slot.get()?;
-                            Some((filter.clone(), extendable.then(|| Arc::clone(view))))
+                            Some((filter.clone(), Arc::clone(slot.get()?)))
                         })
-                        .collect()
-                }
-                None => Vec::new(),
+                        .collect(),
+                ),
+                None => bases
+                    .prepared
+                    .as_ref()
+                    .filter(|(b, _)| b.same_base(from))
+                    .map(|(_, views)| {
+                        views
+                            .iter()
+                            .map(|(f, v)| (f.clone(), Arc::clone(v)))
+                            .collect()
+                    }),
+            };
+            let extendable = from.compaction_keeps_indices();
+            match (of_from, &bases.current) {
+                (Some(views), _) => views
+                    .into_iter()
+                    .map(|(filter, view)| (filter, extendable.then_some(view)))
+                    .collect(),
+                (None, Some((_, slots))) => slots
+                    .iter()
+                    .filter(|(_, slot)| slot.get().is_some())
+                    .map(|(filter, _)| (filter.clone(), None))
+                    .collect(),
+                (None, None) => Vec::new(),
             }
         };
         let base = graph.base_graph();

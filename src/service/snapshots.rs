@@ -69,7 +69,10 @@ pub(crate) struct Snapshots {
 /// Called by the compaction thread with each new base, and the snapshot it was
 /// compacted from, before it is installed (the service prepares the filtered views
 /// readers use, so no reader waits for them).
-pub(crate) type CompactedHook = Arc<dyn Fn(&GraphSnapshot, &GraphSnapshot) + Send + Sync>;
+pub(crate) type CompactedHook = Arc<CompactedFn>;
+
+/// See [`CompactedHook`]: `(new base, compacted from)`.
+pub(crate) type CompactedFn = dyn Fn(&GraphSnapshot, &GraphSnapshot) + Send + Sync;
 
 impl Snapshots {
     pub(crate) fn new(snapshot: GraphSnapshot, file: Option<PathBuf>) -> Self {
@@ -261,7 +264,7 @@ fn compact(
     id: u64,
     from: &GraphSnapshot,
     file: Option<&std::path::Path>,
-    on_compacted: Option<&(dyn Fn(&GraphSnapshot, &GraphSnapshot) + Send + Sync)>,
+    on_compacted: Option<&CompactedFn>,
 ) -> bool {
     let started = std::time::Instant::now();
     let compacted = project::compact(from);

@@ -696,4 +696,37 @@ fn bursts_of_creations_compact_into_the_graph_a_rebuild_gives() {
         }
         assert_same(&service, &sources, &format!("after burst {round}"));
     }
+    // Two compactions with no reader in between: the second starts from views the
+    // first prepared but no reader installed.
+    for round in 0..2 {
+        let before = service.snapshot();
+        let name = |i: usize| format!("city:ru:city-{i}");
+        let mut burst: Vec<(String, Change)> = (created..created + 160)
+            .map(|i| (String::new(), city(i)))
+            .collect();
+        for k in 0..80 {
+            let (a, b) = (created + 2 * k, created + 2 * k + 1);
+            burst.push((
+                String::new(),
+                link("twinning", &[name(a), name(b)], "active"),
+            ));
+            burst.push((
+                String::new(),
+                link("friendship", &[name(a), name(k)], "active"),
+            ));
+        }
+        service.write(burst).unwrap();
+        created += 160;
+        let mut tries = 0;
+        while service.snapshot().same_base(&before) {
+            tries += 1;
+            assert!(
+                tries < 400,
+                "quiet round {round}: a compaction was installed"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(25));
+            let _ = service.write(vec![(String::new(), city(200_000 + round * 1000 + tries))]);
+        }
+    }
+    assert_same(&service, &sources, "after two compactions without readers");
 }
