@@ -105,6 +105,82 @@ impl FlatView {
         }
     }
 
+    /// The flat view of `graph`, whose overlay only appended nodes and links
+    /// ([`GraphSnapshot::compaction_keeps_indices`]), under `filter`, from `base`, the
+    /// view of its base under the same filter: the base's rows plus the half-edges of
+    /// the pairs an appended admitted link makes visible, merged in. Linear in the view
+    /// plus the overlay — a compaction's views no longer filter every link again, nor
+    /// recompute whole rows of busy nodes.
+    pub fn extend_appended(base: &FlatView, graph: &GraphSnapshot, filter: &Filter) -> Self {
+        let n = graph.node_bound();
+        let mut included = base.included.clone();
+        included.resize(n, false);
+        for v in base.included.len()..n {
+            let v_ix = v as NodeIx;
+            included[v] = graph.is_live_node(v_ix) && filter.admits_node(graph.node_kind(v_ix));
+        }
+        let mut added: Vec<(NodeIx, NodeIx, u32)> = Vec::new();
+        for l in graph.base.links.len()..graph.link_bound() {
+            let link = graph.link(l as LinkIx);
+            if !filter.admits_link(link) {
+                continue;
+            }
+            for (i, &a) in link.members.iter().enumerate() {
+                for &b in &link.members[i + 1..] {
+                    let visible = included[a as usize] && included[b as usize];
+                    if !visible || base.row(a).0.binary_search(&b).is_ok() {
+                        continue;
+                    }
+                    if let Some(pair) = graph.pair_of(a, b) {
+                        added.push((a, b, pair));
+                        added.push((b, a, pair));
+                    }
+                }
+            }
+        }
+        added.sort_unstable();
+        added.dedup();
+        let mut offsets = Vec::with_capacity(n + 1);
+        let mut targets = Vec::with_capacity(base.targets.len() + added.len());
+        let mut pairs = Vec::with_capacity(base.targets.len() + added.len());
+        offsets.push(0);
+        let mut next = added.iter().peekable();
+        for v in 0..n as NodeIx {
+            let (row_targets, row_pairs) = base.row(v);
+            let mut i = 0;
+            loop {
+                let extra = next.peek().filter(|(a, _, _)| *a == v);
+                match (row_targets.get(i), extra) {
+                    (Some(&w), Some(&&(_, x, _))) if w < x => {
+                        targets.push(w);
+                        pairs.push(row_pairs[i]);
+                        i += 1;
+                    }
+                    (_, Some(&&(_, x, pair))) => {
+                        targets.push(x);
+                        pairs.push(pair);
+                        next.next();
+                    }
+                    (Some(&w), None) => {
+                        targets.push(w);
+                        pairs.push(row_pairs[i]);
+                        i += 1;
+                    }
+                    (None, None) => break,
+                }
+            }
+            offsets.push(targets.len() as u32);
+        }
+        let included_count = included.iter().filter(|b| **b).count();
+        Self {
+            offsets,
+            targets,
+            pairs,
+            included,
+            included_count,
+        }
+    }
+
     fn row(&self, v: NodeIx) -> (&[NodeIx], &[u32]) {
         match (
             self.offsets.get(v as usize),
@@ -175,15 +251,6 @@ impl GraphView {
                 half_edges,
             }),
             merged: OnceLock::new(),
-        }
-    }
-
-    /// The view as one flat CSR, shared (merged from the patch on first use).
-    pub fn into_flat(self) -> Arc<FlatView> {
-        self.whole();
-        match self.merged.into_inner() {
-            Some(merged) => merged,
-            None => self.flat,
         }
     }
 

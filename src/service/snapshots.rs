@@ -308,6 +308,7 @@ fn compact(
                 fold_ms,
                 save_ms,
                 saved,
+                kept_indices = from.compaction_keeps_indices(),
                 views_ms,
                 replayed_writes,
                 replay_ms = replay_started.elapsed().as_millis() as u64,
