@@ -15,7 +15,6 @@ use crate::graph::filter::Filter;
 use crate::graph::view::GraphView;
 use crate::graph::{GraphSnapshot, LinkIx, NodeIx};
 use crate::model::{Link, LinkKind, Location, NodeId, NodeKind};
-use crate::store::StampedTree;
 
 /// The filters a response was computed under.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -157,9 +156,7 @@ impl Service {
             .map(|&v| {
                 let id = graph.node_id(v);
                 self.rendered
-                    .get_or_render(&self.store, StampedTree::Nodes, id, || {
-                        self.get_node(id).map(NodeRef::from)
-                    })
+                    .node_ref(&self.store, id, || self.get_node(id).map(NodeRef::from))
             })
             .collect()
     }
@@ -184,8 +181,7 @@ impl Service {
         link: LinkIx,
     ) -> Result<RecordJson, ServiceError> {
         let id = graph.link_id(link);
-        self.rendered
-            .get_or_render(&self.store, StampedTree::Links, &id, || self.get_link(&*id))
+        self.rendered.link(&self.store, &id, || self.get_link(&*id))
     }
 
     /// A cached, per-version computation.

@@ -14,7 +14,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use super::analysis::NodeRef;
 use super::ServiceError;
+use crate::model::Link;
 use crate::store::{SledStore, StampedTree, StoreError};
 
 /// Bytes of rendered records kept unless configured otherwise.
@@ -77,7 +79,7 @@ type Hasher = hashbrown::DefaultHashBuilder;
 
 type RecordCache = Cache<Box<str>, Entry, ByBytes, Hasher, DefaultLifecycle<Box<str>, Entry>>;
 
-/// Rendered node and link records, each cache half of the byte budget.
+/// Rendered node references and link records, each cache half of the byte budget.
 pub struct RenderedRecords {
     /// `None` when the budget is 0 (every record is read and rendered).
     caches: Option<[RecordCache; 2]>,
@@ -101,9 +103,30 @@ impl RenderedRecords {
         }
     }
 
-    /// The record `id` of `tree` as JSON: the cached copy while it is current, else
-    /// `read` (from the store) rendered and kept.
-    pub fn get_or_render<T: Serialize>(
+    /// Node `id` as graph answers show it ([`NodeRef`]): the cached copy while it is
+    /// current, else `read` (from the store) rendered and kept.
+    pub fn node_ref(
+        &self,
+        store: &SledStore,
+        id: &str,
+        read: impl FnOnce() -> Result<NodeRef, ServiceError>,
+    ) -> Result<RecordJson, ServiceError> {
+        self.get_or_render(store, StampedTree::Nodes, id, read)
+    }
+
+    /// Link `id`, whole: the cached copy while it is current, else `read` (from the
+    /// store) rendered and kept.
+    pub fn link(
+        &self,
+        store: &SledStore,
+        id: &str,
+        read: impl FnOnce() -> Result<Link, ServiceError>,
+    ) -> Result<RecordJson, ServiceError> {
+        self.get_or_render(store, StampedTree::Links, id, read)
+    }
+
+    /// The record `id` of `tree` as JSON (one rendering per tree: see the callers).
+    fn get_or_render<T: Serialize>(
         &self,
         store: &SledStore,
         tree: StampedTree,
