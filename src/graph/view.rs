@@ -95,14 +95,7 @@ impl FlatView {
             }
             offsets.push(targets.len() as u32);
         }
-        let included_count = included.iter().filter(|b| **b).count();
-        Self {
-            offsets,
-            targets,
-            pairs,
-            included,
-            included_count,
-        }
+        Self::from_rows(offsets, targets, pairs, included)
     }
 
     /// The flat view of `graph`, whose overlay only appended nodes and links
@@ -149,28 +142,31 @@ impl FlatView {
             let (row_targets, row_pairs) = base.row(v);
             let mut i = 0;
             loop {
-                let extra = next.peek().filter(|(a, _, _)| *a == v);
-                match (row_targets.get(i), extra) {
-                    (Some(&w), Some(&&(_, x, _))) if w < x => {
-                        targets.push(w);
-                        pairs.push(row_pairs[i]);
-                        i += 1;
-                    }
-                    (_, Some(&&(_, x, pair))) => {
-                        targets.push(x);
-                        pairs.push(pair);
-                        next.next();
-                    }
-                    (Some(&w), None) => {
-                        targets.push(w);
-                        pairs.push(row_pairs[i]);
-                        i += 1;
-                    }
-                    (None, None) => break,
+                let extra = next
+                    .next_if(|(a, x, _)| *a == v && row_targets.get(i).map_or(true, |&w| *x < w));
+                if let Some(&(_, x, pair)) = extra {
+                    targets.push(x);
+                    pairs.push(pair);
+                } else if let Some(&w) = row_targets.get(i) {
+                    targets.push(w);
+                    pairs.push(row_pairs[i]);
+                    i += 1;
+                } else {
+                    break;
                 }
             }
             offsets.push(targets.len() as u32);
         }
+        Self::from_rows(offsets, targets, pairs, included)
+    }
+
+    /// A view of CSR rows (`offsets` of `targets` and `pairs`) and inclusion marks.
+    fn from_rows(
+        offsets: Vec<u32>,
+        targets: Vec<NodeIx>,
+        pairs: Vec<u32>,
+        included: Vec<bool>,
+    ) -> Self {
         let included_count = included.iter().filter(|b| **b).count();
         Self {
             offsets,
