@@ -208,8 +208,7 @@ impl GraphSnapshot {
     }
 
     /// Whether compacting this snapshot keeps every node, link and pair index (its
-    /// overlay only appended nodes and links): views of its base, patched with the
-    /// overlay's rows, are then the compacted base's views.
+    /// overlay only appended nodes and links): its base's views then extend in place.
     pub fn compaction_keeps_indices(&self) -> bool {
         self.overlay.only_appends()
     }
