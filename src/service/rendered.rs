@@ -164,3 +164,67 @@ impl RenderedRecords {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+    use crate::model::NodeKind;
+
+    fn node_ref(name: &str) -> NodeRef {
+        NodeRef {
+            id: "city:ru:a".into(),
+            kind: NodeKind::City,
+            name: name.into(),
+            names: Default::default(),
+            country: Some("RU".into()),
+            location: None,
+        }
+    }
+
+    #[test]
+    fn a_copy_is_used_until_its_key_is_stamped_again() {
+        let store = SledStore::temporary().unwrap();
+        let cache = RenderedRecords::new(1 << 20);
+        let reads = Cell::new(0);
+        let read = |name: &'static str| {
+            let reads = &reads;
+            move || {
+                reads.set(reads.get() + 1);
+                Ok(node_ref(name))
+            }
+        };
+        let first = cache.node_ref(&store, "city:ru:a", read("A")).unwrap();
+        let again = cache.node_ref(&store, "city:ru:a", read("B")).unwrap();
+        assert_eq!((reads.get(), again.as_str()), (1, first.as_str()));
+        assert!(again.as_str().contains("\"name\":\"A\""));
+        // A write of the record bumps its stamp: the next answer reads it again.
+        store.stamps().bump(StampedTree::Nodes, b"city:ru:a");
+        let after = cache.node_ref(&store, "city:ru:a", read("B")).unwrap();
+        assert_eq!(reads.get(), 2);
+        assert!(after.as_str().contains("\"name\":\"B\""));
+        // A link with the same id is another record: its own stamp, its own copy.
+        store.stamps().bump(StampedTree::Links, b"city:ru:a");
+        cache.node_ref(&store, "city:ru:a", read("C")).unwrap();
+        assert_eq!(reads.get(), 2);
+        assert_eq!(cache.usage().0, 1);
+    }
+
+    #[test]
+    fn a_zero_budget_reads_every_time() {
+        let store = SledStore::temporary().unwrap();
+        let cache = RenderedRecords::new(0);
+        let reads = Cell::new(0);
+        for _ in 0..3 {
+            let json = cache
+                .node_ref(&store, "city:ru:a", || {
+                    reads.set(reads.get() + 1);
+                    Ok(node_ref("A"))
+                })
+                .unwrap();
+            assert_eq!(json.parse::<NodeRef>().unwrap().name, "A");
+        }
+        assert_eq!((reads.get(), cache.usage()), (3, (0, 0)));
+    }
+}
