@@ -29,6 +29,10 @@ const ENTRY_OVERHEAD: u64 = 96;
 /// Typical bytes of a cached record, to size the cache's table.
 const TYPICAL_ENTRY: u64 = 320;
 
+/// Most records the cache's table is sized for up front (it grows past that when a
+/// large budget fills): a budget of many gigabytes must not allocate at start.
+const MAX_PRESIZED_ENTRIES: u64 = 1 << 20;
+
 /// A record as JSON, spliced into an answer as it is.
 #[derive(Clone, Debug)]
 pub struct RecordJson(Arc<RawValue>);
@@ -91,7 +95,7 @@ impl RenderedRecords {
         let half = bytes / 2;
         let cache = || {
             RecordCache::with(
-                (half / TYPICAL_ENTRY).max(1) as usize,
+                (half / TYPICAL_ENTRY).clamp(1, MAX_PRESIZED_ENTRIES) as usize,
                 half,
                 ByBytes,
                 Hasher::default(),
