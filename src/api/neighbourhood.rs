@@ -141,6 +141,19 @@ fn is_small(scope: &Scope, centre: NodeIx, depth: usize) -> bool {
     depth <= 2 && reach <= INLINE_MAX_REACH
 }
 
+/// The scope to answer on the request thread: the view under `filter` is built and
+/// `small` holds for the node (an unknown node is answered there too: a 404).
+fn inline_scope(
+    service: &Service,
+    filter: &crate::graph::filter::Filter,
+    id: &NodeId,
+    small: impl Fn(&Scope, NodeIx) -> bool,
+) -> Option<Scope> {
+    service
+        .built_scope(filter)
+        .filter(|scope| scope.graph.index_of(id).map_or(true, |v| small(scope, v)))
+}
+
 fn neighbourhood(
     service: &Service,
     scope: &Scope,
@@ -254,12 +267,7 @@ pub async fn get_neighbourhood(
         None | Some("json") => {
             // A small ego network under a built view answers in tens of microseconds
             // (its records mostly rendered already): on the worker thread itself.
-            let small = service.built_scope(&filter).filter(|scope| {
-                scope
-                    .graph
-                    .index_of(&id)
-                    .map_or(true, |v| is_small(scope, v, depth))
-            });
+            let small = inline_scope(&service, &filter, &id, |scope, v| is_small(scope, v, depth));
             if let Some(scope) = small {
                 return Ok(super::respond(&neighbourhood(
                     &service, &scope, id, &params.0,
@@ -360,11 +368,8 @@ pub async fn get_neighbours(
     let filter = params.0.filter()?;
     // A node with few partners under a view that is built answers in microseconds:
     // on the worker thread itself, as the hop to the blocking pool would cost as much.
-    let small = service.built_scope(&filter).filter(|scope| {
-        scope
-            .graph
-            .index_of(&id)
-            .map_or(true, |v| scope.view.degree(v) <= INLINE_MAX_DEGREE)
+    let small = inline_scope(&service, &filter, &id, |scope, v| {
+        scope.view.degree(v) <= INLINE_MAX_DEGREE
     });
     if let Some(scope) = small {
         return Ok(super::respond(&neighbours(&service, &scope, &id)?));
