@@ -3,7 +3,7 @@
 //! Otherwise it commits everything queued: each write is checked on its own, against
 //! the store plus the writes ahead of it in the group (a refused write is answered with
 //! its error and leaves no trace), then all accepted writes are committed together
-//! (`SledStore::commit_group`: one atomic change-log batch, then the records) — each
+//! (`SledStore::commit_group`: their change-log entries, then the records) — each
 //! with its own graph version and change-log entry — and go into the snapshot with one
 //! overlay copy. Every writer then waits until the group is on disk
 //! ([`super::durability`]) and installs the group's snapshot.

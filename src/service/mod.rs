@@ -2,8 +2,8 @@
 //!
 //! Writes are serialised by one writer lock: a write reads the current records,
 //! checks every invariant against them and the write's own earlier changes, commits
-//! it (change log first, then the records: `store::redo`), then swaps in a snapshot at the new version. Reads take the
-//! current snapshot (`Arc`) and never wait for writers.
+//! it (change log first, then the records: `store::redo`), then swaps in a snapshot at
+//! the new version. Reads take the current snapshot (`Arc`) and never wait for writers.
 
 pub mod analysis;
 mod cache;
