@@ -65,6 +65,11 @@ pub enum Command {
         /// once. 0: none, every record is read from the store each time.
         #[arg(long, env = "POBRATIM_RECORD_CACHE_MB", default_value_t = crate::service::rendered::DEFAULT_RECORD_CACHE_BYTES >> 20)]
         record_cache_mb: u64,
+        /// Tune glibc's heap for large graphs (on Linux: the server restarts itself once
+        /// with `GLIBC_TUNABLES` asking for transparent huge pages and a fixed mmap
+        /// threshold; see `src/heap_tuning.rs`). `false`: leave the environment as it is.
+        #[arg(long, env = "POBRATIM_TUNE_HEAP", default_value_t = true, action = clap::ArgAction::Set)]
+        tune_heap: bool,
     },
     /// Create, list and revoke access tokens (with the server stopped; while it runs,
     /// an admin token can do the same at `/api/v1/admin/tokens`).

@@ -11,6 +11,7 @@ use pobratim::server::{self, ServeConfig};
 use tracing_subscriber::EnvFilter;
 
 mod admin;
+mod heap_tuning;
 mod import;
 
 fn main() -> ExitCode {
@@ -42,7 +43,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             private,
             write_rate,
             record_cache_mb,
+            tune_heap,
         } => {
+            if tune_heap {
+                heap_tuning::restart_with_heap_tunables();
+            }
             anyhow::ensure!(
                 write_rate.is_finite() && write_rate >= 0.0,
                 "--write-rate must be a number of writes per second, 0 or more"
