@@ -55,6 +55,15 @@ impl RecordJson {
     pub fn as_str(&self) -> &str {
         self.0.get()
     }
+
+    /// Whether this is the rendering of record `id`: records render their id first, and
+    /// ids need no escaping in JSON (no quote, backslash or control character).
+    fn is_record(&self, id: &str) -> bool {
+        self.as_str()
+            .strip_prefix("{\"id\":\"")
+            .and_then(|rest| rest.strip_prefix(id))
+            .is_some_and(|rest| rest.starts_with('"'))
+    }
 }
 
 impl Serialize for RecordJson {
@@ -72,16 +81,49 @@ struct Entry {
 #[derive(Clone)]
 struct ByBytes;
 
-impl Weighter<Box<str>, Entry> for ByBytes {
-    fn weight(&self, key: &Box<str>, entry: &Entry) -> u64 {
-        (key.len() + entry.json.as_str().len()) as u64 + ENTRY_OVERHEAD
+impl Weighter<u64, Entry> for ByBytes {
+    fn weight(&self, _key: &u64, entry: &Entry) -> u64 {
+        entry.json.as_str().len() as u64 + ENTRY_OVERHEAD
     }
 }
 
-/// foldhash: ids are hashed on every lookup, and SipHash cost a tenth of a 2-hop answer.
-type Hasher = hashbrown::DefaultHashBuilder;
+/// Copies are keyed by the hash the stamps already computed for the id
+/// ([`crate::store::RecordStamps::key_hash`]), so the table hashes nothing again and
+/// compares plain integers; two ids with one hash evict each other, and a copy is used
+/// only if it renders the id asked for ([`RecordJson::is_record`]). Storing the id as
+/// the key cost a hash and a pointer chase per lookup (~20 % of a 2-hop answer at 1M).
+#[derive(Clone, Default)]
+struct PassThrough;
 
-type RecordCache = Cache<Box<str>, Entry, ByBytes, Hasher, DefaultLifecycle<Box<str>, Entry>>;
+impl std::hash::BuildHasher for PassThrough {
+    type Hasher = PassThroughHasher;
+
+    fn build_hasher(&self) -> PassThroughHasher {
+        PassThroughHasher(0)
+    }
+}
+
+/// Keeps the `u64` it is given (keys are hashes already).
+#[derive(Default)]
+struct PassThroughHasher(u64);
+
+impl std::hash::Hasher for PassThroughHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type RecordCache = Cache<u64, Entry, ByBytes, PassThrough, DefaultLifecycle<u64, Entry>>;
 
 /// Rendered node references and link records, each cache half of the byte budget.
 pub struct RenderedRecords {
@@ -98,7 +140,7 @@ impl RenderedRecords {
                 (half / TYPICAL_ENTRY).clamp(1, MAX_PRESIZED_ENTRIES) as usize,
                 half,
                 ByBytes,
-                Hasher::default(),
+                PassThrough,
                 DefaultLifecycle::default(),
             )
         };
@@ -141,16 +183,17 @@ impl RenderedRecords {
             return RecordJson::render(&read()?);
         };
         let cache = &caches[tree as usize];
+        let hash = store.stamps().key_hash(id.as_bytes());
         // Loaded before the record is read: see `store::stamps`.
-        let stamp = store.stamps().stamp(tree, id.as_bytes());
-        if let Some(entry) = cache.get(id) {
-            if entry.stamp == stamp {
+        let stamp = store.stamps().stamp_of_hash(tree, hash);
+        if let Some(entry) = cache.get(&hash) {
+            if entry.stamp == stamp && entry.json.is_record(id) {
                 return Ok(entry.json);
             }
         }
         let json = RecordJson::render(&read()?)?;
         cache.insert(
-            id.into(),
+            hash,
             Entry {
                 stamp,
                 json: json.clone(),
@@ -213,6 +256,55 @@ mod tests {
         cache.node_ref(&store, "city:ru:a", read("C")).unwrap();
         assert_eq!(reads.get(), 2);
         assert_eq!(cache.usage().0, 1);
+    }
+
+    #[test]
+    fn a_copy_is_used_only_for_the_id_it_renders() {
+        let store = SledStore::temporary().unwrap();
+        let cache = RenderedRecords::new(1 << 20);
+        let reads = Cell::new(0);
+        let read = |id: &'static str| {
+            let reads = &reads;
+            move || {
+                reads.set(reads.get() + 1);
+                Ok(NodeRef {
+                    id: id.into(),
+                    ..node_ref("A")
+                })
+            }
+        };
+        // As if another id hashed like `city:ru:a` and left its copy under that hash:
+        // a longer id with the same beginning is not the record asked for either.
+        cache
+            .node_ref(&store, "city:ru:a", read("city:ru:ab"))
+            .unwrap();
+        let right = cache
+            .node_ref(&store, "city:ru:a", read("city:ru:a"))
+            .unwrap();
+        assert_eq!(reads.get(), 2);
+        assert!(right.as_str().starts_with("{\"id\":\"city:ru:a\","));
+        cache
+            .node_ref(&store, "city:ru:a", read("city:ru:a"))
+            .unwrap();
+        assert_eq!(reads.get(), 2, "the right copy is kept and used");
+    }
+
+    #[test]
+    fn records_render_their_id_first() {
+        let link: Link = serde_json::from_value(serde_json::json!({
+            "id": "twinning:city:ru:a+city:cn:b", "kind": "twinning",
+            "members": ["city:ru:a", "city:cn:b"]
+        }))
+        .unwrap();
+        let json = RecordJson::render(&link).unwrap();
+        assert!(
+            json.is_record("twinning:city:ru:a+city:cn:b"),
+            "{}",
+            json.as_str()
+        );
+        assert!(RecordJson::render(&node_ref("A"))
+            .unwrap()
+            .is_record("city:ru:a"));
     }
 
     #[test]

@@ -43,8 +43,14 @@ impl Default for RecordStamps {
 }
 
 impl RecordStamps {
-    fn slot(&self, tree: StampedTree, key: &[u8]) -> &AtomicU64 {
-        let at = self.hasher.hash_one(key) as usize % SLOTS;
+    /// The hash of a key that picks its counter (callers that also key other tables
+    /// by it hash once: [`RecordStamps::stamp_of_hash`]).
+    pub fn key_hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    fn slot(&self, tree: StampedTree, hash: u64) -> &AtomicU64 {
+        let at = hash as usize % SLOTS;
         match tree {
             StampedTree::Nodes => &self.nodes[at],
             StampedTree::Links => &self.links[at],
@@ -53,12 +59,18 @@ impl RecordStamps {
 
     /// The key's stamp: load it before reading the record.
     pub fn stamp(&self, tree: StampedTree, key: &[u8]) -> u64 {
-        self.slot(tree, key).load(Ordering::Acquire)
+        self.stamp_of_hash(tree, self.key_hash(key))
+    }
+
+    /// The stamp of the key whose [`RecordStamps::key_hash`] is `hash`.
+    pub fn stamp_of_hash(&self, tree: StampedTree, hash: u64) -> u64 {
+        self.slot(tree, hash).load(Ordering::Acquire)
     }
 
     /// Marks the key's cached copies stale: call after the record is written.
     pub fn bump(&self, tree: StampedTree, key: &[u8]) {
-        self.slot(tree, key).fetch_add(1, Ordering::AcqRel);
+        self.slot(tree, self.key_hash(key))
+            .fetch_add(1, Ordering::AcqRel);
     }
 
     /// Marks every cached copy stale (a tree cleared, a bulk load rolled back).
