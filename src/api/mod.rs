@@ -89,6 +89,11 @@ pub(crate) async fn blocking<T: Send + 'static>(
 pub(crate) trait Versioned {
     /// The graph version the answer was computed from.
     fn graph_version(&self) -> u64;
+
+    /// Bytes its JSON is expected to take (a buffer that size is reserved up front).
+    fn json_size_hint(&self) -> usize {
+        1024
+    }
 }
 
 macro_rules! versioned {
@@ -101,10 +106,25 @@ macro_rules! versioned {
     };
 }
 
+/// Answers made of rendered records: their size is known before they are written.
+macro_rules! versioned_records {
+    ($($answer:ty),+ $(,)?) => {
+        $(impl Versioned for $answer {
+            fn graph_version(&self) -> u64 {
+                self.graph_version
+            }
+
+            fn json_size_hint(&self) -> usize {
+                self.json_len_hint()
+            }
+        })+
+    };
+}
+
+versioned_records!(neighbourhood::Neighbourhood, neighbourhood::Neighbours);
+
 versioned!(
     paths::PathsResponse,
-    neighbourhood::Neighbourhood,
-    neighbourhood::Neighbours,
     centrality::Ranking,
     centrality::NodeCentrality,
     structure::Groups,
@@ -128,10 +148,11 @@ pub(crate) async fn answer<T: serde::Serialize + Versioned + Send + 'static>(
 
 /// A graph answer as JSON with the version headers (for answers computed in place).
 pub(crate) fn respond<T: serde::Serialize + Versioned>(answer: &T) -> HttpResponse {
-    version::json(
+    version::json_sized(
         actix_web::http::StatusCode::OK,
         answer.graph_version(),
         answer,
+        answer.json_size_hint(),
     )
 }
 

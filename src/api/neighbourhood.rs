@@ -104,6 +104,37 @@ pub struct Neighbours {
     pub partners: Vec<Partner>,
 }
 
+/// Bytes of JSON around each record of an answer (field names, a distance).
+const JSON_PER_RECORD: usize = 24;
+
+impl Neighbourhood {
+    /// Bytes its JSON takes, nearly: the records' and a little around each.
+    pub(crate) fn json_len_hint(&self) -> usize {
+        let nodes: usize = self.nodes.iter().map(|n| n.node.as_str().len()).sum();
+        let links: usize = self.links.iter().map(|l| l.as_str().len()).sum();
+        512 + nodes + links + JSON_PER_RECORD * (self.nodes.len() + self.links.len())
+    }
+}
+
+impl Neighbours {
+    /// Bytes its JSON takes, nearly: the records' and a little around each.
+    pub(crate) fn json_len_hint(&self) -> usize {
+        let records: usize = self
+            .partners
+            .iter()
+            .map(|p| {
+                p.node.as_str().len()
+                    + JSON_PER_RECORD
+                    + p.links
+                        .iter()
+                        .map(|l| l.as_str().len() + JSON_PER_RECORD)
+                        .sum::<usize>()
+            })
+            .sum();
+        512 + self.node.as_str().len() + records
+    }
+}
+
 /// Depth and node cap of an ego network, checked.
 fn depth_and_cap(params: &NeighbourhoodParams) -> Result<(usize, usize), ApiError> {
     let depth = params.depth.unwrap_or(1);

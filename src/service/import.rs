@@ -204,6 +204,7 @@ impl Service {
             progress(report.records);
             Ok(())
         })();
+        let streamed_ms = started.elapsed().as_millis() as u64;
         let changed = report.created + report.updated > 0;
         match (load, outcome) {
             (Some(load), Ok(())) if !refused_all && changed => {
@@ -214,8 +215,15 @@ impl Service {
                 };
                 report.graph_version = load.finish(actor, counts)?;
                 report.written = true;
+                let finished_ms = started.elapsed().as_millis() as u64;
                 let rebuilt = super::build_snapshot(&self.store)?;
                 self.snapshots.replace(&mut state, rebuilt);
+                tracing::info!(
+                    streamed_ms,
+                    finish_ms = finished_ms - streamed_ms,
+                    rebuild_ms = started.elapsed().as_millis() as u64 - finished_ms,
+                    "import written and the graph rebuilt"
+                );
             }
             (Some(load), Ok(())) => {
                 load.abort()?;
