@@ -6,7 +6,7 @@
 //! node whose id the file did not give — by (kind, name, country), so importing the
 //! same file twice changes nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -273,6 +273,9 @@ struct SeenNode {
     kind: NodeKind,
     /// Whether a link accepted by this import names it.
     linked: bool,
+    /// Whether this import accepted the node itself (so the store has it after the
+    /// chunk is written).
+    accepted: bool,
     /// Its number in this import, for [`CompactPair`]s.
     ordinal: u32,
 }
@@ -291,6 +294,8 @@ struct Pending<'a> {
     pairs: HashMap<CompactPair, PairOwner>,
     /// Ids of the links with chosen ids in `pairs`.
     chosen_ids: Vec<LinkId>,
+    /// The same ids as a set: whether an id given by a row was taken by an earlier one.
+    chosen_set: HashSet<LinkId>,
     /// Every node this import accepted, or named in a link or a pair lookup.
     seen: HashMap<NodeId, SeenNode>,
 }
@@ -304,6 +309,7 @@ impl<'a> Pending<'a> {
             links: HashMap::new(),
             pairs: HashMap::new(),
             chosen_ids: Vec::new(),
+            chosen_set: HashSet::new(),
             seen: HashMap::new(),
         }
     }
@@ -329,18 +335,42 @@ impl<'a> Pending<'a> {
         out
     }
 
+    /// The node as the import has left it so far. The store is read only for a node it
+    /// has: one the graph (the store before the import) or an earlier chunk has. At 1M,
+    /// asking sled about each new record was a quarter of an import.
     fn node(&self, id: &NodeId) -> Result<Option<Node>, RowError> {
-        match self.nodes.get(id) {
-            Some((_, node)) => Ok(Some(node.clone())),
-            None => self.store.get_node(id).map_err(storage),
+        if let Some((_, node)) = self.nodes.get(id) {
+            return Ok(Some(node.clone()));
         }
+        let stored = self.graph.index_of(id).is_some()
+            || self.seen.get(id).is_some_and(|seen| seen.accepted);
+        if !stored {
+            return Ok(None);
+        }
+        self.store.get_node(id).map_err(storage)
     }
 
-    fn link(&self, id: &LinkId) -> Result<Option<Link>, RowError> {
-        match self.links.get(id) {
-            Some((_, link)) => Ok(Some(link.clone())),
-            None => self.store.get_link(id).map_err(storage),
+    /// The link as the import has left it so far (see [`Pending::node`]); `key` is the
+    /// kind and members of the row that names it.
+    fn link(&mut self, id: &LinkId, key: &PairKey) -> Result<Option<Link>, RowError> {
+        if let Some((_, link)) = self.links.get(id) {
+            return Ok(Some(link.clone()));
         }
+        let stored = if self.graph.link_ix(id).is_some() || self.chosen_set.contains(id) {
+            true
+        } else if LinkId::derive(key.0.as_str(), &key.1).is_ok_and(|derived| derived == *id) {
+            // An id derived from the row's pair was taken by this import only as that
+            // pair's link (or as a chosen id, in `chosen_set`).
+            let compact = self.compact(key);
+            matches!(self.pairs.get(&compact), Some(PairOwner::Derived))
+        } else {
+            // A chosen id may be the derived id of another pair: ask the store.
+            true
+        };
+        if !stored {
+            return Ok(None);
+        }
+        self.store.get_link(id).map_err(storage)
     }
 
     fn accept(&mut self, item: Item) -> Result<Outcome, RowError> {
@@ -392,7 +422,9 @@ impl<'a> Pending<'a> {
                 Outcome::Updated
             }
         };
-        self.see(&node.id).kind = node.kind;
+        let seen = self.see(&node.id);
+        seen.kind = node.kind;
+        seen.accepted = true;
         match self.nodes.get_mut(&node.id) {
             Some(slot) => slot.1 = node,
             None => {
@@ -428,11 +460,13 @@ impl<'a> Pending<'a> {
         Ok(self.seen.get(id).is_some_and(|seen| seen.linked) || self.graph.has_links(id))
     }
 
+    /// The kind of a node a link names: as this import left it, else as the graph (the
+    /// store before the import) has it.
     fn member_kind(&self, id: &NodeId) -> Result<Option<NodeKind>, RowError> {
         if let Some(seen) = self.seen.get(id) {
             return Ok(Some(seen.kind));
         }
-        Ok(self.node(id)?.map(|n| n.kind))
+        Ok(self.graph.index_of(id).map(|ix| self.graph.node_kind(ix)))
     }
 
     /// The node's entry in `seen`, added (with its kind as the store has it, else a
@@ -443,6 +477,7 @@ impl<'a> Pending<'a> {
         self.seen.entry(id.clone()).or_insert_with(|| SeenNode {
             kind: stored.unwrap_or(NodeKind::City),
             linked: false,
+            accepted: false,
             ordinal,
         })
     }
@@ -483,6 +518,7 @@ impl<'a> Pending<'a> {
             }
             Some(id) => {
                 self.chosen_ids.push(id.clone());
+                self.chosen_set.insert(id.clone());
                 PairOwner::Chosen(u32::try_from(self.chosen_ids.len() - 1).unwrap_or(u32::MAX))
             }
         };
@@ -530,7 +566,7 @@ impl<'a> Pending<'a> {
                 ));
             }
         }
-        let existing = self.link(&link.id)?;
+        let existing = self.link(&link.id, &key)?;
         let outcome = match &existing {
             None => Outcome::Created,
             Some(old) if *old == link => return Ok(Outcome::Unchanged),

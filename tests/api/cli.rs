@@ -276,3 +276,73 @@ fn an_import_remembers_the_pairs_of_its_earlier_chunks() {
     assert!(ids.contains(&"twinning:moving"), "{ids:?}");
     assert!(pobratim(&["check", "--data", &data]).status.success());
 }
+
+#[test]
+fn an_import_updates_records_its_earlier_chunks_wrote() {
+    // Node `a`, link a–b (derived id) and link `twinning:chosen` (a–c) come once early
+    // and again, changed, chunks later: the second time each is an update of the record
+    // the first wrote (its old index entries removed), not a second creation.
+    let root = tempfile::TempDir::new().unwrap();
+    let (mut nodes, ballast) = with_ballast(20_000);
+    nodes.push(
+        serde_json::json!({"id": "city:ru:a", "kind": "city", "name": "Alpha", "country": "RU"}),
+    );
+    let link = |id: Option<&str>, b: &str, status: &str| {
+        let mut link = serde_json::json!({"kind": "twinning", "status": status,
+            "members": ["city:ru:a", format!("city:ru:{b}")]});
+        if let Some(id) = id {
+            link["id"] = id.into();
+        }
+        link
+    };
+    let mut links = vec![
+        link(None, "b", "active"),
+        link(Some("twinning:chosen"), "c", "active"),
+    ];
+    links.extend(ballast);
+    links.push(link(None, "b", "ended"));
+    links.push(link(Some("twinning:chosen"), "c", "suspended"));
+    let doc = document(root.path(), "twice.json", nodes, links);
+    let data = root.path().join("twice").to_string_lossy().into_owned();
+    let out = pobratim(&["import", "--data", &data, &doc]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(" 3 updated"), "{stdout}");
+    let export: Value =
+        serde_json::from_slice(&pobratim(&["export", "--data", &data]).stdout).unwrap();
+    let node = |id: &str| {
+        export["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["id"] == id)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(node("city:ru:a").len(), 1);
+    assert_eq!(node("city:ru:a")[0]["name"], "Alpha");
+    let status = |id: &str| {
+        let found: Vec<&Value> = export["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["id"] == id)
+            .collect();
+        assert_eq!(found.len(), 1, "{id}: {found:?}");
+        found[0]["status"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(status("twinning:city:ru:a+city:ru:b"), "ended");
+    assert_eq!(status("twinning:chosen"), "suspended");
+    // The name index no longer lists `a` under its first name.
+    let check = pobratim(&["check", "--data", &data]);
+    assert!(
+        check.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
