@@ -333,7 +333,7 @@ fn apply_in_two_passes(store: &SledStore, ops: Vec<TreeOp>) -> Result<(), StoreE
                         store.record_written(tree as usize, &key);
                     }
                     inserts.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-                    insert_in_ranges(store, tree, &handle, inserts)
+                    insert_in_ranges(store, tree, handle, inserts)
                 })
             })
             .collect();
