@@ -92,7 +92,7 @@ pub(crate) trait Versioned {
 
     /// Bytes its JSON is expected to take (a buffer that size is reserved up front).
     fn json_size_hint(&self) -> usize {
-        1024
+        version::DEFAULT_JSON_CAPACITY
     }
 }
 

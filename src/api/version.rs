@@ -23,9 +23,12 @@ pub fn versioned(mut builder: HttpResponseBuilder, version: u64) -> HttpResponse
     builder
 }
 
+/// Bytes reserved for a JSON answer whose size is not known ahead.
+pub(crate) const DEFAULT_JSON_CAPACITY: usize = 1024;
+
 /// A JSON response with the version headers.
 pub fn json(status: StatusCode, version: u64, body: &impl Serialize) -> HttpResponse {
-    versioned(HttpResponse::build(status), version).json(body)
+    json_sized(status, version, body, DEFAULT_JSON_CAPACITY)
 }
 
 /// As [`json`], written into a buffer of `capacity` bytes from the start: answers
