@@ -346,3 +346,27 @@ fn an_import_updates_records_its_earlier_chunks_wrote() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+/// The server restarts itself once with glibc's heap tunables (same process id; which
+/// tunables and how they merge with the environment's: unit tests in `heap_tuning.rs`).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn the_server_runs_with_the_heap_tunables() {
+    let root = tempfile::TempDir::new().unwrap();
+    let (mut child, base) = crate::crash::serve(&root.path().join("data"));
+    let environ = std::fs::read(format!("/proc/{}/environ", child.id())).unwrap();
+    let tunables = environ
+        .split(|&b| b == 0)
+        .filter_map(|v| std::str::from_utf8(v).ok())
+        .find_map(|v| v.strip_prefix("GLIBC_TUNABLES="))
+        .map(str::to_owned);
+    let health = ureq::get(&format!("{base}/healthz"))
+        .call()
+        .unwrap()
+        .status();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(health, 200);
+    let tunables = tunables.expect("the server runs with GLIBC_TUNABLES set");
+    assert!(tunables.contains("glibc.malloc.hugetlb=1"), "{tunables}");
+}

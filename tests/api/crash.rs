@@ -15,7 +15,7 @@ use pobratim::service::Service;
 use serde_json::json;
 
 /// Starts `pobratim serve` on a free port; returns the process and its base URL.
-fn serve(data: &Path) -> (Child, String) {
+pub(crate) fn serve(data: &Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pobratim"))
         .args([
             "serve",
@@ -30,6 +30,9 @@ fn serve(data: &Path) -> (Child, String) {
         ])
         .arg(data)
         .env("POBRATIM_LOG", "info")
+        // As it starts by default, whatever the environment of the tests says.
+        .env_remove("POBRATIM_TUNE_HEAP")
+        .env_remove("GLIBC_TUNABLES")
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
