@@ -106,23 +106,6 @@ macro_rules! versioned {
     };
 }
 
-/// Answers made of rendered records: their size is known before they are written.
-macro_rules! versioned_records {
-    ($($answer:ty),+ $(,)?) => {
-        $(impl Versioned for $answer {
-            fn graph_version(&self) -> u64 {
-                self.graph_version
-            }
-
-            fn json_size_hint(&self) -> usize {
-                self.json_len_hint()
-            }
-        })+
-    };
-}
-
-versioned_records!(neighbourhood::Neighbourhood, neighbourhood::Neighbours);
-
 versioned!(
     paths::PathsResponse,
     centrality::Ranking,

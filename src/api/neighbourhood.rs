@@ -107,18 +107,25 @@ pub struct Neighbours {
 /// Bytes of JSON around each record of an answer (field names, a distance).
 const JSON_PER_RECORD: usize = 24;
 
-impl Neighbourhood {
-    /// Bytes its JSON takes, nearly: the records' and a little around each.
-    pub(crate) fn json_len_hint(&self) -> usize {
+// Answers made of rendered records: their size is known before they are written.
+impl super::Versioned for Neighbourhood {
+    fn graph_version(&self) -> u64 {
+        self.graph_version
+    }
+
+    fn json_size_hint(&self) -> usize {
         let nodes: usize = self.nodes.iter().map(|n| n.node.as_str().len()).sum();
         let links: usize = self.links.iter().map(|l| l.as_str().len()).sum();
         512 + nodes + links + JSON_PER_RECORD * (self.nodes.len() + self.links.len())
     }
 }
 
-impl Neighbours {
-    /// Bytes its JSON takes, nearly: the records' and a little around each.
-    pub(crate) fn json_len_hint(&self) -> usize {
+impl super::Versioned for Neighbours {
+    fn graph_version(&self) -> u64 {
+        self.graph_version
+    }
+
+    fn json_size_hint(&self) -> usize {
         let records: usize = self
             .partners
             .iter()

@@ -15,8 +15,12 @@ use utoipa::ToSchema;
 use super::{Service, ServiceError};
 use crate::graph::GraphSnapshot;
 use crate::model::text::normalize;
-use crate::model::{Link, LinkId, LinkKind, Node, NodeId, NodeKind, ValidationError};
+use crate::model::{Link, LinkId, Node, NodeId, NodeKind, ValidationError};
 use crate::store::{RecordChange, SledStore};
+
+mod pairs;
+
+use pairs::{CompactPair, PairKey, PairOwner, RowPair};
 
 /// Records written per bulk-load chunk.
 const CHUNK: usize = 20_000;
@@ -250,24 +254,6 @@ impl Service {
     }
 }
 
-/// A pair-uniqueness key: link kind and canonical members.
-type PairKey = (LinkKind, Vec<NodeId>);
-
-/// A pair-uniqueness key in 16 bytes: link kind and the members' ordinals in
-/// [`Pending::seen`] (unused slots are `u32::MAX`).
-type CompactPair = (LinkKind, [u32; 3]);
-
-/// Who owns a pair, as this import left it.
-#[derive(Clone, Copy)]
-enum PairOwner {
-    /// No link: the import moved the one it had elsewhere.
-    Freed,
-    /// The link whose id is derived from the pair (`kind:a+b`), the usual case.
-    Derived,
-    /// A link with a chosen id, kept in [`Pending::chosen_ids`].
-    Chosen(u32),
-}
-
 /// What the import knows of a node it accepted or a link of it named.
 struct SeenNode {
     kind: NodeKind,
@@ -350,19 +336,18 @@ impl<'a> Pending<'a> {
         self.store.get_node(id).map_err(storage)
     }
 
-    /// The link as the import has left it so far (see [`Pending::node`]); `key` is the
-    /// kind and members of the row that names it.
-    fn link(&mut self, id: &LinkId, key: &PairKey) -> Result<Option<Link>, RowError> {
+    /// The link as the import has left it so far (see [`Pending::node`]); `pair` is the
+    /// row's, with the id derived from it.
+    fn link(&self, id: &LinkId, pair: &RowPair) -> Result<Option<Link>, RowError> {
         if let Some((_, link)) = self.links.get(id) {
             return Ok(Some(link.clone()));
         }
         let stored = if self.graph.link_ix(id).is_some() || self.chosen_set.contains(id) {
             true
-        } else if LinkId::derive(key.0.as_str(), &key.1).is_ok_and(|derived| derived == *id) {
+        } else if pair.derived.as_ref() == Some(id) {
             // An id derived from the row's pair was taken by this import only as that
             // pair's link (or as a chosen id, in `chosen_set`).
-            let compact = self.compact(key);
-            matches!(self.pairs.get(&compact), Some(PairOwner::Derived))
+            matches!(self.pairs.get(&pair.compact), Some(PairOwner::Derived))
         } else {
             // A chosen id may be the derived id of another pair: ask the store.
             true
@@ -490,14 +475,23 @@ impl<'a> Pending<'a> {
         (key.0, members)
     }
 
+    /// The pair of a row: its key, compact key and derived link id, worked out once.
+    fn row_pair(&mut self, key: PairKey) -> RowPair {
+        RowPair {
+            compact: self.compact(&key),
+            derived: LinkId::derive(key.0.as_str(), &key.1).ok(),
+            key,
+        }
+    }
+
     /// The link of this kind between these members, as the import has left it so far.
-    fn owner_of(&mut self, key: &PairKey) -> Result<Option<LinkId>, RowError> {
-        let compact = self.compact(key);
-        match self.pairs.get(&compact) {
+    fn owner_of(&self, pair: &RowPair) -> Result<Option<LinkId>, RowError> {
+        let key = &pair.key;
+        match self.pairs.get(&pair.compact) {
             Some(PairOwner::Freed) => Ok(None),
-            Some(PairOwner::Derived) => LinkId::derive(key.0.as_str(), &key.1)
-                .map(Some)
-                .map_err(|e| RowError::fatal(0, "-", format!("derived link id: {e}"))),
+            Some(PairOwner::Derived) => pair.derived.clone().map(Some).ok_or_else(|| {
+                RowError::fatal(0, "-", "a pair owned by its derived id has none".to_owned())
+            }),
             Some(PairOwner::Chosen(at)) => Ok(self.chosen_ids.get(*at as usize).cloned()),
             None => match self.graph.link_between(key.0, &key.1) {
                 Some(ix) => LinkId::new(self.graph.link_id(ix).as_ref())
@@ -509,20 +503,17 @@ impl<'a> Pending<'a> {
     }
 
     /// Records who owns a pair now.
-    fn set_owner(&mut self, key: &PairKey, owner: Option<&LinkId>) {
-        let compact = self.compact(key);
+    fn set_owner(&mut self, pair: &RowPair, owner: Option<&LinkId>) {
         let owner = match owner {
             None => PairOwner::Freed,
-            Some(id) if LinkId::derive(key.0.as_str(), &key.1).is_ok_and(|d| d == *id) => {
-                PairOwner::Derived
-            }
+            Some(id) if pair.derived.as_ref() == Some(id) => PairOwner::Derived,
             Some(id) => {
                 self.chosen_ids.push(id.clone());
                 self.chosen_set.insert(id.clone());
                 PairOwner::Chosen(u32::try_from(self.chosen_ids.len() - 1).unwrap_or(u32::MAX))
             }
         };
-        self.pairs.insert(compact, owner);
+        self.pairs.insert(pair.compact, owner);
     }
 
     fn accept_link(&mut self, line: u64, link: Link) -> Result<Outcome, RowError> {
@@ -553,8 +544,8 @@ impl<'a> Pending<'a> {
             }
             member_kinds.push(kind);
         }
-        let key: PairKey = (link.kind, Link::canonical_members(link.kind, &link.members));
-        if let Some(owner) = self.owner_of(&key)? {
+        let pair = self.row_pair((link.kind, Link::canonical_members(link.kind, &link.members)));
+        if let Some(owner) = self.owner_of(&pair)? {
             if owner != link.id {
                 return Err(RowError::row(
                     line,
@@ -566,19 +557,20 @@ impl<'a> Pending<'a> {
                 ));
             }
         }
-        let existing = self.link(&link.id, &key)?;
+        let existing = self.link(&link.id, &pair)?;
         let outcome = match &existing {
             None => Outcome::Created,
             Some(old) if *old == link => return Ok(Outcome::Unchanged),
             Some(old) => {
                 let old_key: PairKey = (old.kind, Link::canonical_members(old.kind, &old.members));
-                if old_key != key {
-                    self.set_owner(&old_key, None);
+                if old_key != pair.key {
+                    let old_pair = self.row_pair(old_key);
+                    self.set_owner(&old_pair, None);
                 }
                 Outcome::Updated
             }
         };
-        self.set_owner(&key, Some(&link.id));
+        self.set_owner(&pair, Some(&link.id));
         for (member, kind) in link.members.iter().zip(member_kinds) {
             let seen = self.see(member);
             seen.kind = kind;
