@@ -168,15 +168,13 @@ pub async fn measure(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_string());
+    let route = super::route_template(req.path()).unwrap_or("unmatched");
     let method = req.method().to_string();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let response = next.call(req).await?;
     if let Some(metrics) = metrics {
         metrics.record(
-            &route,
+            route,
             &method,
             response.status().as_u16(),
             started.elapsed().as_secs_f64(),

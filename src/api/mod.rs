@@ -181,13 +181,49 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(assets::configure);
 }
 
+/// A route: its template (`/api/v1/nodes/{id}`), split at `/`, and its methods.
+struct Route {
+    template: String,
+    parts: Vec<String>,
+    methods: Vec<&'static str>,
+}
+
+impl Route {
+    fn new(template: &str, methods: Vec<&'static str>) -> Self {
+        Self {
+            template: template.to_string(),
+            parts: template.split('/').map(str::to_string).collect(),
+            methods,
+        }
+    }
+
+    /// How many literal segments the route shares with `parts`, if it matches them
+    /// (a `{parameter}` segment matches any non-empty one).
+    fn literal_matches(&self, parts: &[&str]) -> Option<usize> {
+        if self.parts.len() != parts.len() {
+            return None;
+        }
+        let mut literal = 0;
+        for (t, p) in self.parts.iter().zip(parts) {
+            if t.starts_with('{') && t.ends_with('}') {
+                if p.is_empty() {
+                    return None;
+                }
+            } else if t == p {
+                literal += 1;
+            } else {
+                return None;
+            }
+        }
+        Some(literal)
+    }
+}
+
 /// Every route and its methods: the OpenAPI document's paths, plus the web pages.
-fn routes() -> &'static [(Vec<String>, Vec<&'static str>)] {
-    static ROUTES: std::sync::OnceLock<Vec<(Vec<String>, Vec<&'static str>)>> =
-        std::sync::OnceLock::new();
+fn routes() -> &'static [Route] {
+    static ROUTES: std::sync::OnceLock<Vec<Route>> = std::sync::OnceLock::new();
     ROUTES.get_or_init(|| {
-        let split = |t: &str| t.split('/').map(str::to_string).collect::<Vec<_>>();
-        let mut out: Vec<(Vec<String>, Vec<&'static str>)> = ApiDoc::openapi()
+        let mut out: Vec<Route> = ApiDoc::openapi()
             .paths
             .paths
             .iter()
@@ -202,7 +238,7 @@ fn routes() -> &'static [(Vec<String>, Vec<&'static str>)] {
                 .into_iter()
                 .filter_map(|(m, has)| has.then_some(m))
                 .collect();
-                (split(template), methods)
+                Route::new(template, methods)
             })
             .collect();
         for page in [
@@ -212,26 +248,37 @@ fn routes() -> &'static [(Vec<String>, Vec<&'static str>)] {
             "/explorer/{name}",
             "/explorer/vendor/{name}",
         ] {
-            out.push((split(page), vec!["GET"]));
+            out.push(Route::new(page, vec!["GET"]));
         }
         out
     })
 }
 
+/// The route `path` belongs to: of those it matches, the one with the most literal
+/// segments (`/api/v1/nodes/search` before `/api/v1/nodes/{id}`). Segment by segment,
+/// without the router's regular expressions: the metrics middleware asks it of every
+/// request before routing.
+fn route_of(path: &str) -> Option<&'static Route> {
+    let parts: Vec<&str> = path.split('/').collect();
+    let mut best: Option<(usize, &'static Route)> = None;
+    for route in routes() {
+        if let Some(n) = route.literal_matches(&parts) {
+            if best.map_or(true, |(m, _)| n > m) {
+                best = Some((n, route));
+            }
+        }
+    }
+    best.map(|(_, route)| route)
+}
+
+/// The template of the route `path` belongs to (`/api/v1/nodes/{id}`), if it is one.
+pub(crate) fn route_template(path: &str) -> Option<&'static str> {
+    route_of(path).map(|route| route.template.as_str())
+}
+
 /// The methods of the route `path` belongs to, if it is one.
 pub(crate) fn allowed(path: &str) -> Option<Vec<&'static str>> {
-    let parts: Vec<&str> = path.split('/').collect();
-    routes().iter().find_map(|(template, methods)| {
-        let fits = template.len() == parts.len()
-            && template.iter().zip(&parts).all(|(t, p)| {
-                if t.starts_with('{') && t.ends_with('}') {
-                    !p.is_empty()
-                } else {
-                    t == p
-                }
-            });
-        fits.then(|| methods.clone())
-    })
+    route_of(path).map(|route| route.methods.clone())
 }
 
 /// Answers unknown routes with a problem: 405 with `Allow` when the path is a route
@@ -270,6 +317,34 @@ mod tests {
 
     use crate::service::Service;
     use crate::store::SledStore;
+
+    #[actix_web::test]
+    async fn paths_are_named_by_their_route_template() {
+        for (path, template) in [
+            ("/api/v1/nodes", Some("/api/v1/nodes")),
+            ("/api/v1/nodes/city:ru:a", Some("/api/v1/nodes/{id}")),
+            (
+                "/api/v1/nodes/city:ru:a/neighbourhood",
+                Some("/api/v1/nodes/{id}/neighbourhood"),
+            ),
+            ("/api/v1/paths/shortest", Some("/api/v1/paths/shortest")),
+            (
+                "/api/v1/centrality/pagerank",
+                Some("/api/v1/centrality/{measure}"),
+            ),
+            ("/docs/index.css", Some("/docs/{name}")),
+            ("/", Some("/")),
+            ("/api/v1/nodes/", None),
+            ("/api/v1/nodes/a/b", None),
+            ("/api/v2/nodes", None),
+        ] {
+            assert_eq!(super::route_template(path), template, "{path}");
+        }
+        assert_eq!(
+            super::allowed("/api/v1/links/x").as_deref(),
+            Some(&["GET", "DELETE", "PATCH"][..])
+        );
+    }
 
     #[actix_web::test]
     async fn an_expensive_query_past_the_cap_is_a_503_with_retry_after() {

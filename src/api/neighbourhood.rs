@@ -9,6 +9,7 @@ use super::extract::{path_id, ValidQuery};
 use super::filters::graph_params;
 use super::problem::{ApiError, Problem, ProblemCode};
 use crate::graph::algo::neighbourhood::ego;
+use crate::graph::view::GraphView;
 use crate::graph::NodeIx;
 use crate::model::{Link, NodeId};
 use crate::service::analysis::{Filters, NodeRef, Scope};
@@ -212,21 +213,25 @@ fn neighbourhood(
     let refs = service.node_refs_json(&scope.graph, &indices)?;
     let mut links = Vec::new();
     if params.links.unwrap_or(true) {
-        let inside: HashSet<NodeIx> = indices.iter().copied().collect();
+        let mut inside = indices.clone();
+        inside.sort_unstable();
         // A link of three members joins three pairs: listed once (a link of two
         // joins one pair, so only the others need remembering).
         let mut seen = HashSet::new();
+        let mut pairs = Vec::new();
+        let mut listed = Vec::new();
         for &v in &indices {
-            for &w in scope.view.neighbours(v) {
-                if w > v && inside.contains(&w) {
-                    for l in scope.admitted_links_between(v, w) {
-                        if scope.graph.link(l).members.len() == 2 || seen.insert(l) {
-                            links.push(service.link_json(&scope.graph, l)?);
-                        }
+            pairs.clear();
+            pairs_to_later(&scope.view, &inside, v, &mut pairs);
+            for &pair in &pairs {
+                for l in scope.admitted_links_of_pair(pair) {
+                    if scope.graph.link(l).members.len() == 2 || seen.insert(l) {
+                        listed.push(l);
                     }
                 }
             }
         }
+        links = service.links_json(&scope.graph, &listed)?;
     }
     let nodes = found
         .iter()
@@ -242,6 +247,43 @@ fn neighbourhood(
         links,
         truncated,
     })
+}
+
+/// Appends the pairs (edges of the view) joining `v` to the nodes of `inside` (sorted)
+/// with a larger index, in the order of those nodes. A hub's row runs to thousands of
+/// partners while an ego network holds tens of nodes: the shorter of the two lists is
+/// walked and looked up in the other.
+fn pairs_to_later(view: &GraphView, inside: &[NodeIx], v: NodeIx, out: &mut Vec<u32>) {
+    let (targets, pairs) = view.neighbours_and_pairs(v);
+    pairs_in_row_to_later(targets, pairs, inside, v, out);
+}
+
+/// [`pairs_to_later`] on one row: `targets` sorted, `pairs` beside them.
+fn pairs_in_row_to_later(
+    targets: &[NodeIx],
+    pairs: &[u32],
+    inside: &[NodeIx],
+    v: NodeIx,
+    out: &mut Vec<u32>,
+) {
+    let start = targets.partition_point(|&w| w <= v);
+    let (targets, pairs) = (&targets[start..], &pairs[start..]);
+    let later = &inside[inside.partition_point(|&w| w <= v)..];
+    if targets.len() <= later.len() {
+        out.extend(
+            targets
+                .iter()
+                .zip(pairs)
+                .filter(|(w, _)| later.binary_search(w).is_ok())
+                .map(|(_, &pair)| pair),
+        );
+    } else {
+        out.extend(
+            later
+                .iter()
+                .filter_map(|w| targets.binary_search(w).ok().map(|i| pairs[i])),
+        );
+    }
 }
 
 fn neighbours(service: &Service, scope: &Scope, id: &NodeId) -> Result<Neighbours, ApiError> {
@@ -425,4 +467,44 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::get().to(get_neighbourhood),
     )
     .route("/nodes/{id}/neighbours", web::get().to(get_neighbours));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pairs of `row` to later nodes of `inside`, by a plain walk of the row.
+    fn walked(targets: &[NodeIx], pairs: &[u32], inside: &[NodeIx], v: NodeIx) -> Vec<u32> {
+        targets
+            .iter()
+            .zip(pairs)
+            .filter(|(w, _)| **w > v && inside.contains(w))
+            .map(|(_, &p)| p)
+            .collect()
+    }
+
+    #[test]
+    fn pairs_to_later_nodes_match_a_walk_of_the_row_whichever_list_is_shorter() {
+        // A hub's row (every third node up to 3,000) against ego networks of a few
+        // nodes to thousands, each side of the hub's own index.
+        let targets: Vec<NodeIx> = (0..1_000).map(|i| i * 3).collect();
+        let pairs: Vec<u32> = targets.iter().map(|t| t * 10 + 7).collect();
+        for (step, len) in [(1, 5), (2, 40), (5, 300), (1, 2_500), (7, 900)] {
+            let inside: Vec<NodeIx> = (0..len).map(|i| i * step).collect();
+            for v in [0, 3, 100, 1_500, 2_999, 5_000] {
+                let mut out = Vec::new();
+                pairs_in_row_to_later(&targets, &pairs, &inside, v, &mut out);
+                assert_eq!(
+                    out,
+                    walked(&targets, &pairs, &inside, v),
+                    "step {step}, {len} nodes, v {v}"
+                );
+            }
+        }
+        // Both ways of the lookup are exercised above: the row (1,000) is shorter
+        // than 2,500 nodes and longer than 5.
+        let mut out = Vec::new();
+        pairs_in_row_to_later(&[], &[], &[1, 2], 0, &mut out);
+        assert!(out.is_empty());
+    }
 }

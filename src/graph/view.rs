@@ -378,6 +378,12 @@ impl GraphView {
         targets.iter().copied().zip(pairs.iter().copied())
     }
 
+    /// Neighbours of `v`, sorted, and the snapshot pair index of each edge (same order).
+    #[inline]
+    pub fn neighbours_and_pairs(&self, v: NodeIx) -> (&[NodeIx], &[u32]) {
+        self.row(v)
+    }
+
     /// The snapshot pair index of the edge `v`–`w`, if the view has it.
     pub fn pair_between(&self, v: NodeIx, w: NodeIx) -> Option<u32> {
         let (targets, pairs) = self.row(v);

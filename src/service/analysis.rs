@@ -93,7 +93,13 @@ impl Scope {
         self.view
             .pair_between(a, b)
             .into_iter()
-            .flat_map(|pair| self.graph.links_of_pair(pair))
+            .flat_map(|pair| self.admitted_links_of_pair(pair))
+    }
+
+    /// The admitted links of a snapshot pair (an edge of the view).
+    pub fn admitted_links_of_pair(&self, pair: u32) -> impl Iterator<Item = LinkIx> + '_ {
+        self.graph
+            .links_of_pair(pair)
             .filter(|&l| self.filter.admits_link(self.graph.link(l)))
     }
 }
@@ -151,14 +157,10 @@ impl Service {
         graph: &GraphSnapshot,
         nodes: &[NodeIx],
     ) -> Result<Vec<RecordJson>, ServiceError> {
-        nodes
-            .iter()
-            .map(|&v| {
-                let id = graph.node_id(v);
-                self.rendered
-                    .node_ref(&self.store, id, || self.get_node(id).map(NodeRef::from))
-            })
-            .collect()
+        let ids: Vec<&str> = nodes.iter().map(|&v| graph.node_id(v)).collect();
+        self.rendered.node_refs(&self.store, &ids, |i| {
+            self.get_node(ids[i]).map(NodeRef::from)
+        })
     }
 
     /// The admitted link records joining two adjacent nodes of the view.
@@ -172,6 +174,17 @@ impl Service {
             .admitted_links_between(a, b)
             .map(|l| self.get_link(&*scope.graph.link_id(l)))
             .collect()
+    }
+
+    /// Link records as JSON, in order, from the rendered-record cache while current.
+    pub fn links_json(
+        &self,
+        graph: &GraphSnapshot,
+        links: &[LinkIx],
+    ) -> Result<Vec<RecordJson>, ServiceError> {
+        let ids: Vec<_> = links.iter().map(|&l| graph.link_id(l)).collect();
+        self.rendered
+            .links(&self.store, &ids, |i| self.get_link(&*ids[i]))
     }
 
     /// A link record as JSON, from the rendered-record cache while current.

@@ -12,7 +12,7 @@ pub fn ego(
     depth: usize,
     cap: usize,
 ) -> (Vec<(NodeIx, u32)>, bool) {
-    let mut seen = std::collections::HashMap::new();
+    let mut seen = hashbrown::HashMap::new();
     let mut out = Vec::new();
     if !view.contains(centre) {
         return (out, false);
@@ -27,7 +27,7 @@ pub fn ego(
             continue;
         }
         for &w in view.neighbours(v) {
-            if let std::collections::hash_map::Entry::Vacant(slot) = seen.entry(w) {
+            if let hashbrown::hash_map::Entry::Vacant(slot) = seen.entry(w) {
                 if out.len() == cap {
                     return (out, true);
                 }
