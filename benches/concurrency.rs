@@ -98,6 +98,7 @@ fn main() {
         private: false,
         write_rate: 0.0,
         record_cache_bytes: pobratim::service::rendered::DEFAULT_RECORD_CACHE_BYTES,
+        answer_cache_bytes: pobratim::service::answers::DEFAULT_ANSWER_CACHE_BYTES,
     };
     let service = server::open_service(&config).unwrap();
     let started = Instant::now();

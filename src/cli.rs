@@ -65,6 +65,11 @@ pub enum Command {
         /// once. 0: none, every record is read from the store each time.
         #[arg(long, env = "POBRATIM_RECORD_CACHE_MB", default_value_t = crate::service::rendered::DEFAULT_RECORD_CACHE_BYTES >> 20)]
         record_cache_mb: u64,
+        /// MiB of large graph answers (2-hop neighbourhoods of hundreds of nodes) kept
+        /// as the JSON sent, for the graph version they read: asked again before the
+        /// next write, they are sent as they are. 0: none.
+        #[arg(long, env = "POBRATIM_ANSWER_CACHE_MB", default_value_t = crate::service::answers::DEFAULT_ANSWER_CACHE_BYTES >> 20)]
+        answer_cache_mb: u64,
         /// Tune glibc's heap for large graphs (on Linux: the server restarts itself once
         /// with `GLIBC_TUNABLES` asking for transparent huge pages and a fixed mmap
         /// threshold; see `src/heap_tuning.rs`). `false`: leave the environment as it is.

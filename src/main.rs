@@ -43,6 +43,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             private,
             write_rate,
             record_cache_mb,
+            answer_cache_mb,
             tune_heap,
         } => {
             if tune_heap {
@@ -72,6 +73,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 private,
                 write_rate,
                 record_cache_bytes: record_cache_mb.saturating_mul(1 << 20),
+                answer_cache_bytes: answer_cache_mb.saturating_mul(1 << 20),
             };
             serve(&config)?;
         }

@@ -35,6 +35,8 @@ pub struct ServeConfig {
     pub write_rate: f64,
     /// Bytes of rendered records kept for graph answers (0: none).
     pub record_cache_bytes: u64,
+    /// Bytes of large graph answers kept per graph version (0: none).
+    pub answer_cache_bytes: u64,
 }
 
 /// Writes per second per token unless configured otherwise.
@@ -77,7 +79,8 @@ pub fn open_service(config: &ServeConfig) -> Result<Service, StartError> {
         })?
         .with_query_budget(config.query_budget)
         .with_max_heavy_queries(config.max_heavy_queries)
-        .with_record_cache(config.record_cache_bytes);
+        .with_record_cache(config.record_cache_bytes)
+        .with_answer_cache(config.answer_cache_bytes);
     if config.seed {
         if let Some(summary) = seed::seed_if_new(&service)? {
             tracing::info!(

@@ -65,6 +65,7 @@ impl Metrics {
         let graph = service.snapshot();
         let (hits, misses) = service.cache_stats();
         let (records, record_bytes) = service.record_cache_usage();
+        let (answers, answer_bytes) = service.answers().usage();
         let gauges = [
             (
                 "pobratim_graph_nodes",
@@ -90,6 +91,16 @@ impl Metrics {
                 "pobratim_record_cache_bytes",
                 "Bytes of the rendered records kept (ids, JSON and bookkeeping).",
                 record_bytes as f64,
+            ),
+            (
+                "pobratim_answer_cache_entries",
+                "Large graph answers kept as sent for the graph version they read.",
+                answers as f64,
+            ),
+            (
+                "pobratim_answer_cache_bytes",
+                "Bytes of the large graph answers kept (questions, JSON and bookkeeping).",
+                answer_bytes as f64,
             ),
         ];
         for (name, help, value) in gauges {

@@ -40,13 +40,28 @@ pub fn json_sized(
     body: &impl Serialize,
     capacity: usize,
 ) -> HttpResponse {
-    let mut out = Vec::with_capacity(capacity);
-    match serde_json::to_writer(&mut out, body) {
-        Ok(()) => versioned(HttpResponse::build(status), version)
-            .content_type(actix_web::http::header::ContentType::json())
-            .body(out),
-        Err(e) => HttpResponse::from_error(actix_web::error::JsonPayloadError::Serialize(e)),
+    match to_json(body, capacity) {
+        Ok(out) => json_written(status, version, out.into()),
+        Err(e) => HttpResponse::from_error(e),
     }
+}
+
+/// `body` as JSON, written into a buffer of `capacity` bytes from the start.
+pub fn to_json(
+    body: &impl Serialize,
+    capacity: usize,
+) -> Result<Vec<u8>, actix_web::error::JsonPayloadError> {
+    let mut out = Vec::with_capacity(capacity);
+    serde_json::to_writer(&mut out, body)
+        .map(|()| out)
+        .map_err(actix_web::error::JsonPayloadError::Serialize)
+}
+
+/// A response of JSON written already, with the version headers.
+pub fn json_written(status: StatusCode, version: u64, body: actix_web::web::Bytes) -> HttpResponse {
+    versioned(HttpResponse::build(status), version)
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body)
 }
 
 /// Answers `304 Not Modified` to a `GET` or `HEAD` under `/api/` whose `If-None-Match`

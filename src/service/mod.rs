@@ -6,6 +6,7 @@
 //! the new version. Reads take the current snapshot (`Arc`) and never wait for writers.
 
 pub mod analysis;
+pub mod answers;
 mod cache;
 mod draft;
 mod durability;
@@ -114,6 +115,8 @@ pub struct Service {
     origin: SnapshotOrigin,
     cache: Arc<cache::QueryCache>,
     rendered: rendered::RenderedRecords,
+    /// Large graph answers as sent, per graph version.
+    answers: answers::RenderedAnswers,
     query_budget: Duration,
     partners: Mutex<Option<Arc<partners::PartnerData>>>,
     heavy_running: std::sync::atomic::AtomicUsize,
@@ -181,6 +184,7 @@ impl Service {
             origin: SnapshotOrigin::Records,
             cache,
             rendered: rendered::RenderedRecords::new(rendered::DEFAULT_RECORD_CACHE_BYTES),
+            answers: answers::RenderedAnswers::new(answers::DEFAULT_ANSWER_CACHE_BYTES),
             query_budget: DEFAULT_QUERY_BUDGET,
             partners: Mutex::new(None),
             heavy_running: std::sync::atomic::AtomicUsize::new(0),
@@ -240,6 +244,17 @@ impl Service {
     pub fn with_record_cache(mut self, bytes: u64) -> Self {
         self.rendered = rendered::RenderedRecords::new(bytes);
         self
+    }
+
+    /// Sets the bytes of large graph answers kept per graph version (0: none).
+    pub fn with_answer_cache(mut self, bytes: u64) -> Self {
+        self.answers = answers::RenderedAnswers::new(bytes);
+        self
+    }
+
+    /// Large graph answers kept as sent, per graph version.
+    pub fn answers(&self) -> &answers::RenderedAnswers {
+        &self.answers
     }
 
     /// Rendered records cached (count, bytes).

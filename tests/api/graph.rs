@@ -358,6 +358,84 @@ fn neighbourhoods_are_bounded() {
     );
 }
 
+/// A star of stars: a centre, 15 partners, each with 20 partners of its own (316 nodes
+/// within two hops: an answer large enough to be kept for its version).
+fn star_of_stars(server: &TestServer) {
+    let mut operations = vec![
+        json!({"op": "create_node", "node": {"kind": "city", "name": "Centre", "country": "AQ"}}),
+    ];
+    for i in 0..15 {
+        operations.push(json!({"op": "create_node", "node": {"kind": "city", "name": format!("Hub {i}"), "country": "AQ"}}));
+        operations.push(
+            json!({"op": "create_link", "link": {"kind": "twinning", "status": "active",
+            "members": ["city:aq:centre", format!("city:aq:hub-{i}")]}}),
+        );
+        for j in 0..20 {
+            operations.push(json!({"op": "create_node", "node": {"kind": "city", "name": format!("Leaf {i} {j}"), "country": "AQ"}}));
+            operations.push(
+                json!({"op": "create_link", "link": {"kind": "friendship", "status": "active",
+                "members": [format!("city:aq:hub-{i}"), format!("city:aq:leaf-{i}-{j}")]}}),
+            );
+        }
+    }
+    let batch = server.post("/api/v1/batch", &json!({ "operations": operations }));
+    assert_eq!(batch.status, 200, "{}", batch.body);
+}
+
+#[test]
+fn a_large_neighbourhood_is_answered_again_only_while_its_version_is_current() {
+    let server = TestServer::start();
+    star_of_stars(&server);
+    let ask = || server.get("/api/v1/nodes/city:aq:centre/neighbourhood?depth=2");
+    let first = ask();
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(first.body["nodes"].as_array().unwrap().len(), 316);
+    assert_eq!(first.body["links"].as_array().unwrap().len(), 315);
+    let kept = |server: &TestServer| {
+        let metrics = ureq::get(&format!("{}/metrics", server.base))
+            .call()
+            .unwrap()
+            .into_string()
+            .unwrap();
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("pobratim_answer_cache_entries "))
+            .map(str::to_string)
+    };
+    assert_eq!(kept(&server).as_deref(), Some("1"), "kept for its version");
+    let again = ask();
+    assert_eq!(
+        (again.body.clone(), again.etag.clone()),
+        (first.body.clone(), first.etag.clone())
+    );
+    // Other questions about the same node are other answers.
+    let fewer = server.get("/api/v1/nodes/city:aq:centre/neighbourhood?depth=2&limit=200");
+    assert_eq!(fewer.body["nodes"].as_array().unwrap().len(), 200);
+    let bare = server.get("/api/v1/nodes/city:aq:centre/neighbourhood?depth=2&links=false");
+    assert_eq!(bare.body["links"], json!([]));
+    let all = server.get("/api/v1/nodes/city:aq:centre/neighbourhood?depth=2&status=any&kinds=all");
+    assert_eq!(all.body["nodes"], first.body["nodes"]);
+    // A write makes a new version: the next answer shows it.
+    let renamed = server.patch(
+        "/api/v1/nodes/city:aq:leaf-3-7",
+        &json!({"name": "Renamed"}),
+    );
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    // Another question first, so that the new version's view is built when it is asked.
+    let partners = server.get("/api/v1/nodes/city:aq:centre/neighbours");
+    assert_eq!(partners.etag, renamed.etag);
+    let after = ask();
+    assert_ne!(after.etag, first.etag);
+    let names: Vec<&str> = after.body["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["node"]["name"].as_str())
+        .collect();
+    assert!(names.contains(&"Renamed"), "the write is in the answer");
+    assert!(!names.contains(&"Leaf 3 7"));
+}
+
 #[test]
 fn the_timeline_counts_links_by_year() {
     let server = TestServer::start_seeded();

@@ -100,6 +100,7 @@ impl TestServer {
             private: false,
             write_rate: 0.0,
             record_cache_bytes: pobratim::service::rendered::DEFAULT_RECORD_CACHE_BYTES,
+            answer_cache_bytes: pobratim::service::answers::DEFAULT_ANSWER_CACHE_BYTES,
         };
         adjust(&mut config);
         let service = open_when_unlocked(&config)?;
