@@ -145,8 +145,27 @@ impl super::Versioned for Neighbours {
 }
 
 /// Node count from which an ego network's answer is kept for its graph version (see
-/// [`crate::service::answers`]): ~0.5 ms of work and more at 1M.
-const KEPT_ANSWER_MIN_NODES: usize = 128;
+/// [`crate::service::answers`]): ~0.25 ms of work and more at 1M, against ~0.1 ms
+/// for a median one.
+const KEPT_ANSWER_MIN_NODES: usize = 64;
+
+/// The answer as JSON, kept for its graph version when it has
+/// [`KEPT_ANSWER_MIN_NODES`] nodes or more.
+fn written_and_kept(
+    service: &Service,
+    answer: &Neighbourhood,
+    question: String,
+) -> Result<(u64, web::Bytes), ApiError> {
+    let body = super::version::to_json(answer, super::Versioned::json_size_hint(answer))
+        .map_err(|e| super::problem::internal(&e))?;
+    let body = web::Bytes::from(body);
+    if answer.nodes.len() >= KEPT_ANSWER_MIN_NODES {
+        service
+            .answers()
+            .insert(answer.graph_version, question, body.clone());
+    }
+    Ok((answer.graph_version, body))
+}
 
 /// What an ego network in JSON asks, as the key of a kept answer: everything the
 /// answer depends on besides the graph version.
@@ -183,20 +202,24 @@ fn depth_and_cap(params: &NeighbourhoodParams) -> Result<(usize, usize), ApiErro
     Ok((depth, cap))
 }
 
-/// Whether an ego network of depth 1 or 2 reaches at most [`INLINE_MAX_REACH`] nodes
-/// by the degree bound (the centre, its partners and theirs, with repeats).
-fn is_small(scope: &Scope, centre: NodeIx, depth: usize) -> bool {
+/// Nodes an ego network of depth 1 or 2 can reach by the degree bound (the centre, its
+/// partners and theirs, with repeats), counted up to `bound` (past it: `bound + 1`, as
+/// for any deeper network).
+fn reach_bound(scope: &Scope, centre: NodeIx, depth: usize, bound: usize) -> usize {
+    if depth > 2 {
+        return bound + 1;
+    }
     let partners = scope.view.neighbours(centre);
     let mut reach = 1 + partners.len();
     if depth == 2 {
         for &w in partners {
             reach += scope.view.degree(w);
-            if reach > INLINE_MAX_REACH {
-                return false;
+            if reach > bound {
+                return bound + 1;
             }
         }
     }
-    depth <= 2 && reach <= INLINE_MAX_REACH
+    reach.min(bound + 1)
 }
 
 /// The scope to answer on the request thread: the view under `filter` is built and
@@ -365,40 +388,37 @@ pub async fn get_neighbourhood(
     match params.0.format.as_deref() {
         None | Some("json") => {
             let built = service.built_scope(&filter);
-            // A small ego network under a built view answers in tens of microseconds
-            // (its records mostly rendered already): on the worker thread itself (an
-            // unknown node too: a 404).
-            let small = built.as_ref().filter(|scope| {
-                scope
+            // Under a built view: a small ego network answers in tens of microseconds
+            // (its records mostly rendered already), on the worker thread itself (an
+            // unknown node too: a 404); a larger one may have been answered at this
+            // version already; one of at most a few hundred nodes is still answered
+            // here, since the hop to the blocking pool costs more than it saves.
+            if let Some(scope) = &built {
+                let reach = scope
                     .graph
                     .index_of(&id)
-                    .map_or(true, |v| is_small(scope, v, depth))
-            });
-            if let Some(scope) = small {
-                return Ok(super::respond(&neighbourhood(
-                    &service, scope, id, &params.0,
-                )?));
-            }
-            // A large one may have been answered at this version already.
-            let question = ego_question(&id, &params.0, &filter)?;
-            if let Some(scope) = &built {
+                    .map_or(0, |v| reach_bound(scope, v, depth, INLINE_MAX_REACH));
+                if reach < KEPT_ANSWER_MIN_NODES {
+                    return Ok(super::respond(&neighbourhood(
+                        &service, scope, id, &params.0,
+                    )?));
+                }
+                let question = ego_question(&id, &params.0, &filter)?;
                 let version = scope.graph.version();
                 if let Some(body) = service.answers().get(version, &question) {
                     return Ok(super::version::json_written(StatusCode::OK, version, body));
                 }
+                if reach <= INLINE_MAX_REACH {
+                    let answer = neighbourhood(&service, scope, id, &params.0)?;
+                    let (version, body) = written_and_kept(&service, &answer, question)?;
+                    return Ok(super::version::json_written(StatusCode::OK, version, body));
+                }
             }
+            let question = ego_question(&id, &params.0, &filter)?;
             let svc = service.into_inner();
             let (version, body) = web::block(move || {
                 let answer = neighbourhood(&svc, &svc.scope(&filter), id, &params.0)?;
-                let body =
-                    super::version::to_json(&answer, super::Versioned::json_size_hint(&answer))
-                        .map_err(|e| super::problem::internal(&e))?;
-                let body = web::Bytes::from(body);
-                if answer.nodes.len() >= KEPT_ANSWER_MIN_NODES {
-                    svc.answers()
-                        .insert(answer.graph_version, question, body.clone());
-                }
-                Ok::<_, ApiError>((answer.graph_version, body))
+                written_and_kept(&svc, &answer, question)
             })
             .await
             .map_err(|e| super::problem::internal(&e))??;

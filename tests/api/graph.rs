@@ -378,6 +378,17 @@ fn star_of_stars(server: &TestServer) {
             );
         }
     }
+    // And a city with 80 partners: its 1-hop network is large enough to keep, small
+    // enough to answer on the request thread.
+    operations.push(
+        json!({"op": "create_node", "node": {"kind": "city", "name": "Wide", "country": "AQ"}}),
+    );
+    for j in 0..80 {
+        operations.push(
+            json!({"op": "create_link", "link": {"kind": "friendship", "status": "active",
+            "members": ["city:aq:wide", format!("city:aq:leaf-{}-{}", j / 20, j % 20)]}}),
+        );
+    }
     let batch = server.post("/api/v1/batch", &json!({ "operations": operations }));
     assert_eq!(batch.status, 200, "{}", batch.body);
 }
@@ -415,6 +426,21 @@ fn a_large_neighbourhood_is_answered_again_only_while_its_version_is_current() {
     assert_eq!(bare.body["links"], json!([]));
     let all = server.get("/api/v1/nodes/city:aq:centre/neighbourhood?depth=2&status=any&kinds=all");
     assert_eq!(all.body["nodes"], first.body["nodes"]);
+    let wide = server.get("/api/v1/nodes/city:aq:wide/neighbourhood");
+    assert_eq!(wide.body["nodes"].as_array().unwrap().len(), 81);
+    // The first answer, the three other questions, and this one.
+    assert_eq!(
+        kept(&server).as_deref(),
+        Some("5"),
+        "kept from the request thread too"
+    );
+    let small = server.get("/api/v1/nodes/city:aq:hub-0/neighbourhood");
+    assert_eq!(small.body["nodes"].as_array().unwrap().len(), 22);
+    assert_eq!(
+        kept(&server).as_deref(),
+        Some("5"),
+        "a small one is not kept"
+    );
     // A write makes a new version: the next answer shows it.
     let renamed = server.patch(
         "/api/v1/nodes/city:aq:leaf-3-7",
