@@ -19,8 +19,10 @@ use crate::model::{Link, LinkId, Node, NodeId, NodeKind, ValidationError};
 use crate::store::{RecordChange, SledStore};
 
 mod pairs;
+mod retired;
 
 use pairs::{CompactPair, PairKey, PairOwner, RowPair};
+use retired::{Earlier, Retired};
 
 /// Records written per bulk-load chunk.
 const CHUNK: usize = 20_000;
@@ -196,8 +198,11 @@ impl Service {
                     }
                 }
                 if report.records % CHUNK as u64 == 0 {
-                    if let (Some(load), false) = (load.as_mut(), refused_all) {
-                        load.write(&pending.take_changes())?;
+                    match load.as_mut() {
+                        Some(load) if !refused_all => load.write(&pending.take_changes())?,
+                        // Nothing of this chunk will be written: keep what later rows
+                        // need of it, not the records.
+                        _ => pending.retire(),
                     }
                     progress(report.records);
                 }
@@ -284,6 +289,9 @@ struct Pending<'a> {
     chosen_set: HashSet<LinkId>,
     /// Every node this import accepted, or named in a link or a pair lookup.
     seen: HashMap<NodeId, SeenNode>,
+    /// Records of earlier chunks that will not be written (a dry run, or an import
+    /// refused already), as fingerprints.
+    retired: Option<Retired>,
 }
 
 impl<'a> Pending<'a> {
@@ -297,6 +305,7 @@ impl<'a> Pending<'a> {
             chosen_ids: Vec::new(),
             chosen_set: HashSet::new(),
             seen: HashMap::new(),
+            retired: None,
         }
     }
 
@@ -324,23 +333,33 @@ impl<'a> Pending<'a> {
     /// The node as the import has left it so far. The store is read only for a node it
     /// has: one the graph (the store before the import) or an earlier chunk has. At 1M,
     /// asking sled about each new record was a quarter of an import.
-    fn node(&self, id: &NodeId) -> Result<Option<Node>, RowError> {
+    fn node(&self, id: &NodeId) -> Result<Option<Earlier<Node>>, RowError> {
         if let Some((_, node)) = self.nodes.get(id) {
-            return Ok(Some(node.clone()));
+            return Ok(Some(Earlier::Whole(node.clone())));
+        }
+        if let Some(fingerprint) = self.retired_node(id) {
+            return Ok(Some(Earlier::Retired(fingerprint)));
         }
         let stored = self.graph.index_of(id).is_some()
             || self.seen.get(id).is_some_and(|seen| seen.accepted);
         if !stored {
             return Ok(None);
         }
-        self.store.get_node(id).map_err(storage)
+        Ok(self
+            .store
+            .get_node(id)
+            .map_err(storage)?
+            .map(Earlier::Whole))
     }
 
     /// The link as the import has left it so far (see [`Pending::node`]); `pair` is the
     /// row's, with the id derived from it.
-    fn link(&self, id: &LinkId, pair: &RowPair) -> Result<Option<Link>, RowError> {
+    fn link(&self, id: &LinkId, pair: &RowPair) -> Result<Option<Earlier<Link>>, RowError> {
         if let Some((_, link)) = self.links.get(id) {
-            return Ok(Some(link.clone()));
+            return Ok(Some(Earlier::Whole(link.clone())));
+        }
+        if let Some(fingerprint) = self.retired_link(id, pair.derived.as_ref(), &pair.compact) {
+            return Ok(Some(Earlier::Retired(fingerprint)));
         }
         let stored = if self.graph.link_ix(id).is_some() || self.chosen_set.contains(id) {
             true
@@ -355,7 +374,11 @@ impl<'a> Pending<'a> {
         if !stored {
             return Ok(None);
         }
-        self.store.get_link(id).map_err(storage)
+        Ok(self
+            .store
+            .get_link(id)
+            .map_err(storage)?
+            .map(Earlier::Whole))
     }
 
     fn accept(&mut self, item: Item) -> Result<Outcome, RowError> {
@@ -391,16 +414,21 @@ impl<'a> Pending<'a> {
         }
         let outcome = match &existing {
             None => Outcome::Created,
-            Some(old) if *old == node => return Ok(Outcome::Unchanged),
+            Some(old) if old.same_as(&node) => return Ok(Outcome::Unchanged),
             Some(old) => {
-                if old.kind != node.kind && self.has_links(&node.id)? {
+                let old_kind = match old {
+                    Earlier::Whole(old) => old.kind,
+                    // Retired by this import, which left its kind in `seen`.
+                    Earlier::Retired(_) => self.seen.get(&node.id).map_or(node.kind, |s| s.kind),
+                };
+                if old_kind != node.kind && self.has_links(&node.id)? {
                     return Err(RowError::row(
                         line,
                         "kind",
                         format!(
                             "node `{}` is a {} with links; an import cannot change its kind (PATCH it)",
                             node.id,
-                            old.kind.as_str()
+                            old_kind.as_str()
                         ),
                     ));
                 }
@@ -413,7 +441,8 @@ impl<'a> Pending<'a> {
         match self.nodes.get_mut(&node.id) {
             Some(slot) => slot.1 = node,
             None => {
-                self.nodes.insert(node.id.clone(), (existing, node));
+                let before = existing.and_then(Earlier::into_whole);
+                self.nodes.insert(node.id.clone(), (before, node));
             }
         }
         Ok(outcome)
@@ -467,55 +496,6 @@ impl<'a> Pending<'a> {
         })
     }
 
-    fn compact(&mut self, key: &PairKey) -> CompactPair {
-        let mut members = [u32::MAX; 3];
-        for (slot, member) in members.iter_mut().zip(&key.1) {
-            *slot = self.see(member).ordinal;
-        }
-        (key.0, members)
-    }
-
-    /// The pair of a row: its key, compact key and derived link id, worked out once.
-    fn row_pair(&mut self, key: PairKey) -> RowPair {
-        RowPair {
-            compact: self.compact(&key),
-            derived: LinkId::derive(key.0.as_str(), &key.1).ok(),
-            key,
-        }
-    }
-
-    /// The link of this kind between these members, as the import has left it so far.
-    fn owner_of(&self, pair: &RowPair) -> Result<Option<LinkId>, RowError> {
-        let key = &pair.key;
-        match self.pairs.get(&pair.compact) {
-            Some(PairOwner::Freed) => Ok(None),
-            Some(PairOwner::Derived) => pair.derived.clone().map(Some).ok_or_else(|| {
-                RowError::fatal(0, "-", "a pair owned by its derived id has none".to_owned())
-            }),
-            Some(PairOwner::Chosen(at)) => Ok(self.chosen_ids.get(*at as usize).cloned()),
-            None => match self.graph.link_between(key.0, &key.1) {
-                Some(ix) => LinkId::new(self.graph.link_id(ix).as_ref())
-                    .map(Some)
-                    .map_err(|e| RowError::fatal(0, "-", format!("graph link id: {e}"))),
-                None => Ok(None),
-            },
-        }
-    }
-
-    /// Records who owns a pair now.
-    fn set_owner(&mut self, pair: &RowPair, owner: Option<&LinkId>) {
-        let owner = match owner {
-            None => PairOwner::Freed,
-            Some(id) if pair.derived.as_ref() == Some(id) => PairOwner::Derived,
-            Some(id) => {
-                self.chosen_ids.push(id.clone());
-                self.chosen_set.insert(id.clone());
-                PairOwner::Chosen(u32::try_from(self.chosen_ids.len() - 1).unwrap_or(u32::MAX))
-            }
-        };
-        self.pairs.insert(pair.compact, owner);
-    }
-
     fn accept_link(&mut self, line: u64, link: Link) -> Result<Outcome, RowError> {
         link.validate().map_err(|e| RowError::invalid(line, &e))?;
         let mut member_kinds = Vec::with_capacity(link.members.len());
@@ -560,8 +540,10 @@ impl<'a> Pending<'a> {
         let existing = self.link(&link.id, &pair)?;
         let outcome = match &existing {
             None => Outcome::Created,
-            Some(old) if *old == link => return Ok(Outcome::Unchanged),
-            Some(old) => {
+            Some(old) if old.same_as(&link) => return Ok(Outcome::Unchanged),
+            // Retired by this import on the row's own pair (its id derives from it).
+            Some(Earlier::Retired(_)) => Outcome::Updated,
+            Some(Earlier::Whole(old)) => {
                 let old_key: PairKey = (old.kind, Link::canonical_members(old.kind, &old.members));
                 if old_key != pair.key {
                     let old_pair = self.row_pair(old_key);
@@ -579,7 +561,8 @@ impl<'a> Pending<'a> {
         match self.links.get_mut(&link.id) {
             Some(slot) => slot.1 = link,
             None => {
-                self.links.insert(link.id.clone(), (existing, link));
+                let before = existing.and_then(Earlier::into_whole);
+                self.links.insert(link.id.clone(), (before, link));
             }
         }
         Ok(outcome)

@@ -287,6 +287,9 @@ fn an_import_updates_records_its_earlier_chunks_wrote() {
     nodes.push(
         serde_json::json!({"id": "city:ru:a", "kind": "city", "name": "Alpha", "country": "RU"}),
     );
+    // And `c` again as it was: unchanged.
+    nodes
+        .push(serde_json::json!({"id": "city:ru:c", "kind": "city", "name": "c", "country": "RU"}));
     let link = |id: Option<&str>, b: &str, status: &str| {
         let mut link = serde_json::json!({"kind": "twinning", "status": status,
             "members": ["city:ru:a", format!("city:ru:{b}")]});
@@ -304,6 +307,15 @@ fn an_import_updates_records_its_earlier_chunks_wrote() {
     links.push(link(Some("twinning:chosen"), "c", "suspended"));
     let doc = document(root.path(), "twice.json", nodes, links);
     let data = root.path().join("twice").to_string_lossy().into_owned();
+    // A dry run first (into another directory): it writes nothing, and keeps only
+    // fingerprints of the records of its earlier chunks, yet counts as the import does.
+    let dry_data = root.path().join("dry").to_string_lossy().into_owned();
+    let dry = pobratim(&["import", "--dry-run", "--data", &dry_data, &doc]);
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
     let out = pobratim(&["import", "--data", &data, &doc]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -311,7 +323,18 @@ fn an_import_updates_records_its_earlier_chunks_wrote() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains(" 3 updated"), "{stdout}");
+    assert!(stdout.contains(" 3 updated, 1 unchanged"), "{stdout}");
+    let counts = |text: &str| {
+        let from = text.find(" records").unwrap();
+        let to = text[from..].find(" in ").unwrap();
+        text[from..from + to].to_owned()
+    };
+    assert_eq!(
+        counts(&String::from_utf8_lossy(&dry.stdout)),
+        counts(&stdout),
+        "dry run: {}",
+        String::from_utf8_lossy(&dry.stdout)
+    );
     let export: Value =
         serde_json::from_slice(&pobratim(&["export", "--data", &data]).stdout).unwrap();
     let node = |id: &str| {

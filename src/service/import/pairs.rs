@@ -1,6 +1,7 @@
 //! How an import keeps track of the pairs (kind and members) its links take: compact
-//! keys, owners, and a row's pair worked out once.
+//! keys, owners, and a row's pair worked out once; what `Pending` asks of them.
 
+use super::{Pending, RowError};
 use crate::model::{LinkId, LinkKind, NodeId};
 
 /// A pair-uniqueness key: link kind and canonical members.
@@ -27,4 +28,55 @@ pub(super) enum PairOwner {
     Derived,
     /// A link with a chosen id, kept in `Pending::chosen_ids`.
     Chosen(u32),
+}
+
+impl Pending<'_> {
+    pub(super) fn compact(&mut self, key: &PairKey) -> CompactPair {
+        let mut members = [u32::MAX; 3];
+        for (slot, member) in members.iter_mut().zip(&key.1) {
+            *slot = self.see(member).ordinal;
+        }
+        (key.0, members)
+    }
+
+    /// The pair of a row: its key, compact key and derived link id, worked out once.
+    pub(super) fn row_pair(&mut self, key: PairKey) -> RowPair {
+        RowPair {
+            compact: self.compact(&key),
+            derived: LinkId::derive(key.0.as_str(), &key.1).ok(),
+            key,
+        }
+    }
+
+    /// The link of this kind between these members, as the import has left it so far.
+    pub(super) fn owner_of(&self, pair: &RowPair) -> Result<Option<LinkId>, RowError> {
+        let key = &pair.key;
+        match self.pairs.get(&pair.compact) {
+            Some(PairOwner::Freed) => Ok(None),
+            Some(PairOwner::Derived) => pair.derived.clone().map(Some).ok_or_else(|| {
+                RowError::fatal(0, "-", "a pair owned by its derived id has none".to_owned())
+            }),
+            Some(PairOwner::Chosen(at)) => Ok(self.chosen_ids.get(*at as usize).cloned()),
+            None => match self.graph.link_between(key.0, &key.1) {
+                Some(ix) => LinkId::new(self.graph.link_id(ix).as_ref())
+                    .map(Some)
+                    .map_err(|e| RowError::fatal(0, "-", format!("graph link id: {e}"))),
+                None => Ok(None),
+            },
+        }
+    }
+
+    /// Records who owns a pair now.
+    pub(super) fn set_owner(&mut self, pair: &RowPair, owner: Option<&LinkId>) {
+        let owner = match owner {
+            None => PairOwner::Freed,
+            Some(id) if pair.derived.as_ref() == Some(id) => PairOwner::Derived,
+            Some(id) => {
+                self.chosen_ids.push(id.clone());
+                self.chosen_set.insert(id.clone());
+                PairOwner::Chosen(u32::try_from(self.chosen_ids.len() - 1).unwrap_or(u32::MAX))
+            }
+        };
+        self.pairs.insert(pair.compact, owner);
+    }
 }
