@@ -253,8 +253,7 @@ fn neighbourhood(
     let (found, truncated) = ego(&scope.view, centre, depth, cap);
     let indices: Vec<_> = found.iter().map(|(v, _)| *v).collect();
     let refs = service.node_refs_json(&scope.graph, &indices)?;
-    let mut links = Vec::new();
-    if params.links.unwrap_or(true) {
+    let links = if params.links.unwrap_or(true) {
         let mut inside = indices.clone();
         inside.sort_unstable();
         // A link of three members joins three pairs: listed once (a link of two
@@ -273,8 +272,10 @@ fn neighbourhood(
                 }
             }
         }
-        links = service.links_json(&scope.graph, &listed)?;
-    }
+        service.links_json(&scope.graph, &listed)?
+    } else {
+        Vec::new()
+    };
     let nodes = found
         .iter()
         .zip(refs)
@@ -387,34 +388,37 @@ pub async fn get_neighbourhood(
     let (depth, _) = depth_and_cap(&params.0)?;
     match params.0.format.as_deref() {
         None | Some("json") => {
-            let built = service.built_scope(&filter);
             // Under a built view: a small ego network answers in tens of microseconds
             // (its records mostly rendered already), on the worker thread itself (an
             // unknown node too: a 404); a larger one may have been answered at this
             // version already; one of at most a few hundred nodes is still answered
             // here, since the hop to the blocking pool costs more than it saves.
-            if let Some(scope) = &built {
+            let built = service.built_scope(&filter).map(|scope| {
                 let reach = scope
                     .graph
                     .index_of(&id)
-                    .map_or(0, |v| reach_bound(scope, v, depth, INLINE_MAX_REACH));
-                if reach < KEPT_ANSWER_MIN_NODES {
+                    .map_or(0, |v| reach_bound(&scope, v, depth, INLINE_MAX_REACH));
+                (scope, reach)
+            });
+            if let Some((scope, reach)) = &built {
+                if *reach < KEPT_ANSWER_MIN_NODES {
                     return Ok(super::respond(&neighbourhood(
                         &service, scope, id, &params.0,
                     )?));
                 }
-                let question = ego_question(&id, &params.0, &filter)?;
+            }
+            let question = ego_question(&id, &params.0, &filter)?;
+            if let Some((scope, reach)) = &built {
                 let version = scope.graph.version();
                 if let Some(body) = service.answers().get(version, &question) {
                     return Ok(super::version::json_written(StatusCode::OK, version, body));
                 }
-                if reach <= INLINE_MAX_REACH {
+                if *reach <= INLINE_MAX_REACH {
                     let answer = neighbourhood(&service, scope, id, &params.0)?;
                     let (version, body) = written_and_kept(&service, &answer, question)?;
                     return Ok(super::version::json_written(StatusCode::OK, version, body));
                 }
             }
-            let question = ego_question(&id, &params.0, &filter)?;
             let svc = service.into_inner();
             let (version, body) = web::block(move || {
                 let answer = neighbourhood(&svc, &svc.scope(&filter), id, &params.0)?;

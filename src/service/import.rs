@@ -337,8 +337,8 @@ impl<'a> Pending<'a> {
         if let Some((_, node)) = self.nodes.get(id) {
             return Ok(Some(Earlier::Whole(node.clone())));
         }
-        if let Some(fingerprint) = self.retired_node(id) {
-            return Ok(Some(Earlier::Retired(fingerprint)));
+        if let Some(retired) = self.retired_node(id) {
+            return Ok(Some(retired));
         }
         let stored = self.graph.index_of(id).is_some()
             || self.seen.get(id).is_some_and(|seen| seen.accepted);
@@ -358,8 +358,8 @@ impl<'a> Pending<'a> {
         if let Some((_, link)) = self.links.get(id) {
             return Ok(Some(Earlier::Whole(link.clone())));
         }
-        if let Some(fingerprint) = self.retired_link(id, pair.derived.as_ref(), &pair.compact) {
-            return Ok(Some(Earlier::Retired(fingerprint)));
+        if let Some(retired) = self.retired_link(id) {
+            return Ok(Some(retired));
         }
         let stored = if self.graph.link_ix(id).is_some() || self.chosen_set.contains(id) {
             true
@@ -419,7 +419,9 @@ impl<'a> Pending<'a> {
                 let old_kind = match old {
                     Earlier::Whole(old) => old.kind,
                     // Retired by this import, which left its kind in `seen`.
-                    Earlier::Retired(_) => self.seen.get(&node.id).map_or(node.kind, |s| s.kind),
+                    Earlier::Retired { .. } => {
+                        self.seen.get(&node.id).map_or(node.kind, |s| s.kind)
+                    }
                 };
                 if old_kind != node.kind && self.has_links(&node.id)? {
                     return Err(RowError::row(
@@ -541,8 +543,13 @@ impl<'a> Pending<'a> {
         let outcome = match &existing {
             None => Outcome::Created,
             Some(old) if old.same_as(&link) => return Ok(Outcome::Unchanged),
-            // Retired by this import on the row's own pair (its id derives from it).
-            Some(Earlier::Retired(_)) => Outcome::Updated,
+            Some(Earlier::Retired { pair: old, .. }) => {
+                // Moved off the pair an earlier chunk gave it: the pair is free.
+                if let Some(old) = old.filter(|old| *old != pair.compact) {
+                    self.pairs.insert(old, PairOwner::Freed);
+                }
+                Outcome::Updated
+            }
             Some(Earlier::Whole(old)) => {
                 let old_key: PairKey = (old.kind, Link::canonical_members(old.kind, &old.members));
                 if old_key != pair.key {

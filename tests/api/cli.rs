@@ -241,6 +241,12 @@ fn an_import_remembers_the_pairs_of_its_earlier_chunks() {
     links.push(pair(Some("twinning:again"), "b", "a"));
     let doc = document(root.path(), "taken.json", nodes.clone(), links);
     let data = root.path().join("taken").to_string_lossy().into_owned();
+    // A dry run (which keeps only fingerprints and pairs of its earlier chunks) refuses
+    // it the same way.
+    let dry_data = root.path().join("taken-dry").to_string_lossy().into_owned();
+    let dry = pobratim(&["import", "--dry-run", "--data", &dry_data, &doc]);
+    assert!(!dry.status.success());
+    assert!(String::from_utf8_lossy(&dry.stderr).contains("links[20001].members"));
     let out = pobratim(&["import", "--data", &data, &doc]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
@@ -257,12 +263,26 @@ fn an_import_remembers_the_pairs_of_its_earlier_chunks() {
     links.push(pair(None, "a", "b"));
     let doc = document(root.path(), "freed.json", nodes, links);
     let data = root.path().join("freed").to_string_lossy().into_owned();
+    let dry_data = root.path().join("freed-dry").to_string_lossy().into_owned();
+    let dry = pobratim(&["import", "--dry-run", "--data", &dry_data, &doc]);
+    assert!(
+        dry.status.success(),
+        "a dry run frees the pair too: {}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
     let out = pobratim(&["import", "--data", &data, &doc]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let counts = |out: &std::process::Output| {
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let from = text.find(" records").unwrap();
+        let to = text[from..].find(" in ").unwrap();
+        text[from..from + to].to_owned()
+    };
+    assert_eq!(counts(&dry), counts(&out));
     let export: Value =
         serde_json::from_slice(&pobratim(&["export", "--data", &data]).stdout).unwrap();
     let ids: Vec<&str> = export["links"]

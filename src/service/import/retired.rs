@@ -4,9 +4,11 @@
 //! the store. A dry run writes nothing, so it kept every accepted record whole: 7.6 GB
 //! for the 1M network. Later rows need of such a record only whether it is the same as
 //! theirs (a 64-bit fingerprint of its JSON) and, for a node, its kind (in
-//! `Pending::seen` already); a link whose id derives from its pair is found through
-//! that pair. So at the end of each chunk a dry run keeps a fingerprint per record
-//! instead, and keeps whole only the links with chosen ids (rare in bulk files).
+//! `Pending::seen` already), for a link, the pair it took (to free it if a later row
+//! moves the link). So at the end of each chunk a dry run keeps that instead: ~40
+//! bytes a link. Links are found by a 64-bit hash of their id; two ids of one file
+//! with the same hash (odds ~10⁻⁶ for 5 M links) would make a dry run count one
+//! creation as an update, nothing worse, since nothing is written.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -22,8 +24,14 @@ use crate::model::{LinkId, NodeId};
 pub(super) enum Earlier<T> {
     /// The record.
     Whole(T),
-    /// The fingerprint of the record an earlier chunk of a dry run accepted.
-    Retired(u64),
+    /// The record an earlier chunk of a dry run accepted: its fingerprint and, for a
+    /// link, the pair it took.
+    Retired {
+        /// [`fingerprint_of`] the record.
+        fingerprint: u64,
+        /// The link's pair (`None` for a node).
+        pair: Option<CompactPair>,
+    },
 }
 
 impl<T: PartialEq + Serialize> Earlier<T> {
@@ -31,7 +39,7 @@ impl<T: PartialEq + Serialize> Earlier<T> {
     pub(super) fn same_as(&self, record: &T) -> bool {
         match self {
             Self::Whole(old) => old == record,
-            Self::Retired(fingerprint) => Some(*fingerprint) == fingerprint_of(record),
+            Self::Retired { fingerprint, .. } => Some(*fingerprint) == fingerprint_of(record),
         }
     }
 
@@ -39,7 +47,7 @@ impl<T: PartialEq + Serialize> Earlier<T> {
     pub(super) fn into_whole(self) -> Option<T> {
         match self {
             Self::Whole(record) => Some(record),
-            Self::Retired(_) => None,
+            Self::Retired { .. } => None,
         }
     }
 }
@@ -48,11 +56,15 @@ impl<T: PartialEq + Serialize> Earlier<T> {
 /// gives the same fingerprint in every chunk). `None` if it does not serialise, which
 /// then never matches.
 fn fingerprint_of<T: Serialize>(record: &T) -> Option<u64> {
-    let json = serde_json::to_vec(record).ok()?;
-    #[allow(deprecated)] // SipHash with fixed keys: stable within the run, as needed.
+    serde_json::to_vec(record).ok().map(|json| hash_of(&json))
+}
+
+/// SipHash with fixed keys: the same bytes give the same hash in every chunk.
+fn hash_of(bytes: &[u8]) -> u64 {
+    #[allow(deprecated)]
     let mut hasher = std::hash::SipHasher::new();
-    json.hash(&mut hasher);
-    Some(hasher.finish())
+    bytes.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Fingerprints of the records earlier chunks of a dry run accepted.
@@ -60,13 +72,13 @@ fn fingerprint_of<T: Serialize>(record: &T) -> Option<u64> {
 pub(super) struct Retired {
     /// By the node's ordinal in `Pending::seen`.
     nodes: HashMap<u32, u64>,
-    /// Links whose id derives from their pair, by the pair.
-    links: HashMap<CompactPair, u64>,
+    /// Links by the hash of their id: their pair and fingerprint.
+    links: HashMap<u64, (CompactPair, u64)>,
 }
 
 impl Pending<'_> {
     /// At the end of a chunk that will not be written: the accepted records become
-    /// fingerprints, except links with chosen ids, kept whole.
+    /// fingerprints.
     pub(super) fn retire(&mut self) {
         let mut retired = self.retired.take().unwrap_or_default();
         for (id, (_, node)) in std::mem::take(&mut self.nodes) {
@@ -75,43 +87,37 @@ impl Pending<'_> {
                 retired.nodes.insert(ordinal, fingerprint);
             }
         }
-        let mut chosen = HashMap::new();
-        for (id, (before, link)) in std::mem::take(&mut self.links) {
+        for (id, (_, link)) in std::mem::take(&mut self.links) {
             let pair = self.row_pair((
                 link.kind,
                 crate::model::Link::canonical_members(link.kind, &link.members),
             ));
-            match (pair.derived.as_ref() == Some(&id), fingerprint_of(&link)) {
-                (true, Some(fingerprint)) => {
-                    retired.links.insert(pair.compact, fingerprint);
-                }
-                _ => {
-                    chosen.insert(id, (before, link));
-                }
+            if let Some(fingerprint) = fingerprint_of(&link) {
+                retired
+                    .links
+                    .insert(hash_of(id.as_str().as_bytes()), (pair.compact, fingerprint));
             }
         }
-        self.links = chosen;
         self.retired = Some(retired);
     }
 
-    /// The node an earlier chunk of this dry run accepted, as a fingerprint.
-    pub(super) fn retired_node(&self, id: &NodeId) -> Option<u64> {
+    /// The node an earlier chunk of this dry run accepted.
+    pub(super) fn retired_node(&self, id: &NodeId) -> Option<Earlier<crate::model::Node>> {
         let retired = self.retired.as_ref()?;
-        retired.nodes.get(&self.seen.get(id)?.ordinal).copied()
+        let &fingerprint = retired.nodes.get(&self.seen.get(id)?.ordinal)?;
+        Some(Earlier::Retired {
+            fingerprint,
+            pair: None,
+        })
     }
 
-    /// The link `id` an earlier chunk of this dry run accepted on the row's pair, as a
-    /// fingerprint (`derived`: the id derived from that pair).
-    pub(super) fn retired_link(
-        &self,
-        id: &LinkId,
-        derived: Option<&LinkId>,
-        pair: &CompactPair,
-    ) -> Option<u64> {
+    /// The link `id` an earlier chunk of this dry run accepted, with the pair it took.
+    pub(super) fn retired_link(&self, id: &LinkId) -> Option<Earlier<crate::model::Link>> {
         let retired = self.retired.as_ref()?;
-        if derived != Some(id) {
-            return None;
-        }
-        retired.links.get(pair).copied()
+        let &(pair, fingerprint) = retired.links.get(&hash_of(id.as_str().as_bytes()))?;
+        Some(Earlier::Retired {
+            fingerprint,
+            pair: Some(pair),
+        })
     }
 }
