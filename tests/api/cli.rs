@@ -222,6 +222,14 @@ fn with_ballast(count: usize) -> (Vec<Value>, Vec<Value>) {
     (nodes, links)
 }
 
+/// The counts of an import's summary line (records, created, …, skipped), without
+/// its first word ("imported" or "dry run") and its time.
+fn summary_counts(stdout: &str) -> String {
+    let from = stdout.find(" records").unwrap();
+    let to = stdout[from..].find(" in ").unwrap();
+    stdout[from..from + to].to_owned()
+}
+
 #[test]
 fn an_import_remembers_the_pairs_of_its_earlier_chunks() {
     let root = tempfile::TempDir::new().unwrap();
@@ -276,13 +284,10 @@ fn an_import_remembers_the_pairs_of_its_earlier_chunks() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let counts = |out: &std::process::Output| {
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        let from = text.find(" records").unwrap();
-        let to = text[from..].find(" in ").unwrap();
-        text[from..from + to].to_owned()
-    };
-    assert_eq!(counts(&dry), counts(&out));
+    assert_eq!(
+        summary_counts(&String::from_utf8_lossy(&dry.stdout)),
+        summary_counts(&String::from_utf8_lossy(&out.stdout))
+    );
     let export: Value =
         serde_json::from_slice(&pobratim(&["export", "--data", &data]).stdout).unwrap();
     let ids: Vec<&str> = export["links"]
@@ -344,14 +349,9 @@ fn an_import_updates_records_its_earlier_chunks_wrote() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains(" 3 updated, 1 unchanged"), "{stdout}");
-    let counts = |text: &str| {
-        let from = text.find(" records").unwrap();
-        let to = text[from..].find(" in ").unwrap();
-        text[from..from + to].to_owned()
-    };
     assert_eq!(
-        counts(&String::from_utf8_lossy(&dry.stdout)),
-        counts(&stdout),
+        summary_counts(&String::from_utf8_lossy(&dry.stdout)),
+        summary_counts(&stdout),
         "dry run: {}",
         String::from_utf8_lossy(&dry.stdout)
     );
