@@ -340,21 +340,30 @@ fn neighbours(service: &Service, scope: &Scope, id: &NodeId) -> Result<Neighbour
         })?;
     let mut around: Vec<_> = scope.view.neighbours(centre).to_vec();
     around.sort_by(|a, b| scope.graph.node_id(*a).cmp(scope.graph.node_id(*b)));
-    let refs = service.node_refs_json(&scope.graph, &around)?;
-    let partners = around
+    // The centre last, so that every record is rendered in one batch of each kind.
+    around.push(centre);
+    let mut refs = service.node_refs_json(&scope.graph, &around)?;
+    around.pop();
+    let node = refs.pop().ok_or_else(|| ServiceError::NotFound {
+        what: "node",
+        id: id.to_string(),
+        field: None,
+    })?;
+    let per_partner: Vec<Vec<_>> = around
         .iter()
-        .zip(refs)
-        .map(|(&w, node)| {
-            let links = scope
-                .admitted_links_between(centre, w)
-                .map(|l| service.link_json(&scope.graph, l))
-                .collect::<Result<_, _>>()?;
-            Ok(Partner { node, links })
+        .map(|&w| scope.admitted_links_between(centre, w).collect())
+        .collect();
+    let mut links = service
+        .links_json(&scope.graph, &per_partner.concat())?
+        .into_iter();
+    let partners = refs
+        .into_iter()
+        .zip(&per_partner)
+        .map(|(node, of_partner)| Partner {
+            node,
+            links: links.by_ref().take(of_partner.len()).collect(),
         })
-        .collect::<Result<Vec<_>, ServiceError>>()?;
-    let node = service
-        .node_refs_json(&scope.graph, &[centre])?
-        .swap_remove(0);
+        .collect();
     Ok(Neighbours {
         graph_version: scope.graph.version(),
         filters: (&scope.filter).into(),

@@ -187,16 +187,6 @@ impl Service {
             .links(&self.store, &ids, |i| self.get_link(&*ids[i]))
     }
 
-    /// A link record as JSON, from the rendered-record cache while current.
-    pub fn link_json(
-        &self,
-        graph: &GraphSnapshot,
-        link: LinkIx,
-    ) -> Result<RecordJson, ServiceError> {
-        let id = graph.link_id(link);
-        self.rendered.link(&self.store, &id, || self.get_link(&*id))
-    }
-
     /// A cached, per-version computation.
     pub fn cached<T: Send + Sync + 'static>(
         &self,

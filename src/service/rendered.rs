@@ -149,73 +149,34 @@ impl RenderedRecords {
         }
     }
 
-    /// Node `id` as graph answers show it ([`NodeRef`]): the cached copy while it is
-    /// current, else `read` (from the store) rendered and kept.
-    pub fn node_ref(
-        &self,
-        store: &SledStore,
-        id: &str,
-        read: impl FnOnce() -> Result<NodeRef, ServiceError>,
-    ) -> Result<RecordJson, ServiceError> {
-        self.get_or_render(store, StampedTree::Nodes, id, read)
-    }
-
-    /// Link `id`, whole: the cached copy while it is current, else `read` (from the
-    /// store) rendered and kept.
-    pub fn link(
-        &self,
-        store: &SledStore,
-        id: &str,
-        read: impl FnOnce() -> Result<Link, ServiceError>,
-    ) -> Result<RecordJson, ServiceError> {
-        self.get_or_render(store, StampedTree::Links, id, read)
-    }
-
-    /// Nodes `ids`, in order, as [`Self::node_ref`] gives each; `read(i)` reads the
-    /// record of `ids[i]` from the store.
+    /// Nodes `ids` as graph answers show them ([`NodeRef`]), in order: each the cached
+    /// copy while it is current, else `read(i)` (the record of `ids[i]` from the store)
+    /// rendered and kept.
     pub fn node_refs<S: AsRef<str>>(
         &self,
         store: &SledStore,
         ids: &[S],
         read: impl FnMut(usize) -> Result<NodeRef, ServiceError>,
     ) -> Result<Vec<RecordJson>, ServiceError> {
-        self.get_or_render_many(store, StampedTree::Nodes, ids, read)
+        self.get_or_render(store, StampedTree::Nodes, ids, read)
     }
 
-    /// Links `ids`, in order, as [`Self::link`] gives each; `read(i)` reads the record
-    /// of `ids[i]` from the store.
+    /// Links `ids`, whole, in order, as [`Self::node_refs`] gives nodes.
     pub fn links<S: AsRef<str>>(
         &self,
         store: &SledStore,
         ids: &[S],
         read: impl FnMut(usize) -> Result<Link, ServiceError>,
     ) -> Result<Vec<RecordJson>, ServiceError> {
-        self.get_or_render_many(store, StampedTree::Links, ids, read)
+        self.get_or_render(store, StampedTree::Links, ids, read)
     }
 
-    /// The record `id` of `tree` as JSON (one rendering per tree: see the callers).
-    fn get_or_render<T: Serialize>(
-        &self,
-        store: &SledStore,
-        tree: StampedTree,
-        id: &str,
-        read: impl FnOnce() -> Result<T, ServiceError>,
-    ) -> Result<RecordJson, ServiceError> {
-        let Some(caches) = &self.caches else {
-            return RecordJson::render(&read()?);
-        };
-        let hash = store.stamps().key_hash(id.as_bytes());
-        // Loaded before the record is read: see `store::stamps`.
-        let stamp = store.stamps().stamp_of_hash(tree, hash);
-        Self::cached_or_render(&caches[tree as usize], hash, stamp, id, read)
-    }
-
-    /// [`Self::get_or_render`] for many records, phase by phase: every id is hashed,
-    /// then every stamp loaded, then the copies looked up. A record's loads do not
-    /// wait for the previous record's, so their cache misses overlap; one record at a
-    /// time, each miss waited for the last (a 2-hop answer at 1M touches ~120 records
-    /// spread over gigabytes).
-    fn get_or_render_many<T: Serialize, S: AsRef<str>>(
+    /// The records `ids` of `tree` as JSON (one rendering per tree: see the callers),
+    /// phase by phase: every id is hashed, then every stamp loaded, then the copies
+    /// looked up. A record's loads do not wait for the previous record's, so their
+    /// cache misses overlap; one record at a time, each miss waited for the last (a
+    /// 2-hop answer at 1M touches ~120 records spread over gigabytes).
+    fn get_or_render<T: Serialize, S: AsRef<str>>(
         &self,
         store: &SledStore,
         tree: StampedTree,
@@ -288,6 +249,20 @@ mod tests {
 
     use super::*;
     use crate::model::NodeKind;
+
+    impl RenderedRecords {
+        /// One node, through the batch path the answers use.
+        fn node_ref(
+            &self,
+            store: &SledStore,
+            id: &str,
+            read: impl FnOnce() -> Result<NodeRef, ServiceError>,
+        ) -> Result<RecordJson, ServiceError> {
+            let mut read = Some(read);
+            self.node_refs(store, &[id], |_| read.take().unwrap()())
+                .map(|mut one| one.remove(0))
+        }
+    }
 
     fn node_ref(name: &str) -> NodeRef {
         NodeRef {
