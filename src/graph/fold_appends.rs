@@ -56,8 +56,8 @@ pub(super) fn compact_appended(graph: &GraphSnapshot) -> Result<GraphSnapshot, P
 fn extend_adjacency(graph: &GraphSnapshot, node_count: usize) -> Result<Adjacency, ProjectError> {
     let (base, overlay) = (&graph.base, &graph.overlay);
     let offset = |len: usize| u32::try_from(len).map_err(|_| ProjectError::TooLarge);
-    let added: usize = overlay.more_links.values().map(Vec::len).sum::<usize>()
-        + overlay.new_pairs.iter().map(Vec::len).sum::<usize>();
+    let added: usize = overlay.more_links.values().map(|l| l.len()).sum::<usize>()
+        + overlay.new_pairs.iter().map(|l| l.len()).sum::<usize>();
     let mut pair_offsets = Vec::with_capacity(base.pair_offsets.len() + overlay.new_pairs.len());
     let mut pair_links = Vec::with_capacity(base.pair_links.len() + added);
     pair_offsets.push(0);
@@ -73,7 +73,7 @@ fn extend_adjacency(graph: &GraphSnapshot, node_count: usize) -> Result<Adjacenc
         pair_offsets.push(offset(pair_links.len())?);
     }
     let base_nodes = base.node_ids.len();
-    let new_half_edges: usize = overlay.extra_adjacency.values().map(Vec::len).sum();
+    let new_half_edges: usize = overlay.extra_adjacency.values().map(|l| l.len()).sum();
     let mut half_edges: Vec<(NodeIx, NodeIx, u32)> =
         Vec::with_capacity(base.adjacency.edge_count() + new_half_edges);
     let mut extra: Vec<(NodeIx, u32)> = Vec::new();

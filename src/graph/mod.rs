@@ -363,7 +363,7 @@ impl GraphSnapshot {
             .overlay
             .extra_adjacency
             .get(&ix)
-            .map(Vec::as_slice)
+            .map(|row| row.as_slice())
             .unwrap_or(&[]);
         let overlay_empty = self.overlay.changes == 0;
         targets
@@ -448,7 +448,7 @@ impl GraphSnapshot {
                 self.overlay
                     .more_links
                     .get(&pair)
-                    .map(Vec::as_slice)
+                    .map(|links| links.as_slice())
                     .unwrap_or(&[]),
             ),
         };

@@ -3,11 +3,18 @@
 //! graph. Its collections are persistent (`imbl`: structural sharing), so the next
 //! snapshot's overlay is a cheap copy of the previous one, edited.
 
+use std::sync::Arc;
+
 use imbl::{HashMap, HashSet, Vector};
 
 use super::{GraphSnapshot, LinkEntry, LinkIx, NodeIx};
 use crate::graph::project::{GraphDelta, ProjectError};
 use crate::model::{LinkId, NodeId, NodeKind};
+
+/// A list held by a persistent collection, shared between snapshots: copying a
+/// collection's node copies pointers, not lists; an edit copies the one list it
+/// changes ([`Arc::make_mut`]).
+pub(super) type SharedList<T> = Arc<Vec<T>>;
 
 /// Changes since the base: appended nodes and links (their indices follow the base's),
 /// tombstones, kind changes, and adjacency of node pairs the base does not have.
@@ -32,13 +39,13 @@ pub(crate) struct Overlay {
     /// Removed (or replaced) link slots.
     pub(super) dead_links: HashSet<LinkIx>,
     /// For each node, adjacent nodes through pairs the base does not have, with the pair.
-    pub(super) extra_adjacency: HashMap<NodeIx, Vec<(NodeIx, u32)>>,
+    pub(super) extra_adjacency: HashMap<NodeIx, SharedList<(NodeIx, u32)>>,
     /// Links of the new pairs (pair index = base pairs + position).
-    pub(super) new_pairs: Vector<Vec<LinkIx>>,
+    pub(super) new_pairs: Vector<SharedList<LinkIx>>,
     /// New pairs by `(low, high)` node index.
     pub(super) pair_index: HashMap<(NodeIx, NodeIx), u32>,
     /// Links added to pairs the base has.
-    pub(super) more_links: HashMap<u32, Vec<LinkIx>>,
+    pub(super) more_links: HashMap<u32, SharedList<LinkIx>>,
     /// Nodes whose inclusion or adjacency under some filter may differ from the base's:
     /// members of added and removed links, removed, re-kinded and new nodes, and the
     /// neighbours of removed and re-kinded nodes. Views patch just these rows.
@@ -241,30 +248,22 @@ impl Editor<'_> {
     /// Records that link `lix` joins `a` and `b` (`a < b`).
     fn join(&mut self, a: NodeIx, b: NodeIx, lix: LinkIx) -> Result<(), ProjectError> {
         if let Some(pair) = self.base.pair_between(a, b) {
-            self.overlay.more_links.entry(pair).or_default().push(lix);
+            Arc::make_mut(self.overlay.more_links.entry(pair).or_default()).push(lix);
             return Ok(());
         }
         if let Some(&pair) = self.overlay.pair_index.get(&(a, b)) {
             let i = pair as usize - self.base.pair_count();
             if let Some(links) = self.overlay.new_pairs.get_mut(i) {
-                links.push(lix);
+                Arc::make_mut(links).push(lix);
             }
             return Ok(());
         }
         let pair = u32::try_from(self.base.pair_count() + self.overlay.new_pairs.len())
             .map_err(|_| ProjectError::TooLarge)?;
-        self.overlay.new_pairs.push_back(vec![lix]);
+        self.overlay.new_pairs.push_back(Arc::new(vec![lix]));
         self.overlay.pair_index.insert((a, b), pair);
-        self.overlay
-            .extra_adjacency
-            .entry(a)
-            .or_default()
-            .push((b, pair));
-        self.overlay
-            .extra_adjacency
-            .entry(b)
-            .or_default()
-            .push((a, pair));
+        Arc::make_mut(self.overlay.extra_adjacency.entry(a).or_default()).push((b, pair));
+        Arc::make_mut(self.overlay.extra_adjacency.entry(b).or_default()).push((a, pair));
         Ok(())
     }
 }
