@@ -70,9 +70,9 @@ pub enum Command {
         /// next write, they are sent as they are. 0: none.
         #[arg(long, env = "POBRATIM_ANSWER_CACHE_MB", default_value_t = crate::service::answers::DEFAULT_ANSWER_CACHE_BYTES >> 20)]
         answer_cache_mb: u64,
-        /// Tune glibc's heap for large graphs (on Linux: the server restarts itself once
-        /// with `GLIBC_TUNABLES` asking for transparent huge pages and a fixed mmap
-        /// threshold; see `src/heap_tuning.rs`). `false`: leave the environment as it is.
+        /// Set up the heap for a long-running server (on Unix: the server restarts itself
+        /// once with `MIMALLOC_PURGE_DELAY=0`, so that freed memory goes back to the system
+        /// at once; see `src/heap_tuning.rs`). `false`: leave the environment as it is.
         #[arg(long, env = "POBRATIM_TUNE_HEAP", default_value_t = true, action = clap::ArgAction::Set)]
         tune_heap: bool,
     },

@@ -14,6 +14,10 @@ mod admin;
 mod heap_tuning;
 mod import;
 
+/// The heap: mimalloc (see `heap_tuning` for why and how it is set up).
+#[global_allocator]
+static HEAP: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -47,7 +51,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tune_heap,
         } => {
             if tune_heap {
-                heap_tuning::restart_with_heap_tunables();
+                heap_tuning::restart_with_heap_settings();
             }
             anyhow::ensure!(
                 write_rate.is_finite() && write_rate >= 0.0,

@@ -390,18 +390,18 @@ fn an_import_updates_records_its_earlier_chunks_wrote() {
     );
 }
 
-/// The server restarts itself once with glibc's heap tunables (same process id; which
-/// tunables and how they merge with the environment's: unit tests in `heap_tuning.rs`).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+/// The server restarts itself once with its heap settings (same process id; which
+/// ones and how they merge with the environment's: unit tests in `heap_tuning.rs`).
+#[cfg(target_os = "linux")]
 #[test]
-fn the_server_runs_with_the_heap_tunables() {
+fn the_server_runs_with_its_heap_settings() {
     let root = tempfile::TempDir::new().unwrap();
     let (mut child, base) = crate::crash::serve(&root.path().join("data"));
     let environ = std::fs::read(format!("/proc/{}/environ", child.id())).unwrap();
-    let tunables = environ
+    let purge_delay = environ
         .split(|&b| b == 0)
         .filter_map(|v| std::str::from_utf8(v).ok())
-        .find_map(|v| v.strip_prefix("GLIBC_TUNABLES="))
+        .find_map(|v| v.strip_prefix("MIMALLOC_PURGE_DELAY="))
         .map(str::to_owned);
     let health = ureq::get(&format!("{base}/healthz"))
         .call()
@@ -410,6 +410,52 @@ fn the_server_runs_with_the_heap_tunables() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(health, 200);
-    let tunables = tunables.expect("the server runs with GLIBC_TUNABLES set");
-    assert!(tunables.contains("glibc.malloc.hugetlb=1"), "{tunables}");
+    assert_eq!(purge_delay.as_deref(), Some("0"));
+}
+
+#[test]
+fn a_node_without_an_id_finds_its_namesake_in_the_chunk_being_written() {
+    // `city:ru:x1` ("Xanadu") ends the first chunk of 20,000 records; two rows into the
+    // next, a node without an id with the same kind, country and name is checked while
+    // the first chunk is still being written: it must update `city:ru:x1`, not create a
+    // second Xanadu.
+    let root = tempfile::TempDir::new().unwrap();
+    let mut csv = String::from("id,kind,name,country,population\n");
+    for i in 0..19_999 {
+        csv.push_str(&format!("city:ru:f{i},city,f{i},RU,\n"));
+    }
+    csv.push_str("city:ru:x1,city,Xanadu,RU,\n,city,Nowhere,RU,\n,city,xanadu,RU,7\n");
+    let file = root.path().join("nodes.csv");
+    std::fs::write(&file, csv).unwrap();
+    let data = root.path().join("data").to_string_lossy().into_owned();
+    let out = pobratim(&[
+        "import",
+        "--data",
+        &data,
+        "--format",
+        "csv",
+        &file.to_string_lossy(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(" 20001 created, 1 updated"), "{stdout}");
+    let export: Value =
+        serde_json::from_slice(&pobratim(&["export", "--data", &data]).stdout).unwrap();
+    let xanadus: Vec<&Value> = export["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| {
+            n["name"]
+                .as_str()
+                .is_some_and(|name| name.eq_ignore_ascii_case("xanadu"))
+        })
+        .collect();
+    assert_eq!(xanadus.len(), 1, "{xanadus:?}");
+    assert_eq!(xanadus[0]["id"], "city:ru:x1");
+    assert_eq!(xanadus[0]["population"], 7);
 }
