@@ -7,6 +7,7 @@
 //! same file twice changes nothing.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -15,11 +16,15 @@ use utoipa::ToSchema;
 use super::{Service, ServiceError};
 use crate::graph::GraphSnapshot;
 use crate::model::text::normalize;
-use crate::model::{Link, LinkId, Node, NodeId, NodeKind, ValidationError};
+use crate::model::{Link, LinkId, Node, NodeId, NodeKind};
 use crate::store::{RecordChange, SledStore};
 
+mod in_flight;
 mod pairs;
 mod retired;
+mod row_error;
+
+pub use row_error::RowError;
 
 use pairs::{CompactPair, PairKey, PairOwner, RowPair};
 use retired::{Earlier, Retired};
@@ -28,53 +33,6 @@ use retired::{Earlier, Retired};
 const CHUNK: usize = 20_000;
 /// Refused rows kept in a report (the count goes on past it).
 const MAX_ERRORS_KEPT: usize = 1_000;
-
-/// A row that cannot be imported, or a file that cannot be read on.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, ToSchema)]
-#[error("{}{}{column}: {reason}",
-    if file.is_empty() { String::new() } else { format!("{file}: ") },
-    if *line == 0 { String::new() } else { format!("line {line}, column ") })]
-pub struct RowError {
-    /// The file, when an import reads several.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub file: String,
-    /// 1-based line (CSV: the header is line 1; XML: the element's line; JSON: the
-    /// record's position in its array, from 1).
-    pub line: u64,
-    /// The column, attribute or field at fault.
-    pub column: String,
-    /// Why.
-    pub reason: String,
-    /// The file cannot be read past this point (truncated, not UTF-8, not the format).
-    #[serde(skip)]
-    pub fatal: bool,
-}
-
-impl RowError {
-    /// A refused row; reading goes on.
-    pub fn row(line: u64, column: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self {
-            file: String::new(),
-            line,
-            column: column.into(),
-            reason: reason.into(),
-            fatal: false,
-        }
-    }
-
-    /// An error that stops reading the file.
-    pub fn fatal(line: u64, column: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self {
-            fatal: true,
-            ..Self::row(line, column, reason)
-        }
-    }
-
-    /// A record that breaks a rule of the data model; `prefix` names the column group.
-    pub fn invalid(line: u64, error: &ValidationError) -> Self {
-        Self::row(line, error.field.clone(), error.reason.clone())
-    }
-}
 
 /// One record read from a file.
 #[derive(Clone, Debug)]
@@ -174,7 +132,28 @@ impl Service {
         let mut pending = Pending::new(&self.store, &before);
         let mut report = ImportReport::default();
         let mut refused_all = false;
-        let outcome = (|| -> Result<(), ServiceError> {
+        let outcome = std::thread::scope(|scope| -> Result<(), ServiceError> {
+            // Chunks are written on their own thread while the next is checked.
+            let (writer, writing) = match load.as_mut() {
+                Some(load) => {
+                    let (writer, writing) = in_flight::Writer::start(scope, load)?;
+                    (Some(writer), Some(writing))
+                }
+                None => (None, None),
+            };
+            let hand_over = |pending: &mut Pending, refused_all: bool| match &writer {
+                Some(writer) if !refused_all => {
+                    let chunk = Arc::new(in_flight::WrittenChunk::new(pending.take_changes()));
+                    pending.in_flight = Some(Arc::clone(&chunk));
+                    writer.hand_over(chunk)
+                }
+                // Nothing of this chunk will be written: keep what later rows need of
+                // it, not the records.
+                _ => {
+                    pending.retire();
+                    true
+                }
+            };
             for item in items {
                 report.records += 1;
                 let accepted = item.and_then(|item| pending.accept(item));
@@ -198,21 +177,28 @@ impl Service {
                     }
                 }
                 if report.records % CHUNK as u64 == 0 {
-                    match load.as_mut() {
-                        Some(load) if !refused_all => load.write(&pending.take_changes())?,
-                        // Nothing of this chunk will be written: keep what later rows
-                        // need of it, not the records.
-                        _ => pending.retire(),
+                    if !hand_over(&mut pending, refused_all) {
+                        // The writer failed: its error ends the import below.
+                        break;
                     }
                     progress(report.records);
                 }
             }
-            if let (Some(load), false) = (load.as_mut(), refused_all) {
-                load.write(&pending.take_changes())?;
+            if writer.is_some() && !refused_all {
+                // A failure is the writer's, returned by its join.
+                hand_over(&mut pending, refused_all);
             }
+            drop(writer);
             progress(report.records);
-            Ok(())
-        })();
+            match writing.map(|thread| thread.join()) {
+                Some(Ok(written)) => Ok(written?),
+                Some(Err(_)) => Err(crate::store::StoreError::Codec(
+                    "the bulk-load writer thread panicked".into(),
+                )
+                .into()),
+                None => Ok(()),
+            }
+        });
         let streamed_ms = started.elapsed().as_millis() as u64;
         let changed = report.created + report.updated > 0;
         match (load, outcome) {
@@ -292,6 +278,8 @@ struct Pending<'a> {
     /// Records of earlier chunks that will not be written (a dry run, or an import
     /// refused already), as fingerprints.
     retired: Option<Retired>,
+    /// The chunk last handed to the writer, which may not be in the store yet.
+    in_flight: Option<Arc<in_flight::WrittenChunk>>,
 }
 
 impl<'a> Pending<'a> {
@@ -306,6 +294,7 @@ impl<'a> Pending<'a> {
             chosen_set: HashSet::new(),
             seen: HashMap::new(),
             retired: None,
+            in_flight: None,
         }
     }
 
@@ -334,7 +323,8 @@ impl<'a> Pending<'a> {
     /// has: one the graph (the store before the import) or an earlier chunk has. At 1M,
     /// asking sled about each new record was a quarter of an import.
     fn node(&self, id: &NodeId) -> Result<Option<Earlier<Node>>, RowError> {
-        if let Some((_, node)) = self.nodes.get(id) {
+        let in_flight = self.in_flight.as_ref().and_then(|chunk| chunk.node(id));
+        if let Some(node) = self.nodes.get(id).map(|(_, node)| node).or(in_flight) {
             return Ok(Some(Earlier::Whole(node.clone())));
         }
         if let Some(retired) = self.retired_node(id) {
@@ -355,7 +345,8 @@ impl<'a> Pending<'a> {
     /// The link as the import has left it so far (see [`Pending::node`]); `pair` is the
     /// row's, with the id derived from it.
     fn link(&self, id: &LinkId, pair: &RowPair) -> Result<Option<Earlier<Link>>, RowError> {
-        if let Some((_, link)) = self.links.get(id) {
+        let in_flight = self.in_flight.as_ref().and_then(|chunk| chunk.link(id));
+        if let Some(link) = self.links.get(id).map(|(_, link)| link).or(in_flight) {
             return Ok(Some(Earlier::Whole(link.clone())));
         }
         if let Some(retired) = self.retired_link(id) {
@@ -469,7 +460,9 @@ impl<'a> Pending<'a> {
                 }
             }
         }
-        Ok(None)
+        // The chunk being written is not in the name index yet.
+        let in_flight = self.in_flight.as_ref();
+        Ok(in_flight.and_then(|chunk| chunk.same_named(node, &term).cloned()))
     }
 
     fn has_links(&self, id: &NodeId) -> Result<bool, RowError> {
