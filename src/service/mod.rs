@@ -316,11 +316,11 @@ pub(crate) fn build_snapshot(store: &SledStore) -> Result<GraphSnapshot, Service
     // take gigabytes); the first unreadable one stops it and is the error.
     let (mut node_failure, mut link_failure) = (None, None);
     let nodes = store
-        .scan_nodes_as::<project::NodeInput>()
+        .scan_decoded_ahead::<project::NodeInput>(crate::store::trees::TreeId::Nodes)
         .map_while(|n| keep_until_failure(n, &mut node_failure))
         .map(|n| (n.id, n.kind));
     let links = store
-        .scan_links_as::<project::LinkInput>()
+        .scan_decoded_ahead::<project::LinkInput>(crate::store::trees::TreeId::Links)
         .map_while(|l| keep_until_failure(l, &mut link_failure));
     let built = project::build(version, nodes, links);
     if let Some(e) = node_failure.or(link_failure) {

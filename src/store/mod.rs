@@ -15,6 +15,7 @@ mod codec;
 mod index;
 mod keys;
 mod redo;
+mod scan;
 mod sled_store;
 mod stamps;
 mod tokens;
