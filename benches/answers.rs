@@ -8,6 +8,8 @@
 //! ```sh
 //! SCALES=1m scripts/scale.sh        # once: imports the network into /tmp/pobratim-scale/1m
 //! POBRATIM_BENCH_STORE=/tmp/pobratim-scale/1m cargo bench --bench answers
+//! # every answer computed (no answer cache, as for a question not asked before):
+//! POBRATIM_ANSWER_CACHE_MB=0 POBRATIM_BENCH_STORE=/tmp/pobratim-scale/1m cargo bench --bench answers
 //! ```
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -20,6 +22,10 @@ use pobratim::api::metrics::{measure, Metrics};
 use pobratim::api::version::not_modified;
 use pobratim::graph::filter::Filter;
 use pobratim::service::Service;
+
+/// The server's heap (see `src/heap_tuning.rs`), so the costs are the server's.
+#[global_allocator]
+static HEAP: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[actix_web::main]
 async fn main() {
@@ -45,7 +51,14 @@ async fn main() {
         .iter()
         .map(|s| s.as_str().unwrap().to_string())
         .collect();
-    let service = Service::open(&store).expect("the store");
+    let mut service = Service::open(&store).expect("the store");
+    // `POBRATIM_ANSWER_CACHE_MB=0`: every answer computed, as the first time it is asked.
+    if let Ok(mb) = std::env::var("POBRATIM_ANSWER_CACHE_MB") {
+        let mb: u64 = mb
+            .parse()
+            .expect("POBRATIM_ANSWER_CACHE_MB is a number of MiB");
+        service = service.with_answer_cache(mb << 20);
+    }
     // As the server does before it answers: both usual views built.
     service.scope(&Filter::default());
     service.scope(&Filter::everything());
