@@ -51,6 +51,8 @@ pub fn restart_with_heap_settings() {
         };
         tracing::warn!(%error, "cannot restart with the heap settings; going on without them");
     }
+    #[cfg(not(unix))]
+    let _ = missing;
 }
 
 /// The [`SETTINGS`] whose variable `is_set` says is not set.

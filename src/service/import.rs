@@ -323,8 +323,8 @@ impl<'a> Pending<'a> {
     /// has: one the graph (the store before the import) or an earlier chunk has. At 1M,
     /// asking sled about each new record was a quarter of an import.
     fn node(&self, id: &NodeId) -> Result<Option<Earlier<Node>>, RowError> {
-        let in_flight = self.in_flight.as_ref().and_then(|chunk| chunk.node(id));
-        if let Some(node) = self.nodes.get(id).map(|(_, node)| node).or(in_flight) {
+        let in_flight = || self.in_flight.as_ref().and_then(|chunk| chunk.node(id));
+        if let Some(node) = self.nodes.get(id).map(|(_, node)| node).or_else(in_flight) {
             return Ok(Some(Earlier::Whole(node.clone())));
         }
         if let Some(retired) = self.retired_node(id) {
@@ -345,8 +345,8 @@ impl<'a> Pending<'a> {
     /// The link as the import has left it so far (see [`Pending::node`]); `pair` is the
     /// row's, with the id derived from it.
     fn link(&self, id: &LinkId, pair: &RowPair) -> Result<Option<Earlier<Link>>, RowError> {
-        let in_flight = self.in_flight.as_ref().and_then(|chunk| chunk.link(id));
-        if let Some(link) = self.links.get(id).map(|(_, link)| link).or(in_flight) {
+        let in_flight = || self.in_flight.as_ref().and_then(|chunk| chunk.link(id));
+        if let Some(link) = self.links.get(id).map(|(_, link)| link).or_else(in_flight) {
             return Ok(Some(Earlier::Whole(link.clone())));
         }
         if let Some(retired) = self.retired_link(id) {

@@ -32,7 +32,7 @@ pub(crate) fn serve(data: &Path) -> (Child, String) {
         .env("POBRATIM_LOG", "info")
         // As it starts by default, whatever the environment of the tests says.
         .env_remove("POBRATIM_TUNE_HEAP")
-        .env_remove("GLIBC_TUNABLES")
+        .env_remove("MIMALLOC_PURGE_DELAY")
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
