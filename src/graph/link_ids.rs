@@ -158,6 +158,15 @@ impl LinkIds {
     }
 
     /// The id of `ix`.
+    /// Appends the id of link `ix` to `out` (as [`LinkIds::get`], without a `String` of
+    /// its own: a 2-hop answer writes hundreds of ids into one buffer).
+    pub(crate) fn write(&self, names: Names<'_>, ix: LinkIx, out: &mut String) {
+        match self.chosen.id(ix) {
+            Some(id) => out.push_str(id),
+            None => names.write(ix, out),
+        }
+    }
+
     pub(crate) fn get<'a>(&'a self, names: Names<'a>, ix: LinkIx) -> Cow<'a, str> {
         match self.chosen.id(ix) {
             Some(id) => Cow::Borrowed(id),
