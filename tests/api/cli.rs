@@ -410,7 +410,7 @@ fn the_server_runs_with_its_heap_settings() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(health, 200);
-    assert_eq!(purge_delay.as_deref(), Some("0"));
+    assert_eq!(purge_delay.as_deref(), Some("100"));
 }
 
 #[test]
