@@ -107,7 +107,7 @@ mod tests {
     use crate::model::Node;
 
     #[test]
-    fn records_come_in_key_order_across_batches_and_a_bad_one_ends_the_walk() {
+    fn records_come_in_key_order_across_batches_and_a_bad_one_in_its_place() {
         let store = SledStore::temporary().unwrap();
         let nodes = store.tree(TreeId::Nodes);
         let count = BATCH * 2 + 17;

@@ -56,10 +56,7 @@ impl WrittenChunk {
 
     /// The chunk's version of node `id`.
     pub(super) fn node(&self, id: &NodeId) -> Option<&Node> {
-        match self.changes.get(*self.nodes.get(id)?)? {
-            RecordChange::Node { after, .. } => after.as_ref(),
-            RecordChange::Link { .. } => None,
-        }
+        self.node_at(*self.nodes.get(id)?)
     }
 
     /// The chunk's version of link `id`.
