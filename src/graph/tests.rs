@@ -1,5 +1,6 @@
 //! The write checks' lookups answered from memory: a node's links and the uniqueness
-//! rule, in a base and after an overlay changed it.
+//! rule, in a base and after an overlay changed it; link ids written out. Compiled for
+//! tests only (`#[cfg(test)] mod tests;` in `mod.rs`).
 
 use super::project::{self, GraphDelta, LinkInput};
 use super::GraphSnapshot;
