@@ -157,7 +157,6 @@ impl LinkIds {
         }
     }
 
-    /// The id of `ix`.
     /// Appends the id of link `ix` to `out` (as [`LinkIds::get`], without a `String` of
     /// its own: a 2-hop answer writes hundreds of ids into one buffer).
     pub(crate) fn write(&self, names: Names<'_>, ix: LinkIx, out: &mut String) {
@@ -167,6 +166,7 @@ impl LinkIds {
         }
     }
 
+    /// The id of `ix`.
     pub(crate) fn get<'a>(&'a self, names: Names<'a>, ix: LinkIx) -> Cow<'a, str> {
         match self.chosen.id(ix) {
             Some(id) => Cow::Borrowed(id),

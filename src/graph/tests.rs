@@ -154,22 +154,15 @@ fn ids_written_into_one_buffer_are_the_ids_of_the_links() {
     let compacted = project::compact(&overlaid).unwrap();
     for g in [overlaid, compacted] {
         let every: Vec<_> = g.live_links().collect();
-        let mut text = String::new();
-        let mut ends = Vec::new();
-        for &l in &every {
-            g.write_link_id(l, &mut text);
-            ends.push(text.len());
+        let written = g.link_ids(&every);
+        let mut ids: Vec<&str> = written.iter().collect();
+        assert_eq!(ids.len(), every.len());
+        for (&l, id) in every.iter().zip(&ids) {
+            assert_eq!(*id, g.link_id(l));
         }
-        let mut start = 0;
-        let mut written = Vec::new();
-        for (&l, &end) in every.iter().zip(&ends) {
-            assert_eq!(&text[start..end], g.link_id(l));
-            written.push(&text[start..end]);
-            start = end;
-        }
-        written.sort_unstable();
+        ids.sort_unstable();
         assert_eq!(
-            written,
+            ids,
             [
                 "friendship:city:b+city:c",
                 "member-a",
@@ -179,4 +172,5 @@ fn ids_written_into_one_buffer_are_the_ids_of_the_links() {
             ]
         );
     }
+    assert_eq!(base().link_ids(&[]).iter().count(), 0);
 }

@@ -182,23 +182,8 @@ impl Service {
         graph: &GraphSnapshot,
         links: &[LinkIx],
     ) -> Result<Vec<RecordJson>, ServiceError> {
-        // Every id written into one buffer: a derived id is written out from its
-        // members, and a `String` each, grown a few times, was ~4 % of a large answer.
-        let mut text = String::with_capacity(links.len() * 48);
-        let mut ends = Vec::with_capacity(links.len());
-        for &l in links {
-            graph.write_link_id(l, &mut text);
-            ends.push(text.len());
-        }
-        let mut start = 0;
-        let ids: Vec<&str> = ends
-            .iter()
-            .map(|&end| {
-                let id = &text[start..end];
-                start = end;
-                id
-            })
-            .collect();
+        let written = graph.link_ids(links);
+        let ids: Vec<&str> = written.iter().collect();
         self.rendered
             .links(&self.store, &ids, |i| self.get_link(ids[i]))
     }
