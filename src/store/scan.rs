@@ -6,7 +6,7 @@
 //! core (rayon), keeping the batches in key order, while the caller consumes the
 //! previous ones: the walk and the projection overlap, and decoding is split.
 
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::sync_channel;
 
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
@@ -67,36 +67,14 @@ impl SledStore {
                 }
             });
         match walker {
-            Ok(_) => Box::new(Ahead {
-                received,
-                current: Vec::new().into_iter(),
-            }),
+            // A closed channel is the end: the walker sent its last batch.
+            Ok(_) => Box::new(received.into_iter().flatten()),
             Err(_) => Box::new(
                 self.tree(tree)
                     .iter()
                     .map(move |entry| entry.map_err(StoreError::from))
                     .map(move |entry| entry.and_then(|(key, value)| decode(name, &key, &value))),
             ),
-        }
-    }
-}
-
-/// The caller's end: batches flattened, in order.
-struct Ahead<T> {
-    received: Receiver<Vec<Result<T, StoreError>>>,
-    current: std::vec::IntoIter<Result<T, StoreError>>,
-}
-
-impl<T> Iterator for Ahead<T> {
-    type Item = Result<T, StoreError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(item) = self.current.next() {
-                return Some(item);
-            }
-            // A closed channel is the end: the walker sent its last batch.
-            self.current = self.received.recv().ok()?.into_iter();
         }
     }
 }
