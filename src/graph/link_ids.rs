@@ -8,9 +8,13 @@ use std::borrow::Cow;
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
+use rayon::prelude::*;
 
 use super::ids::IdTable;
 use super::{LinkEntry, LinkIx};
+
+/// Links hashed per rayon task, at least (smaller runs stay on one thread).
+const PARALLEL_HASHES: usize = 16_384;
 
 /// Link ids by dense index, and the index of an id.
 #[derive(Clone, Default)]
@@ -148,12 +152,22 @@ impl LinkIds {
             index,
             hasher,
         } = self;
-        let mut buf = String::new();
-        for ix in first as LinkIx..names.links.len() as LinkIx {
-            let hash = chosen.hash(hasher, names, ix, &mut buf);
-            index.insert_unique(hash, ix, |&other| {
-                chosen.hash(hasher, names, other, &mut String::new())
-            });
+        let (chosen, hasher) = (&*chosen, &*hasher);
+        let rehash = |&other: &LinkIx| chosen.hash(hasher, names, other, &mut String::new());
+        // The hashes first, on every core: writing a derived id out reads its members'
+        // ids from all over memory, the slow part of indexing a million links.
+        let hashes: Vec<u64> = (first..names.links.len())
+            .into_par_iter()
+            .with_min_len(PARALLEL_HASHES)
+            .map_init(String::new, |buf, ix| {
+                chosen.hash(hasher, names, ix as LinkIx, buf)
+            })
+            .collect();
+        // Room for every new id at once: a table that grows while it is filled hashes
+        // every id in it again, writing each derived id out once more.
+        index.reserve(hashes.len(), rehash);
+        for (ix, hash) in (first as LinkIx..).zip(hashes) {
+            index.insert_unique(hash, ix, rehash);
         }
     }
 
