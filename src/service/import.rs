@@ -6,10 +6,10 @@
 //! node whose id the file did not give — by (kind, name, country), so importing the
 //! same file twice changes nothing.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
+use hashbrown::{HashMap, HashSet};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -482,9 +482,12 @@ impl<'a> Pending<'a> {
     /// placeholder the caller overwrites) when it is new.
     fn see(&mut self, id: &NodeId) -> &mut SeenNode {
         let ordinal = u32::try_from(self.seen.len()).unwrap_or(u32::MAX);
-        let stored = self.graph.index_of(id).map(|ix| self.graph.node_kind(ix));
-        self.seen.entry(id.clone()).or_insert_with(|| SeenNode {
-            kind: stored.unwrap_or(NodeKind::City),
+        let graph = self.graph;
+        // The id is copied, and the graph asked, only for a node not seen before.
+        self.seen.entry_ref(id).or_insert_with(|| SeenNode {
+            kind: graph
+                .index_of(id)
+                .map_or(NodeKind::City, |ix| graph.node_kind(ix)),
             linked: false,
             accepted: false,
             ordinal,

@@ -7,61 +7,64 @@
 //! import hands over the next only when the writer is free, so at most one chunk is in
 //! flight: until it is in the store, later rows find its records here.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
 use crate::model::text::normalize;
 use crate::model::{CountryCode, Link, LinkId, Node, NodeId, NodeKind};
 use crate::store::{BulkLoad, RecordChange, StoreError};
 
 /// A chunk handed to the writer, with its records found by id (and nodes by name, as
-/// the store's name index would find them once it is written).
+/// the store's name index would find them once it is written). The tables hold
+/// positions in the chunk, not copies of the ids.
 pub(super) struct WrittenChunk {
     changes: Vec<RecordChange>,
-    nodes: HashMap<NodeId, usize>,
-    links: HashMap<LinkId, usize>,
-    named: HashMap<(NodeKind, Option<CountryCode>, String), usize>,
+    nodes: HashTable<usize>,
+    links: HashTable<usize>,
+    hasher: DefaultHashBuilder,
+    /// Built on the first lookup by name: most files give every node its id.
+    named: OnceLock<HashMap<(NodeKind, Option<CountryCode>, String), usize>>,
 }
 
 impl WrittenChunk {
     /// Indexes `changes` (each record at most once, as a chunk has them).
     pub(super) fn new(changes: Vec<RecordChange>) -> Self {
-        let (mut nodes, mut links, mut named) = (HashMap::new(), HashMap::new(), HashMap::new());
+        let hasher = DefaultHashBuilder::default();
+        let (mut nodes, mut links) = (HashTable::new(), HashTable::new());
         for (position, change) in changes.iter().enumerate() {
-            match change {
+            let (table, id) = match change {
                 RecordChange::Node {
                     after: Some(node), ..
-                } => {
-                    nodes.insert(node.id.clone(), position);
-                    named
-                        .entry((node.kind, node.country, normalize(&node.name)))
-                        .or_insert(position);
-                }
+                } => (&mut nodes, node.id.as_str()),
                 RecordChange::Link {
                     after: Some(link), ..
-                } => {
-                    links.insert(link.id.clone(), position);
-                }
-                _ => {}
-            }
+                } => (&mut links, link.id.as_str()),
+                _ => continue,
+            };
+            table.insert_unique(hasher.hash_one(id), position, |&p| {
+                hasher.hash_one(record_id(&changes[p]))
+            });
         }
         Self {
             changes,
             nodes,
             links,
-            named,
+            hasher,
+            named: OnceLock::new(),
         }
     }
 
     /// The chunk's version of node `id`.
     pub(super) fn node(&self, id: &NodeId) -> Option<&Node> {
-        self.node_at(*self.nodes.get(id)?)
+        self.node_at(self.position(&self.nodes, id.as_str())?)
     }
 
     /// The chunk's version of link `id`.
     pub(super) fn link(&self, id: &LinkId) -> Option<&Link> {
-        match self.changes.get(*self.links.get(id)?)? {
+        match self.changes.get(self.position(&self.links, id.as_str())?)? {
             RecordChange::Link { after, .. } => after.as_ref(),
             RecordChange::Node { .. } => None,
         }
@@ -70,10 +73,29 @@ impl WrittenChunk {
     /// The id of a node of the chunk with `node`'s kind and country whose name
     /// normalises to `term`.
     pub(super) fn same_named(&self, node: &Node, term: &str) -> Option<&NodeId> {
-        let position = self
-            .named
-            .get(&(node.kind, node.country, term.to_owned()))?;
+        let named = self.named.get_or_init(|| {
+            let mut named = HashMap::new();
+            for (position, change) in self.changes.iter().enumerate() {
+                if let RecordChange::Node {
+                    after: Some(node), ..
+                } = change
+                {
+                    named
+                        .entry((node.kind, node.country, normalize(&node.name)))
+                        .or_insert(position);
+                }
+            }
+            named
+        });
+        let position = named.get(&(node.kind, node.country, term.to_owned()))?;
         self.node_at(*position).map(|found| &found.id)
+    }
+
+    fn position(&self, table: &HashTable<usize>, id: &str) -> Option<usize> {
+        let hash = self.hasher.hash_one(id);
+        table
+            .find(hash, |&p| record_id(&self.changes[p]) == id)
+            .copied()
     }
 
     fn node_at(&self, position: usize) -> Option<&Node> {
@@ -81,6 +103,15 @@ impl WrittenChunk {
             RecordChange::Node { after, .. } => after.as_ref(),
             RecordChange::Link { .. } => None,
         }
+    }
+}
+
+/// The id of the record a change writes (empty for a removal, which a chunk of an
+/// import never has).
+fn record_id(change: &RecordChange) -> &str {
+    match change {
+        RecordChange::Node { after, .. } => after.as_ref().map_or("", |n| n.id.as_str()),
+        RecordChange::Link { after, .. } => after.as_ref().map_or("", |l| l.id.as_str()),
     }
 }
 
