@@ -165,14 +165,10 @@ pub fn build<L: Into<LinkInput>>(
     nodes: impl IntoIterator<Item = (NodeId, NodeKind)>,
     links: impl IntoIterator<Item = L>,
 ) -> Result<GraphSnapshot, ProjectError> {
-    let mut node_ids = IdTable::default();
-    let mut node_kinds = Vec::new();
+    let mut builder = Builder::default();
     for (id, kind) in nodes {
-        intern_node(&mut node_ids, id.as_str())?;
-        node_kinds.push(kind);
+        builder.add_node(id.as_str(), kind)?;
     }
-    let mut entries = Vec::new();
-    let mut link_ids = LinkIds::default();
     let mut links = links.into_iter().map(Into::into);
     let mut batch: Vec<LinkInput> = Vec::with_capacity(RESOLVED_TOGETHER);
     loop {
@@ -181,25 +177,64 @@ pub fn build<L: Into<LinkInput>>(
         if batch.is_empty() {
             break;
         }
-        // Finding the members is a hash lookup into a million ids each, spread over
-        // memory: done on every core, a batch at a time, the links kept in order.
-        let resolved: Vec<Result<Resolved, ProjectError>> = batch
+        let parts: Vec<LinkParts<'_>> = batch.iter().map(LinkParts::from).collect();
+        builder.add_links(&parts)?;
+    }
+    builder.finish(version)
+}
+
+/// A snapshot put together record by record: nodes first, then links whose members
+/// were added before them (an import feeds it as it goes, so the graph need not be
+/// read back from the store).
+#[derive(Default)]
+pub struct Builder {
+    node_ids: IdTable,
+    node_kinds: Vec<NodeKind>,
+    entries: Vec<LinkEntry>,
+    link_ids: LinkIds,
+}
+
+impl Builder {
+    /// Adds a node, refusing an id added before.
+    pub fn add_node(&mut self, id: &str, kind: NodeKind) -> Result<(), ProjectError> {
+        intern_node(&mut self.node_ids, id)?;
+        self.node_kinds.push(kind);
+        Ok(())
+    }
+
+    /// Adds links, in order, whose members are all added nodes. Their members are
+    /// found on every core: each is a hash lookup into a million ids spread over memory.
+    pub fn add_links(&mut self, links: &[LinkParts<'_>]) -> Result<(), ProjectError> {
+        let node_ids = &self.node_ids;
+        let resolved: Vec<Result<Resolved, ProjectError>> = links
             .par_iter()
             .with_min_len(RESOLVED_PER_TASK)
             .map_init(String::new, |derived, link| {
-                resolve(&node_ids, link, derived)
+                resolve(node_ids, link, derived)
             })
             .collect();
-        for (link, resolved) in batch.iter().zip(resolved) {
+        for (link, resolved) in links.iter().zip(resolved) {
             let Resolved { entry, derived_id } = resolved?;
             let chosen = (!derived_id).then_some(link.id.as_str());
-            link_ids
-                .push(chosen, entries.len())
+            self.link_ids
+                .push(chosen, self.entries.len())
                 .map_err(|()| ProjectError::TooLarge)?;
-            entries.push(entry);
+            self.entries.push(entry);
         }
+        Ok(())
     }
-    build_indexed(version, node_ids, node_kinds, entries, link_ids)
+
+    /// The snapshot at `version` of everything added (whose link ids are distinct, as
+    /// a store's are).
+    pub fn finish(self, version: u64) -> Result<GraphSnapshot, ProjectError> {
+        build_indexed(
+            version,
+            self.node_ids,
+            self.node_kinds,
+            self.entries,
+            self.link_ids,
+        )
+    }
 }
 
 /// Links read before their members are found together.
@@ -217,7 +252,7 @@ struct Resolved {
 /// The entry of `link`, its members found in `node_ids` (`derived` is scratch space).
 fn resolve(
     node_ids: &IdTable,
-    link: &LinkInput,
+    link: &LinkParts<'_>,
     derived: &mut String,
 ) -> Result<Resolved, ProjectError> {
     let mut members = [0; super::MAX_MEMBERS];
@@ -226,7 +261,7 @@ fn resolve(
             link: link.id.clone(),
         });
     }
-    for (slot, m) in members.iter_mut().zip(&link.members) {
+    for (slot, m) in members.iter_mut().zip(link.members) {
         *slot = node_ids
             .find(m.as_str())
             .ok_or_else(|| ProjectError::DanglingMember {
@@ -236,7 +271,7 @@ fn resolve(
     }
     derived.clear();
     let mut members_text = [""; super::MAX_MEMBERS];
-    for (slot, m) in members_text.iter_mut().zip(&link.members) {
+    for (slot, m) in members_text.iter_mut().zip(link.members) {
         *slot = m.as_str();
     }
     let members_text = &members_text[..link.members.len()];
@@ -251,6 +286,48 @@ fn resolve(
         },
         derived_id: derived.as_str() == link.id.as_str(),
     })
+}
+
+/// What a snapshot keeps of a link, borrowed from a record ([`Link`] or [`LinkInput`]).
+pub struct LinkParts<'a> {
+    /// The link's id.
+    pub id: &'a LinkId,
+    /// Its kind.
+    pub kind: crate::model::LinkKind,
+    /// Its status.
+    pub status: crate::model::LinkStatus,
+    /// When it was signed.
+    pub signed: Option<crate::model::PartialDate>,
+    /// When it ended.
+    pub ended: Option<crate::model::PartialDate>,
+    /// Member ids.
+    pub members: &'a [NodeId],
+}
+
+impl<'a> From<&'a LinkInput> for LinkParts<'a> {
+    fn from(link: &'a LinkInput) -> Self {
+        Self {
+            id: &link.id,
+            kind: link.kind,
+            status: link.status,
+            signed: link.signed,
+            ended: link.ended,
+            members: &link.members,
+        }
+    }
+}
+
+impl<'a> From<&'a Link> for LinkParts<'a> {
+    fn from(link: &'a Link) -> Self {
+        Self {
+            id: &link.id,
+            kind: link.kind,
+            status: link.status,
+            signed: link.signed,
+            ended: link.ended,
+            members: &link.members,
+        }
+    }
 }
 
 /// Builds a snapshot from interned ids and links whose members are already node

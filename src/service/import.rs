@@ -21,12 +21,14 @@ use crate::store::{RecordChange, SledStore};
 
 mod in_flight;
 mod pairs;
+mod projection;
 mod retired;
 mod row_error;
 
 pub use row_error::RowError;
 
 use pairs::{CompactPair, PairKey, PairOwner, RowPair};
+use projection::Projection;
 use retired::{Earlier, Retired};
 
 /// Records written per bulk-load chunk.
@@ -130,6 +132,7 @@ impl Service {
         };
         let before = std::sync::Arc::clone(&state.latest);
         let mut pending = Pending::new(&self.store, &before);
+        let mut projection = Projection::new(load.as_ref().is_some_and(|l| l.into_empty()));
         let mut report = ImportReport::default();
         let mut refused_all = false;
         let outcome = std::thread::scope(|scope| -> Result<(), ServiceError> {
@@ -141,11 +144,16 @@ impl Service {
                 }
                 None => (None, None),
             };
-            let hand_over = |pending: &mut Pending, refused_all: bool| match &writer {
+            let mut hand_over = |pending: &mut Pending, refused_all: bool| match &writer {
                 Some(writer) if !refused_all => {
                     let chunk = Arc::new(in_flight::WrittenChunk::new(pending.take_changes()));
                     pending.in_flight = Some(Arc::clone(&chunk));
-                    writer.hand_over(chunk)
+                    let handed = writer.hand_over(Arc::clone(&chunk));
+                    // Projected while the writer writes it.
+                    if handed {
+                        projection.add(chunk.changes());
+                    }
+                    handed
                 }
                 // Nothing of this chunk will be written: keep what later rows need of
                 // it, not the records.
@@ -211,13 +219,21 @@ impl Service {
                 report.graph_version = load.finish(actor, counts)?;
                 report.written = true;
                 let finished_ms = started.elapsed().as_millis() as u64;
-                let rebuilt = super::build_snapshot(&self.store)?;
-                self.snapshots.replace(&mut state, rebuilt);
+                let (graph, read_back) = match projection.finish(report.graph_version) {
+                    Some(Ok(graph)) => (graph, false),
+                    Some(Err(e)) => {
+                        tracing::warn!(error = %e, "the import's graph is read back from the store");
+                        (super::build_snapshot(&self.store)?, true)
+                    }
+                    None => (super::build_snapshot(&self.store)?, true),
+                };
+                self.snapshots.replace(&mut state, graph);
                 tracing::info!(
                     streamed_ms,
                     finish_ms = finished_ms - streamed_ms,
-                    rebuild_ms = started.elapsed().as_millis() as u64 - finished_ms,
-                    "import written and the graph rebuilt"
+                    graph_ms = started.elapsed().as_millis() as u64 - finished_ms,
+                    read_back,
+                    "import written and its graph installed"
                 );
             }
             (Some(load), Ok(())) => {

@@ -12,6 +12,7 @@ mod dashboards;
 mod errors;
 mod formats;
 mod graph;
+mod import_graph;
 mod links;
 mod nodes;
 mod openapi;

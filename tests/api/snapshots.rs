@@ -134,7 +134,7 @@ fn answers(g: &GraphSnapshot, sources: &[String]) -> Answers {
     (groups.into_values().collect(), ranks, distances)
 }
 
-fn assert_same(service: &Service, sources: &[String], when: &str) {
+pub(crate) fn assert_same(service: &Service, sources: &[String], when: &str) {
     let live = service.snapshot();
     let rebuilt = service.rebuild_snapshot().unwrap();
     assert_eq!(live.version(), rebuilt.version(), "{when}");

@@ -57,6 +57,11 @@ impl WrittenChunk {
         }
     }
 
+    /// The chunk's records.
+    pub(super) fn changes(&self) -> &[RecordChange] {
+        &self.changes
+    }
+
     /// The chunk's version of node `id`.
     pub(super) fn node(&self, id: &NodeId) -> Option<&Node> {
         self.node_at(self.position(&self.nodes, id.as_str())?)

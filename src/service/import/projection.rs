@@ -1,0 +1,73 @@
+//! The graph of an import into an empty store, put together as the chunks are written.
+//!
+//! After an import the graph used to be read back from the store: at 1M, 5.5 M records
+//! walked and decoded again (17 s of an 82 s import), while during the import the
+//! checking thread sat idle half the time, waiting for the writer. Now each chunk is
+//! projected on that thread while the writer writes it, and the import ends with the
+//! graph in hand. Only an import that creates every record once is projected this way:
+//! one that updates a record (its own, or one already stored) is read back as before.
+
+use crate::graph::project::{Builder, LinkParts, ProjectError};
+use crate::graph::GraphSnapshot;
+use crate::model::{Link, Node};
+use crate::store::RecordChange;
+
+/// The graph of the chunks written so far, or nothing once an import cannot use it.
+pub(super) struct Projection {
+    builder: Option<Builder>,
+}
+
+impl Projection {
+    /// A projection for an import into a store that is empty (`into_empty`); none for
+    /// any other (its graph is read back from the store at the end).
+    pub(super) fn new(into_empty: bool) -> Self {
+        Self {
+            builder: into_empty.then(Builder::default),
+        }
+    }
+
+    /// Adds a chunk's records: its nodes, then its links (whose members are its nodes
+    /// or earlier chunks'), each in id order, so the same file gives the same graph.
+    /// A chunk that replaces a record ends the projection.
+    pub(super) fn add(&mut self, changes: &[RecordChange]) {
+        let Some(builder) = self.builder.as_mut() else {
+            return;
+        };
+        let mut nodes: Vec<&Node> = Vec::new();
+        let mut links: Vec<&Link> = Vec::new();
+        for change in changes {
+            match change {
+                RecordChange::Node {
+                    before: None,
+                    after: Some(node),
+                } => nodes.push(node),
+                RecordChange::Link {
+                    before: None,
+                    after: Some(link),
+                } => links.push(link),
+                _ => {
+                    self.builder = None;
+                    return;
+                }
+            }
+        }
+        nodes.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        links.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        let added = nodes
+            .iter()
+            .try_for_each(|node| builder.add_node(node.id.as_str(), node.kind))
+            .and_then(|()| {
+                let parts: Vec<LinkParts<'_>> = links.iter().map(|&l| LinkParts::from(l)).collect();
+                builder.add_links(&parts)
+            });
+        if let Err(e) = added {
+            tracing::warn!(error = %e, "the import's graph is read back from the store");
+            self.builder = None;
+        }
+    }
+
+    /// The graph at `version`, if every written chunk was projected.
+    pub(super) fn finish(self, version: u64) -> Option<Result<GraphSnapshot, ProjectError>> {
+        self.builder.map(|builder| builder.finish(version))
+    }
+}
