@@ -16,12 +16,16 @@ pub(super) struct TreeOp {
 }
 
 /// Index entries of a node: `(tree, key, value)`.
+/// The kind only when the id does not begin with it (see `by_kind`).
 pub(crate) fn node_index(node: &Node) -> Vec<(TreeId, Vec<u8>, Vec<u8>)> {
-    let mut out = vec![(
-        TreeId::NodeKind,
-        keys::node_kind(node.kind, &node.id),
-        vec![],
-    )];
+    let mut out = Vec::with_capacity(4);
+    if super::by_kind::node_indexed_by_kind(node) {
+        out.push((
+            TreeId::NodeKind,
+            keys::node_kind(node.kind, &node.id),
+            vec![],
+        ));
+    }
     if let Some(country) = &node.country {
         out.push((
             TreeId::NodeCountry,

@@ -179,6 +179,10 @@ impl SledStore {
             let entries = self.rebuild_kind_index()?;
             tracing::info!(entries, "rebuilt the link kind index");
         }
+        if from < 4 {
+            let entries = self.rebuild_node_kind_index()?;
+            tracing::info!(entries, "rebuilt the node kind index");
+        }
         self.tree(TreeId::Meta).insert(
             trees::META_FORMAT_VERSION,
             &trees::FORMAT_VERSION.to_be_bytes(),
@@ -326,7 +330,13 @@ impl SledStore {
         let by_id = |id: &[u8]| -> Result<Option<Node>, StoreError> {
             let node = match self.tree(TreeId::Nodes).get(id)? {
                 Some(v) => decode::<Node>(trees::NODES, id, &v)?,
-                None => return Err(corrupt(trees::NODE_KIND, id, "index entry without a node")),
+                None => {
+                    return Err(corrupt(
+                        trees::NODE_COUNTRY,
+                        id,
+                        "index entry without a node",
+                    ))
+                }
             };
             Ok(filter.kind.map_or(true, |k| node.kind == k).then_some(node))
         };
@@ -341,16 +351,7 @@ impl SledStore {
                     |suffix, _| by_id(suffix),
                 )
             }
-            (None, Some(kind)) => {
-                let prefix = keys::prefix(&[kind.as_str().as_bytes()]);
-                page(
-                    self.tree(TreeId::NodeKind),
-                    &prefix,
-                    after,
-                    limit,
-                    |suffix, _| by_id(suffix),
-                )
-            }
+            (None, Some(kind)) => self.list_nodes_of_kind(kind, after, limit),
             (None, None) => page(self.tree(TreeId::Nodes), b"", after, limit, |key, value| {
                 decode(trees::NODES, key, &value).map(Some)
             }),

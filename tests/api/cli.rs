@@ -66,7 +66,7 @@ fn check_passes_on_a_clean_store_and_names_what_is_wrong() {
     assert!(String::from_utf8_lossy(&ok.stdout).starts_with("ok: 62 nodes"));
     {
         let db = sled::open(&data).unwrap();
-        let tree = db.open_tree("idx.node_kind.v1").unwrap();
+        let tree = db.open_tree("idx.node_country.v1").unwrap();
         let key = tree.iter().next().unwrap().unwrap().0;
         tree.remove(key).unwrap();
         db.flush().unwrap();
@@ -75,7 +75,7 @@ fn check_passes_on_a_clean_store_and_names_what_is_wrong() {
     assert_eq!(bad.status.code(), Some(1));
     let said = String::from_utf8_lossy(&bad.stdout);
     assert!(
-        said.contains("is missing its entry in index idx.node_kind.v1"),
+        said.contains("is missing its entry in index idx.node_country.v1"),
         "{said}"
     );
     assert!(said.contains("1 problem(s) found"), "{said}");

@@ -26,8 +26,11 @@ pub(super) struct WrittenChunk {
     links: HashTable<usize>,
     hasher: DefaultHashBuilder,
     /// Built on the first lookup by name: most files give every node its id.
-    named: OnceLock<HashMap<(NodeKind, Option<CountryCode>, String), usize>>,
+    named: OnceLock<HashMap<NameKey, usize>>,
 }
+
+/// A node's kind, country and normalised name: what an import without ids matches on.
+type NameKey = (NodeKind, Option<CountryCode>, String);
 
 impl WrittenChunk {
     /// Indexes `changes` (each record at most once, as a chunk has them).
