@@ -9,6 +9,7 @@
 //! This module never reads the store: [`project`] builds a snapshot from records.
 
 pub mod algo;
+pub mod builder;
 pub mod filter;
 mod fold_appends;
 mod ids;

@@ -7,7 +7,8 @@
 //! graph in hand. Only an import that creates every record once is projected this way:
 //! one that updates a record (its own, or one already stored) is read back as before.
 
-use crate::graph::project::{Builder, LinkParts, ProjectError};
+use crate::graph::builder::{Builder, LinkParts};
+use crate::graph::project::ProjectError;
 use crate::graph::GraphSnapshot;
 use crate::model::{Link, Node};
 use crate::store::RecordChange;
