@@ -220,11 +220,7 @@ impl Service {
                 report.written = true;
                 let finished_ms = started.elapsed().as_millis() as u64;
                 let (graph, read_back) = match projection.finish(report.graph_version) {
-                    Some(Ok(graph)) => (graph, false),
-                    Some(Err(e)) => {
-                        tracing::warn!(error = %e, "the import's graph is read back from the store");
-                        (super::build_snapshot(&self.store)?, true)
-                    }
+                    Some(graph) => (graph, false),
                     None => (super::build_snapshot(&self.store)?, true),
                 };
                 self.snapshots.replace(&mut state, graph);

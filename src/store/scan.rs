@@ -1,8 +1,9 @@
 //! Reading every record of a tree, decoded on all cores while the caller consumes them.
 //!
-//! Rebuilding the 1M graph reads 5.5 M records back: walking sled's tree, decoding each
-//! value's JSON, and projecting it, one after the other on one core (22.6 s after a 1M
-//! import). Here a thread walks the tree in batches and decodes each batch on every
+//! Rebuilding the 1M graph (an open without its snapshot file, an import that replaced
+//! records) reads 5.5 M records back: walking sled's tree, decoding each value's JSON,
+//! and projecting it, one after the other on one core (22.6 s after a 1M import, when
+//! imports still read their graph back). Here a thread walks the tree in batches and decodes each batch on every
 //! core (rayon), keeping the batches in key order, while the caller consumes the
 //! previous ones: the walk and the projection overlap, and decoding is split.
 

@@ -62,13 +62,81 @@ impl Projection {
                 builder.add_links(&parts)
             });
         if let Err(e) = added {
-            tracing::warn!(error = %e, "the import's graph is read back from the store");
+            read_back(&e);
             self.builder = None;
         }
     }
 
     /// The graph at `version`, if every written chunk was projected.
-    pub(super) fn finish(self, version: u64) -> Option<Result<GraphSnapshot, ProjectError>> {
-        self.builder.map(|builder| builder.finish(version))
+    pub(super) fn finish(self, version: u64) -> Option<GraphSnapshot> {
+        self.builder?
+            .finish(version)
+            .map_err(|e| read_back(&e))
+            .ok()
+    }
+}
+
+/// Says why the import's graph will be read back from the store instead.
+fn read_back(e: &ProjectError) {
+    tracing::warn!(error = %e, "the import's graph is read back from the store");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(id: &str) -> Node {
+        serde_json::from_value(serde_json::json!({"id": id, "kind": "city", "name": id})).unwrap()
+    }
+
+    fn created_node(id: &str) -> RecordChange {
+        RecordChange::Node {
+            before: None,
+            after: Some(node(id)),
+        }
+    }
+
+    fn created_link(a: &str, b: &str) -> RecordChange {
+        let link: Link = serde_json::from_value(
+            serde_json::json!({"id": format!("twinning:{a}+{b}"), "kind": "twinning", "members": [a, b]}),
+        )
+        .unwrap();
+        RecordChange::Link {
+            before: None,
+            after: Some(link),
+        }
+    }
+
+    #[test]
+    fn chunks_of_creations_make_the_graph_and_a_replacement_ends_it() {
+        let mut projection = Projection::new(true);
+        projection.add(&[created_node("b"), created_node("a"), created_link("a", "b")]);
+        // A link of the next chunk names nodes of the first and of its own.
+        projection.add(&[created_link("a", "c"), created_node("c")]);
+        let graph = projection.finish(7).unwrap();
+        assert_eq!(
+            (graph.node_count(), graph.link_count(), graph.version()),
+            (3, 2, 7)
+        );
+        // Each chunk's nodes in id order.
+        let ids: Vec<&str> = graph.live_nodes().map(|v| graph.node_id(v)).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+
+        let mut replaced = Projection::new(true);
+        replaced.add(&[created_node("a")]);
+        replaced.add(&[RecordChange::Node {
+            before: Some(node("a")),
+            after: Some(node("a")),
+        }]);
+        assert!(replaced.finish(2).is_none());
+
+        // A dangling member (which the import's checks refuse first) ends it too.
+        let mut dangling = Projection::new(true);
+        dangling.add(&[created_node("a"), created_link("a", "z")]);
+        assert!(dangling.finish(2).is_none());
+
+        let mut into_records = Projection::new(false);
+        into_records.add(&[created_node("a")]);
+        assert!(into_records.finish(2).is_none());
     }
 }
