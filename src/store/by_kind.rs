@@ -33,9 +33,7 @@ fn begins_with_kind(id: &[u8], kind: &str) -> bool {
 /// `kind ∥` in their kind index.
 struct KindPlaces {
     records: TreeId,
-    records_name: &'static str,
     index: TreeId,
-    index_name: &'static str,
     kind: &'static str,
 }
 
@@ -51,9 +49,7 @@ impl SledStore {
     ) -> Result<StorePage<Link>, StoreError> {
         let places = KindPlaces {
             records: TreeId::Links,
-            records_name: trees::LINKS,
             index: TreeId::LinkKind,
-            index_name: trees::LINK_KIND,
             kind: kind.as_str(),
         };
         self.list_of_kind(
@@ -77,9 +73,7 @@ impl SledStore {
     ) -> Result<StorePage<Node>, StoreError> {
         let places = KindPlaces {
             records: TreeId::Nodes,
-            records_name: trees::NODES,
             index: TreeId::NodeKind,
-            index_name: trees::NODE_KIND,
             kind: kind.as_str(),
         };
         self.list_of_kind(
@@ -101,6 +95,7 @@ impl SledStore {
         id_of: impl Fn(&T) -> &str,
     ) -> Result<StorePage<T>, StoreError> {
         let records = self.tree(places.records);
+        let records_name = trees::ALL[places.records as usize];
         // Under the prefix: `after` is a whole id, so it is cut to what follows the prefix
         // (an id before the prefix starts at its beginning, one after it leaves nothing).
         let prefix = format!("{}:", places.kind);
@@ -111,7 +106,7 @@ impl SledStore {
         };
         let prefixed = match start {
             Some(start) => page(records, prefix.as_bytes(), start, limit, |key, v| {
-                decode(places.records_name, key, &v).map(&keep)
+                decode(records_name, key, &v).map(&keep)
             })?,
             None => StorePage {
                 items: Vec::new(),
@@ -125,9 +120,9 @@ impl SledStore {
             after,
             limit,
             |id, _| match records.get(id)? {
-                Some(v) => Ok(keep(decode(places.records_name, id, &v)?)),
+                Some(v) => Ok(keep(decode(records_name, id, &v)?)),
                 None => Err(StoreError::Corrupt {
-                    tree: places.index_name.into(),
+                    tree: trees::ALL[places.index as usize].into(),
                     key: String::from_utf8_lossy(id).into_owned(),
                     detail: "index entry without a record".into(),
                 }),
@@ -150,21 +145,21 @@ impl SledStore {
     /// Fills the link kind index from the links tree (an upgrade from a format that
     /// indexed every link). Returns the entries written.
     pub(super) fn rebuild_kind_index(&self) -> Result<u64, StoreError> {
-        self.rebuild_index_of_kinds::<LinkKind>(TreeId::Links, trees::LINKS, TreeId::LinkKind)
+        self.rebuild_index_of_kinds::<LinkKind>(TreeId::Links, TreeId::LinkKind)
     }
 
     /// Fills the node kind index from the nodes tree (an upgrade from a format that
     /// indexed every node). Returns the entries written.
     pub(super) fn rebuild_node_kind_index(&self) -> Result<u64, StoreError> {
-        self.rebuild_index_of_kinds::<NodeKind>(TreeId::Nodes, trees::NODES, TreeId::NodeKind)
+        self.rebuild_index_of_kinds::<NodeKind>(TreeId::Nodes, TreeId::NodeKind)
     }
 
     fn rebuild_index_of_kinds<K: serde::de::DeserializeOwned + KindName>(
         &self,
         records: TreeId,
-        records_name: &str,
         index: TreeId,
     ) -> Result<u64, StoreError> {
+        let records_name = trees::ALL[records as usize];
         /// The one field the rebuild needs of a record.
         #[derive(Deserialize)]
         struct KindOf<K> {
