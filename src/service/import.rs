@@ -20,6 +20,7 @@ use crate::model::{Link, LinkId, Node, NodeId, NodeKind};
 use crate::store::{RecordChange, SledStore};
 
 mod in_flight;
+mod named;
 mod pairs;
 mod projection;
 mod retired;
@@ -292,6 +293,8 @@ struct Pending<'a> {
     retired: Option<Retired>,
     /// The chunk last handed to the writer, which may not be in the store yet.
     in_flight: Option<Arc<in_flight::WrittenChunk>>,
+    /// Accepted nodes by kind, country and name, where no index has them.
+    named: named::Named,
 }
 
 impl<'a> Pending<'a> {
@@ -307,10 +310,12 @@ impl<'a> Pending<'a> {
             seen: HashMap::new(),
             retired: None,
             in_flight: None,
+            named: named::Named::default(),
         }
     }
 
     fn take_changes(&mut self) -> Vec<RecordChange> {
+        self.forget_chunk_names();
         let mut out = Vec::with_capacity(self.nodes.len() + self.links.len());
         out.extend(
             self.nodes
@@ -443,6 +448,7 @@ impl<'a> Pending<'a> {
         let seen = self.see(&node.id);
         seen.kind = node.kind;
         seen.accepted = true;
+        self.note_named(&node);
         match self.nodes.get_mut(&node.id) {
             Some(slot) => slot.1 = node,
             None => {
@@ -454,7 +460,7 @@ impl<'a> Pending<'a> {
     }
 
     /// An existing node of the same kind and country whose name normalises the same.
-    fn same_named(&self, node: &Node) -> Result<Option<NodeId>, RowError> {
+    fn same_named(&mut self, node: &Node) -> Result<Option<NodeId>, RowError> {
         let term = normalize(&node.name);
         if term.is_empty() {
             return Ok(None);
@@ -472,9 +478,12 @@ impl<'a> Pending<'a> {
                 }
             }
         }
-        // The chunk being written is not in the name index yet.
+        // Neither the chunk being written nor this one is in the name index yet.
         let in_flight = self.in_flight.as_ref();
-        Ok(in_flight.and_then(|chunk| chunk.same_named(node, &term).cloned()))
+        if let Some(id) = in_flight.and_then(|chunk| chunk.same_named(node, &term)) {
+            return Ok(Some(id.clone()));
+        }
+        Ok(self.same_named_here(node, &term))
     }
 
     fn has_links(&self, id: &NodeId) -> Result<bool, RowError> {

@@ -459,3 +459,63 @@ fn a_node_without_an_id_finds_its_namesake_in_the_chunk_being_written() {
     assert_eq!(xanadus[0]["id"], "city:ru:x1");
     assert_eq!(xanadus[0]["population"], 7);
 }
+
+#[test]
+fn a_node_without_an_id_finds_its_namesake_in_its_own_chunk_and_in_a_dry_run() {
+    // `city:ru:x1` ("Xanadu") and, two rows later in the same chunk, a node without an
+    // id with the same kind, country and name: neither is in any index yet, and the
+    // second must update the first, not create `city:ru:xanadu`. Then the same with
+    // 20,000 rows between them, checked by a dry run, which writes no chunk: it must
+    // count what the import does (1 updated).
+    let root = tempfile::TempDir::new().unwrap();
+    let namesakes = |between: usize| {
+        let mut csv = String::from("id,kind,name,country,population\n");
+        csv.push_str("city:ru:x1,city,Xanadu,RU,\n");
+        for i in 0..between {
+            csv.push_str(&format!("city:ru:f{i},city,f{i},RU,\n"));
+        }
+        csv.push_str(",city,xanadu,RU,7\n");
+        let file = root.path().join(format!("namesakes-{between}.csv"));
+        std::fs::write(&file, csv).unwrap();
+        file.to_string_lossy().into_owned()
+    };
+    let import = |file: &str, data: &str, dry_run: bool| {
+        let mut args = vec!["import", "--data", data, "--format", "csv", file];
+        if dry_run {
+            args.insert(1, "--dry-run");
+        }
+        let out = pobratim(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        summary_counts(&String::from_utf8_lossy(&out.stdout))
+    };
+    let dir = |name: &str| root.path().join(name).to_string_lossy().into_owned();
+    let near = namesakes(1);
+    let data = dir("near");
+    assert!(import(&near, &dir("near-dry"), true).contains(" 2 created, 1 updated"));
+    assert!(import(&near, &data, false).contains(" 2 created, 1 updated"));
+    let export: Value =
+        serde_json::from_slice(&pobratim(&["export", "--data", &data]).stdout).unwrap();
+    let xanadus: Vec<&Value> = export["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| {
+            n["name"]
+                .as_str()
+                .is_some_and(|name| name.eq_ignore_ascii_case("xanadu"))
+        })
+        .collect();
+    assert_eq!(xanadus.len(), 1, "{xanadus:?}");
+    assert_eq!(
+        (&xanadus[0]["id"], &xanadus[0]["population"]),
+        (&"city:ru:x1".into(), &7.into())
+    );
+    let far = namesakes(20_000);
+    let imported = import(&far, &dir("far"), false);
+    assert!(imported.contains(" 20001 created, 1 updated"), "{imported}");
+    assert_eq!(import(&far, &dir("far-dry"), true), imported);
+}

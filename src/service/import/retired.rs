@@ -81,7 +81,9 @@ impl Pending<'_> {
     /// fingerprints.
     pub(super) fn retire(&mut self) {
         let mut retired = self.retired.take().unwrap_or_default();
+        self.forget_chunk_names();
         for (id, (_, node)) in std::mem::take(&mut self.nodes) {
+            self.retire_named(&node);
             let ordinal = self.see(&id).ordinal;
             if let Some(fingerprint) = fingerprint_of(&node) {
                 retired.nodes.insert(ordinal, fingerprint);
