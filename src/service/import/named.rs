@@ -13,10 +13,9 @@
 //!   finds the others by that id. Two keys of one file with the same hash would make
 //!   a dry run count an update for a creation, nothing worse, since nothing is written.
 
-use std::hash::{Hash, Hasher};
-
 use hashbrown::HashMap;
 
+use super::retired::hash_of;
 use super::Pending;
 use crate::model::text::normalize;
 use crate::model::{CountryCode, Node, NodeId, NodeKind};
@@ -35,14 +34,6 @@ pub(super) struct Named {
 
 fn key_of(node: &Node) -> NameKey {
     (node.kind, node.country, normalize(&node.name))
-}
-
-/// A hash of the key that is the same in every chunk (SipHash with fixed keys).
-fn hash_of(key: &NameKey) -> u64 {
-    #[allow(deprecated)]
-    let mut hasher = std::hash::SipHasher::new();
-    key.hash(&mut hasher);
-    hasher.finish()
 }
 
 impl Pending<'_> {

@@ -59,11 +59,11 @@ fn fingerprint_of<T: Serialize>(record: &T) -> Option<u64> {
     serde_json::to_vec(record).ok().map(|json| hash_of(&json))
 }
 
-/// SipHash with fixed keys: the same bytes give the same hash in every chunk.
-fn hash_of(bytes: &[u8]) -> u64 {
+/// SipHash with fixed keys: the same value gives the same hash in every chunk.
+pub(super) fn hash_of<T: Hash + ?Sized>(value: &T) -> u64 {
     #[allow(deprecated)]
     let mut hasher = std::hash::SipHasher::new();
-    bytes.hash(&mut hasher);
+    value.hash(&mut hasher);
     hasher.finish()
 }
 
