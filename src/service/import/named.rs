@@ -10,8 +10,9 @@
 //! - the chunks a dry run (or a refused import) did not write, which keep only
 //!   fingerprints. For those, the nodes whose id is not the one their kind, country and
 //!   name derive are kept, under a 64-bit hash of those three. A row without an id
-//!   finds the others by that id. Two keys of one file with the same hash would make
-//!   a dry run count an update for a creation, nothing worse, since nothing is written.
+//!   finds the others by that id. Two keys of one file with the same hash, or a row
+//!   naming a node by the name a later chunk changed, would make a dry run count an
+//!   update for a creation, nothing worse, since nothing is written.
 
 use hashbrown::HashMap;
 
