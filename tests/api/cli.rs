@@ -443,8 +443,17 @@ fn a_node_without_an_id_finds_its_namesake_in_the_chunk_being_written() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains(" 20001 created, 1 updated"), "{stdout}");
+    let xanadu = the_only_xanadu(&data);
+    assert_eq!(
+        (&xanadu["id"], &xanadu["population"]),
+        (&"city:ru:x1".into(), &7.into())
+    );
+}
+
+/// The one node of the store in `data` named Xanadu (in any case), exported.
+fn the_only_xanadu(data: &str) -> Value {
     let export: Value =
-        serde_json::from_slice(&pobratim(&["export", "--data", &data]).stdout).unwrap();
+        serde_json::from_slice(&pobratim(&["export", "--data", data]).stdout).unwrap();
     let xanadus: Vec<&Value> = export["nodes"]
         .as_array()
         .unwrap()
@@ -456,8 +465,7 @@ fn a_node_without_an_id_finds_its_namesake_in_the_chunk_being_written() {
         })
         .collect();
     assert_eq!(xanadus.len(), 1, "{xanadus:?}");
-    assert_eq!(xanadus[0]["id"], "city:ru:x1");
-    assert_eq!(xanadus[0]["population"], 7);
+    xanadus[0].clone()
 }
 
 #[test]
@@ -497,21 +505,9 @@ fn a_node_without_an_id_finds_its_namesake_in_its_own_chunk_and_in_a_dry_run() {
     let data = dir("near");
     assert!(import(&near, &dir("near-dry"), true).contains(" 2 created, 1 updated"));
     assert!(import(&near, &data, false).contains(" 2 created, 1 updated"));
-    let export: Value =
-        serde_json::from_slice(&pobratim(&["export", "--data", &data]).stdout).unwrap();
-    let xanadus: Vec<&Value> = export["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|n| {
-            n["name"]
-                .as_str()
-                .is_some_and(|name| name.eq_ignore_ascii_case("xanadu"))
-        })
-        .collect();
-    assert_eq!(xanadus.len(), 1, "{xanadus:?}");
+    let xanadu = the_only_xanadu(&data);
     assert_eq!(
-        (&xanadus[0]["id"], &xanadus[0]["population"]),
+        (&xanadu["id"], &xanadu["population"]),
         (&"city:ru:x1".into(), &7.into())
     );
     let far = namesakes(20_000);
