@@ -13,8 +13,8 @@ use std::sync::{Arc, OnceLock};
 
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
-use crate::model::text::normalize;
-use crate::model::{CountryCode, Link, LinkId, Node, NodeId, NodeKind};
+use super::named::{key_of, NameKey};
+use crate::model::{Link, LinkId, Node, NodeId};
 use crate::store::{BulkLoad, RecordChange, StoreError};
 
 /// A chunk handed to the writer, with its records found by id (and nodes by name, as
@@ -28,9 +28,6 @@ pub(super) struct WrittenChunk {
     /// Built on the first lookup by name: most files give every node its id.
     named: OnceLock<HashMap<NameKey, usize>>,
 }
-
-/// A node's kind, country and normalised name: what an import without ids matches on.
-type NameKey = (NodeKind, Option<CountryCode>, String);
 
 impl WrittenChunk {
     /// Indexes `changes` (each record at most once, as a chunk has them).
@@ -88,9 +85,7 @@ impl WrittenChunk {
                     after: Some(node), ..
                 } = change
                 {
-                    named
-                        .entry((node.kind, node.country, normalize(&node.name)))
-                        .or_insert(position);
+                    named.entry(key_of(node)).or_insert(position);
                 }
             }
             named

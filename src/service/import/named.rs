@@ -22,7 +22,7 @@ use crate::model::text::normalize;
 use crate::model::{CountryCode, Node, NodeId, NodeKind};
 
 /// Kind, country and normalised name: what an id-less row matches a node by.
-type NameKey = (NodeKind, Option<CountryCode>, String);
+pub(super) type NameKey = (NodeKind, Option<CountryCode>, String);
 
 /// See the module documentation.
 #[derive(Default)]
@@ -33,7 +33,8 @@ pub(super) struct Named {
     retired: HashMap<u64, NodeId>,
 }
 
-fn key_of(node: &Node) -> NameKey {
+/// The key `node` is found by.
+pub(super) fn key_of(node: &Node) -> NameKey {
     (node.kind, node.country, normalize(&node.name))
 }
 
