@@ -36,14 +36,41 @@ fn check(raw: &str, max: usize) -> Result<(), IdError> {
     if raw.len() > max {
         return Err(IdError::TooLong(max));
     }
-    match raw
-        .chars()
-        .find(|c| c.is_whitespace() || c.is_control() || "/?#%\\\"<>".contains(*c))
+    // Ids are mostly ASCII: their bytes are checked against a table, and only the
+    // characters of a non-ASCII id are looked up one by one (an import checks ids
+    // millions of times).
+    if raw
+        .bytes()
+        .all(|b| b.is_ascii() && !FORBIDDEN_ASCII[usize::from(b)])
     {
+        return Ok(());
+    }
+    match raw.chars().find(|c| forbidden(*c)) {
         Some(c) => Err(IdError::BadChar(c)),
         None => Ok(()),
     }
 }
+
+/// Whether an id may not contain `c`.
+fn forbidden(c: char) -> bool {
+    c.is_whitespace() || c.is_control() || "/?#%\\\"<>".contains(c)
+}
+
+/// [`forbidden`] for each ASCII byte.
+const FORBIDDEN_ASCII: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        // ASCII whitespace and control characters (`char::is_whitespace` and
+        // `is_control` agree with these on ASCII), then the URL and key delimiters.
+        let c = b as u8;
+        table[b] = c.is_ascii_control()
+            || c == b' '
+            || matches!(c, b'/' | b'?' | b'#' | b'%' | b'\\' | b'"' | b'<' | b'>');
+        b += 1;
+    }
+    table
+};
 
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident, $max:expr) => {
@@ -138,8 +165,33 @@ impl NodeId {
 impl LinkId {
     /// Derives a link id from its kind and members: `twinning:city:ru:a+city:jp:b`.
     pub fn derive(kind: &str, members: &[NodeId]) -> Result<Self, IdError> {
-        let joined: Vec<&str> = members.iter().map(NodeId::as_str).collect();
-        Self::new(format!("{kind}:{}", joined.join("+")))
+        let len = kind.len() + members.iter().map(|m| m.0.len() + 1).sum::<usize>();
+        let mut raw = String::with_capacity(len);
+        raw.push_str(kind);
+        for (i, member) in members.iter().enumerate() {
+            raw.push(if i == 0 { ':' } else { '+' });
+            raw.push_str(&member.0);
+        }
+        Self::new(raw)
+    }
+
+    /// Whether this is the id [`LinkId::derive`] gives `kind` and `members`, without
+    /// building that id.
+    pub fn is_derived_from(&self, kind: &str, members: &[NodeId]) -> bool {
+        let Some(mut rest) = self.0.strip_prefix(kind) else {
+            return false;
+        };
+        for (i, member) in members.iter().enumerate() {
+            let separator = if i == 0 { ':' } else { '+' };
+            match rest
+                .strip_prefix(separator)
+                .and_then(|r| r.strip_prefix(member.as_str()))
+            {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        }
+        rest.is_empty() && !members.is_empty()
     }
 }
 
@@ -160,6 +212,39 @@ mod tests {
         assert_eq!(NodeId::new("a\0b"), Err(IdError::BadChar('\0')));
         assert_eq!(NodeId::new("a/b"), Err(IdError::BadChar('/')));
         assert!(NodeId::new("x".repeat(MAX_NODE_ID_LEN + 1)).is_err());
+    }
+
+    #[test]
+    fn the_ascii_table_agrees_with_the_character_rules() {
+        for b in 0u8..128 {
+            let c = char::from(b);
+            let expected = c.is_whitespace() || c.is_control() || "/?#%\\\"<>".contains(c);
+            assert_eq!(FORBIDDEN_ASCII[usize::from(b)], expected, "{b:#04x}");
+            assert_eq!(check(&format!("a{c}b"), 10).is_err(), expected, "{b:#04x}");
+        }
+        assert_eq!(check("a\u{a0}b", 10), Err(IdError::BadChar('\u{a0}')));
+        assert_eq!(check("a\u{2028}b", 10), Err(IdError::BadChar('\u{2028}')));
+        assert_eq!(check("city:cn:黑河", 20), Ok(()));
+    }
+
+    #[test]
+    fn a_link_id_knows_whether_it_is_derived_from_a_pair() {
+        let members = [
+            NodeId::new("city:a").unwrap(),
+            NodeId::new("city:b").unwrap(),
+        ];
+        let derived = LinkId::derive("twinning", &members).unwrap();
+        assert_eq!(derived.as_str(), "twinning:city:a+city:b");
+        assert!(derived.is_derived_from("twinning", &members));
+        assert!(!derived.is_derived_from("friendship", &members));
+        assert!(!derived.is_derived_from("twinning", &members[..1]));
+        let swapped = [members[1].clone(), members[0].clone()];
+        assert!(!derived.is_derived_from("twinning", &swapped));
+        let chosen = LinkId::new("twinning:city:a+city:b+x").unwrap();
+        assert!(!chosen.is_derived_from("twinning", &members));
+        assert!(!LinkId::new("twinning")
+            .unwrap()
+            .is_derived_from("twinning", &[]));
     }
 
     #[test]

@@ -543,7 +543,8 @@ impl<'a> Pending<'a> {
             }
             member_kinds.push(kind);
         }
-        let pair = self.row_pair((link.kind, Link::canonical_members(link.kind, &link.members)));
+        let key = (link.kind, Link::canonical_members(link.kind, &link.members));
+        let pair = self.row_pair(key, &link.id);
         if let Some(owner) = self.owner_of(&pair)? {
             if owner != link.id {
                 return Err(RowError::row(
@@ -570,7 +571,7 @@ impl<'a> Pending<'a> {
             Some(Earlier::Whole(old)) => {
                 let old_key: PairKey = (old.kind, Link::canonical_members(old.kind, &old.members));
                 if old_key != pair.key {
-                    let old_pair = self.row_pair(old_key);
+                    let old_pair = self.row_pair(old_key, &old.id);
                     self.set_owner(&old_pair, None);
                 }
                 Outcome::Updated

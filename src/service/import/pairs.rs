@@ -40,10 +40,17 @@ impl Pending<'_> {
     }
 
     /// The pair of a row: its key, compact key and derived link id, worked out once.
-    pub(super) fn row_pair(&mut self, key: PairKey) -> RowPair {
+    /// `id` is the link's own id: most links have the derived one, copied then rather
+    /// than built again.
+    pub(super) fn row_pair(&mut self, key: PairKey, id: &LinkId) -> RowPair {
+        let derived = if id.is_derived_from(key.0.as_str(), &key.1) {
+            Some(id.clone())
+        } else {
+            LinkId::derive(key.0.as_str(), &key.1).ok()
+        };
         RowPair {
             compact: self.compact(&key),
-            derived: LinkId::derive(key.0.as_str(), &key.1).ok(),
+            derived,
             key,
         }
     }

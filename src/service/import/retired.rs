@@ -90,14 +90,14 @@ impl Pending<'_> {
             }
         }
         for (id, (_, link)) in std::mem::take(&mut self.links) {
-            let pair = self.row_pair((
+            let compact = self.compact(&(
                 link.kind,
                 crate::model::Link::canonical_members(link.kind, &link.members),
             ));
             if let Some(fingerprint) = fingerprint_of(&link) {
                 retired
                     .links
-                    .insert(hash_of(id.as_str().as_bytes()), (pair.compact, fingerprint));
+                    .insert(hash_of(id.as_str().as_bytes()), (compact, fingerprint));
             }
         }
         self.retired = Some(retired);
