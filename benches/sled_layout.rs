@@ -15,6 +15,12 @@
 //! `scattered` keys each chunk spreads over the whole range, as the link ids of a real
 //! file do (`kind:member+member`, members in the file's order). Values are ~200 bytes
 //! of JSON, the size of a link record.
+//!
+//! The packed variants write each value once: they show what sled takes for fewer,
+//! larger values, not what a store that keeps links packed would take. Such a store
+//! must merge each chunk into the segments already written (a later chunk's links fall
+//! between earlier ones), which the last two variants do: each touched segment found
+//! by a range lookup, read, extended and written back, split past 32 links.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Instant;
@@ -74,6 +80,103 @@ fn write(links: u64, per_value: u64, scattered: bool) -> f64 {
     started.elapsed().as_secs_f64()
 }
 
+/// A packed segment's entries: (key number, link record), sorted by key number.
+type Entries = Vec<(u64, Vec<u8>)>;
+
+fn segment_key(number: u64) -> Vec<u8> {
+    format!("twinning:city:aa:{number:010}").into_bytes()
+}
+
+fn encode_segment(entries: &[(u64, Vec<u8>)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (number, record) in entries {
+        out.extend_from_slice(&number.to_be_bytes());
+        out.extend_from_slice(&(record.len() as u32).to_be_bytes());
+        out.extend_from_slice(record);
+    }
+    out
+}
+
+fn decode_segment(mut raw: &[u8]) -> Entries {
+    let mut entries = Vec::new();
+    while !raw.is_empty() {
+        let number = u64::from_be_bytes(raw[..8].try_into().unwrap());
+        let len = u32::from_be_bytes(raw[8..12].try_into().unwrap()) as usize;
+        entries.push((number, raw[12..12 + len].to_vec()));
+        raw = &raw[12 + len..];
+    }
+    entries
+}
+
+/// Writes `links` links into packed segments as a store that keeps them would have to:
+/// each chunk's links are merged into the segments whose key ranges they fall in (found
+/// by a range lookup, read, extended and written back), a segment past `2 * per_value`
+/// links is split into pieces of `per_value`. Returns the seconds taken.
+fn write_merged(links: u64, per_value: u64, scattered: bool) -> f64 {
+    use std::ops::Bound::{Excluded, Unbounded};
+    let dir = tempfile::TempDir::new().unwrap();
+    let db = sled::Config::new()
+        .path(dir.path())
+        .mode(sled::Mode::HighThroughput)
+        .cache_capacity(256 << 20)
+        .open()
+        .unwrap();
+    let tree = db.open_tree("links").unwrap();
+    let started = Instant::now();
+    let chunks = links.div_ceil(CHUNK);
+    for n in 0..chunks {
+        let first = ((n * 7 + 3) % chunks) * CHUNK;
+        let last = (first + CHUNK).min(links);
+        let mut numbered: Vec<(u64, u64)> = (first..last)
+            .map(|i| (key_number(i, scattered), i))
+            .collect();
+        numbered.sort_unstable();
+        let mut at = 0;
+        while at < numbered.len() {
+            let key = segment_key(numbered[at].0);
+            let holder = match tree.range(..=key.as_slice()).next_back() {
+                Some(found) => Some(found.unwrap()),
+                None => tree.iter().next().map(Result::unwrap),
+            };
+            let upper = holder.as_ref().and_then(|(k, _)| {
+                tree.range::<&[u8], _>((Excluded(k.as_ref()), Unbounded))
+                    .next()
+                    .map(|e| e.unwrap().0)
+            });
+            let mut entries = holder
+                .as_ref()
+                .map_or_else(Vec::new, |(_, v)| decode_segment(v));
+            let mut end = at;
+            while end < numbered.len()
+                && upper.as_ref().map_or(true, |u| {
+                    segment_key(numbered[end].0).as_slice() < u.as_ref()
+                })
+            {
+                entries.push((numbered[end].0, value(numbered[end].1)));
+                end += 1;
+            }
+            entries.sort_unstable_by_key(|(number, _)| *number);
+            if let Some((old, _)) = &holder {
+                if old.as_ref() != segment_key(entries[0].0).as_slice() {
+                    tree.remove(old).unwrap();
+                }
+            }
+            let pieces = if entries.len() as u64 > 2 * per_value {
+                entries.chunks(per_value as usize).collect::<Vec<_>>()
+            } else {
+                vec![entries.as_slice()]
+            };
+            for piece in pieces {
+                tree.insert(segment_key(piece[0].0), encode_segment(piece))
+                    .unwrap();
+            }
+            at = end;
+        }
+    }
+    db.flush().unwrap();
+    started.elapsed().as_secs_f64()
+}
+
 fn main() {
     let links: u64 = std::env::var("POBRATIM_SLED_LAYOUT_LINKS")
         .ok()
@@ -90,5 +193,14 @@ fn main() {
                 links.div_ceil(per_value) as f64 / seconds,
             );
         }
+    }
+    for scattered in [false, true] {
+        let per_value = 16;
+        let seconds = write_merged(links, per_value, scattered);
+        println!(
+            "{:>9} keys, {per_value:>2} links a segment, merged into the segments: {seconds:6.1} s, {:>9.0} links/s",
+            if scattered { "scattered" } else { "appended" },
+            links as f64 / seconds,
+        );
     }
 }
