@@ -19,8 +19,10 @@
 //! The packed variants write each value once: they show what sled takes for fewer,
 //! larger values, not what a store that keeps links packed would take. Such a store
 //! must merge each chunk into the segments already written (a later chunk's links fall
-//! between earlier ones), which the last two variants do: each touched segment found
-//! by a range lookup, read, extended and written back, split past 32 links.
+//! between earlier ones), which the two `merged` variants do: each touched segment found
+//! by a range lookup, read, extended and written back, split past 32 links. The last
+//! two write a whole import's trees (links, nodes, their country and name entries) in
+//! key order on two threads, as an import that sorted the file first would.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Instant;
@@ -177,6 +179,59 @@ fn write_merged(links: u64, per_value: u64, scattered: bool) -> f64 {
     started.elapsed().as_secs_f64()
 }
 
+/// Nodes per link in the peers' networks (223,405 nodes for 1,002,603 links).
+const NODES_PER_LINK: f64 = 0.2228;
+
+/// Writes a whole import's trees as a key-ordered bulk path would, into an empty store:
+/// every tree's keys in order, links packed `per_value` to a value, nodes one a value
+/// with their country and name index entries, the trees on two threads (links and
+/// nodes; the two indexes). Returns the seconds taken: what such an import would add
+/// after checking the file.
+fn write_in_key_order(links: u64, per_value: u64) -> f64 {
+    let dir = tempfile::TempDir::new().unwrap();
+    let db = sled::Config::new()
+        .path(dir.path())
+        .mode(sled::Mode::HighThroughput)
+        .cache_capacity(256 << 20)
+        .open()
+        .unwrap();
+    let nodes = (links as f64 * NODES_PER_LINK) as u64;
+    let node_id = |i: u64| format!("city:aa:{i:010}");
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let tree = db.open_tree("links").unwrap();
+            for first in (0..links).step_by(per_value as usize) {
+                let last = (first + per_value).min(links);
+                let packed: Vec<u8> = (first..last).flat_map(value).collect();
+                tree.insert(segment_key(first), packed).unwrap();
+            }
+            let tree = db.open_tree("nodes").unwrap();
+            for i in 0..nodes {
+                let id = node_id(i);
+                let record = format!(
+                    "\u{1}{{\"id\":\"{id}\",\"kind\":\"city\",\"name\":\"Name {i}\",\
+                     \"country\":\"AA\",\"lat\":12.3456,\"lon\":-65.4321}}"
+                );
+                tree.insert(id, record.into_bytes()).unwrap();
+            }
+        });
+        scope.spawn(|| {
+            let country = db.open_tree("idx.country").unwrap();
+            for i in 0..nodes {
+                country.insert(format!("aa\0{}", node_id(i)), &[]).unwrap();
+            }
+            let name = db.open_tree("idx.name").unwrap();
+            for i in 0..nodes {
+                name.insert(format!("name{i:010}\0{}", node_id(i)), &[1])
+                    .unwrap();
+            }
+        });
+    });
+    db.flush().unwrap();
+    started.elapsed().as_secs_f64()
+}
+
 fn main() {
     let links: u64 = std::env::var("POBRATIM_SLED_LAYOUT_LINKS")
         .ok()
@@ -200,6 +255,13 @@ fn main() {
         println!(
             "{:>9} keys, {per_value:>2} links a segment, merged into the segments: {seconds:6.1} s, {:>9.0} links/s",
             if scattered { "scattered" } else { "appended" },
+            links as f64 / seconds,
+        );
+    }
+    for per_value in [1, 16] {
+        let seconds = write_in_key_order(links, per_value);
+        println!(
+            "a whole import in key order (links {per_value:>2} a value, nodes, two indexes; two threads): {seconds:6.1} s, {:>9.0} links/s",
             links as f64 / seconds,
         );
     }
