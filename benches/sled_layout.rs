@@ -53,8 +53,8 @@ fn key_number(i: u64, scattered: bool) -> u64 {
     }
 }
 
-/// Writes `links` links, `per_value` to a sled value, and returns the seconds taken.
-fn write(links: u64, per_value: u64, scattered: bool) -> f64 {
+/// An empty sled database in a temporary directory, with the store's configuration.
+fn open_sled() -> (tempfile::TempDir, sled::Db) {
     let dir = tempfile::TempDir::new().unwrap();
     let db = sled::Config::new()
         .path(dir.path())
@@ -62,20 +62,31 @@ fn write(links: u64, per_value: u64, scattered: bool) -> f64 {
         .cache_capacity(256 << 20)
         .open()
         .unwrap();
+    (dir, db)
+}
+
+/// The link numbers of chunk `n` of `links`: chunks are taken in a scattered order too,
+/// as a file is not sorted by chunk either.
+fn chunk_numbers(n: u64, links: u64) -> std::ops::Range<u64> {
+    let first = ((n * 7 + 3) % links.div_ceil(CHUNK)) * CHUNK;
+    first..(first + CHUNK).min(links)
+}
+
+/// Writes `links` links, `per_value` to a sled value, and returns the seconds taken.
+fn write(links: u64, per_value: u64, scattered: bool) -> f64 {
+    let (_dir, db) = open_sled();
     let tree = db.open_tree("links").unwrap();
     let started = Instant::now();
     let chunks = links.div_ceil(CHUNK);
     for n in 0..chunks {
-        // Chunks in a scattered order too: a file is not sorted by chunk either.
-        let first = ((n * 7 + 3) % chunks) * CHUNK;
-        let last = (first + CHUNK).min(links);
-        let mut numbers: Vec<u64> = (first..last).map(|i| key_number(i, scattered)).collect();
+        let numbers_of_chunk = chunk_numbers(n, links);
+        let first = numbers_of_chunk.start;
+        let mut numbers: Vec<u64> = numbers_of_chunk.map(|i| key_number(i, scattered)).collect();
         numbers.sort_unstable();
         for (segment, keys) in numbers.chunks(per_value as usize).enumerate() {
             let at = first + segment as u64 * per_value;
             let packed: Vec<u8> = (at..at + keys.len() as u64).flat_map(value).collect();
-            tree.insert(format!("twinning:city:aa:{:010}", keys[0]), packed)
-                .unwrap();
+            tree.insert(segment_key(keys[0]), packed).unwrap();
         }
     }
     db.flush().unwrap();
@@ -116,20 +127,12 @@ fn decode_segment(mut raw: &[u8]) -> Entries {
 /// links is split into pieces of `per_value`. Returns the seconds taken.
 fn write_merged(links: u64, per_value: u64, scattered: bool) -> f64 {
     use std::ops::Bound::{Excluded, Unbounded};
-    let dir = tempfile::TempDir::new().unwrap();
-    let db = sled::Config::new()
-        .path(dir.path())
-        .mode(sled::Mode::HighThroughput)
-        .cache_capacity(256 << 20)
-        .open()
-        .unwrap();
+    let (_dir, db) = open_sled();
     let tree = db.open_tree("links").unwrap();
     let started = Instant::now();
     let chunks = links.div_ceil(CHUNK);
     for n in 0..chunks {
-        let first = ((n * 7 + 3) % chunks) * CHUNK;
-        let last = (first + CHUNK).min(links);
-        let mut numbered: Vec<(u64, u64)> = (first..last)
+        let mut numbered: Vec<(u64, u64)> = chunk_numbers(n, links)
             .map(|i| (key_number(i, scattered), i))
             .collect();
         numbered.sort_unstable();
@@ -176,7 +179,22 @@ fn write_merged(links: u64, per_value: u64, scattered: bool) -> f64 {
         }
     }
     db.flush().unwrap();
-    started.elapsed().as_secs_f64()
+    let seconds = started.elapsed().as_secs_f64();
+    // Untimed: every link is in exactly one segment, in order, under its first key.
+    let mut stored = 0;
+    let mut last = None;
+    for entry in tree.iter() {
+        let (key, raw) = entry.unwrap();
+        let entries = decode_segment(&raw);
+        assert_eq!(key.as_ref(), segment_key(entries[0].0).as_slice());
+        for (number, _) in entries {
+            assert!(last < Some(number), "segments out of order");
+            last = Some(number);
+            stored += 1;
+        }
+    }
+    assert_eq!(stored, links, "links lost or repeated by the merging");
+    seconds
 }
 
 /// Nodes per link in the peers' networks (223,405 nodes for 1,002,603 links).
@@ -188,13 +206,7 @@ const NODES_PER_LINK: f64 = 0.2228;
 /// nodes; the two indexes). Returns the seconds taken: what such an import would add
 /// after checking the file.
 fn write_in_key_order(links: u64, per_value: u64) -> f64 {
-    let dir = tempfile::TempDir::new().unwrap();
-    let db = sled::Config::new()
-        .path(dir.path())
-        .mode(sled::Mode::HighThroughput)
-        .cache_capacity(256 << 20)
-        .open()
-        .unwrap();
+    let (_dir, db) = open_sled();
     let nodes = (links as f64 * NODES_PER_LINK) as u64;
     let node_id = |i: u64| format!("city:aa:{i:010}");
     let started = Instant::now();
