@@ -65,11 +65,16 @@ fn open_sled() -> (tempfile::TempDir, sled::Db) {
     (dir, db)
 }
 
-/// The link numbers of chunk `n` of `links`: chunks are taken in a scattered order too,
-/// as a file is not sorted by chunk either.
-fn chunk_numbers(n: u64, links: u64) -> std::ops::Range<u64> {
+/// Chunk `n` of `links` as the import writes it: (key number, link number) pairs sorted
+/// by key. Chunks are taken in a scattered order too, as a file is not sorted by chunk
+/// either.
+fn sorted_chunk(n: u64, links: u64, scattered: bool) -> Vec<(u64, u64)> {
     let first = ((n * 7 + 3) % links.div_ceil(CHUNK)) * CHUNK;
-    first..(first + CHUNK).min(links)
+    let mut numbered: Vec<(u64, u64)> = (first..(first + CHUNK).min(links))
+        .map(|i| (key_number(i, scattered), i))
+        .collect();
+    numbered.sort_unstable();
+    numbered
 }
 
 /// Writes `links` links, `per_value` to a sled value, and returns the seconds taken.
@@ -79,14 +84,9 @@ fn write(links: u64, per_value: u64, scattered: bool) -> f64 {
     let started = Instant::now();
     let chunks = links.div_ceil(CHUNK);
     for n in 0..chunks {
-        let numbers_of_chunk = chunk_numbers(n, links);
-        let first = numbers_of_chunk.start;
-        let mut numbers: Vec<u64> = numbers_of_chunk.map(|i| key_number(i, scattered)).collect();
-        numbers.sort_unstable();
-        for (segment, keys) in numbers.chunks(per_value as usize).enumerate() {
-            let at = first + segment as u64 * per_value;
-            let packed: Vec<u8> = (at..at + keys.len() as u64).flat_map(value).collect();
-            tree.insert(segment_key(keys[0]), packed).unwrap();
+        for segment in sorted_chunk(n, links, scattered).chunks(per_value as usize) {
+            let packed: Vec<u8> = segment.iter().flat_map(|&(_, i)| value(i)).collect();
+            tree.insert(segment_key(segment[0].0), packed).unwrap();
         }
     }
     db.flush().unwrap();
@@ -132,10 +132,7 @@ fn write_merged(links: u64, per_value: u64, scattered: bool) -> f64 {
     let started = Instant::now();
     let chunks = links.div_ceil(CHUNK);
     for n in 0..chunks {
-        let mut numbered: Vec<(u64, u64)> = chunk_numbers(n, links)
-            .map(|i| (key_number(i, scattered), i))
-            .collect();
-        numbered.sort_unstable();
+        let numbered = sorted_chunk(n, links, scattered);
         let mut at = 0;
         while at < numbered.len() {
             let key = segment_key(numbered[at].0);
