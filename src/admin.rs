@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use pobratim::auth::Scope;
 use pobratim::cli::TokenAction;
-use pobratim::store::SledStore;
+use pobratim::store::{SledStore, TokenKey};
 
 fn open(dir: &Path) -> anyhow::Result<SledStore> {
     SledStore::open(dir).with_context(|| format!("cannot open {}", dir.display()))
@@ -42,9 +42,14 @@ pub fn token(action: TokenAction) -> anyhow::Result<()> {
                 );
             }
         }
-        TokenAction::Revoke { data, name } => {
+        TokenAction::Revoke { data, name, id } => {
             let store = open(&data.data_dir)?;
-            let record = store.revoke_token(&name)?;
+            let key = if id {
+                TokenKey::Id(&name)
+            } else {
+                TokenKey::Name(&name)
+            };
+            let record = store.revoke_token(key)?;
             println!("revoked token `{}` (id {})", record.name, record.id);
         }
     }

@@ -221,12 +221,15 @@ pub enum TokenAction {
         #[command(flatten)]
         data: DataArgs,
     },
-    /// Revoke the live token with this name (or id).
+    /// Revoke the live token with this name (or, with `--id`, this id).
     Revoke {
         #[command(flatten)]
         data: DataArgs,
-        /// Name or id of the token.
+        /// Name of the token (its id with `--id`).
         name: String,
+        /// Take NAME as the token's id, not its name.
+        #[arg(long)]
+        id: bool,
     },
 }
 

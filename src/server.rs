@@ -126,12 +126,38 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
     cors
 }
 
+/// Longest request target written to the access log, in characters.
+const LOGGED_TARGET_CHARS: usize = 512;
+
+/// A request as the access log writes it: the method (`other` for an invented one),
+/// the path and query cut at [`LOGGED_TARGET_CHARS`], and the HTTP version. Headers,
+/// tokens among them, are never logged.
+fn access_log_request(req: &actix_web::dev::ServiceRequest) -> String {
+    let target = req.uri().to_string();
+    let cut: String = target.chars().take(LOGGED_TARGET_CHARS).collect();
+    let ellipsis = if cut.len() < target.len() { "…" } else { "" };
+    format!(
+        "{} {cut}{ellipsis} {:?}",
+        api::metrics::method_label(req.method()),
+        req.version()
+    )
+}
+
 /// Builds the HTTP server around a service; returns it unstarted with its bound addresses.
 pub fn http_server(
     service: web::Data<Service>,
     config: &ServeConfig,
 ) -> Result<(Server, Vec<SocketAddr>), StartError> {
     let metrics = web::Data::new(api::metrics::Metrics::default());
+    let scratch = api::admin::BackupScratch::new(&config.data_dir);
+    let stale = scratch.remove_stale();
+    if stale > 0 {
+        tracing::info!(
+            removed = stale,
+            "removed backup scratch files an earlier run left"
+        );
+    }
+    let scratch = web::Data::new(scratch);
     let origins = config.cors_origins.clone();
     let policy = web::Data::new(api::auth::AccessPolicy::new(
         config.private,
@@ -142,14 +168,22 @@ pub fn http_server(
             .app_data(service.clone())
             .app_data(metrics.clone())
             .app_data(policy.clone())
+            .app_data(scratch.clone())
             .app_data(web::PayloadConfig::new(api::extract::MAX_BODY_BYTES))
+            .wrap(actix_web::middleware::from_fn(
+                api::extract::refuse_unknown_encoding,
+            ))
             .wrap(actix_web::middleware::from_fn(api::version::not_modified))
             .wrap(actix_web::middleware::from_fn(api::auth::guard))
             .wrap(Compress::default())
             .wrap(cors(&origins))
             .wrap(actix_web::middleware::from_fn(api::recover::catch_panics))
             .wrap(actix_web::middleware::from_fn(api::metrics::measure))
-            .wrap(Logger::new("%r %s %b %Dms").log_target("pobratim::http"))
+            .wrap(
+                Logger::new("%{request}xi %s %b %Dms")
+                    .custom_request_replace("request", access_log_request)
+                    .log_target("pobratim::http"),
+            )
             .configure(api::configure)
             .default_service(web::to(api::not_found))
     })

@@ -116,23 +116,54 @@ pub async fn create_token(
     ))
 }
 
+/// How `DELETE /admin/tokens/{name}` reads its path.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RevokeBy {
+    /// `name` (default): the path is the token's name; `id`: it is the token's id.
+    /// Each is matched only against its own field.
+    #[param(value_type = Option<String>, pattern = "^(name|id)$")]
+    by: Option<RevokeKey>,
+}
+
+/// What the path of a revocation names.
+#[derive(Clone, Copy, Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum RevokeKey {
+    #[default]
+    Name,
+    Id,
+}
+
 /// Revoke a token
 ///
-/// Revokes the live token with this name (or id) at once; it stays listed.
+/// Revokes the live token with this name (or, with `by=id`, this id) at once; it stays
+/// listed.
 #[utoipa::path(delete, path = "/api/v1/admin/tokens/{name}", tag = "admin",
-    params(("name" = String, Path, description = "Token name or id")),
+    params(("name" = String, Path, description = "Token name (its id with `by=id`)"), RevokeBy),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Revoked", body = TokenRecord),
-        (status = 404, description = "No live token has this name", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No live token has this name (or id)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn revoke_token(
     service: web::Data<Service>,
     name: web::Path<String>,
+    by: super::extract::ValidQuery<RevokeBy>,
 ) -> Result<HttpResponse, ApiError> {
     let svc = service.clone();
     let name = name.into_inner();
-    let record = off_thread(move || svc.store().revoke_token(&name).map_err(token_error)).await?;
+    let by = by.0.by.unwrap_or_default();
+    let record = off_thread(move || {
+        let key = match by {
+            RevokeKey::Name => crate::store::TokenKey::Name(&name),
+            RevokeKey::Id => crate::store::TokenKey::Id(&name),
+        };
+        svc.store().revoke_token(key).map_err(token_error)
+    })
+    .await?;
     Ok(version::json(StatusCode::OK, service.version(), &record))
 }
 
@@ -143,15 +174,13 @@ pub async fn revoke_token(
 /// to a temporary file, then it is streamed. Restore it with `pobratim restore`.
 #[utoipa::path(post, path = "/api/v1/admin/backup", tag = "admin", security(("bearer" = [])),
     responses((status = 200, description = "The backup file", content_type = "application/octet-stream", body = Vec<u8>)))]
-pub async fn backup(service: web::Data<Service>) -> Result<HttpResponse, ApiError> {
+pub async fn backup(
+    service: web::Data<Service>,
+    scratch: web::Data<BackupScratch>,
+) -> Result<HttpResponse, ApiError> {
     let svc = service.into_inner();
     let (path, stats) = off_thread(move || {
-        let path = std::env::temp_dir().join(format!(
-            "pobratim-backup-{}-{}.tmp",
-            std::process::id(),
-            crate::auth::now_rfc3339().replace([':', '.'], "-")
-        ));
-        let file = std::fs::File::create(&path).map_err(|e| internal(&e))?;
+        let (path, file) = scratch.create().map_err(|e| internal(&e))?;
         match svc.backup_to(file) {
             Ok(stats) => Ok((path, stats)),
             Err(e) => {
@@ -187,6 +216,63 @@ pub async fn backup(service: web::Data<Service>) -> Result<HttpResponse, ApiErro
     )
 }
 
+/// Where the server writes a backup before streaming it: inside the data directory
+/// (whose owner alone reads it), as `backup-<pid>-<time>.tmp`, readable by the owner
+/// only. Every file of that name there is from an earlier run (one server holds the
+/// directory at a time) and is removed at start.
+#[derive(Clone, Debug)]
+pub struct BackupScratch {
+    dir: std::path::PathBuf,
+}
+
+impl BackupScratch {
+    const PREFIX: &'static str = "backup-";
+    const SUFFIX: &'static str = ".tmp";
+
+    /// Scratch space in the data directory `dir`.
+    pub fn new(dir: &std::path::Path) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// Creates a new scratch file, mode 0600.
+    fn create(&self) -> std::io::Result<(std::path::PathBuf, std::fs::File)> {
+        let path = self.dir.join(format!(
+            "{}{}-{}{}",
+            Self::PREFIX,
+            std::process::id(),
+            crate::auth::now_rfc3339().replace([':', '.'], "-"),
+            Self::SUFFIX
+        ));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&path)?;
+        Ok((path, file))
+    }
+
+    /// Removes the scratch files a killed server left; returns how many.
+    pub fn remove_stale(&self) -> usize {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return 0;
+        };
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(Self::PREFIX)
+                && name.ends_with(Self::SUFFIX)
+                && std::fs::remove_file(entry.path()).is_ok()
+            {
+                removed += 1;
+            }
+        }
+        removed
+    }
+}
+
 /// Registers the admin routes (under `/api/v1`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -205,4 +291,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(super::method_not_allowed))
             .route(web::post().to(backup)),
     );
+}
+
+#[cfg(test)]
+mod scratch_tests {
+    use super::BackupScratch;
+
+    #[test]
+    fn scratch_files_are_the_owners_alone_and_stale_ones_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let scratch = BackupScratch::new(dir.path());
+        let (path, _file) = scratch.create().unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(dir.path().join("conf"), "sled's").unwrap();
+        assert_eq!(scratch.remove_stale(), 1);
+        assert!(!path.exists());
+        assert!(dir.path().join("conf").exists());
+    }
 }

@@ -84,11 +84,33 @@ pub async fn asset(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     } else {
         "public, max-age=3600"
     };
-    Ok(HttpResponse::Ok()
+    let mut response = HttpResponse::Ok();
+    response
         .insert_header((header::CONTENT_TYPE, *media))
         .insert_header((header::CACHE_CONTROL, cache))
-        .body(*bytes))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"));
+    if *media == HTML {
+        let policy = if path.starts_with("/docs") {
+            DOCS_POLICY
+        } else {
+            EXPLORER_POLICY
+        };
+        response
+            .insert_header((header::CONTENT_SECURITY_POLICY, policy))
+            .insert_header((header::X_FRAME_OPTIONS, "DENY"));
+    }
+    Ok(response.body(*bytes))
 }
+
+/// The explorer's content security policy: everything from this server (the page's
+/// scripts, styles, the map's outlines and the API), no inline script, not framed.
+/// Styles may be inline: the graph library sets them.
+const EXPLORER_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// The API documentation's policy: as the explorer's, but Swagger UI's bundle builds
+/// a function from text, and its page holds one inline style.
+const DOCS_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {

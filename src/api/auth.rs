@@ -97,6 +97,26 @@ pub async fn guard(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
+    // A refusal is answered here as a response, not returned as an error: the metrics
+    // and the access log outside count and log responses only.
+    let caller = match admit(&req, &service, &policy).await {
+        Ok(caller) => caller,
+        Err(refusal) => return Ok(req.error_response(refusal)),
+    };
+    if let Some(caller) = caller {
+        req.extensions_mut().insert(caller);
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_boxed_body)
+}
+
+/// Who the request comes from, or why it is refused (401, 403, 429).
+async fn admit(
+    req: &ServiceRequest,
+    service: &web::Data<Service>,
+    policy: &AccessPolicy,
+) -> Result<Option<Caller>, actix_web::Error> {
     let needed = required_scope(req.method(), req.path(), policy.private);
     let presented = bearer(req.request());
     let caller = match presented {
@@ -106,7 +126,7 @@ pub async fn guard(
             let found = match service.store().authenticate_in_memory(token) {
                 Some(found) => found,
                 None => {
-                    let token = token.to_string();
+                    let (token, service) = (token.to_string(), service.clone());
                     web::block(move || service.store().authenticate(&token))
                         .await
                         .map_err(|e| super::problem::internal(&e))?
@@ -166,12 +186,7 @@ pub async fn guard(
             }
         }
     }
-    if let Some(caller) = caller {
-        req.extensions_mut().insert(caller);
-    }
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_boxed_body)
+    Ok(caller)
 }
 
 /// The bearer token of a request: `None` without an `Authorization` header,

@@ -87,6 +87,36 @@ fn body_error(e: actix_web::Error) -> ApiError {
     }
 }
 
+/// The request body encodings the server decodes (`Content-Encoding`, one of them).
+pub const BODY_ENCODINGS: [&str; 5] = ["identity", "gzip", "x-gzip", "deflate", "br"];
+
+/// Middleware: a body whose `Content-Encoding` the server cannot decode (an unknown
+/// one, or a list of several) is refused with 415 rather than read as it is.
+pub async fn refuse_unknown_encoding(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let encoding = req
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .map(|v| v.to_str().unwrap_or("").trim().to_ascii_lowercase());
+    if let Some(encoding) = encoding.filter(|e| !BODY_ENCODINGS.contains(&e.as_str())) {
+        let shown: String = encoding.chars().take(40).collect();
+        let refusal = ApiError::new(
+            ProblemCode::UnsupportedMediaType,
+            format!(
+                "cannot decode a body with Content-Encoding `{shown}`: send one of {}",
+                BODY_ENCODINGS.join(", ")
+            ),
+            Some("content-encoding".into()),
+        );
+        return Ok(req.error_response(refusal));
+    }
+    next.call(req)
+        .await
+        .map(actix_web::dev::ServiceResponse::map_into_boxed_body)
+}
+
 /// Deepest nesting of arrays and objects accepted in a JSON body.
 pub const MAX_JSON_DEPTH: usize = 64;
 
@@ -120,7 +150,7 @@ fn too_deep_at(bytes: &[u8], max: usize) -> Option<usize> {
 }
 
 /// Parses JSON text: syntax errors are 400, nesting deeper than [`MAX_JSON_DEPTH`] 400,
-/// shape errors 422 with the field path.
+/// shape errors and a key repeated in an object 422 with the field path.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if let Some(at) = too_deep_at(bytes, MAX_JSON_DEPTH) {
         return Err(ApiError::new(
@@ -130,6 +160,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             ),
             None,
         ));
+    }
+    if let Some(path) = crate::io::json::duplicate_key(bytes) {
+        return Err(ApiError::from(crate::model::ValidationError::new(
+            path.clone(),
+            crate::model::Violation::InvalidValue,
+            crate::io::json::duplicate_key_detail(&path),
+        )));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut *de).map_err(|e| {

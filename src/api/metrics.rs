@@ -172,26 +172,54 @@ fn escape(value: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// The method as a metrics label and in the access log: one of the standard methods,
+/// or `other` for any name a client invents (each would otherwise be a series, and a
+/// log line, of its own, as long as the client likes).
+pub fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    const STANDARD: [(Method, &str); 9] = [
+        (Method::GET, "GET"),
+        (Method::HEAD, "HEAD"),
+        (Method::POST, "POST"),
+        (Method::PUT, "PUT"),
+        (Method::PATCH, "PATCH"),
+        (Method::DELETE, "DELETE"),
+        (Method::OPTIONS, "OPTIONS"),
+        (Method::TRACE, "TRACE"),
+        (Method::CONNECT, "CONNECT"),
+    ];
+    STANDARD
+        .iter()
+        .find(|(m, _)| m == method)
+        .map_or("other", |(_, label)| label)
+}
+
 /// Middleware: times every request and counts it under its route pattern (so
-/// `/api/v1/nodes/{id}` is one series, not one per id).
+/// `/api/v1/nodes/{id}` is one series, not one per id). The middlewares inside answer
+/// their refusals (401, 403, 429) as responses, so they are counted here; an error that
+/// still comes back as one is counted under its status.
 pub async fn measure(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
     let started = Instant::now();
     let route = super::route_template(req.path()).unwrap_or("unmatched");
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let response = next.call(req).await?;
+    let response = next.call(req).await;
     if let Some(metrics) = metrics {
+        let status = match &response {
+            Ok(response) => response.status(),
+            Err(error) => error.as_response_error().status_code(),
+        };
         metrics.record(
             route,
-            &method,
-            response.status().as_u16(),
+            method,
+            status.as_u16(),
             started.elapsed().as_secs_f64(),
         );
     }
-    Ok(response)
+    response.map(ServiceResponse::map_into_boxed_body)
 }
 
 /// Metrics

@@ -2,6 +2,7 @@
 
 pub mod edgelist;
 pub mod export;
+pub mod json;
 pub mod native;
 pub mod node_link;
 #[cfg(test)]

@@ -54,6 +54,7 @@ pub enum ImportError {
 
 /// Parses a document, checking its header.
 pub fn parse(bytes: &[u8]) -> Result<RawDocument, ImportError> {
+    refuse_duplicate_keys(bytes)?;
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let doc: RawDocument = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -160,4 +161,16 @@ pub enum ExportError {
     /// A record could not be serialised.
     #[error("cannot serialise a record: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+/// Refuses a document whose objects repeat a key (see [`crate::io::json`]).
+pub(crate) fn refuse_duplicate_keys(bytes: &[u8]) -> Result<(), ImportError> {
+    match super::json::duplicate_key(bytes) {
+        Some(path) => Err(ImportError::Invalid(ValidationError::new(
+            path.clone(),
+            crate::model::Violation::InvalidValue,
+            super::json::duplicate_key_detail(&path),
+        ))),
+        None => Ok(()),
+    }
 }

@@ -46,6 +46,13 @@ fn object_attr(raw: &Map<String, Value>, path: &str) -> Result<Map<String, Value
         None | Some(Value::Null) => Ok(Map::new()),
         Some(Value::Object(map)) => Ok(map.clone()),
         Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(_)) if super::json::duplicate_key(text.as_bytes()).is_some() => {
+                let key = super::json::duplicate_key(text.as_bytes()).unwrap_or_default();
+                Err(invalid(
+                    format!("{path}.attrs.{key}"),
+                    super::json::duplicate_key_detail(&key),
+                ))
+            }
             Ok(Value::Object(map)) => Ok(map),
             _ => Err(invalid(format!("{path}.attrs"), "must be a JSON object")),
         },
@@ -103,6 +110,7 @@ type EdgeGroup = (String, Map<String, Value>, Vec<String>);
 
 /// Reads a node-link document into node and link upserts (nodes first).
 pub fn read(bytes: &[u8]) -> Result<Vec<(String, Change)>, ImportError> {
+    super::native::refuse_duplicate_keys(bytes)?;
     let doc: Value = serde_json::from_slice(bytes)
         .map_err(|e| ImportError::Invalid(classify(String::new(), format!("not JSON: {e}"))))?;
     let nodes = doc

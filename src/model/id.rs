@@ -27,6 +27,12 @@ pub enum IdError {
     /// The id holds a character ids may not contain.
     #[error("an id cannot contain {0:?} (no whitespace, control characters or any of / ? # % \\ \" < >)")]
     BadChar(char),
+    /// A new id is `.` or `..`.
+    #[error("an id cannot be `.` or `..` (URLs resolve them away)")]
+    DotSegment,
+    /// A new node's id holds the separator of link members.
+    #[error("a node id cannot contain `+`: it separates the members of a derived link id")]
+    Separator,
 }
 
 fn check(raw: &str, max: usize) -> Result<(), IdError> {
@@ -139,7 +145,21 @@ string_id!(
     MAX_LINK_ID_LEN
 );
 
+/// Separates the members of a derived link id (`twinning:a+b`).
+pub const MEMBER_SEPARATOR: char = '+';
+
 impl NodeId {
+    /// Whether a new node may take this id: besides the rules of every id, it holds no
+    /// [`MEMBER_SEPARATOR`], so that the link ids derived from node ids cannot collide
+    /// (`a+d` and `c` would otherwise derive what `a` and `d+c` derive). Nodes stored
+    /// with one before the rule keep their id.
+    pub fn check_new(&self) -> Result<(), IdError> {
+        if self.0.contains(MEMBER_SEPARATOR) {
+            return Err(IdError::Separator);
+        }
+        check_not_dot_segment(&self.0)
+    }
+
     /// Derives an id from kind, country and name: `city:ru:vladivostok`.
     /// Returns `None` when the name has no letters or digits to build a slug from.
     pub fn derive(kind: &str, country: Option<&str>, name: &str) -> Option<Self> {
@@ -162,7 +182,21 @@ impl NodeId {
     }
 }
 
+/// `.` and `..` are path segments a URL resolves away: `/nodes/..` is not a node.
+fn check_not_dot_segment(raw: &str) -> Result<(), IdError> {
+    match raw {
+        "." | ".." => Err(IdError::DotSegment),
+        _ => Ok(()),
+    }
+}
+
 impl LinkId {
+    /// Whether a new link may take this id: not `.` or `..` (records stored with one
+    /// before the rule keep their id).
+    pub fn check_new(&self) -> Result<(), IdError> {
+        check_not_dot_segment(&self.0)
+    }
+
     /// Derives a link id from its kind and members: `twinning:city:ru:a+city:jp:b`.
     pub fn derive(kind: &str, members: &[NodeId]) -> Result<Self, IdError> {
         let len = kind.len() + members.iter().map(|m| m.0.len() + 1).sum::<usize>();
@@ -244,6 +278,36 @@ mod tests {
         assert!(!chosen.is_derived_from("twinning", &members));
         let lone = LinkId::derive("twinning", &[]).unwrap();
         assert!(lone.is_derived_from("twinning", &[]));
+    }
+
+    #[test]
+    fn no_two_member_lists_of_new_nodes_derive_one_link_id() {
+        let ids = |raw: &[&str]| -> Vec<NodeId> {
+            raw.iter().map(|r| NodeId::new(*r).unwrap()).collect()
+        };
+        let (one, other) = (
+            ids(&["city:jp:a+d", "city:jp:c"]),
+            ids(&["city:jp:a", "d+city:jp:c"]),
+        );
+        assert_eq!(
+            LinkId::derive("twinning", &one).unwrap(),
+            LinkId::derive("twinning", &other).unwrap(),
+            "the collision the rule prevents"
+        );
+        assert_eq!(one[0].check_new(), Err(IdError::Separator));
+        assert_eq!(other[1].check_new(), Err(IdError::Separator));
+        assert_eq!(one[1].check_new(), Ok(()));
+        assert_eq!(
+            NodeId::new("..").unwrap().check_new(),
+            Err(IdError::DotSegment)
+        );
+        assert_eq!(
+            LinkId::new(".").unwrap().check_new(),
+            Err(IdError::DotSegment)
+        );
+        assert_eq!(LinkId::new("..x").unwrap().check_new(), Ok(()));
+        let derived = NodeId::derive("city", Some("JP"), "a+d").unwrap();
+        assert_eq!(derived.check_new(), Ok(()), "{derived}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use super::date::PartialDate;
 use super::id::{LinkId, NodeId};
 use super::node::NodeKind;
-use super::validate::{check_text, ValidationError, Violation};
+use super::validate::{check_attrs, check_prose, check_text, ValidationError, Violation};
 
 /// What a link is. Each kind carries its own rules: [`LinkKind::arity`],
 /// [`LinkKind::is_directed`] and [`LinkKind::member_kinds`].
@@ -177,7 +177,7 @@ pub struct Link {
     /// Free-text notes.
     #[serde(default)]
     pub notes: Option<String>,
-    /// Free-form attributes.
+    /// Free-form attributes: any JSON object, nested at most 32 arrays and objects deep.
     #[serde(default)]
     #[schema(value_type = Object)]
     pub attrs: serde_json::Map<String, serde_json::Value>,
@@ -242,9 +242,9 @@ impl Link {
             validate_source(source)?;
         }
         if let Some(notes) = &self.notes {
-            check_text("notes", notes, 10_000)?;
+            check_prose("notes", notes, 10_000)?;
         }
-        Ok(())
+        check_attrs(&self.attrs)
     }
 }
 
@@ -260,7 +260,7 @@ fn validate_source(source: &Source) -> Result<(), ValidationError> {
         check_text("source.document", document, 1000)?;
     }
     if let Some(quote) = &source.quote {
-        check_text("source.quote", quote, 10_000)?;
+        check_prose("source.quote", quote, 10_000)?;
     }
     if let Some(url) = &source.url {
         if !(url.starts_with("https://") || url.starts_with("http://"))

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::country::CountryCode;
 use super::id::NodeId;
 use super::text::normalize;
-use super::validate::{check_text, ValidationError, Violation};
+use super::validate::{check_attrs, check_text, ValidationError, Violation};
 
 /// What a node is.
 #[derive(
@@ -77,7 +77,7 @@ pub struct Node {
     /// Coordinates.
     #[serde(default)]
     pub location: Option<Location>,
-    /// Population, where known.
+    /// Population, where known: 0 to 9223372036854775807 (int64).
     #[serde(default)]
     pub population: Option<u64>,
     /// Ids in other databases, e.g. `{"wikidata": "Q959"}`.
@@ -86,7 +86,8 @@ pub struct Node {
     /// Free-form tags.
     #[serde(default)]
     pub tags: Vec<String>,
-    /// Free-form attributes for what the schema does not know yet.
+    /// Free-form attributes for what the schema does not know yet: any JSON object,
+    /// nested at most 32 arrays and objects deep.
     #[serde(default)]
     #[schema(value_type = Object)]
     pub attrs: serde_json::Map<String, serde_json::Value>,
@@ -145,7 +146,14 @@ impl Node {
         for (i, tag) in self.tags.iter().enumerate() {
             check_text(&format!("tags[{i}]"), tag, 100)?;
         }
-        Ok(())
+        if self.population.is_some_and(|p| i64::try_from(p).is_err()) {
+            return Err(ValidationError::new(
+                "population",
+                Violation::InvalidValue,
+                format!("is larger than {} (an int64)", i64::MAX),
+            ));
+        }
+        check_attrs(&self.attrs)
     }
 }
 

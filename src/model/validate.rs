@@ -64,8 +64,32 @@ impl ValidationError {
     }
 }
 
-/// Checks a free-text field: not blank, at most `max` characters, no control characters.
+/// Checks a one-line text field (a name, a region, a tag): not blank, at most `max`
+/// characters, no control characters (line breaks and tabs included) and no
+/// bidirectional overrides or isolates.
 pub(crate) fn check_text(field: &str, value: &str, max: usize) -> Result<(), ValidationError> {
+    check_any_text(field, value, max, false)
+}
+
+/// Checks a text that may run over lines (notes, a quoted passage): as [`check_text`],
+/// but line breaks and tabs are allowed.
+pub(crate) fn check_prose(field: &str, value: &str, max: usize) -> Result<(), ValidationError> {
+    check_any_text(field, value, max, true)
+}
+
+/// Whether `c` overrides or isolates the direction of the text around it (U+202A–U+202E,
+/// U+2066–U+2069): a name holding one can display as another name ("Trojan source").
+/// The marks U+200E and U+200F, which only mark a direction, are allowed.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+fn check_any_text(
+    field: &str,
+    value: &str,
+    max: usize,
+    multiline: bool,
+) -> Result<(), ValidationError> {
     if value.trim().is_empty() {
         return Err(ValidationError::new(
             field,
@@ -80,17 +104,72 @@ pub(crate) fn check_text(field: &str, value: &str, max: usize) -> Result<(), Val
             format!("is longer than {max} characters"),
         ));
     }
-    if value
+    let allowed_control = |c: char| multiline && (c == '\n' || c == '\t');
+    if let Some(c) = value
         .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
+        .find(|&c| (c.is_control() && !allowed_control(c)) || is_bidi_control(c))
     {
+        let what = if is_bidi_control(c) {
+            "a bidirectional override or isolate"
+        } else {
+            "a control character"
+        };
+        let allowed = if multiline {
+            " (line breaks and tabs are allowed)"
+        } else {
+            " (it is one line of text)"
+        };
         return Err(ValidationError::new(
             field,
             Violation::InvalidValue,
-            "contains control characters",
+            format!("contains {what}, U+{:04X}{allowed}", u32::from(c)),
         ));
     }
     Ok(())
+}
+
+/// Deepest nesting of arrays and objects inside `attrs` (the record around it adds two
+/// levels; a stored value may nest at most `store::codec::MAX_VALUE_DEPTH`, well above).
+pub const MAX_ATTRS_DEPTH: usize = 32;
+
+/// Checks free-form attributes: nested at most [`MAX_ATTRS_DEPTH`] arrays and objects
+/// deep (counting `attrs` itself as one), so that every record written reads back.
+pub(crate) fn check_attrs(
+    attrs: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), ValidationError> {
+    for (key, value) in attrs {
+        let depth = 1 + value_depth(value);
+        if depth > MAX_ATTRS_DEPTH {
+            return Err(ValidationError::new(
+                format!("attrs.{key}"),
+                Violation::InvalidValue,
+                format!(
+                    "`attrs` may nest arrays and objects at most {MAX_ATTRS_DEPTH} deep; this value nests {depth}"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// How many arrays and objects deep a JSON value nests (a scalar is 0). Iterative, so
+/// no value can overflow the stack here.
+pub fn value_depth(value: &serde_json::Value) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(value, 0usize)];
+    while let Some((value, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &serde_json::Value>> = match value {
+            serde_json::Value::Array(items) => Box::new(items.iter()),
+            serde_json::Value::Object(map) => Box::new(map.values()),
+            _ => {
+                deepest = deepest.max(depth);
+                continue;
+            }
+        };
+        deepest = deepest.max(depth + 1);
+        stack.extend(children.map(|child| (child, depth + 1)));
+    }
+    deepest
 }
 
 /// Deserialises a record from JSON, naming the field at fault and the rule it broke.
@@ -134,4 +213,22 @@ pub fn classify(path: String, message: String) -> ValidationError {
         _ => Violation::InvalidValue,
     };
     ValidationError::new(path, violation, message)
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::*;
+
+    #[test]
+    fn one_rule_for_text() {
+        assert!(check_text("name", "Jōetsu 上越市", 10).is_ok());
+        for bad in ["a\nb", "a\tb", "a\u{202E}b", "a\u{2066}b", "a\u{7}b"] {
+            let e = check_text("name", bad, 10).unwrap_err();
+            assert_eq!(e.field, "name", "{bad:?}");
+        }
+        assert!(check_prose("notes", "line one\n\tline two", 100).is_ok());
+        assert!(check_prose("notes", "a\u{202E}b", 100).is_err());
+        assert!(check_prose("notes", "a\rb", 100).is_err());
+        assert!(check_text("name", "שלום\u{200F}", 10).is_ok());
+    }
 }

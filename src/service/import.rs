@@ -421,7 +421,12 @@ impl<'a> Pending<'a> {
             }
         }
         let outcome = match &existing {
-            None => Outcome::Created,
+            None => {
+                node.id
+                    .check_new()
+                    .map_err(|e| RowError::row(line, "id", e.to_string()))?;
+                Outcome::Created
+            }
             Some(old) if old.same_as(&node) => return Ok(Outcome::Unchanged),
             Some(old) => {
                 let old_kind = match old {

@@ -286,7 +286,13 @@ impl<'a> Staged<'a> {
 
     fn put_node(&mut self, node: Node, create: bool, path: &str) -> Result<(), ServiceError> {
         node.validate().map_err(|e| e.within(path))?;
-        if let Some(existing) = self.node(&node.id)? {
+        let existing = self.node(&node.id)?;
+        if existing.is_none() {
+            node.id.check_new().map_err(|e| {
+                ValidationError::new("id", Violation::InvalidId, e.to_string()).within(path)
+            })?;
+        }
+        if let Some(existing) = existing {
             if create {
                 return Err(conflict(
                     ConflictKind::NodeExists,
@@ -378,6 +384,15 @@ impl<'a> Staged<'a> {
             }
         }
         let canonical = Link::canonical_members(link.kind, &link.members);
+        match self.link(&link.id)? {
+            Some(stored) if !create => {
+                refuse_rederiving(&stored, &link, &canonical).map_err(|e| e.within(path))?
+            }
+            Some(_) => {}
+            None => link.id.check_new().map_err(|e| {
+                ValidationError::new("id", Violation::InvalidId, e.to_string()).within(path)
+            })?,
+        }
         if self.link(&link.id)?.is_some() {
             if create && self.owner_of(link.kind, &canonical)?.is_none() {
                 return Err(conflict(
@@ -554,6 +569,40 @@ fn patched<T: Serialize>(
         .within(path)
         .into()),
     }
+}
+
+/// Refuses to replace a link whose id is derived from its kind and members by one of
+/// another kind or members: the id would name a pair it no longer joins, and the link
+/// that id derives from could never be created.
+fn refuse_rederiving(
+    stored: &Link,
+    replacement: &Link,
+    canonical: &[NodeId],
+) -> Result<(), ValidationError> {
+    let stored_members = Link::canonical_members(stored.kind, &stored.members);
+    let derived = stored
+        .id
+        .is_derived_from(stored.kind.as_str(), &stored_members);
+    if !derived
+        || replacement
+            .id
+            .is_derived_from(replacement.kind.as_str(), canonical)
+    {
+        return Ok(());
+    }
+    let field = if stored.kind == replacement.kind {
+        "members"
+    } else {
+        "kind"
+    };
+    Err(ValidationError::new(
+        field,
+        Violation::InvalidValue,
+        format!(
+            "the id `{}` is derived from this link's kind and members, which cannot change: delete the link and create the new one",
+            stored.id
+        ),
+    ))
 }
 
 fn not_found(what: &'static str, id: &str, path: &str) -> ServiceError {

@@ -4,14 +4,20 @@
 //! A load starts by flushing a marker into `meta` (with the graph version before the
 //! load, and whether the store was empty). Into an empty store, undoing a load means
 //! clearing every data tree. Into a store with records, each chunk first writes (and
-//! flushes) the prior state of every record it is about to touch into the
-//! [`trees::BULK_UNDO`] journal, so every forward write that reaches disk has its undo
-//! entry on disk before it. [`BulkLoad::finish`] bumps the graph version and drops the
-//! marker in one batch; a load that is aborted, or interrupted by a crash and found
-//! at the next open, is rolled back: all touched records and their index entries are
-//! removed first, then the prior records and theirs are put back (two passes, so an
-//! index key freed by one record and taken by another ends up right), and rerunning a
+//! flushes) into the [`trees::BULK_UNDO`] journal the prior state of every record it is
+//! about to touch and the state it writes, so every forward write that reaches disk has
+//! its undo entry on disk before it. [`BulkLoad::finish`] bumps the graph version and
+//! drops the marker in one batch; a load that is aborted, or interrupted by a crash and
+//! found at the next open, is rolled back: every touched record is removed with the
+//! index entries of each state it may be in — as it is now, as it was, and as each
+//! chunk wrote it — then the prior records and theirs are put back (two passes, so an
+//! index key freed by one record and taken by another ends up right). Rerunning a
 //! half-done rollback gives the same result.
+//!
+//! Why each state: a chunk's trees are written side by side, and sled recovers after
+//! a crash only a prefix of its log, so a record's new index entries can be on disk
+//! while the record itself is not (or is still the prior one); removing only what the
+//! record on disk names would leave those entries behind, pointing at nothing.
 
 use sled::Transactional;
 
@@ -21,7 +27,6 @@ use super::index::{tree_ops, TreeOp};
 use super::sled_store::{read_u64, RecordChange, SledStore};
 use super::trees::{self, TreeId};
 use super::StoreError;
-use crate::model::{Link, LinkId, Node, NodeId};
 
 /// Journal key prefix of a node record.
 const UNDO_NODE: u8 = b'N';
@@ -31,6 +36,10 @@ const UNDO_LINK: u8 = b'L';
 const UNDO_ABSENT: u8 = 0;
 /// Journal value prefix: the record existed; its encoded value follows.
 const UNDO_PRESENT: u8 = 1;
+/// Journal key prefix of a node as a chunk wrote it (then the chunk's number, the id).
+const WROTE_NODE: u8 = b'n';
+/// Journal key prefix of a link as a chunk wrote it.
+const WROTE_LINK: u8 = b'l';
 
 /// An open bulk load. Dropping it without [`BulkLoad::finish`] leaves the marker in
 /// place, so the next open rolls the load back; call [`BulkLoad::abort`] to do it now.
@@ -38,6 +47,8 @@ pub struct BulkLoad<'a> {
     store: &'a SledStore,
     into_empty: bool,
     base_version: u64,
+    /// Chunks written so far: numbers the journal's entries of written states.
+    chunks: u32,
 }
 
 impl SledStore {
@@ -62,6 +73,7 @@ impl SledStore {
             store: self,
             into_empty,
             base_version,
+            chunks: 0,
         })
     }
 
@@ -85,6 +97,7 @@ impl SledStore {
             store: self,
             into_empty,
             base_version,
+            chunks: 0,
         }
         .roll_back()?;
         Ok(true)
@@ -106,6 +119,7 @@ impl BulkLoad<'_> {
         if !self.into_empty {
             self.journal(changes)?;
         }
+        self.chunks += 1;
         apply_in_two_passes(self.store, tree_ops(changes)?)
     }
 
@@ -146,24 +160,45 @@ impl BulkLoad<'_> {
         let undo = self.store.tree(TreeId::BulkUndo);
         let mut batch = sled::Batch::default();
         for change in changes {
-            let (key, before) = match change {
+            let (prior_key, prior, wrote) = match change {
                 RecordChange::Node { before, after } => {
-                    let id = after.as_ref().or(before.as_ref()).map(|n| &n.id);
+                    let id = after.as_ref().or(before.as_ref()).map(|n| n.id.as_str());
                     (
-                        undo_key(UNDO_NODE, id.map(NodeId::as_str)),
+                        undo_key(UNDO_NODE, id),
                         before_value(before)?,
+                        after
+                            .as_ref()
+                            .map(|n| {
+                                Ok::<_, StoreError>((
+                                    wrote_key(WROTE_NODE, self.chunks, &n.id),
+                                    encode(n)?,
+                                ))
+                            })
+                            .transpose()?,
                     )
                 }
                 RecordChange::Link { before, after } => {
-                    let id = after.as_ref().or(before.as_ref()).map(|l| &l.id);
+                    let id = after.as_ref().or(before.as_ref()).map(|l| l.id.as_str());
                     (
-                        undo_key(UNDO_LINK, id.map(LinkId::as_str)),
+                        undo_key(UNDO_LINK, id),
                         before_value(before)?,
+                        after
+                            .as_ref()
+                            .map(|l| {
+                                Ok::<_, StoreError>((
+                                    wrote_key(WROTE_LINK, self.chunks, &l.id),
+                                    encode(l)?,
+                                ))
+                            })
+                            .transpose()?,
                     )
                 }
             };
-            if !undo.contains_key(&key)? {
-                batch.insert(key, before);
+            if !undo.contains_key(&prior_key)? {
+                batch.insert(prior_key, prior);
+            }
+            if let Some((key, value)) = wrote {
+                batch.insert(key, value);
             }
         }
         undo.apply_batch(batch)?;
@@ -190,16 +225,17 @@ impl BulkLoad<'_> {
         Ok(())
     }
 
-    /// Pass 1 removes every touched record as it is now, with its index entries;
-    /// pass 2 puts back every record as it was, with its entries.
+    /// Pass 1 removes every touched record with the index entries of every state the
+    /// journal or the store knows it in; pass 2 puts back every record as it was, with
+    /// its entries.
     fn restore_from_journal(&self) -> Result<(), StoreError> {
         let undo = self.store.tree(TreeId::BulkUndo);
         for restoring in [false, true] {
             let mut changes = Vec::new();
             for entry in undo.iter() {
                 let (key, value) = entry?;
-                changes.push(self.undo_change(&key, &value, restoring)?);
-                if changes.len() == ROLLBACK_CHUNK {
+                self.undo_changes(&key, &value, restoring, &mut changes)?;
+                if changes.len() >= ROLLBACK_CHUNK {
                     apply_in_two_passes(self.store, tree_ops(&changes)?)?;
                     changes.clear();
                 }
@@ -210,75 +246,84 @@ impl BulkLoad<'_> {
         Ok(())
     }
 
-    /// The change that removes the current record (`restoring == false`) or puts the
-    /// journaled one back (`restoring == true`).
-    fn undo_change(
+    /// The changes one journal entry stands for: removals of each state of the record
+    /// (`restoring == false`), or the journaled prior record put back (`restoring == true`).
+    fn undo_changes(
         &self,
         key: &[u8],
         value: &[u8],
         restoring: bool,
-    ) -> Result<RecordChange, StoreError> {
+        changes: &mut Vec<RecordChange>,
+    ) -> Result<(), StoreError> {
         let corrupt = |detail: &str| StoreError::Corrupt {
             tree: trees::BULK_UNDO.into(),
             key: String::from_utf8_lossy(key).into_owned(),
             detail: detail.into(),
         };
-        let (&prefix, id) = key.split_first().ok_or_else(|| corrupt("empty key"))?;
+        let (&prefix, rest) = key.split_first().ok_or_else(|| corrupt("empty key"))?;
+        if matches!(prefix, WROTE_NODE | WROTE_LINK) {
+            if !restoring {
+                changes.push(removal(prefix == WROTE_NODE, key, value)?);
+            }
+            return Ok(());
+        }
+        let id = rest;
         let prior = match value.split_first() {
             Some((&UNDO_ABSENT, _)) => None,
             Some((&UNDO_PRESENT, encoded)) => Some(encoded),
             _ => return Err(corrupt("unknown journal value")),
         };
-        match prefix {
-            UNDO_NODE => {
-                let change = if restoring {
-                    let after = prior
-                        .map(|v| decode::<Node>(trees::BULK_UNDO, key, v))
-                        .transpose()?;
+        let (is_node, records) = match prefix {
+            UNDO_NODE => (true, TreeId::Nodes),
+            UNDO_LINK => (false, TreeId::Links),
+            _ => return Err(corrupt("unknown record prefix")),
+        };
+        if restoring {
+            if let Some(prior) = prior {
+                changes.push(if is_node {
                     RecordChange::Node {
                         before: None,
-                        after,
+                        after: Some(decode(trees::BULK_UNDO, key, prior)?),
                     }
                 } else {
-                    let current = self
-                        .store
-                        .tree(TreeId::Nodes)
-                        .get(id)?
-                        .map(|v| decode::<Node>(trees::NODES, id, &v))
-                        .transpose()?;
-                    RecordChange::Node {
-                        before: current,
-                        after: None,
-                    }
-                };
-                Ok(change)
-            }
-            UNDO_LINK => {
-                let change = if restoring {
-                    let after = prior
-                        .map(|v| decode::<Link>(trees::BULK_UNDO, key, v))
-                        .transpose()?;
                     RecordChange::Link {
                         before: None,
-                        after,
+                        after: Some(decode(trees::BULK_UNDO, key, prior)?),
                     }
-                } else {
-                    let current = self
-                        .store
-                        .tree(TreeId::Links)
-                        .get(id)?
-                        .map(|v| decode::<Link>(trees::LINKS, id, &v))
-                        .transpose()?;
-                    RecordChange::Link {
-                        before: current,
-                        after: None,
-                    }
-                };
-                Ok(change)
+                });
             }
-            _ => Err(corrupt("unknown record prefix")),
+            return Ok(());
         }
+        if let Some(prior) = prior {
+            changes.push(removal(is_node, key, prior)?);
+        }
+        if let Some(current) = self.store.tree(records).get(id)? {
+            let name = trees::ALL[records as usize];
+            changes.push(
+                removal(is_node, id, &current).map_err(|_| StoreError::Corrupt {
+                    tree: name.into(),
+                    key: String::from_utf8_lossy(id).into_owned(),
+                    detail: "unreadable record during a bulk-load rollback".into(),
+                })?,
+            );
+        }
+        Ok(())
     }
+}
+
+/// The change that removes the record encoded in `value`, with its index entries.
+fn removal(is_node: bool, key: &[u8], value: &[u8]) -> Result<RecordChange, StoreError> {
+    Ok(if is_node {
+        RecordChange::Node {
+            before: Some(decode(trees::BULK_UNDO, key, value)?),
+            after: None,
+        }
+    } else {
+        RecordChange::Link {
+            before: Some(decode(trees::BULK_UNDO, key, value)?),
+            after: None,
+        }
+    })
 }
 
 /// Records restored per batch during a rollback.
@@ -287,6 +332,14 @@ const ROLLBACK_CHUNK: usize = 10_000;
 fn undo_key(prefix: u8, id: Option<&str>) -> Vec<u8> {
     let mut key = vec![prefix];
     key.extend_from_slice(id.unwrap_or_default().as_bytes());
+    key
+}
+
+/// Journal key of a record as chunk `chunk` wrote it: every chunk's state is kept.
+fn wrote_key(prefix: u8, chunk: u32, id: &impl AsRef<str>) -> Vec<u8> {
+    let mut key = vec![prefix];
+    key.extend_from_slice(&chunk.to_be_bytes());
+    key.extend_from_slice(id.as_ref().as_bytes());
     key
 }
 
@@ -384,6 +437,7 @@ fn insert_in_ranges(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Link, Node, NodeId};
     use serde_json::json;
 
     fn node(id: &str, name: &str) -> Node {
@@ -451,6 +505,37 @@ mod tests {
         assert_eq!(store.graph_version().unwrap(), version);
         let problems = store.check().unwrap();
         assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    #[test]
+    fn a_rollback_removes_index_entries_whose_record_never_reached_disk() {
+        let store = SledStore::temporary().unwrap();
+        store
+            .commit(&[put_node(node("a", "Alpha"), None)], true)
+            .unwrap();
+        let prior = store.tree(TreeId::Nodes).get("a").unwrap().unwrap();
+        let mut load = store.begin_bulk_load().unwrap();
+        let mut moved = node("a", "Alpha");
+        moved.country = Some("JP".parse().unwrap());
+        load.write(&[
+            put_node(moved, Some(node("a", "Alpha"))),
+            put_node(node("c", "Gamma"), None),
+        ])
+        .unwrap();
+        // As a crash can leave it: the trees were written side by side, and the index
+        // entries reached disk while neither record did.
+        store.tree(TreeId::Nodes).insert("a", prior).unwrap();
+        store.tree(TreeId::Nodes).remove("c").unwrap();
+        assert!(
+            !store.check().unwrap().is_empty(),
+            "the planted state is damaged"
+        );
+        load.abort().unwrap();
+        let problems = store.check().unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(store.counts(), (1, 0));
+        let a = store.get_node("a").unwrap().unwrap();
+        assert_eq!(a.country.unwrap().as_str(), "RU");
     }
 
     #[test]

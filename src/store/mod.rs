@@ -26,7 +26,7 @@ pub use backup::{BackupError, BackupStats};
 pub use bulk::BulkLoad;
 pub use sled_store::{LinkFilter, NodeFilter, RecordChange, SledStore, StorePage};
 pub use stamps::{RecordStamps, StampedTree};
-pub use tokens::TokenError;
+pub use tokens::{TokenError, TokenKey};
 
 /// Why a storage operation failed.
 #[derive(Debug, thiserror::Error)]

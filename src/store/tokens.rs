@@ -125,22 +125,41 @@ impl SledStore {
         Some(admitted(&record, parts.secret))
     }
 
-    /// Revokes the live token with this name or id; it stays listed, with the time.
-    pub fn revoke_token(&self, name_or_id: &str) -> Result<TokenRecord, TokenError> {
+    /// Revokes the live token `key` names (by its name, or by its id: never a token
+    /// whose id happens to equal a name asked for, or the other way round); it stays
+    /// listed, with the time.
+    pub fn revoke_token(&self, key: TokenKey<'_>) -> Result<TokenRecord, TokenError> {
         let tree = self.tree(TreeId::Tokens);
         for entry in tree.iter() {
-            let (key, value) = entry?;
-            let mut record: TokenRecord = decode(trees::TOKENS, &key, &value)?;
-            if record.revoked.is_none() && (record.name == name_or_id || record.id == name_or_id) {
+            let (stored_key, value) = entry?;
+            let mut record: TokenRecord = decode(trees::TOKENS, &stored_key, &value)?;
+            let named = match key {
+                TokenKey::Name(name) => record.name == name,
+                TokenKey::Id(id) => record.id == id,
+            };
+            if record.revoked.is_none() && named {
                 record.revoked = Some(auth::now_rfc3339());
-                tree.insert(key, encode(&record)?)?;
+                tree.insert(stored_key, encode(&record)?)?;
                 self.flush()?;
                 self.token_cache().put(record.clone());
                 return Ok(record.public());
             }
         }
-        Err(AuthError::UnknownToken(name_or_id.to_string()).into())
+        let asked = match key {
+            TokenKey::Name(name) => name.to_string(),
+            TokenKey::Id(id) => format!("with id {id}"),
+        };
+        Err(AuthError::UnknownToken(asked).into())
     }
+}
+
+/// How a token is named when it is revoked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKey<'a> {
+    /// By the name it was given.
+    Name(&'a str),
+    /// By its id (the part of the token before the secret).
+    Id(&'a str),
 }
 
 #[cfg(test)]
@@ -171,7 +190,7 @@ mod tests {
             store.create_token("editor", Scope::Read),
             Err(TokenError::Auth(AuthError::NameTaken(_)))
         ));
-        let revoked = store.revoke_token("editor").unwrap();
+        let revoked = store.revoke_token(TokenKey::Name("editor")).unwrap();
         assert!(revoked.revoked.is_some());
         assert_eq!(
             store.authenticate_in_memory(&token),
@@ -186,7 +205,7 @@ mod tests {
         );
         assert_eq!(store.tokens().unwrap().len(), 2);
         assert!(matches!(
-            store.revoke_token("nobody"),
+            store.revoke_token(TokenKey::Name("nobody")),
             Err(TokenError::Auth(AuthError::UnknownToken(_)))
         ));
     }

@@ -13,6 +13,7 @@ mod errors;
 mod formats;
 mod graph;
 mod import_graph;
+mod integrity;
 mod links;
 mod nodes;
 mod openapi;

@@ -88,6 +88,7 @@ impl<R: Read> LinkRows<R> {
             .iter()
             .map(|h| link_column(h).ok_or_else(|| unknown(h, "links")))
             .collect::<Result<Vec<_>, _>>()?;
+        super::refuse_repeated_columns(headers, &columns)?;
         let has = |c: LinkColumn| columns.contains(&c);
         if !(has(LinkColumn::Members) || has(LinkColumn::Source) && has(LinkColumn::Target)) {
             return Err(RowError::fatal(
@@ -130,6 +131,7 @@ impl<R: Read> LinkRows<R> {
                 .map_err(|e| RowError::row(line, column, e.to_string()))
         };
         for (column, text) in self.columns.iter().zip(self.row.iter()) {
+            let text = super::unescape_cell(text);
             let raw = text.trim();
             if raw.is_empty() {
                 continue;

@@ -19,7 +19,13 @@
 //! triangles they close (a leftover pair of rows sharing a member closes at the end of
 //! the file); a row that closes nothing is refused.
 //!
-//! An unknown column is refused before any row is read, naming the column.
+//! An unknown column is refused before any row is read, naming the column, and so is a
+//! column given twice (also under two of its names, such as `source` and `src`).
+//!
+//! A spreadsheet runs a cell beginning with `=`, `+`, `-`, `@`, a tab or a carriage
+//! return as a formula, so exports write such a text cell behind a `'` (as is a cell
+//! beginning with `'` and then one of those or another `'`); reading strips that one
+//! `'` again, so every table round-trips.
 
 use std::io::Read;
 
@@ -44,6 +50,60 @@ pub enum Table {
     Nodes,
     /// One link (or one pair of a trilateral link) per row.
     Links,
+}
+
+/// The characters that make a spreadsheet read a cell as a formula.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether a cell written as it is would need the `'` of [`escape_cell`].
+fn needs_escape(cell: &str) -> bool {
+    let mut chars = cell.chars();
+    match chars.next() {
+        Some(c) if FORMULA_STARTS.contains(&c) => true,
+        Some('\'') => chars
+            .next()
+            .is_some_and(|c| c == '\'' || FORMULA_STARTS.contains(&c)),
+        _ => false,
+    }
+}
+
+/// A text cell as an export writes it: behind a `'` when a spreadsheet would run it.
+pub(crate) fn escape_cell(cell: String) -> String {
+    if needs_escape(&cell) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+/// A cell as it was before [`escape_cell`].
+fn unescape_cell(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if needs_escape(rest) || rest.starts_with('\'') => rest,
+        _ => cell,
+    }
+}
+
+/// Refuses a header that names one column twice, under one name or two.
+fn refuse_repeated_columns<C: PartialEq>(
+    headers: &csv::StringRecord,
+    columns: &[C],
+) -> Result<(), RowError> {
+    for (i, column) in columns.iter().enumerate() {
+        if let Some(first) = columns[..i].iter().position(|c| c == column) {
+            let (a, b) = (
+                headers.get(first).unwrap_or(""),
+                headers.get(i).unwrap_or(""),
+            );
+            let detail = if a == b {
+                format!("the column `{b}` appears twice")
+            } else {
+                format!("the columns `{a}` and `{b}` are the same column")
+            };
+            return Err(RowError::fatal(1, b.to_string(), detail));
+        }
+    }
+    Ok(())
 }
 
 /// A header name without its neo4j type (`lat:double` → `lat`; `:ID` → `:ID`).
@@ -106,6 +166,13 @@ fn split_list(raw: &str) -> Vec<String> {
 }
 
 fn json_object(raw: &str, line: u64, column: &str) -> Result<Map<String, Value>, RowError> {
+    if let Some(path) = crate::io::json::duplicate_key(raw.as_bytes()) {
+        return Err(RowError::row(
+            line,
+            format!("{column}.{path}"),
+            crate::io::json::duplicate_key_detail(&path),
+        ));
+    }
     match serde_json::from_str::<Value>(raw) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(RowError::row(
@@ -133,6 +200,31 @@ fn by_name<T: Copy>(all: &[T], name: fn(T) -> &'static str, raw: &str) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formula_cells_are_escaped_and_every_cell_reads_back() {
+        for cell in [
+            "=HYPERLINK(\"http://x\")",
+            "+1",
+            "-a",
+            "@SUM(A1)",
+            "\tx",
+            "'s-Hertogenbosch",
+            "'=x",
+            "''",
+            "'",
+            "''=x",
+            "plain",
+            "",
+        ] {
+            let escaped = escape_cell(cell.to_string());
+            assert_eq!(unescape_cell(&escaped), cell, "{escaped:?}");
+            let runs = escaped.starts_with(|c| FORMULA_STARTS.contains(&c));
+            assert!(!runs, "{escaped:?} would run in a spreadsheet");
+        }
+        assert_eq!(escape_cell("'s-Hertogenbosch".into()), "'s-Hertogenbosch");
+        assert_eq!(escape_cell("=1".into()), "'=1");
+    }
     use crate::model::{Node, NodeKind};
     use crate::service::Record;
 

@@ -69,6 +69,7 @@ impl<R: Read> NodeRows<R> {
             .iter()
             .map(|h| node_column(h).ok_or_else(|| unknown(h, "nodes")))
             .collect::<Result<Vec<_>, _>>()?;
+        super::refuse_repeated_columns(headers, &columns)?;
         if !columns.contains(&NodeColumn::Name) && !columns.contains(&NodeColumn::Id) {
             return Err(RowError::fatal(
                 1,
@@ -97,6 +98,7 @@ impl<R: Read> NodeRows<R> {
         let mut tags = Vec::new();
         let mut attrs = Map::new();
         for (column, text) in self.columns.iter().zip(self.row.iter()) {
+            let text = super::unescape_cell(text);
             // Free text keeps its spaces; codes, numbers and ids are trimmed.
             let raw = text.trim();
             if raw.is_empty() {

@@ -1,7 +1,9 @@
-//! Writing tables: pobratim's own columns, or neo4j-admin headers.
+//! Writing tables: pobratim's own columns, or neo4j-admin headers. Text cells a
+//! spreadsheet would run as formulas are escaped (see the module above).
 
 use serde_json::Value;
 
+use super::escape_cell;
 use crate::model::NodeId;
 
 /// The header dialect of an exported table.
@@ -66,33 +68,33 @@ pub fn write_nodes(
     writer.write_record(&header).map_err(csv_failure)?;
     for node in selection.nodes() {
         let mut row: Vec<String> = vec![
-            node.id.to_string(),
+            escape_cell(node.id.to_string()),
             if neo {
                 capitalised(node.kind.as_str())
             } else {
                 node.kind.as_str().to_string()
             },
-            node.name.clone(),
+            escape_cell(node.name.clone()),
         ];
         row.extend(
             langs
                 .iter()
-                .map(|l| node.names.get(l).cloned().unwrap_or_default()),
+                .map(|l| escape_cell(node.names.get(l).cloned().unwrap_or_default())),
         );
         row.push(
             node.country
                 .map(|c| c.as_str().to_string())
                 .unwrap_or_default(),
         );
-        row.push(node.region.clone().unwrap_or_default());
+        row.push(escape_cell(node.region.clone().unwrap_or_default()));
         row.push(node.location.map(|l| l.lat.to_string()).unwrap_or_default());
         row.push(node.location.map(|l| l.lon.to_string()).unwrap_or_default());
         row.push(node.population.map(|p| p.to_string()).unwrap_or_default());
         row.extend(
             keys.iter()
-                .map(|k| node.external_ids.get(k).cloned().unwrap_or_default()),
+                .map(|k| escape_cell(node.external_ids.get(k).cloned().unwrap_or_default())),
         );
-        row.push(node.tags.join(";"));
+        row.push(escape_cell(node.tags.join(";")));
         row.push(if node.attrs.is_empty() {
             String::new()
         } else {
@@ -136,10 +138,10 @@ pub fn write_links(
             link.signed.map(|d| d.to_string()).unwrap_or_default(),
             link.ended.map(|d| d.to_string()).unwrap_or_default(),
             link.areas.join(";"),
-            source.document.unwrap_or_default(),
-            source.url.unwrap_or_default(),
-            source.quote.unwrap_or_default(),
-            link.notes.clone().unwrap_or_default(),
+            escape_cell(source.document.unwrap_or_default()),
+            escape_cell(source.url.unwrap_or_default()),
+            escape_cell(source.quote.unwrap_or_default()),
+            escape_cell(link.notes.clone().unwrap_or_default()),
             if link.attrs.is_empty() {
                 String::new()
             } else {
@@ -155,10 +157,10 @@ pub fn write_links(
             };
             for (a, b) in pairs {
                 let mut row = vec![
-                    m[a].to_string(),
-                    m[b].to_string(),
+                    escape_cell(m[a].to_string()),
+                    escape_cell(m[b].to_string()),
                     link.kind.as_str().to_ascii_uppercase(),
-                    link.id.to_string(),
+                    escape_cell(link.id.to_string()),
                 ];
                 row.extend(rest.iter().cloned());
                 writer.write_record(&row).map_err(csv_failure)?;
@@ -166,9 +168,9 @@ pub fn write_links(
         } else {
             let members: Vec<&str> = link.members.iter().map(NodeId::as_str).collect();
             let mut row = vec![
-                link.id.to_string(),
+                escape_cell(link.id.to_string()),
                 link.kind.as_str().to_string(),
-                members.join(";"),
+                escape_cell(members.join(";")),
             ];
             row.extend(rest);
             writer.write_record(&row).map_err(csv_failure)?;

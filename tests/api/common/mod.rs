@@ -106,7 +106,9 @@ impl TestServer {
         let service = open_when_unlocked(&config)?;
         // Every test server has an admin token named `tests`, sent with every request
         // unless a test asks otherwise ([`TestServer::send_as`]).
-        let _ = service.store().revoke_token(TEST_TOKEN_NAME);
+        let _ = service
+            .store()
+            .revoke_token(pobratim::store::TokenKey::Name(TEST_TOKEN_NAME));
         let (_, token) = service
             .store()
             .create_token(TEST_TOKEN_NAME, pobratim::auth::Scope::Admin)
