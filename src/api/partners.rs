@@ -29,7 +29,8 @@ graph_params! {
         /// `proximity`, `population_ratio`, `shared_areas`).
         pub method: Option<String>,
         /// Several signals with weights, e.g. `adamic_adar:1,proximity:0.3,same_country:-0.5`;
-        /// each value is scaled to 0–1 before weighting. Default:
+        /// each value is scaled to 0–1 before weighting, each weight from -1000000 to
+        /// 1000000. Default:
         /// `resource_allocation:1,shared_associations:0.2,proximity:0.1,same_country:-0.1`.
         pub weights: Option<String>,
         /// Suggestions to return, 1–200 (default 10; per member for an association).

@@ -31,8 +31,9 @@ graph_params! {
         pub to: String,
         /// Longest path considered, in hops (default and maximum 64).
         pub max_depth: Option<usize>,
-        /// Costs per link kind for weighted paths, `kind:cost` comma-separated
-        /// (default 1 for every kind); the cost of a hop is its cheapest admitted link.
+        /// Costs per link kind for weighted paths, `kind:cost` comma-separated, each
+        /// cost from 0.000001 to 1000000 (default 1 for every kind); the cost of a hop
+        /// is its cheapest admitted link.
         #[param(example = "twinning:1,friendship:2,trilateral:1.5")]
         pub weights: Option<String>,
         /// Number of paths: `k` for k-shortest (default 3, at most 50); the cap for
@@ -86,6 +87,11 @@ enum Question {
     AllShortest,
 }
 
+/// Smallest cost a link kind may be given.
+const MIN_COST: f64 = 1e-6;
+/// Largest cost a link kind may be given.
+const MAX_COST: f64 = 1e6;
+
 fn weights_of(raw: Option<&str>) -> Result<[f64; 5], ApiError> {
     let mut costs = [1.0; 5];
     let Some(raw) = raw else { return Ok(costs) };
@@ -106,8 +112,10 @@ fn weights_of(raw: Option<&str>) -> Result<[f64; 5], ApiError> {
             .trim()
             .parse()
             .map_err(|_| bad(format!("`{cost}` is not a number")))?;
-        if !(cost.is_finite() && cost > 0.0) {
-            return Err(bad(format!("cost {cost} must be positive")));
+        if !(MIN_COST..=MAX_COST).contains(&cost) {
+            return Err(bad(format!(
+                "cost {cost} is outside {MIN_COST}..{MAX_COST} (a path of 64 hops must still add up)"
+            )));
         }
         let slot = LinkKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
         costs[slot] = cost;

@@ -117,7 +117,11 @@ pub const DEFAULT_WEIGHTS: [(Signal, f64); 4] = [
     (Signal::SameCountry, -0.1),
 ];
 
-/// Parses `signal:weight,signal:weight` (a bare signal weighs 1).
+/// Largest weight (either sign) a signal may be given: sums of weighted values stay finite.
+pub const MAX_WEIGHT: f64 = 1e6;
+
+/// Parses `signal:weight,signal:weight` (a bare signal weighs 1; each weight from
+/// -1000000 to 1000000).
 pub fn parse_weights(raw: &str) -> Result<Vec<(Signal, f64)>, String> {
     let parsed = raw
         .split(',')
@@ -133,6 +137,11 @@ pub fn parse_weights(raw: &str) -> Result<Vec<(Signal, f64)>, String> {
                 .ok()
                 .filter(|w: &f64| w.is_finite())
                 .ok_or_else(|| format!("`{weight}` is not a number"))?;
+            if weight.abs() > MAX_WEIGHT {
+                return Err(format!(
+                    "weight {weight} is outside -{MAX_WEIGHT}..{MAX_WEIGHT}"
+                ));
+            }
             Ok((signal, weight))
         })
         .collect::<Result<Vec<_>, String>>()?;

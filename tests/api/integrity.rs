@@ -389,3 +389,22 @@ fn a_token_is_revoked_by_its_name_or_explicitly_by_its_id() {
     let wrong = server.delete(&format!("/api/v1/admin/tokens/{id}?by=colour"));
     assert_eq!(wrong.status, 400, "{}", wrong.body);
 }
+
+#[test]
+fn weights_too_large_to_add_up_are_refused() {
+    let server = TestServer::start_seeded();
+    let huge = server.get(
+        "/api/v1/paths/weighted?from=city:ru:krasnoyarsk&to=city:jp:niigata&weights=twinning:1e308",
+    );
+    assert_eq!(huge.status, 400, "{}", huge.body);
+    assert_eq!(huge.body["field"], "weights");
+    let fine = server.get(
+        "/api/v1/paths/weighted?from=city:ru:krasnoyarsk&to=city:jp:niigata&weights=twinning:1000000",
+    );
+    assert_eq!(fine.status, 200, "{}", fine.body);
+    let partners = server.get(
+        "/api/v1/nodes/city:ru:blagoveshchensk/partners?weights=adamic_adar:1e308,proximity:1e308",
+    );
+    assert_eq!(partners.status, 400, "{}", partners.body);
+    assert_eq!(partners.body["field"], "weights");
+}

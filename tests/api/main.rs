@@ -8,6 +8,7 @@ mod batch;
 mod browser;
 mod cli;
 mod crash;
+mod crash_import;
 mod dashboards;
 mod errors;
 mod formats;
