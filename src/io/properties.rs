@@ -160,3 +160,97 @@ proptest! {
         }
     }
 }
+
+/// Any JSON value, nested up to 40 deep (past what `attrs` may hold, so that refusals
+/// are tried too).
+fn any_json() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        (-1e300f64..1e300).prop_map(serde_json::Value::from),
+        "\\PC{0,12}".prop_map(serde_json::Value::from),
+    ];
+    leaf.prop_recursive(40, 80, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..3).prop_map(serde_json::Value::from),
+            prop::collection::btree_map("\\PC{0,6}", inner, 0..3)
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// A fresh service over a temporary store.
+fn fresh() -> Result<crate::service::Service, TestCaseError> {
+    crate::service::Service::from_store(crate::store::SledStore::temporary().map_err(fail)?)
+        .map_err(fail)
+}
+
+/// Writes `changes` into a fresh service and reads `id` back.
+fn loaded(changes: Vec<(String, crate::service::Change)>, id: &str) -> Result<Node, TestCaseError> {
+    let service = fresh()?;
+    service.write(changes).map_err(fail)?;
+    service.get_node(id).map_err(fail)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// What the write path accepts reads back as it was written, and comes back equal
+    /// from every export format that carries the whole record (pobratim JSON, CSV), and
+    /// with its name and attributes from those that carry them (node-link, GraphML, GEXF).
+    #[test]
+    fn what_is_accepted_reads_back_exports_and_imports_again(
+        id in "[a-z0-9:+.\\-]{1,16}|\\PC{1,16}",
+        name in "[A-Za-zé' =@+-]{1,12}|\\PC{0,20}",
+        region in prop::option::of("\\PC{0,12}"),
+        tags in prop::collection::vec("\\PC{0,8}", 0..3),
+        population in prop::option::of(any::<u64>()),
+        attrs in prop::collection::btree_map("\\PC{1,6}", any_json(), 0..3),
+    ) {
+        use crate::service::Change;
+        let raw = json!({"id": id, "kind": "city", "name": name, "region": region, "tags": tags,
+            "population": population, "attrs": attrs});
+        let serde_json::Value::Object(raw) = raw else { return Ok(()) };
+        let Ok(node) = crate::service::node_from_json(raw) else { return Ok(()) };
+        let service = fresh()?;
+        if service.write(vec![(String::new(), Change::CreateNode(node.clone()))]).is_err() {
+            return Ok(());
+        }
+        let id = node.id.as_str();
+        let stored = service.get_node(id).map_err(fail)?;
+        prop_assert_eq!(&stored, &node);
+
+        let mut native = Vec::new();
+        super::native::export(service.store(), &mut native).map_err(fail)?;
+        let doc = super::native::parse(&native).map_err(fail)?;
+        prop_assert_eq!(&loaded(super::native::changes(doc).map_err(fail)?, id)?, &node);
+
+        let selection = Selection::of(vec![node.clone()], vec![]);
+        let mut csv = Vec::new();
+        table::write_nodes(&selection, Dialect::Pobratim, &mut csv).map_err(fail)?;
+        let rows = table::read(std::io::Cursor::new(csv), LinkKind::Twinning)
+            .map_err(fail)?
+            .map(|item| match item.map_err(fail)?.record {
+                Record::Node { node, .. } => Ok((String::new(), Change::PutNode(node))),
+                Record::Link(link) => Ok((String::new(), Change::PutLink(link))),
+            })
+            .collect::<Result<Vec<_>, TestCaseError>>()?;
+        prop_assert_eq!(&loaded(rows, id)?, &node);
+
+        let mut node_link = Vec::new();
+        super::export::node_link(&selection, &mut node_link).map_err(fail)?;
+        let back = loaded(super::node_link::read(&node_link).map_err(fail)?, id)?;
+        prop_assert_eq!((&back.name, &back.attrs), (&node.name, &node.attrs));
+        for (dialect, write) in [
+            (xml::Dialect::Graphml, super::export::graphml as fn(&Selection, &mut Vec<u8>) -> _),
+            (xml::Dialect::Gexf, super::export::gexf),
+        ] {
+            let mut bytes = Vec::new();
+            write(&selection, &mut bytes).map_err(fail)?;
+            let changes = xml::read(std::io::Cursor::new(bytes), dialect).map_err(fail)?;
+            let back = loaded(changes, id)?;
+            prop_assert_eq!((&back.name, &back.attrs), (&node.name, &node.attrs), "{:?}", dialect);
+        }
+    }
+}
