@@ -39,6 +39,10 @@ fn import(data: &Path, file: &str, extra: &[&str]) -> (bool, String, String) {
 
 #[test]
 fn the_wikipedia_network_imports_once_and_matches_networkx() {
+    if !Path::new(LINKS).exists() {
+        println!("skipped: {LINKS} is absent (it sits beside the clone, not in it)");
+        return;
+    }
     let root = tempfile::TempDir::new().unwrap();
     let data = root.path().join("data");
     let (ok, said, err) = import(&data, LINKS, &["--dry-run"]);
