@@ -197,6 +197,12 @@ pub enum Command {
     Check {
         #[command(flatten)]
         data: DataArgs,
+        /// Fix what has one right answer, as one logged change, and say what was done:
+        /// remove records that cannot be read and the index entries pointing at them,
+        /// links naming a node that is gone or damaged, and stray index entries; write
+        /// missing or wrong index entries. Exits 1 if problems remain.
+        #[arg(long)]
+        repair: bool,
     },
     /// Print the OpenAPI document.
     Openapi,

@@ -183,9 +183,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
         }
-        Command::Check { data } => {
+        Command::Check { data, repair } => {
             let store = pobratim::store::SledStore::open(&data.data_dir)
                 .with_context(|| format!("cannot open {}", data.data_dir.display()))?;
+            if repair {
+                let repair = store.repair("cli")?;
+                for line in &repair.done {
+                    println!("{line}");
+                }
+                for problem in &repair.left {
+                    println!("left: {problem}");
+                }
+                let (nodes, links) = store.counts();
+                println!(
+                    "repair: {} fix(es), {} problem(s) left; {nodes} nodes, {links} links, graph version {}",
+                    repair.done.len(),
+                    repair.left.len(),
+                    repair.version
+                );
+                if !repair.left.is_empty() {
+                    return Ok(ExitCode::FAILURE);
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
             let problems = store.check()?;
             let (nodes, links) = store.counts();
             if problems.is_empty() {

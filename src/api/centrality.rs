@@ -177,8 +177,9 @@ fn ranking(
             continue;
         }
         if let Some(c) = country {
-            let node = service.get_node(scope.graph.node_id(v))?;
-            if node.country != Some(c) {
+            // A node whose record cannot be read has no known country.
+            let node = service.store().node_if_readable(scope.graph.node_id(v))?;
+            if node.and_then(|n| n.country) != Some(c) {
                 continue;
             }
         }

@@ -12,7 +12,7 @@ use super::problem::{ApiError, Problem, ProblemCode};
 use super::{blocking, version};
 use crate::model::{LinkId, NodeId};
 use crate::service::{Service, ServiceError};
-use crate::store::{ChangeEntry, RecordType};
+use crate::store::{ChangeEntry, RecordType, StoreError};
 
 /// Entries per page when no `limit` is given.
 const DEFAULT_CHANGES: usize = 100;
@@ -121,7 +121,7 @@ pub async fn node_history(
         RecordType::Node,
         id.to_string(),
         params.0,
-        move |s| Ok(s.store().get_node(&id)?.is_some()),
+        move |s| Ok(exists(s.store().get_node(&id))?),
     )
     .await
 }
@@ -149,7 +149,7 @@ pub async fn link_history(
         RecordType::Link,
         id.to_string(),
         params.0,
-        move |s| Ok(s.store().get_link(&id)?.is_some()),
+        move |s| Ok(exists(s.store().get_link(&id))?),
     )
     .await
 }
@@ -198,5 +198,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .default_service(web::to(super::method_not_allowed))
                 .route(handler),
         );
+    }
+}
+
+/// Whether a read found a record; a damaged one exists too (its history is how a
+/// person learns what it held).
+fn exists<T>(read: Result<Option<T>, StoreError>) -> Result<bool, StoreError> {
+    match read {
+        Ok(record) => Ok(record.is_some()),
+        Err(StoreError::Unreadable { .. }) => Ok(true),
+        Err(e) => Err(e),
     }
 }

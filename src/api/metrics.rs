@@ -66,6 +66,7 @@ impl Metrics {
         let (hits, misses) = service.cache_stats();
         let (records, record_bytes) = service.record_cache_usage();
         let (answers, answer_bytes) = service.answers().usage();
+        let damage = service.damage_stats();
         let gauges = [
             (
                 "pobratim_graph_nodes",
@@ -102,6 +103,11 @@ impl Metrics {
                 "Bytes of the large graph answers kept (questions, JSON and bookkeeping).",
                 answer_bytes as f64,
             ),
+            (
+                "pobratim_store_damaged_records",
+                "Distinct stored records met since start that cannot be read (DELETE them or run `pobratim check --repair`).",
+                damage.distinct as f64,
+            ),
         ];
         for (name, help, value) in gauges {
             let _ = writeln!(
@@ -119,6 +125,11 @@ impl Metrics {
                 "pobratim_query_cache_misses_total",
                 "Graph-question results computed.",
                 misses,
+            ),
+            (
+                "pobratim_store_damaged_records_skipped_total",
+                "Times a listing, search, export or graph build passed over a stored record that cannot be read.",
+                damage.skipped,
             ),
         ] {
             let _ = writeln!(

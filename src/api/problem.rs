@@ -94,6 +94,7 @@ problem_codes! {
     DuplicateLink => ("duplicate_link", StatusCode::CONFLICT, "Duplicate link"),
     NodeHasLinks => ("node_has_links", StatusCode::CONFLICT, "Node has links"),
     Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR, "Internal error"),
+    DamagedRecord => ("damaged_record", StatusCode::INTERNAL_SERVER_ERROR, "Stored record cannot be read"),
     Busy => ("busy", StatusCode::SERVICE_UNAVAILABLE, "Too many expensive queries at once"),
     Unauthorized => ("unauthorized", StatusCode::UNAUTHORIZED, "Bearer token needed"),
     Forbidden => ("forbidden", StatusCode::FORBIDDEN, "Token scope too small"),
@@ -243,7 +244,7 @@ impl From<ServiceError> for ApiError {
                 };
                 ApiError::new(code, format!("{e}{hint}"), None)
             }
-            ServiceError::Store(e) => internal(&e),
+            ServiceError::Store(e) => e.into(),
             ServiceError::Project(e) => internal(&e),
             ServiceError::Persist(e) => internal(&e),
             poisoned @ ServiceError::Poisoned => internal(&poisoned),
@@ -253,7 +254,27 @@ impl From<ServiceError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        internal(&e)
+        match e {
+            StoreError::Unreadable { tree, key, detail }
+                if tree == crate::store::trees::NODES || tree == crate::store::trees::LINKS =>
+            {
+                let what = if tree == crate::store::trees::LINKS {
+                    "link"
+                } else {
+                    "node"
+                };
+                tracing::error!(tree, key, detail, "a stored record cannot be read");
+                ApiError::new(
+                    ProblemCode::DamagedRecord,
+                    format!(
+                        "{what} `{key}` is stored but cannot be read ({detail}); listings pass \
+                         over it: DELETE it, or run `pobratim check --repair`"
+                    ),
+                    None,
+                )
+            }
+            e => internal(&e),
+        }
     }
 }
 

@@ -83,7 +83,8 @@ pub struct Node {
     /// Ids in other databases, e.g. `{"wikidata": "Q959"}`.
     #[serde(default)]
     pub external_ids: BTreeMap<String, String>,
-    /// Free-form tags.
+    /// Free-form tags: one line each, at most 100 characters, without `;` (tables
+    /// separate tags with it) and without spaces at either end.
     #[serde(default)]
     pub tags: Vec<String>,
     /// Free-form attributes for what the schema does not know yet: any JSON object,
@@ -145,6 +146,13 @@ impl Node {
         }
         for (i, tag) in self.tags.iter().enumerate() {
             check_text(&format!("tags[{i}]"), tag, 100)?;
+            if tag.contains(';') || tag.trim() != tag {
+                return Err(ValidationError::new(
+                    format!("tags[{i}]"),
+                    Violation::InvalidValue,
+                    "a tag cannot hold `;` (CSV tables separate tags with it) nor begin or end with a space",
+                ));
+            }
         }
         if self.population.is_some_and(|p| i64::try_from(p).is_err()) {
             return Err(ValidationError::new(
@@ -226,6 +234,19 @@ mod tests {
         let mut node = city();
         node.name = "  ".into();
         assert_eq!(node.validate().unwrap_err().field, "name");
+    }
+
+    #[test]
+    fn a_tag_reads_back_from_a_table() {
+        for bad in ["a;b", ";", " amur", "amur "] {
+            let mut node = city();
+            node.tags = vec!["border".into(), bad.into()];
+            let err = node.validate().unwrap_err();
+            assert_eq!(err.field, "tags[1]", "{bad:?}");
+        }
+        let mut node = city();
+        node.tags = vec!["border town".into(), "Амур".into()];
+        node.validate().unwrap();
     }
 
     #[test]

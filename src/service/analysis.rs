@@ -43,7 +43,8 @@ impl From<&Filter> for Filters {
     }
 }
 
-/// A node as graph answers show it.
+/// A node as graph answers show it. A node whose stored record cannot be read is shown
+/// with its id as its name and no other attribute.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 pub struct NodeRef {
     /// Node id.
@@ -145,10 +146,31 @@ impl Service {
         graph: &GraphSnapshot,
         nodes: &[NodeIx],
     ) -> Result<Vec<NodeRef>, ServiceError> {
-        nodes
-            .iter()
-            .map(|&v| self.get_node(graph.node_id(v)).map(NodeRef::from))
-            .collect()
+        nodes.iter().map(|&v| self.node_ref(graph, v)).collect()
+    }
+
+    /// The node behind a dense index as graph answers show it. A node the graph holds
+    /// but whose stored record cannot be read (the graph was loaded from a snapshot file
+    /// written before the damage) is shown by its id, as its name, and its kind, and
+    /// reported like every damaged record a listing meets.
+    fn node_ref(&self, graph: &GraphSnapshot, v: NodeIx) -> Result<NodeRef, ServiceError> {
+        let id = graph.node_id(v);
+        match self.get_node(id) {
+            Ok(node) => Ok(NodeRef::from(node)),
+            Err(ServiceError::Store(crate::store::StoreError::Unreadable { .. })) => {
+                // Counted and logged once; the record stays damaged until deleted.
+                self.store.node_if_readable(id)?;
+                Ok(NodeRef {
+                    id: id.to_string(),
+                    kind: graph.node_kind(v),
+                    name: id.to_string(),
+                    names: BTreeMap::new(),
+                    country: None,
+                    location: None,
+                })
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// [`Self::node_refs`] as JSON, from the rendered-record cache while current.
@@ -158,9 +180,8 @@ impl Service {
         nodes: &[NodeIx],
     ) -> Result<Vec<RecordJson>, ServiceError> {
         let ids: Vec<&str> = nodes.iter().map(|&v| graph.node_id(v)).collect();
-        self.rendered.node_refs(&self.store, &ids, |i| {
-            self.get_node(ids[i]).map(NodeRef::from)
-        })
+        self.rendered
+            .node_refs(&self.store, &ids, |i| self.node_ref(graph, nodes[i]))
     }
 
     /// The admitted link records joining two adjacent nodes of the view.
@@ -172,7 +193,7 @@ impl Service {
     ) -> Result<Vec<Link>, ServiceError> {
         scope
             .admitted_links_between(a, b)
-            .map(|l| self.get_link(&*scope.graph.link_id(l)))
+            .map(|l| self.link_or_graph(&scope.graph, l, &scope.graph.link_id(l)))
             .collect()
     }
 
@@ -184,8 +205,49 @@ impl Service {
     ) -> Result<Vec<RecordJson>, ServiceError> {
         let written = graph.link_ids(links);
         let ids: Vec<&str> = written.iter().collect();
-        self.rendered
-            .links(&self.store, &ids, |i| self.get_link(ids[i]))
+        self.rendered.links(&self.store, &ids, |i| {
+            self.link_or_graph(graph, links[i], ids[i])
+        })
+    }
+
+    /// A link record; one the graph holds but whose stored record cannot be read (the
+    /// graph was loaded from a snapshot file written before the damage) is shown as the
+    /// graph knows it: kind, members, status and dates, without provenance.
+    fn link_or_graph(
+        &self,
+        graph: &GraphSnapshot,
+        ix: LinkIx,
+        id: &str,
+    ) -> Result<Link, ServiceError> {
+        match self.get_link(id) {
+            Err(ServiceError::Store(damage @ crate::store::StoreError::Unreadable { .. })) => {
+                // Counted and logged once; the record stays damaged until deleted.
+                self.store.link_if_readable(id)?;
+                let entry = graph.link(ix);
+                let ids = entry
+                    .members
+                    .iter()
+                    .map(|&m| crate::model::NodeId::new(graph.node_id(m)))
+                    .collect::<Result<Vec<_>, _>>()
+                    .and_then(|members| Ok((crate::model::LinkId::new(id)?, members)));
+                let Ok((id, members)) = ids else {
+                    return Err(damage.into());
+                };
+                Ok(Link {
+                    id,
+                    kind: entry.kind,
+                    members,
+                    status: entry.status,
+                    signed: entry.signed,
+                    ended: entry.ended,
+                    areas: Vec::new(),
+                    source: None,
+                    notes: None,
+                    attrs: serde_json::Map::new(),
+                })
+            }
+            other => other,
+        }
     }
 
     /// A cached, per-version computation.

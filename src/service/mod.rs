@@ -8,6 +8,7 @@
 pub mod analysis;
 pub mod answers;
 mod cache;
+mod damaged;
 mod draft;
 mod durability;
 pub mod evaluate;
@@ -294,6 +295,11 @@ impl Service {
         self.cache.has_base_view(&latest, filter)
     }
 
+    /// Stored records met since start that cannot be read back (listings pass over them).
+    pub fn damage_stats(&self) -> crate::store::DamageStats {
+        self.store.damage_stats()
+    }
+
     /// Result-cache hits and misses since start.
     pub fn cache_stats(&self) -> (u64, u64) {
         self.cache.stats()
@@ -319,9 +325,19 @@ pub(crate) fn build_snapshot(store: &SledStore) -> Result<GraphSnapshot, Service
         .scan_decoded_ahead::<project::NodeInput>(crate::store::trees::TreeId::Nodes)
         .map_while(|n| keep_until_failure(n, &mut node_failure))
         .map(|n| (n.id, n.kind));
+    // A link naming a damaged node (passed over by the node scan) is held back: the
+    // graph cannot hold a link without its member, and one damaged record must not
+    // keep the store from opening. Both are reported; `check --repair` removes them.
     let links = store
         .scan_decoded_ahead::<project::LinkInput>(crate::store::trees::TreeId::Links)
-        .map_while(|l| keep_until_failure(l, &mut link_failure));
+        .map_while(|l| keep_until_failure(l, &mut link_failure))
+        .filter(|l| {
+            let damaged = store.names_damaged_node(&l.members);
+            if damaged {
+                tracing::warn!(link = %l.id, "a link names a damaged node: left out of the graph");
+            }
+            !damaged
+        });
     let built = project::build(version, nodes, links);
     if let Some(e) = node_failure.or(link_failure) {
         return Err(e.into());

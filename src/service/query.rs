@@ -96,7 +96,7 @@ impl Service {
         let mut items = Vec::new();
         let mut next = None;
         for (id, rank) in &hits[start..] {
-            let Some(node) = self.store.get_node(id)? else {
+            let Some(node) = self.store.node_if_readable(id)? else {
                 continue;
             };
             let kind_ok = query.filter.kind.map_or(true, |k| node.kind == k);

@@ -11,6 +11,7 @@ use super::{ConflictKind, Service, ServiceError};
 use crate::graph::project::GraphDelta;
 use crate::graph::GraphSnapshot;
 use crate::model::{Link, LinkId, LinkKind, Node, NodeId, NodeKind, ValidationError, Violation};
+use crate::store::trees::TreeId;
 use crate::store::{RecordChange, SledStore, StoreError};
 
 /// One requested change. `path` prefixes field names in errors (`operations[3].link`).
@@ -108,6 +109,9 @@ impl Service {
         durable: bool,
         actor: &str,
     ) -> Result<WriteSummary, ServiceError> {
+        if let Some(summary) = self.delete_if_damaged(&changes, actor)? {
+            return Ok(summary);
+        }
         self.commit_queued(changes, durable, actor)
     }
 }
@@ -173,7 +177,12 @@ impl<'a> Staged<'a> {
     fn before_node(&self, id: &NodeId) -> Result<Option<Node>, ServiceError> {
         match self.earlier.nodes.get(id) {
             Some(staged) => Ok(staged.clone()),
-            None if self.graph.index_of(id).is_none() => Ok(None),
+            None if self.graph.index_of(id).is_none() => {
+                match self.store.damaged_error(TreeId::Nodes, id.as_str()) {
+                    Some(damaged) => Err(damaged.into()),
+                    None => Ok(None),
+                }
+            }
             None => Ok(self.store.get_node(id)?),
         }
     }
@@ -183,7 +192,12 @@ impl<'a> Staged<'a> {
     fn before_link(&self, id: &LinkId) -> Result<Option<Link>, ServiceError> {
         match self.earlier.links.get(id) {
             Some(staged) => Ok(staged.clone()),
-            None if self.graph.link_ix(id).is_none() => Ok(None),
+            None if self.graph.link_ix(id).is_none() => {
+                match self.store.damaged_error(TreeId::Links, id.as_str()) {
+                    Some(damaged) => Err(damaged.into()),
+                    None => Ok(None),
+                }
+            }
             None => Ok(self.store.get_link(id)?),
         }
     }

@@ -95,7 +95,6 @@ impl SledStore {
         id_of: impl Fn(&T) -> &str,
     ) -> Result<StorePage<T>, StoreError> {
         let records = self.tree(places.records);
-        let records_name = trees::ALL[places.records as usize];
         // Under the prefix: `after` is a whole id, so it is cut to what follows the prefix
         // (an id before the prefix starts at its beginning, one after it leaves nothing).
         let prefix = format!("{}:", places.kind);
@@ -105,8 +104,9 @@ impl SledStore {
             _ => Some(None),
         };
         let prefixed = match start {
-            Some(start) => page(records, prefix.as_bytes(), start, limit, |key, v| {
-                decode(records_name, key, &v).map(&keep)
+            Some(start) => page(records, prefix.as_bytes(), start, limit, |rest, v| {
+                let key = [prefix.as_bytes(), rest].concat();
+                Ok(self.readable(places.records, &key, &v)?.and_then(&keep))
             })?,
             None => StorePage {
                 items: Vec::new(),
@@ -120,7 +120,7 @@ impl SledStore {
             after,
             limit,
             |id, _| match records.get(id)? {
-                Some(v) => Ok(keep(decode(records_name, id, &v)?)),
+                Some(v) => Ok(self.readable(places.records, id, &v)?.and_then(&keep)),
                 None => Err(StoreError::Corrupt {
                     tree: trees::ALL[places.index as usize].into(),
                     key: String::from_utf8_lossy(id).into_owned(),

@@ -1,80 +1,189 @@
 //! Integrity check: every record is readable and valid, every record has its index
-//! entries, and every index entry points at a record that still justifies it.
+//! entries, and every index entry points at a record that still justifies it. Repair
+//! fixes what has one right answer (see [`repair`]).
 
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
+use super::damage::Fixes;
 use super::index::{link_index, node_index};
 use super::keys;
 use super::sled_store::SledStore;
 use super::trees::{self, TreeId};
 use super::StoreError;
-use std::collections::hash_map::Entry;
 
-use crate::model::{Link, LinkId, Node, NodeId};
+use crate::model::{Link, LinkId, Node, NodeId, NodeKind};
 
 /// Stop listing after this many problems.
 const MAX_PROBLEMS: usize = 1000;
 
-/// Runs the whole check.
+/// What `pobratim check --repair` did, and what it left for a person.
+#[derive(Debug, Default)]
+pub struct Repair {
+    /// One line per record or index entry removed or written.
+    pub done: Vec<String>,
+    /// Problems with no one right fix (an invalid record, two links on one pair).
+    pub left: Vec<String>,
+    /// The graph version after the repair.
+    pub version: u64,
+}
+
+/// Runs the whole check: one line per problem, at most [`MAX_PROBLEMS`].
 pub(crate) fn run(store: &SledStore) -> Result<Vec<String>, StoreError> {
+    let (problems, _) = examine(store)?;
+    Ok(problems.0)
+}
+
+/// Checks, then fixes what has one right answer, in one logged change by `actor`:
+/// damaged records and the index entries that point at them go, links naming a node
+/// that is gone or damaged go, stray index entries go, missing or wrong entries of
+/// readable records are written. The rest is listed in [`Repair::left`].
+pub(crate) fn repair(store: &SledStore, actor: &str) -> Result<Repair, StoreError> {
+    let (problems, found) = examine(store)?;
+    let mut fixes = Fixes::default();
+    let mut done = Vec::new();
+    for (tree, key, detail) in found.damaged {
+        done.push(format!(
+            "removed the damaged record {} in {}: {detail}",
+            String::from_utf8_lossy(&key),
+            trees::ALL[tree as usize]
+        ));
+        fixes.records.push((tree, key));
+    }
+    for (key, link) in found.orphaned_links {
+        done.push(format!(
+            "removed link {}: it names a node that is gone or damaged",
+            link.id
+        ));
+        for (tree, key, _) in link_index(&link) {
+            fixes.stray_entries.push((tree, key));
+        }
+        fixes.records.push((TreeId::Links, key));
+    }
+    for (tree, key) in found.stray_entries {
+        done.push(format!(
+            "removed the entry {} from index {}: no record accounts for it",
+            show_key(&key),
+            trees::ALL[tree as usize]
+        ));
+        fixes.stray_entries.push((tree, key));
+    }
+    for (tree, key, value) in found.missing_entries {
+        done.push(format!(
+            "wrote the entry {} of index {}",
+            show_key(&key),
+            trees::ALL[tree as usize]
+        ));
+        fixes.entries.push((tree, key, value));
+    }
+    let left = problems
+        .0
+        .into_iter()
+        .zip(problems.1)
+        .filter(|(_, fixable)| !fixable)
+        .map(|(problem, _)| problem)
+        .collect();
+    let version = fixes.apply(store, actor)?;
+    Ok(Repair {
+        done,
+        left,
+        version,
+    })
+}
+
+/// What the check found that repair can fix.
+#[derive(Default)]
+struct Fixable {
+    damaged: Vec<(TreeId, Vec<u8>, String)>,
+    /// Links naming a node that is gone or damaged, with their keys.
+    orphaned_links: Vec<(Vec<u8>, Link)>,
+    stray_entries: Vec<(TreeId, Vec<u8>)>,
+    /// Missing entries, and entries with a wrong value: `(tree, key, right value)`.
+    missing_entries: Vec<(TreeId, Vec<u8>, Vec<u8>)>,
+}
+
+fn examine(store: &SledStore) -> Result<(Problems, Fixable), StoreError> {
     let mut problems = Problems::default();
+    let mut fixable = Fixable::default();
     let mut expected: HashSet<(usize, Vec<u8>)> = HashSet::new();
-    let mut nodes: HashSet<NodeId> = HashSet::new();
-    let mut node_kinds = std::collections::HashMap::new();
+    let mut node_kinds: HashMap<NodeId, NodeKind> = HashMap::new();
     // `kind ∥ canonical members` → the first link seen with them (at most one may exist).
-    let mut pairs: std::collections::HashMap<Vec<u8>, LinkId> = std::collections::HashMap::new();
+    let mut pairs: HashMap<Vec<u8>, LinkId> = HashMap::new();
     for entry in store.scan_nodes_raw() {
         let (key, node) = entry?;
         match node {
             Ok(node) => {
                 check_node(&key, &node, &mut problems);
                 for (tree, key, value) in node_index(&node) {
-                    expect(
-                        store,
-                        tree,
-                        &key,
-                        &value,
-                        &format!("node {}", node.id),
-                        &mut problems,
-                    )?;
+                    let owner = format!("node {}", node.id);
+                    if let Some(problem) = expect(store, tree, &key, &value, &owner)? {
+                        problems.push(problem, true);
+                        fixable.missing_entries.push((tree, key.clone(), value));
+                    }
                     expected.insert((tree as usize, key));
                 }
                 node_kinds.insert(node.id.clone(), node.kind);
-                nodes.insert(node.id);
             }
-            Err(e) => problems.push(e.to_string()),
+            Err(StoreError::Unreadable { detail, .. }) => {
+                problems.push(
+                    format!(
+                        "the record {} in {} cannot be read: {detail}",
+                        String::from_utf8_lossy(&key),
+                        trees::NODES
+                    ),
+                    true,
+                );
+                fixable.damaged.push((TreeId::Nodes, key, detail));
+            }
+            Err(e) => return Err(e),
         }
     }
     for entry in store.scan_links_raw() {
         let (key, link) = entry?;
         match link {
             Ok(link) => {
-                check_link(&key, &link, &node_kinds, &mut problems);
+                let orphaned = check_link(&key, &link, &node_kinds, &mut problems);
                 let canonical = Link::canonical_members(link.kind, &link.members);
                 match pairs.entry(keys::link_pair(link.kind, &canonical)) {
-                    Entry::Occupied(first) => problems.push(format!(
-                        "links {} and {} are both {} links between the same members",
-                        first.get(),
-                        link.id,
-                        link.kind.as_str()
-                    )),
+                    Entry::Occupied(first) => problems.push(
+                        format!(
+                            "links {} and {} are both {} links between the same members",
+                            first.get(),
+                            link.id,
+                            link.kind.as_str()
+                        ),
+                        false,
+                    ),
                     Entry::Vacant(slot) => {
                         slot.insert(link.id.clone());
                     }
                 }
                 for (tree, key, value) in link_index(&link) {
-                    expect(
-                        store,
-                        tree,
-                        &key,
-                        &value,
-                        &format!("link {}", link.id),
-                        &mut problems,
-                    )?;
+                    let owner = format!("link {}", link.id);
+                    if let Some(problem) = expect(store, tree, &key, &value, &owner)? {
+                        problems.push(problem, !orphaned);
+                        if !orphaned {
+                            fixable.missing_entries.push((tree, key.clone(), value));
+                        }
+                    }
                     expected.insert((tree as usize, key));
                 }
+                if orphaned {
+                    fixable.orphaned_links.push((key, link));
+                }
             }
-            Err(e) => problems.push(e.to_string()),
+            Err(StoreError::Unreadable { detail, .. }) => {
+                problems.push(
+                    format!(
+                        "the record {} in {} cannot be read: {detail}",
+                        String::from_utf8_lossy(&key),
+                        trees::LINKS
+                    ),
+                    true,
+                );
+                fixable.damaged.push((TreeId::Links, key, detail));
+            }
+            Err(e) => return Err(e),
         }
     }
     for tree in [
@@ -86,99 +195,127 @@ pub(crate) fn run(store: &SledStore) -> Result<Vec<String>, StoreError> {
         for entry in store.index_keys(tree) {
             let (key, _) = entry?;
             if !expected.contains(&(tree as usize, key.to_vec())) {
-                problems.push(format!(
-                    "index {} has an entry {:?} that no record accounts for",
-                    trees::ALL[tree as usize],
-                    String::from_utf8_lossy(&key).replace(char::from(keys::SEP), " ∥ ")
-                ));
+                problems.push(
+                    format!(
+                        "index {} has an entry {:?} that no record accounts for",
+                        trees::ALL[tree as usize],
+                        show_key(&key)
+                    ),
+                    true,
+                );
+                fixable.stray_entries.push((tree, key.to_vec()));
             }
         }
     }
-    Ok(problems.0)
+    Ok((problems, fixable))
 }
 
+fn show_key(key: &[u8]) -> String {
+    String::from_utf8_lossy(key).replace(char::from(keys::SEP), " ∥ ")
+}
+
+/// Problems found, each with whether repair fixes it; listed up to [`MAX_PROBLEMS`].
 #[derive(Default)]
-struct Problems(Vec<String>);
+struct Problems(Vec<String>, Vec<bool>);
 
 impl Problems {
-    fn push(&mut self, problem: String) {
+    fn push(&mut self, problem: String, fixable: bool) {
         if self.0.len() < MAX_PROBLEMS {
             self.0.push(problem);
+            self.1.push(fixable);
         }
     }
 }
 
 fn check_node(key: &[u8], node: &Node, problems: &mut Problems) {
     if key != node.id.as_str().as_bytes() {
-        problems.push(format!(
-            "node stored under key {:?} has id {}",
-            String::from_utf8_lossy(key),
-            node.id
-        ));
+        problems.push(
+            format!(
+                "node stored under key {:?} has id {}",
+                String::from_utf8_lossy(key),
+                node.id
+            ),
+            false,
+        );
     }
     if let Err(e) = node.validate() {
-        problems.push(format!("node {} is invalid: {e}", node.id));
+        problems.push(format!("node {} is invalid: {e}", node.id), false);
     }
 }
 
+/// Checks a link; returns whether it names a member that does not exist (or is damaged).
 fn check_link(
     key: &[u8],
     link: &Link,
-    node_kinds: &std::collections::HashMap<NodeId, crate::model::NodeKind>,
+    node_kinds: &HashMap<NodeId, NodeKind>,
     problems: &mut Problems,
-) {
+) -> bool {
     if key != link.id.as_str().as_bytes() {
-        problems.push(format!(
-            "link stored under key {:?} has id {}",
-            String::from_utf8_lossy(key),
-            link.id
-        ));
+        problems.push(
+            format!(
+                "link stored under key {:?} has id {}",
+                String::from_utf8_lossy(key),
+                link.id
+            ),
+            false,
+        );
     }
     if let Err(e) = link.validate() {
-        problems.push(format!("link {} is invalid: {e}", link.id));
+        problems.push(format!("link {} is invalid: {e}", link.id), false);
     }
+    let mut orphaned = false;
     for (i, member) in link.members.iter().enumerate() {
         match node_kinds.get(member) {
-            None => problems.push(format!(
-                "link {} names member {member}, which does not exist",
-                link.id
-            )),
+            None => {
+                orphaned = true;
+                problems.push(
+                    format!(
+                        "link {} names member {member}, which does not exist or cannot be read",
+                        link.id
+                    ),
+                    true,
+                );
+            }
             Some(kind) => {
                 if let Some(allowed) = link.kind.member_kinds(i) {
                     if !allowed.contains(kind) {
-                        problems.push(format!(
-                            "link {} has member {member} of kind {}, not allowed there",
-                            link.id,
-                            kind.as_str()
-                        ));
+                        problems.push(
+                            format!(
+                                "link {} has member {member} of kind {}, not allowed there",
+                                link.id,
+                                kind.as_str()
+                            ),
+                            false,
+                        );
                     }
                 }
             }
         }
     }
+    orphaned
 }
 
+/// The problem with `owner`'s entry `key` in `tree`, if it is missing or has a value
+/// other than `value`.
 fn expect(
     store: &SledStore,
     tree: TreeId,
     key: &[u8],
     value: &[u8],
     owner: &str,
-    problems: &mut Problems,
-) -> Result<(), StoreError> {
-    match store.raw_get(tree, key)? {
-        None => problems.push(format!(
+) -> Result<Option<String>, StoreError> {
+    Ok(match store.raw_get(tree, key)? {
+        None => Some(format!(
             "{owner} is missing its entry in index {}",
             trees::ALL[tree as usize]
         )),
-        Some(found) if found.as_ref() != value => problems.push(format!(
+        Some(found) if found.as_ref() != value => Some(format!(
             "{owner} has its entry in index {} with an unexpected value {:?}",
             trees::ALL[tree as usize],
             String::from_utf8_lossy(&found)
         )),
-        Some(_) => {}
-    }
-    Ok(())
+        Some(_) => None,
+    })
 }
 
 impl SledStore {

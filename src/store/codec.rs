@@ -84,7 +84,7 @@ pub(crate) fn decode<T: DeserializeOwned>(
     key: &[u8],
     bytes: &[u8],
 ) -> Result<T, StoreError> {
-    let corrupt = |detail: String| StoreError::Corrupt {
+    let corrupt = |detail: String| StoreError::Unreadable {
         tree: tree.to_string(),
         key: String::from_utf8_lossy(key).into_owned(),
         detail,
@@ -140,7 +140,7 @@ mod tests {
         bytes.extend(nested(MAX_READ_DEPTH + 1).to_string().into_bytes());
         assert!(matches!(
             decode::<serde_json::Value>("t", b"k", &bytes),
-            Err(StoreError::Corrupt { .. })
+            Err(StoreError::Unreadable { .. })
         ));
     }
 
@@ -160,7 +160,7 @@ mod tests {
         ));
         assert!(matches!(
             decode::<Vec<i32>>("t", b"k", &[]),
-            Err(StoreError::Corrupt { .. })
+            Err(StoreError::Unreadable { .. })
         ));
     }
 }

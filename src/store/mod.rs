@@ -12,6 +12,7 @@ mod bulk;
 mod by_kind;
 mod check;
 mod codec;
+mod damage;
 mod index;
 mod keys;
 mod redo;
@@ -24,6 +25,8 @@ pub mod trees;
 pub use audit::{ChangeCounts, ChangeEntry, Operation, RecordDiff, RecordType};
 pub use backup::{BackupError, BackupStats};
 pub use bulk::BulkLoad;
+pub use check::Repair;
+pub use damage::{DamageStats, Removal};
 pub use sled_store::{LinkFilter, NodeFilter, RecordChange, SledStore, StorePage};
 pub use stamps::{RecordStamps, StampedTree};
 pub use tokens::{TokenError, TokenKey};
@@ -42,7 +45,19 @@ pub enum StoreError {
     /// the graph could not be rebuilt after it, which the message says.
     #[error("the commit this write was grouped into failed: {0}")]
     GroupFailed(String),
-    /// A stored value or index entry is unreadable or inconsistent.
+    /// A stored value cannot be decoded (damaged bytes, or a value no model reads):
+    /// listings and scans pass over it, a direct read reports it, and it can be removed
+    /// (`DELETE`, `pobratim check --repair`).
+    #[error("the record in tree {tree} at key {key:?} cannot be read: {detail}")]
+    Unreadable {
+        /// Tree name.
+        tree: String,
+        /// Key, lossily decoded.
+        key: String,
+        /// Why it cannot be read.
+        detail: String,
+    },
+    /// An index entry or other stored state is inconsistent.
     #[error("corrupt entry in tree {tree} at key {key:?}: {detail}")]
     Corrupt {
         /// Tree name.

@@ -13,8 +13,8 @@ use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use sled::IVec;
 
-use super::codec::decode;
-use super::trees::{self, TreeId};
+use super::damage::decode_or_skip;
+use super::trees::TreeId;
 use super::{SledStore, StoreError};
 
 /// Records walked and decoded together.
@@ -24,16 +24,16 @@ const BATCHES_AHEAD: usize = 4;
 
 impl SledStore {
     /// Every record of `tree` (one of the record trees) in key order, read as `T`,
-    /// decoded ahead of the caller on a background thread and every core. A value that
-    /// cannot be decoded is an error in its place; a failure to read the tree is the
-    /// last item. Dropping the iterator stops the walk. Without a thread to be had, the
+    /// decoded ahead of the caller on a background thread and every core. A damaged
+    /// record is reported and passed over (see `damage`); a failure to read the tree is
+    /// the last item. Dropping the iterator stops the walk. Without a thread to be had, the
     /// records are decoded as they are read.
     pub(crate) fn scan_decoded_ahead<T: DeserializeOwned + Send + 'static>(
         &self,
         tree: TreeId,
     ) -> Box<dyn Iterator<Item = Result<T, StoreError>> + '_> {
-        let name = trees::ALL[tree as usize];
         let handle = self.tree(tree).clone();
+        let damage = std::sync::Arc::clone(&self.damage);
         let (batches, received) = sync_channel::<Vec<Result<T, StoreError>>>(BATCHES_AHEAD);
         let walker = std::thread::Builder::new()
             .name("pobratim-scan".into())
@@ -57,7 +57,9 @@ impl SledStore {
                     }
                     let mut decoded: Vec<Result<T, StoreError>> = raw
                         .par_iter()
-                        .map(|(key, value)| decode(name, key, value))
+                        .filter_map(|(key, value)| {
+                            decode_or_skip(&damage, tree, key, value).transpose()
+                        })
                         .collect();
                     let end = raw.len() < BATCH || failure.is_some();
                     decoded.extend(failure.map(Err));
@@ -70,12 +72,10 @@ impl SledStore {
         match walker {
             // A closed channel is the end: the walker sent its last batch.
             Ok(_) => Box::new(received.into_iter().flatten()),
-            Err(_) => Box::new(
-                self.tree(tree)
-                    .iter()
-                    .map(move |entry| entry.map_err(StoreError::from))
-                    .map(move |entry| entry.and_then(|(key, value)| decode(name, &key, &value))),
-            ),
+            Err(_) => Box::new(self.tree(tree).iter().filter_map(move |entry| match entry {
+                Ok((key, value)) => self.readable(tree, &key, &value).transpose(),
+                Err(e) => Some(Err(e.into())),
+            })),
         }
     }
 }
@@ -108,20 +108,33 @@ mod tests {
         assert!(read.windows(2).all(|w| w[0].id < w[1].id));
         assert_eq!(read[count - 1].name, format!("n{}", count - 1));
 
-        // A value that is not a record, in the second batch: every record before it,
-        // then its error, then nothing.
+        // A damaged value in the second batch: passed over, every other record in order,
+        // and counted.
         let bad = format!("city:ru:{:06}", BATCH + 5);
         nodes.insert(bad.as_bytes(), &b"\x01{not json"[..]).unwrap();
+        let read: Vec<Node> = store
+            .scan_decoded_ahead::<Node>(TreeId::Nodes)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(read.len(), count - 1);
+        assert!(read.iter().all(|n| n.id.as_str() != bad));
+        assert!(read.windows(2).all(|w| w[0].id < w[1].id));
+        assert_eq!(store.damage_stats().distinct, 1);
+        assert!(store.known_damaged(TreeId::Nodes, bad.as_bytes()));
+
+        // A value of a newer format is not damage: it stops the scan.
+        nodes
+            .insert(
+                bad.as_bytes(),
+                &[super::super::codec::VALUE_FORMAT + 1, b'{', b'}'][..],
+            )
+            .unwrap();
         let read: Vec<Result<Node, StoreError>> =
             store.scan_decoded_ahead::<Node>(TreeId::Nodes).collect();
-        let first_bad = read.iter().position(Result::is_err).unwrap();
-        assert_eq!(first_bad, BATCH + 5);
-        assert!(read[first_bad]
-            .as_ref()
-            .err()
-            .unwrap()
-            .to_string()
-            .contains(&bad));
+        assert!(matches!(
+            read[BATCH + 5],
+            Err(StoreError::FormatVersion { .. })
+        ));
     }
 
     #[test]

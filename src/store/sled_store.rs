@@ -76,6 +76,8 @@ pub struct SledStore {
     token_cache: Arc<TokenCache>,
     stamps: Arc<RecordStamps>,
     commit_lock: Arc<std::sync::Mutex<()>>,
+    /// Damaged records met by listings and scans (see `damage`).
+    pub(super) damage: Arc<super::damage::DamageLog>,
     /// Set when a group was logged but could not be applied (see `redo`): the next
     /// group applies it from the log first.
     pub(super) unapplied: Arc<std::sync::atomic::AtomicBool>,
@@ -126,6 +128,7 @@ impl SledStore {
             token_cache: Arc::default(),
             stamps: Arc::default(),
             commit_lock: Arc::default(),
+            damage: Arc::default(),
             unapplied: Arc::default(),
         };
         store.ensure_format()?;
@@ -295,14 +298,11 @@ impl SledStore {
     }
 
     /// Every node, in id order, read as `T`: a type with some of a node's fields (the
-    /// others are skipped, not decoded).
+    /// others are skipped, not decoded). A damaged record is reported and passed over.
     pub fn scan_nodes_as<T: DeserializeOwned>(
         &self,
     ) -> impl Iterator<Item = Result<T, StoreError>> + '_ {
-        self.tree(TreeId::Nodes).iter().map(|entry| {
-            let (key, value) = entry?;
-            decode(trees::NODES, &key, &value)
-        })
+        self.scan_readable(TreeId::Nodes)
     }
 
     /// Every link, in id order.
@@ -314,10 +314,56 @@ impl SledStore {
     pub fn scan_links_as<T: DeserializeOwned>(
         &self,
     ) -> impl Iterator<Item = Result<T, StoreError>> + '_ {
-        self.tree(TreeId::Links).iter().map(|entry| {
-            let (key, value) = entry?;
-            decode(trees::LINKS, &key, &value)
+        self.scan_readable(TreeId::Links)
+    }
+
+    /// Every readable record of `tree` in key order; damaged ones are reported and
+    /// passed over.
+    fn scan_readable<T: DeserializeOwned>(
+        &self,
+        tree: TreeId,
+    ) -> impl Iterator<Item = Result<T, StoreError>> + '_ {
+        self.tree(tree).iter().filter_map(move |entry| {
+            let (key, value) = match entry {
+                Ok(entry) => entry,
+                Err(e) => return Some(Err(e.into())),
+            };
+            self.readable(tree, &key, &value).transpose()
         })
+    }
+
+    /// Decodes a record met by a listing: `None` (reported) when it is damaged.
+    pub(super) fn readable<T: DeserializeOwned>(
+        &self,
+        tree: TreeId,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<Option<T>, StoreError> {
+        super::damage::decode_or_skip(&self.damage, tree, key, value)
+    }
+
+    /// Reads a node for a listing: `None` when it is absent or damaged (reported).
+    pub fn node_if_readable(
+        &self,
+        id: &(impl AsRef<str> + ?Sized),
+    ) -> Result<Option<Node>, StoreError> {
+        let key = id.as_ref().as_bytes();
+        match self.tree(TreeId::Nodes).get(key)? {
+            Some(value) => self.readable(TreeId::Nodes, key, &value),
+            None => Ok(None),
+        }
+    }
+
+    /// Reads a link for a listing: `None` when it is absent or damaged (reported).
+    pub fn link_if_readable(
+        &self,
+        id: &(impl AsRef<str> + ?Sized),
+    ) -> Result<Option<Link>, StoreError> {
+        let key = id.as_ref().as_bytes();
+        match self.tree(TreeId::Links).get(key)? {
+            Some(value) => self.readable(TreeId::Links, key, &value),
+            None => Ok(None),
+        }
     }
 
     /// A page of nodes in id order after the node id `after`.
@@ -329,7 +375,10 @@ impl SledStore {
     ) -> Result<StorePage<Node>, StoreError> {
         let by_id = |id: &[u8]| -> Result<Option<Node>, StoreError> {
             let node = match self.tree(TreeId::Nodes).get(id)? {
-                Some(v) => decode::<Node>(trees::NODES, id, &v)?,
+                Some(v) => match self.readable::<Node>(TreeId::Nodes, id, &v)? {
+                    Some(node) => node,
+                    None => return Ok(None),
+                },
                 None => {
                     return Err(corrupt(
                         trees::NODE_COUNTRY,
@@ -353,7 +402,7 @@ impl SledStore {
             }
             (None, Some(kind)) => self.list_nodes_of_kind(kind, after, limit),
             (None, None) => page(self.tree(TreeId::Nodes), b"", after, limit, |key, value| {
-                decode(trees::NODES, key, &value).map(Some)
+                self.readable(TreeId::Nodes, key, &value)
             }),
         }
     }
@@ -375,7 +424,9 @@ impl SledStore {
         match filter.kind {
             Some(kind) => self.list_links_of_kind(kind, filter.status, after, limit),
             None => page(self.tree(TreeId::Links), b"", after, limit, |key, value| {
-                decode(trees::LINKS, key, &value).map(keep)
+                Ok(self
+                    .readable::<Link>(TreeId::Links, key, &value)?
+                    .and_then(keep))
             }),
         }
     }
@@ -393,7 +444,7 @@ impl SledStore {
         let start = after.map_or(0, |a| ids.partition_point(|id| id.as_bytes() <= a));
         let mut items: Vec<Link> = Vec::new();
         for id in &ids[start..] {
-            let Some(link) = self.get_link(id.as_str())? else {
+            let Some(link) = self.link_if_readable(id.as_str())? else {
                 continue;
             };
             if filter.kind.is_some_and(|k| link.kind != k)
@@ -467,6 +518,13 @@ impl SledStore {
     /// Verifies that records and indexes agree; returns one line per problem found.
     pub fn check(&self) -> Result<Vec<String>, StoreError> {
         super::check::run(self)
+    }
+
+    /// Checks, then fixes what has one right answer (damaged records and the entries
+    /// pointing at them, links naming nodes that are gone, stray, missing and wrong
+    /// index entries) as one change logged by `actor`; says what it did and what it left.
+    pub fn repair(&self, actor: &str) -> Result<super::check::Repair, StoreError> {
+        super::check::repair(self, actor)
     }
 
     /// Raw entries of an index tree, for the integrity check.

@@ -57,7 +57,7 @@ pub const DATA: [TreeId; 6] = [
 ];
 
 /// Position of a tree in [`ALL`] and in the store's tree list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TreeId {
     /// [`META`]
     Meta = 0,

@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod crash;
 mod crash_import;
+mod damaged;
 mod dashboards;
 mod errors;
 mod formats;

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Reference values for pobratim's graph algorithms, computed with NetworkX.
 
-Pinned: networkx==3.6.1 (with scipy for PageRank). Regenerate with
+Pinned in tests/reference/requirements.txt (networkx 3.6.1, scipy, numpy).
+Regenerate with
 
-    python3 -m venv /tmp/nx && /tmp/nx/bin/pip install networkx==3.6.1 scipy numpy
+    python3 -m venv /tmp/nx && /tmp/nx/bin/pip install -r tests/reference/requirements.txt
     /tmp/nx/bin/python tests/reference/networkx_reference.py
 
 It writes two generated networks (graphs/gen-a.json, graphs/gen-b.json, in pobratim's
@@ -41,6 +42,15 @@ FILTERS = {
     "as_of_2010_06_dated": {"kinds": DIPLOMATIC, "status": ["active", "planned"], "as_of": "2010-06", "undated": False},
 }
 
+# Cuts where `ended` dates decide: the statuses admitted include `ended`, and ended links
+# carry end dates on both sides of each cut (signed plus 0-15 years), so "not ended by
+# then" removes some links and keeps others. Each has its own random stream, so adding
+# them left the values of the sets above unchanged.
+ENDED_FILTERS = {
+    "as_of_2000_ended": {"kinds": DIPLOMATIC, "status": ["active", "ended"], "as_of": "2000", "undated": True},
+    "as_of_1985_07_all_dated": {"kinds": ALL_KINDS, "status": ALL_STATUS, "as_of": "1985-07", "undated": False},
+}
+
 
 def day_bounds(date):
     parts = [int(p) for p in date.split("-")]
@@ -65,6 +75,11 @@ def admits(link, f):
         return False
     ended = link.get("ended")
     return not (ended is not None and day_bounds(ended)[0] <= cut_hi)
+
+
+def decided_by_ended(doc, f):
+    """Links the filter would admit but for their end date: what the cut tests."""
+    return sum(1 for l in doc["links"] if not admits(l, f) and admits({**l, "ended": None}, f))
 
 
 def graph_of(doc, f):
@@ -257,11 +272,16 @@ def main():
         graphs[name] = doc
     for name, doc in graphs.items():
         rnd = random.Random(f"{name}-queries")
+        results = {fname: expected_for(doc, fname, f, rnd) for fname, f in FILTERS.items()}
+        # The seed's links carry no end dates: the cuts would test nothing there.
+        for fname, f in ENDED_FILTERS.items() if name != "seed" else ():
+            results[fname] = expected_for(doc, fname, f, random.Random(f"{name}-{fname}"))
+            results[fname]["decided_by_ended"] = decided_by_ended(doc, f)
         expected = {
             "networkx": nx.__version__,
             "graph": name,
-            "filters": FILTERS,
-            "results": {fname: expected_for(doc, fname, f, rnd) for fname, f in FILTERS.items()},
+            "filters": {**FILTERS, **(ENDED_FILTERS if name != "seed" else {})},
+            "results": results,
             "weighted": weighted_expectations(doc, rnd),
         }
         with open(HERE / "expected" / f"{name}.json", "w", encoding="utf-8") as out:

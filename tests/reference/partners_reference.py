@@ -3,7 +3,7 @@
 
 Pinned: networkx==3.6.1. Regenerate with
 
-    python3 -m venv /tmp/nx && /tmp/nx/bin/pip install networkx==3.6.1 scipy numpy
+    python3 -m venv /tmp/nx && /tmp/nx/bin/pip install -r tests/reference/requirements.txt
     /tmp/nx/bin/python tests/reference/partners_reference.py
 
 For the seed network and the two generated graphs (graphs/gen-a.json, gen-b.json), under

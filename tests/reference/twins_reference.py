@@ -5,7 +5,7 @@ asks `/api/v1/stats?kinds=twinning&distances=false`.
 
 Pinned: networkx==3.6.1. Regenerate with
 
-    python3 -m venv /tmp/nx && /tmp/nx/bin/pip install networkx==3.6.1
+    python3 -m venv /tmp/nx && /tmp/nx/bin/pip install -r tests/reference/requirements.txt
     /tmp/nx/bin/python tests/reference/twins_reference.py
 
 The graph: one node per city id (`id_a`, `id_b`), one undirected edge per distinct pair
