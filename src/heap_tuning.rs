@@ -1,9 +1,8 @@
 //! The heap: mimalloc, and how the server sets it up.
 //!
-//! mimalloc replaced glibc's malloc on 2026-11-30: sled allocates and frees a node
-//! copy or two for each insert, and glibc's allocator (its bins, `malloc_consolidate`,
-//! arena locks) was a quarter of an import's CPU and a sixth of a write's. With
-//! mimalloc, at 1M: a CSV import streams 30 % faster, 32 concurrent writers commit
+//! Why mimalloc rather than glibc's malloc: sled allocates and frees a node copy or two
+//! for each insert, and glibc's allocator (its bins, `malloc_consolidate`, arena locks)
+//! costs a quarter of an import's CPU and a sixth of a write's. With mimalloc, at 1M: a CSV import streams 30 % faster, 32 concurrent writers commit
 //! 5.0–5.9 k links/s against 4.1–4.5 k, and a 2-hop answer costs 123–147 µs of server
 //! CPU against 151–169 (README, *Speed*).
 //!

@@ -6,6 +6,7 @@
 pub mod country;
 pub mod date;
 pub mod id;
+pub mod json_nesting;
 pub mod link;
 pub mod node;
 #[cfg(test)]

@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::StoreError;
+use crate::model::json_nesting::deeper_than;
 
 /// The value format this build writes and reads.
 pub const VALUE_FORMAT: u8 = 1;
@@ -27,48 +28,20 @@ const MAX_READ_DEPTH: usize = 256;
 pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
     let mut out = vec![VALUE_FORMAT];
     serde_json::to_writer(&mut out, value).map_err(|e| StoreError::Codec(e.to_string()))?;
-    let depth = json_depth(&out[1..]);
-    if depth > MAX_VALUE_DEPTH {
+    if deeper_than(&out[1..], MAX_VALUE_DEPTH).is_some() {
         return Err(StoreError::Codec(format!(
-            "the record nests arrays and objects {depth} deep; at most {MAX_VALUE_DEPTH} can be stored"
+            "the record nests arrays and objects more than {MAX_VALUE_DEPTH} deep, the most that can be stored"
         )));
     }
     Ok(out)
 }
 
-/// How deep arrays and objects nest in JSON text; brackets inside strings do not count.
-pub(crate) fn json_depth(json: &[u8]) -> usize {
-    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for &b in json {
-        if in_string {
-            match (escaped, b) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    deepest
-}
-
 /// Reads JSON past serde_json's recursion limit, for values at most
 /// [`MAX_READ_DEPTH`] deep.
 fn from_deep_slice<T: DeserializeOwned>(json: &[u8]) -> Result<T, String> {
-    let depth = json_depth(json);
-    if depth > MAX_READ_DEPTH {
+    if deeper_than(json, MAX_READ_DEPTH).is_some() {
         return Err(format!(
-            "the value nests {depth} deep, more than the {MAX_READ_DEPTH} this build reads"
+            "the value nests more than the {MAX_READ_DEPTH} levels this build reads"
         ));
     }
     let mut de = serde_json::Deserializer::from_slice(json);
@@ -120,7 +93,6 @@ mod tests {
 
     #[test]
     fn nothing_too_deep_to_read_is_written() {
-        assert_eq!(json_depth(br#"{"a":[1,"]]}}[[",{}]}"#), 3);
         assert!(encode(&nested(MAX_VALUE_DEPTH)).is_ok());
         assert!(matches!(
             encode(&nested(MAX_VALUE_DEPTH + 1)),

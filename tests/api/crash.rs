@@ -53,7 +53,7 @@ pub(crate) fn serve(data: &Path) -> (Child, String) {
 }
 
 /// A tiny deterministic generator for the kill moments.
-fn next(state: &mut u64) -> u64 {
+pub(crate) fn next(state: &mut u64) -> u64 {
     *state = state
         .wrapping_mul(6364136223846793005)
         .wrapping_add(1442695040888963407);

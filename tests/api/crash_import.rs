@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::crash::serve;
+use crate::crash::{next, serve};
 
 fn pobratim(args: &[&str], data: &Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_pobratim"))
@@ -77,14 +77,6 @@ fn nodes_table(seed_nodes: &Value, new_cities: usize) -> String {
         ));
     }
     out
-}
-
-/// A tiny deterministic generator for the kill moments.
-fn next(state: &mut u64) -> u64 {
-    *state = state
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    *state >> 33
 }
 
 #[test]

@@ -236,3 +236,28 @@ fn query_path_and_route_errors() {
         None,
     );
 }
+
+#[test]
+fn eigenvector_centrality_that_does_not_converge_is_a_422_saying_so() {
+    // A path of 150 cities: the two leading eigenvalues of A + I are so close that
+    // power iteration does not settle in NetworkX's 100 steps (NetworkX raises
+    // PowerIterationFailedConvergence on it too).
+    let server = TestServer::start();
+    let rows: String = (0..149)
+        .map(|i| format!("C{i},RU,C{},RU\n", i + 1))
+        .collect();
+    let imported = server.send(
+        "POST",
+        "/api/v1/import?format=edge-list",
+        Some(("text/csv", format!("city_a,cc_a,city_b,cc_b\n{rows}"))),
+    );
+    assert_eq!(imported.status, 200, "{}", imported.body);
+    let answer = server.get("/api/v1/centrality/eigenvector");
+    assert_problem(&answer, 422, "no_convergence", None);
+    assert!(answer.body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("eigenvector centrality"));
+    // PageRank on the same path converges.
+    assert_eq!(server.get("/api/v1/centrality/pagerank").status, 200);
+}
