@@ -22,6 +22,7 @@ mod openapi;
 mod partners;
 mod persistence;
 mod reference;
+mod round_trip;
 mod search;
 mod snapshots;
 mod twins;
