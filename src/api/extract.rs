@@ -36,8 +36,29 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
                     Some("content-type".into()),
                 ));
             }
-            let bytes = body.await.map_err(body_error)?;
+            let bytes = body
+                .await
+                .map_err(|e| body_error(e, ProblemCode::MalformedJson))?;
             parse_json(&bytes).map(ValidJson)
+        })
+    }
+}
+
+/// A body read whole as bytes (imports): past [`MAX_BODY_BYTES`] a 413 problem, a body
+/// that cannot be read (cut short, badly encoded) a 400 problem.
+#[derive(Debug)]
+pub struct RawBody(pub Bytes);
+
+impl FromRequest for RawBody {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = Bytes::from_request(req, payload);
+        Box::pin(async move {
+            body.await
+                .map(RawBody)
+                .map_err(|e| body_error(e, ProblemCode::UnreadableBody))
         })
     }
 }
@@ -61,7 +82,9 @@ fn is_json(req: &HttpRequest) -> bool {
         || essence.ends_with("+json")
 }
 
-fn body_error(e: actix_web::Error) -> ApiError {
+/// The problem a body that could not be read becomes: 413 past the cap, `unreadable`
+/// otherwise.
+fn body_error(e: actix_web::Error, unreadable: ProblemCode) -> ApiError {
     match e.as_error::<PayloadError>() {
         Some(PayloadError::Overflow) => ApiError::new(
             ProblemCode::PayloadTooLarge,
@@ -78,11 +101,7 @@ fn body_error(e: actix_web::Error) -> ApiError {
                     None,
                 )
             } else {
-                ApiError::new(
-                    ProblemCode::MalformedJson,
-                    format!("cannot read the body: {e}"),
-                    None,
-                )
+                ApiError::new(unreadable, format!("cannot read the body: {e}"), None)
             }
         }
     }

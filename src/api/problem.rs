@@ -69,6 +69,7 @@ problem_codes! {
     InvalidPath => ("invalid_path", StatusCode::BAD_REQUEST, "Invalid path parameter"),
     UnsupportedMediaType => ("unsupported_media_type", StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
     PayloadTooLarge => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE, "Payload too large"),
+    UnreadableBody => ("unreadable_body", StatusCode::BAD_REQUEST, "Body cannot be read"),
     InvalidField => ("invalid_field", StatusCode::UNPROCESSABLE_ENTITY, "Invalid field"),
     MissingField => ("missing_field", StatusCode::UNPROCESSABLE_ENTITY, "Missing field"),
     UnknownKind => ("unknown_kind", StatusCode::UNPROCESSABLE_ENTITY, "Unknown kind"),

@@ -1,7 +1,6 @@
 //! `/api/v1/export` and `/api/v1/import`: the CLI's formats over HTTP.
 
 use actix_web::http::{header, StatusCode};
-use actix_web::web::Bytes;
 use std::io::Write;
 
 use actix_web::{web, HttpResponse};
@@ -9,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::Caller;
-use super::extract::ValidQuery;
+use super::extract::{RawBody, ValidQuery};
 use super::filters::graph_params;
 use super::problem::{internal, ApiError, Problem, ProblemCode};
 use super::version;
@@ -162,16 +161,17 @@ fn write_export(
     request_body(content = String, description = "The file", content_type = "application/octet-stream"),
     responses(
         (status = 200, description = "Imported (or checked)", body = ImportReport),
-        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter, or a body that cannot be read", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 64 MiB (67,108,864 bytes); nothing written", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A record or the file is refused; nothing written", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn post_import(
     service: web::Data<Service>,
     caller: Caller,
     params: ValidQuery<ImportParams>,
-    body: Bytes,
+    body: RawBody,
 ) -> Result<HttpResponse, ApiError> {
-    let params = params.0;
+    let (params, body) = (params.0, body.0);
     let options = ImportOptions {
         dry_run: params.dry_run.unwrap_or(false),
         skip_invalid: params.skip_invalid.unwrap_or(false),

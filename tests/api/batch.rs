@@ -77,7 +77,32 @@ fn later_operations_see_earlier_ones() {
         ]}),
     );
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(server.get("/api/v1/links/renewed").status, 200);
+    assert_eq!(
+        (
+            reply.body["created"].as_u64(),
+            reply.body["deleted"].as_u64()
+        ),
+        (Some(1), Some(1)),
+        "{}",
+        reply.body
+    );
+    let renewed = server.get("/api/v1/links/renewed");
+    assert_eq!(renewed.status, 200);
+    assert_eq!(
+        renewed.body["members"],
+        json!(["city:ru:vladivostok", "city:jp:niigata"])
+    );
+    assert_eq!(renewed.body["signed"], "1991-02");
+    assert_eq!(
+        server
+            .get("/api/v1/links/twinning:city:jp:niigata+city:ru:vladivostok")
+            .status,
+        404
+    );
+    // One link between the two: the renewed one.
+    let between = server.get("/api/v1/links?node=city:ru:vladivostok&kind=twinning&limit=100");
+    let ids = crate::common::ids(&between.body);
+    assert!(ids.contains(&"renewed".to_string()), "{ids:?}");
 }
 
 #[test]

@@ -68,6 +68,18 @@ struct Log {
     batches: Vec<(String, String, String)>,
     /// Every batch attempted (acknowledged or not).
     attempted: Vec<(String, String, String)>,
+    /// Answers that were neither the write's success nor a refusal a client can act on
+    /// (a 5xx, or a 4xx other than 429): each with its status and body.
+    unexpected: Vec<(u16, String)>,
+}
+
+/// Records an answer other than success; a dropped connection (the kill) is not one.
+fn note_refusal(log: &Mutex<Log>, status: u16, response: ureq::Response) {
+    // 429: the token's write rate, which a client waits out.
+    if status != 429 {
+        let body = response.into_string().unwrap_or_default();
+        log.lock().unwrap().unexpected.push((status, body));
+    }
 }
 
 fn writer(
@@ -114,7 +126,8 @@ fn writer(
                 Ok(r) if r.status() == 200 => {
                     log.lock().unwrap().batches.push((ids.0, ids.1, link))
                 }
-                Ok(_) | Err(ureq::Error::Status(..)) => {}
+                Ok(r) => note_refusal(&log, r.status(), r),
+                Err(ureq::Error::Status(status, r)) => note_refusal(&log, status, r),
                 Err(_) => return,
             }
         } else {
@@ -130,7 +143,8 @@ fn writer(
                         log.lock().unwrap().nodes.push(id.to_string());
                     }
                 }
-                Ok(_) | Err(ureq::Error::Status(..)) => {}
+                Ok(r) => note_refusal(&log, r.status(), r),
+                Err(ureq::Error::Status(status, r)) => note_refusal(&log, status, r),
                 Err(_) => return,
             }
         }
@@ -235,4 +249,9 @@ fn acknowledged_writes_survive_kill_9_and_no_batch_is_half_there() {
     );
     assert!(acknowledged > cycles, "the writers got writes through");
     assert_eq!(lost, 0, "acknowledged writes lost");
+    assert_eq!(
+        log.unexpected,
+        Vec::new(),
+        "answers that were neither success nor 429"
+    );
 }

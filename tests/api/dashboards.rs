@@ -122,13 +122,42 @@ fn fields_trim_node_payloads_and_unknown_fields_are_named() {
 
 #[test]
 fn large_answers_are_compressed_when_asked() {
+    use std::io::Read;
     let server = TestServer::start_seeded();
-    let response = agent()
-        .get(&format!("{}/api/v1/export?format=node-link", server.base))
-        .set("Accept-Encoding", "gzip")
+    let url = format!("{}/api/v1/export?format=node-link", server.base);
+    let plain = agent()
+        .get(&url)
+        .set("Accept-Encoding", "identity")
         .call()
         .unwrap();
-    assert_eq!(response.header("content-encoding"), Some("gzip"));
+    assert_eq!(plain.header("content-encoding"), None);
+    let plain = plain.into_string().unwrap();
+    assert!(plain.len() > 10_000, "{} bytes", plain.len());
+    for encoding in ["gzip", "br"] {
+        let response = agent()
+            .get(&url)
+            .set("Accept-Encoding", encoding)
+            .call()
+            .unwrap();
+        assert_eq!(response.header("content-encoding"), Some(encoding));
+        let mut sent = Vec::new();
+        response.into_reader().read_to_end(&mut sent).unwrap();
+        assert!(
+            sent.len() < plain.len() / 3,
+            "{encoding}: {} bytes",
+            sent.len()
+        );
+        let mut body = String::new();
+        match encoding {
+            "gzip" => flate2::read::GzDecoder::new(sent.as_slice())
+                .read_to_string(&mut body)
+                .unwrap(),
+            _ => brotli::Decompressor::new(sent.as_slice(), 4096)
+                .read_to_string(&mut body)
+                .unwrap(),
+        };
+        assert_eq!(body, plain, "{encoding}: decompressed, the same document");
+    }
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! and on a generated graph with every kind, trilateral links, dates, names in several
 //! languages and free-form attributes. Plus bad files: each refused whole, naming where.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -190,6 +191,7 @@ fn every_format_that_carries_whole_records_round_trips() {
 #[test]
 fn http_exports_stream_every_format_and_csv_reads_back_over_http() {
     let server = crate::common::TestServer::start_seeded();
+    let mut bodies = std::collections::BTreeMap::new();
     for format in [
         "pobratim",
         "node-link",
@@ -206,7 +208,77 @@ fn http_exports_stream_every_format_and_csv_reads_back_over_http() {
             .unwrap();
         assert_eq!(response.status(), 200, "{format}");
         let body = response.into_string().unwrap();
-        assert!(body.len() > 1000, "{format}: {} bytes", body.len());
+        bodies.insert(format, body);
+    }
+    // Every format holds the seed's nodes and links, each link naming exported nodes.
+    let seed: Value =
+        serde_json::from_str(&std::fs::read_to_string("fixtures/seed.json").unwrap()).unwrap();
+    let seed_ids: BTreeSet<&str> = seed["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    let native: Value = serde_json::from_str(&bodies["pobratim"]).unwrap();
+    assert_eq!(native["nodes"].as_array().unwrap().len(), seed_ids.len());
+    assert_eq!(
+        native["links"].as_array().unwrap().len(),
+        seed["links"].as_array().unwrap().len()
+    );
+    let node_link: Value = serde_json::from_str(&bodies["node-link"]).unwrap();
+    let listed: BTreeSet<&str> = node_link["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, seed_ids, "node-link nodes");
+    let links = node_link["edges"].as_array().unwrap();
+    // Without filters an export holds every link; a trilateral one is a triangle of edges.
+    let seed_links = seed["links"].as_array().unwrap();
+    let pairs: usize = seed_links
+        .iter()
+        .map(|l| match l["members"].as_array().unwrap().len() {
+            3 => 3,
+            _ => 1,
+        })
+        .sum();
+    assert_eq!(links.len(), pairs, "node-link edges");
+    for link in links {
+        for end in ["source", "target"] {
+            assert!(listed.contains(link[end].as_str().unwrap()), "{link}");
+        }
+    }
+    let count = |text: &str, tag: &str| text.matches(tag).count();
+    for xml in ["graphml", "gexf"] {
+        assert_eq!(count(&bodies[xml], "<node "), seed_ids.len(), "{xml} nodes");
+        assert_eq!(count(&bodies[xml], "<edge "), links.len(), "{xml} edges");
+    }
+    let geojson: Value = serde_json::from_str(&bodies["geojson"]).unwrap();
+    let points = geojson["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["geometry"]["type"] == "Point")
+        .count();
+    let located = seed["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n.get("location").is_some())
+        .count();
+    assert_eq!(points, located, "geojson points");
+    for (table, rows) in [
+        ("csv-nodes", seed_ids.len()),
+        ("neo4j-nodes", seed_ids.len()),
+        ("csv-links", seed_links.len()),
+        ("neo4j-links", pairs), // a relationship per pair, as a graph holds them
+    ] {
+        let records = csv::Reader::from_reader(bodies[table].as_bytes())
+            .records()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        assert_eq!(records.len(), rows, "{table} rows");
     }
     let nodes = ureq::get(&format!("{}/api/v1/export?format=csv-nodes", server.base))
         .call()

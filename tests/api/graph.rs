@@ -73,7 +73,10 @@ fn path_errors_are_clear() {
     );
     let too_short = server
         .get("/api/v1/paths/shortest?from=city:ru:krasnoyarsk&to=city:jp:takatsuki&max_depth=1");
-    assert_eq!(too_short.status, 404);
+    assert_eq!(
+        (too_short.status, too_short.body["code"].as_str()),
+        (404, Some("no_path"))
+    );
     let via_states =
         server.get("/api/v1/paths/shortest?from=city:ru:moscow&to=city:jp:niigata&kinds=all");
     assert_eq!(

@@ -21,6 +21,7 @@ mod nodes;
 mod openapi;
 mod partners;
 mod persistence;
+mod promises;
 mod reference;
 mod round_trip;
 mod search;

@@ -25,12 +25,37 @@ fn nodes_of_every_kind_are_created_read_replaced_patched_and_deleted() {
     let read = server.get(&format!("/api/v1/nodes/{id}"));
     assert_eq!(read.body["names"], json!({}));
 
+    let enriched = server.patch(
+        &format!("/api/v1/nodes/{id}"),
+        &json!({"region": "Niigata Prefecture", "tags": ["port"], "attrs": {"sea": "Japan"}}),
+    );
+    assert_eq!(enriched.status, 200, "{}", enriched.body);
     let replaced = server.put(
         &format!("/api/v1/nodes/{id}"),
         &json!({"kind": "city", "name": "Niigata", "country": "JP", "names": {"ja": "新潟"}, "location": {"lat": 37.9, "lon": 139.0}}),
     );
     assert_eq!(replaced.status, 200, "{}", replaced.body);
     assert_eq!(replaced.body["names"]["ja"], "新潟");
+    assert_eq!(
+        replaced.body["location"],
+        json!({"lat": 37.9, "lon": 139.0})
+    );
+    // A replacement, not a merge: what the body leaves out is gone.
+    let empty = |field: &str| {
+        replaced
+            .body
+            .get(field)
+            .map_or(true, |v| v.is_null() || v == &json!([]) || v == &json!({}))
+    };
+    assert!(
+        empty("region") && empty("tags") && empty("attrs"),
+        "{}",
+        replaced.body
+    );
+    assert_eq!(
+        server.get(&format!("/api/v1/nodes/{id}")).body,
+        replaced.body
+    );
 
     let patched = server.patch(
         &format!("/api/v1/nodes/{id}"),
@@ -60,6 +85,7 @@ fn put_creates_then_replaces_and_refuses_a_different_body_id() {
         &json!({"kind": "city", "name": "Yakutsk", "country": "RU"}),
     );
     assert_eq!(again.status, 200);
+    assert_eq!(again.body, first.body, "the same record");
     let mismatch = server.put(
         "/api/v1/nodes/city:ru:yakutsk",
         &json!({"id": "city:ru:other", "kind": "city", "name": "Y"}),
