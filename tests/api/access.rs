@@ -302,13 +302,15 @@ fn json_nested_too_deeply_is_a_clear_400() {
     assert_eq!(server.get("/api/v1/nodes/city:deep").status, 404);
 }
 
+/// An acknowledged write: the node's id, its graph version, the record as answered.
+type Acknowledged = (String, u64, Value);
+
 #[test]
 fn a_backup_taken_under_concurrent_writes_restores_one_consistent_version() {
     let server = TestServer::start_seeded();
     let writer = Arc::new(token(&server, "writer", "write"));
     let stop = Arc::new(AtomicBool::new(false));
-    // (id, version, the record as answered) of every acknowledged write.
-    let acknowledged = Arc::new(Mutex::new(Vec::<(String, u64, Value)>::new()));
+    let acknowledged = Arc::new(Mutex::new(Vec::<Acknowledged>::new()));
     let threads: Vec<_> = (0..3)
         .map(|w| {
             let (base, writer, stop, acknowledged) = (
@@ -336,7 +338,7 @@ fn a_backup_taken_under_concurrent_writes_restores_one_consistent_version() {
         .collect();
     // Waits, by polling the writers' log, until `done` holds of it (no fixed sleep: the
     // bound only keeps a broken build from hanging).
-    let wait_until = |done: &dyn Fn(&[(String, u64, Value)]) -> bool| {
+    let wait_until = |done: &dyn Fn(&[Acknowledged]) -> bool| {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
         while !done(&acknowledged.lock().unwrap()) && std::time::Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(5));
