@@ -12,6 +12,7 @@ mod crash_import;
 mod damaged;
 mod dashboards;
 mod errors;
+mod evaluate;
 mod formats;
 mod graph;
 mod import_graph;
