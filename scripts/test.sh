@@ -22,5 +22,6 @@ if [[ ! -d node_modules/playwright-core ]] || ! npm ls --silent >/dev/null 2>&1;
 fi
 assets/explorer/vendor/update.sh --check
 
-cargo test --locked "$@"
+# Here the browser test may not skip for want of Chromium or playwright-core.
+POBRATIM_REQUIRE_BROWSER=1 cargo test --locked "$@"
 scripts/conformance.sh

@@ -115,7 +115,11 @@ fn export_and_import_over_http() {
     );
     assert_eq!(geo.body["type"], "FeatureCollection");
     let node_link = server.get("/api/v1/export?format=node-link");
-    assert_eq!(node_link.body["edges"].as_array().unwrap().len(), 83);
+    let seed = crate::common::seed_counts();
+    assert_eq!(
+        node_link.body["edges"].as_array().unwrap().len(),
+        seed.edges
+    );
 
     let target = TestServer::start();
     let text = node_link.body.to_string();
@@ -127,7 +131,7 @@ fn export_and_import_over_http() {
     assert_eq!(dry.status, 200, "{}", dry.body);
     assert_eq!(
         (dry.body["written"].as_bool(), dry.body["created"].as_u64()),
-        (Some(false), Some(139))
+        (Some(false), Some(seed.records() as u64))
     );
     assert_eq!(
         target.get("/healthz").body["nodes"],
@@ -139,7 +143,7 @@ fn export_and_import_over_http() {
         "/api/v1/import?format=node-link",
         Some(("application/json", text)),
     );
-    assert_eq!(done.body["created"], 139);
+    assert_eq!(done.body["created"], seed.records());
     assert_eq!(
         target.get("/api/v1/export").body,
         server.get("/api/v1/export").body,

@@ -87,7 +87,11 @@ fn metrics_count_requests_by_route_and_describe_the_graph() {
     assert!(text.contains(
         "pobratim_http_request_duration_seconds_bucket{route=\"/api/v1/nodes/{id}\",le=\"+Inf\"} 4"
     ));
-    assert!(text.contains("pobratim_graph_nodes 62"), "{text}");
+    let nodes = crate::common::seed_counts().nodes;
+    assert!(
+        text.contains(&format!("pobratim_graph_nodes {nodes}\n")),
+        "{text}"
+    );
     assert!(text.contains("# TYPE pobratim_query_cache_hits_total counter"));
     assert!(
         text.contains(&format!("pobratim_record_cache_entries {shown}\n")),

@@ -293,7 +293,7 @@ fn http_exports_stream_every_format_and_csv_reads_back_over_http() {
     );
     assert_eq!(
         (done.status, done.body["created"].as_u64()),
-        (200, Some(62)),
+        (200, Some(crate::common::seed_counts().nodes as u64)),
         "{}",
         done.body
     );

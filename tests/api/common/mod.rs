@@ -239,10 +239,10 @@ impl Drop for TestServer {
     }
 }
 
-/// Opens the service, waiting up to 10 s for a stopped server's worker threads to
+/// Opens the service, waiting up to 60 s for a stopped server's worker threads to
 /// release the directory lock (they drop their handles just after `stop` returns).
 fn open_when_unlocked(config: &ServeConfig) -> Result<pobratim::service::Service, StartError> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         match server::open_service(config) {
             Err(e)
@@ -280,4 +280,41 @@ pub fn open_sled(path: &std::path::Path) -> sled::Db {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     sled::open(path).unwrap()
+}
+
+/// What `fixtures/seed.json` holds, counted from the file (tests compare with these
+/// rather than with numbers that would go stale when the fixture changes).
+pub struct SeedCounts {
+    /// Nodes.
+    pub nodes: usize,
+    /// Link records.
+    pub links: usize,
+    /// Edges of the graph the links make (a trilateral link is a triangle of three).
+    pub edges: usize,
+}
+
+impl SeedCounts {
+    /// Nodes and links: every record of the fixture.
+    pub fn records(&self) -> usize {
+        self.nodes + self.links
+    }
+}
+
+/// Counts [`SeedCounts`] from the fixture.
+pub fn seed_counts() -> SeedCounts {
+    let seed: Value =
+        serde_json::from_str(&std::fs::read_to_string("fixtures/seed.json").unwrap()).unwrap();
+    let links = seed["links"].as_array().unwrap();
+    let edges = links
+        .iter()
+        .map(|l| match l["members"].as_array().unwrap().len() {
+            3 => 3,
+            _ => 1,
+        })
+        .sum();
+    SeedCounts {
+        nodes: seed["nodes"].as_array().unwrap().len(),
+        links: links.len(),
+        edges,
+    }
 }
