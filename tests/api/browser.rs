@@ -49,7 +49,7 @@ fn the_explorer_works_in_headless_chromium() {
     );
     assert!(out.status.success(), "browser test failed:\n{said}");
     assert!(
-        said.contains("pass 3") || said.contains("ℹ pass 3"),
+        said.contains("pass 4") || said.contains("ℹ pass 4"),
         "{said}"
     );
 }

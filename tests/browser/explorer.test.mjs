@@ -35,6 +35,14 @@ async function page(viewport) {
   return { p, failures };
 }
 
+async function apiGet(path) {
+  const response = await fetch(BASE + path, { headers: { Accept: "application/json" } });
+  assert.equal(response.status, 200, path);
+  return response.json();
+}
+
+const KINDS = "twinning,friendship,trilateral";
+
 async function openBlagoveshchensk(p) {
   await p.goto(BASE + "/");
   await p.fill("#search", "Благовещенск");
@@ -77,16 +85,56 @@ test("search, partners drawn, a link's source, the year slider, a path", async (
   await p.locator('#partners li[data-id="city:jp:niigata"] button[data-id]').click();
   await p.waitForFunction(() => document.querySelector("#title").textContent.includes("Niigata"));
 
-  // A shortest path between two cities.
+  // A shortest path between two cities: every hop, the middle ones included, as the API
+  // answers it.
   await p.fill("#path-from", "Krasnoyarsk");
   await p.fill("#path-to", "Niigata");
   await p.click("#path-go");
   await p.locator("#path-result li").nth(1).waitFor();
   const hops = await p.locator("#path-result li").allTextContents();
-  assert.equal(hops[0], "Krasnoyarsk");
-  assert.equal(hops.at(-1), "Niigata");
+  const path = await apiGet(
+    `/api/v1/paths/shortest?from=city:ru:krasnoyarsk&to=city:jp:niigata&kinds=${KINDS}`,
+  );
+  assert.deepEqual(hops, path.paths[0].nodes.map((n) => n.name));
+  assert.ok(hops.length >= 3, `a path with a middle: ${hops}`);
   await p.locator("#top li").first().waitFor();
   await p.screenshot({ path: `${SHOTS}/path.png`, fullPage: true });
+  assert.deepEqual(failures, []);
+});
+
+test("suggestions, the measure switch and search in Latin and Japanese", async () => {
+  const { p, failures } = await page({ width: 1280, height: 900 });
+  await openBlagoveshchensk(p);
+
+  // The suggestions panel lists the partner finder's first five, in its order.
+  const suggested = await apiGet("/api/v1/nodes/city:ru:blagoveshchensk/partners?limit=5");
+  assert.ok(suggested.items.length > 0, "the seed has suggestions for Blagoveshchensk");
+  await p.locator("#suggestions li button").first().waitFor();
+  const shown = await p.locator("#suggestions li button").allTextContents();
+  assert.deepEqual(shown, suggested.items.map((s) => s.node.name));
+  await p.screenshot({ path: `${SHOTS}/suggestions.png`, fullPage: true });
+
+  // Switching the measure redraws the ranking from that measure.
+  for (const measure of ["pagerank", "betweenness", "degree"]) {
+    const sample = measure === "betweenness" ? "&k=200" : "";
+    const ranking = await apiGet(`/api/v1/centrality/${measure}?kind=city&limit=10&kinds=${KINDS}${sample}`);
+    const names = ranking.items.map((r) => r.node.name);
+    await p.selectOption("#measure", measure);
+    await p.waitForFunction(
+      (first) => document.querySelector("#top li button")?.textContent === first,
+      names[0],
+    );
+    const top = await p.locator("#top li button").allTextContents();
+    assert.deepEqual(top, names, measure);
+  }
+
+  // Latin and Japanese names find the same city.
+  for (const query of ["Niigata", "新潟", "niigata"]) {
+    await p.fill("#search", query);
+    await p.locator('#results button[data-id="city:jp:niigata"]').waitFor();
+  }
+  await p.locator('#results button[data-id="city:jp:niigata"]').click();
+  await p.waitForFunction(() => document.querySelector("#title").textContent.includes("Niigata"));
   assert.deepEqual(failures, []);
 });
 
