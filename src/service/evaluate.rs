@@ -307,3 +307,135 @@ fn auc(
     }
     total / n as f64
 }
+
+#[cfg(test)]
+mod tests {
+    //! The network of `tests/api/evaluate.rs`, worked out by hand there: A, B, C, D all
+    //! partners by 1990 but C–D (2010), E alone. With a 2000 cutoff C–D is hidden; common
+    //! neighbours ranks it first from C and from D among two candidates each.
+
+    use super::*;
+    use crate::service::{link_from_json, node_from_json, Change};
+
+    fn network() -> Service {
+        let service = Service::from_store(crate::store::SledStore::temporary().unwrap()).unwrap();
+        let object = |v: serde_json::Value| match v {
+            serde_json::Value::Object(map) => map,
+            _ => unreachable!(),
+        };
+        let mut changes = Vec::new();
+        for c in ["a", "b", "c", "d", "e"] {
+            let node = serde_json::json!({"id": format!("city:ru:{c}"), "kind": "city", "name": c, "country": "RU"});
+            changes.push((
+                String::new(),
+                Change::PutNode(node_from_json(object(node)).unwrap()),
+            ));
+        }
+        for (a, b, signed) in [
+            ("a", "b", "1990"),
+            ("a", "c", "1990"),
+            ("b", "c", "1990"),
+            ("a", "d", "1990"),
+            ("b", "d", "1990"),
+            ("c", "d", "2010-05"),
+        ] {
+            let link = serde_json::json!({"kind": "twinning", "status": "active", "signed": signed,
+                "members": [format!("city:ru:{a}"), format!("city:ru:{b}")]});
+            changes.push((
+                String::new(),
+                Change::PutLink(link_from_json(object(link)).unwrap()),
+            ));
+        }
+        service.write(changes).unwrap();
+        service
+    }
+
+    fn setup(cutoff: Option<i32>, k: usize) -> EvaluationSetup {
+        EvaluationSetup {
+            cutoff,
+            holdout: 0.5,
+            seed: 3,
+            k,
+            max_sources: 1000,
+            pairs: 200,
+            extra: vec![(
+                "cn_and_jaccard".into(),
+                vec![(Signal::CommonNeighbours, 1.0), (Signal::Jaccard, 1.0)],
+            )],
+        }
+    }
+
+    fn row<'a>(report: &'a Evaluation, method: &str) -> &'a MethodScore {
+        report.methods.iter().find(|m| m.method == method).unwrap()
+    }
+
+    #[test]
+    fn the_figures_worked_out_by_hand() {
+        let service = network();
+        let filter = Filter::default();
+        let report = service
+            .evaluate_partners(&filter, &setup(Some(2000), 2))
+            .unwrap();
+        assert_eq!(report.split, "links first signed after 2000 hidden");
+        assert_eq!(
+            (report.edges, report.hidden, report.sources, report.k),
+            (6, 1, 2, 2)
+        );
+        for method in [
+            "common_neighbours",
+            "adamic_adar",
+            "resource_allocation",
+            "cn_and_jaccard",
+        ] {
+            let m = row(&report, method);
+            assert_eq!(
+                (m.precision_at_k, m.recall_at_k, m.auc),
+                (0.5, 1.0, 1.0),
+                "{method}"
+            );
+        }
+        // Distance and country cannot tell the pairs apart: every pair ties, AUC ½.
+        assert_eq!(row(&report, "proximity").auc, 0.5);
+        // Rows are ordered by AUC, best first.
+        assert!(report.methods.windows(2).all(|w| w[0].auc >= w[1].auc));
+        // With k = 1 each source's one slot is its hidden partner.
+        let one = service
+            .evaluate_partners(&filter, &setup(Some(2000), 1))
+            .unwrap();
+        let m = row(&one, "common_neighbours");
+        assert_eq!((m.precision_at_k, m.recall_at_k), (1.0, 1.0));
+        // A cutoff after every date hides nothing: no source, no positive pair.
+        let none = service
+            .evaluate_partners(&filter, &setup(Some(2020), 2))
+            .unwrap();
+        assert_eq!((none.hidden, none.sources), (0, 0));
+        assert!(row(&none, "common_neighbours").auc.is_nan());
+    }
+
+    #[test]
+    fn a_random_holdout_is_seeded() {
+        let service = network();
+        let filter = Filter::default();
+        let first = service.evaluate_partners(&filter, &setup(None, 2)).unwrap();
+        assert_eq!(first.split, "a random 50 % of links hidden (seed 3)");
+        assert!(first.hidden > 0 && first.hidden < 6, "{}", first.hidden);
+        let again = service.evaluate_partners(&filter, &setup(None, 2)).unwrap();
+        assert_eq!(
+            format!("{:?}", first.methods),
+            format!("{:?}", again.methods)
+        );
+        assert_eq!(first.hidden, again.hidden);
+    }
+
+    #[test]
+    fn sampled_non_edges_are_distinct_unlinked_cities() {
+        let edges: HashSet<(NodeIx, NodeIx)> = [(0, 1), (1, 2)].into_iter().collect();
+        let mut state = 9;
+        let pairs = sample_non_edges(&[0, 1, 2, 3], &edges, 50, &mut state);
+        assert_eq!(pairs.len(), 50);
+        assert!(pairs
+            .iter()
+            .all(|&(a, b)| a < b && !edges.contains(&(a, b))));
+        assert!(sample_non_edges(&[0], &edges, 5, &mut state).is_empty());
+    }
+}
