@@ -196,4 +196,41 @@ mod tests {
         };
         assert!(!strict.admits_link(&entry(LinkKind::Twinning, LinkStatus::Active, None, None)));
     }
+
+    #[test]
+    fn a_kind_or_status_named_twice_is_still_selected() {
+        use LinkKind::{Friendship, Twinning};
+        use LinkStatus::{Active, Planned};
+        assert_eq!(
+            Filter::kind_bits(&[Twinning, Twinning, Friendship]),
+            Filter::kind_bits(&[Twinning, Friendship])
+        );
+        assert_eq!(
+            Filter::status_bits(&[Planned, Active, Planned]),
+            Filter::status_bits(&[Active, Planned])
+        );
+        assert_eq!(
+            Filter::node_kind_bits(&[NodeKind::State, NodeKind::State]),
+            Filter::node_kind_bits(&[NodeKind::State])
+        );
+    }
+
+    #[test]
+    fn node_kinds_and_names_say_what_is_selected() {
+        let states = Filter {
+            node_kinds: Filter::node_kind_bits(&[NodeKind::State]),
+            ..Filter::default()
+        };
+        assert!(states.admits_node(NodeKind::State));
+        assert!(!states.admits_node(NodeKind::City));
+        assert_eq!(states.node_kind_names(), ["state"]);
+        let f = Filter {
+            kinds: Filter::kind_bits(&[LinkKind::Membership]),
+            statuses: Filter::status_bits(&[LinkStatus::Planned, LinkStatus::Ended]),
+            ..Filter::default()
+        };
+        assert_eq!(f.kind_names(), ["membership"]);
+        assert_eq!(f.status_names(), ["planned", "ended"]);
+        assert_eq!(Filter::default().status_names(), ["active"]);
+    }
 }

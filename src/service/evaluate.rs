@@ -318,29 +318,38 @@ mod tests {
     use crate::service::{link_from_json, node_from_json, Change};
 
     fn network() -> Service {
+        network_with(&[])
+    }
+
+    /// The hand-worked network plus `more` links (`a`, `b`, signed; `""` for undated).
+    fn network_with(more: &[(&str, &str, &str)]) -> Service {
         let service = Service::from_store(crate::store::SledStore::temporary().unwrap()).unwrap();
         let object = |v: serde_json::Value| match v {
             serde_json::Value::Object(map) => map,
             _ => unreachable!(),
         };
         let mut changes = Vec::new();
-        for c in ["a", "b", "c", "d", "e"] {
+        for c in ["a", "b", "c", "d", "e", "f"] {
             let node = serde_json::json!({"id": format!("city:ru:{c}"), "kind": "city", "name": c, "country": "RU"});
             changes.push((
                 String::new(),
                 Change::PutNode(node_from_json(object(node)).unwrap()),
             ));
         }
-        for (a, b, signed) in [
+        let base = [
             ("a", "b", "1990"),
             ("a", "c", "1990"),
             ("b", "c", "1990"),
             ("a", "d", "1990"),
             ("b", "d", "1990"),
             ("c", "d", "2010-05"),
-        ] {
-            let link = serde_json::json!({"kind": "twinning", "status": "active", "signed": signed,
+        ];
+        for &(a, b, signed) in base.iter().chain(more) {
+            let mut link = serde_json::json!({"kind": "twinning", "status": "active",
                 "members": [format!("city:ru:{a}"), format!("city:ru:{b}")]});
+            if !signed.is_empty() {
+                link["signed"] = serde_json::json!(signed);
+            }
             changes.push((
                 String::new(),
                 Change::PutLink(link_from_json(object(link)).unwrap()),
@@ -437,5 +446,136 @@ mod tests {
             .iter()
             .all(|&(a, b)| a < b && !edges.contains(&(a, b))));
         assert!(sample_non_edges(&[0], &edges, 5, &mut state).is_empty());
+    }
+
+    #[test]
+    fn the_cutoff_year_itself_stays_visible_and_undated_networks_fall_back_to_random() {
+        let filter = Filter::default();
+        let report = network()
+            .evaluate_partners(&filter, &setup(Some(1990), 2))
+            .unwrap();
+        assert_eq!(report.hidden, 1, "links signed in 1990 are not after 1990");
+        let undated = Service::from_store(crate::store::SledStore::temporary().unwrap()).unwrap();
+        let object = |v: serde_json::Value| match v {
+            serde_json::Value::Object(map) => map,
+            _ => unreachable!(),
+        };
+        let mut changes = Vec::new();
+        for c in ["a", "b", "c"] {
+            let node = serde_json::json!({"id": format!("city:ru:{c}"), "kind": "city", "name": c});
+            changes.push((
+                String::new(),
+                Change::PutNode(node_from_json(object(node)).unwrap()),
+            ));
+        }
+        for (a, b) in [("a", "b"), ("b", "c")] {
+            let link = serde_json::json!({"kind": "twinning",
+                "members": [format!("city:ru:{a}"), format!("city:ru:{b}")]});
+            changes.push((
+                String::new(),
+                Change::PutLink(link_from_json(object(link)).unwrap()),
+            ));
+        }
+        undated.write(changes).unwrap();
+        let report = undated
+            .evaluate_partners(&filter, &setup(Some(2000), 2))
+            .unwrap();
+        assert_eq!(report.split, "a random 50 % of links hidden (seed 3)");
+    }
+
+    #[test]
+    fn the_holdout_is_the_fraction_hidden() {
+        // 21 more undated links among six cities: 27 partnerships in all.
+        let more: Vec<(String, String)> = (0..6)
+            .flat_map(|i| (i + 1..6).map(move |j| (i, j)))
+            .map(|(i, j)| (format!("x{i}"), format!("x{j}")))
+            .chain((0..6).map(|i| ("f".to_string(), format!("x{i}"))))
+            .collect();
+        let service = Service::from_store(crate::store::SledStore::temporary().unwrap()).unwrap();
+        let object = |v: serde_json::Value| match v {
+            serde_json::Value::Object(map) => map,
+            _ => unreachable!(),
+        };
+        let mut changes = Vec::new();
+        for c in ["f", "x0", "x1", "x2", "x3", "x4", "x5"] {
+            let node = serde_json::json!({"id": format!("city:ru:{c}"), "kind": "city", "name": c});
+            changes.push((
+                String::new(),
+                Change::PutNode(node_from_json(object(node)).unwrap()),
+            ));
+        }
+        for (a, b) in &more {
+            let link = serde_json::json!({"kind": "twinning",
+                "members": [format!("city:ru:{a}"), format!("city:ru:{b}")]});
+            changes.push((
+                String::new(),
+                Change::PutLink(link_from_json(object(link)).unwrap()),
+            ));
+        }
+        service.write(changes).unwrap();
+        let mut small = setup(None, 2);
+        small.holdout = 0.2;
+        let report = service
+            .evaluate_partners(&Filter::default(), &small)
+            .unwrap();
+        assert_eq!(report.edges, 21);
+        assert!(
+            (1..=8).contains(&report.hidden),
+            "{} of 21 hidden at 20 %",
+            report.hidden
+        );
+    }
+
+    #[test]
+    fn only_cities_with_a_visible_partner_are_sources_and_recall_counts_every_hidden_partner() {
+        // E–F, signed after the cutoff, is hidden; neither has a visible partnership.
+        let report = network_with(&[("e", "f", "2015")])
+            .evaluate_partners(&Filter::default(), &setup(Some(2000), 2))
+            .unwrap();
+        assert_eq!((report.hidden, report.sources), (2, 2));
+        // C has two hidden partners (D and E) and both are its top two; D's one hidden
+        // partner (C) is in its top three; E's (C) in its top three (A's partners).
+        let report = network_with(&[("a", "e", "1990"), ("c", "e", "2012")])
+            .evaluate_partners(&Filter::default(), &setup(Some(2000), 3))
+            .unwrap();
+        assert_eq!((report.hidden, report.sources), (2, 3));
+        let m = row(&report, "common_neighbours");
+        assert_eq!(m.recall_at_k, 1.0, "{m:?}");
+    }
+
+    #[test]
+    fn combined_rankings_scale_each_signal_by_its_largest_value() {
+        // Positive pair C–D: 2 common partners (largest: 2), preferential attachment 4
+        // (largest: 4); every negative pair has E, with 0 and 0. Scaled, C–D scores
+        // 3 · 2/2 − 2.5 · 4/4 = 0.5 > 0: AUC 1. Unscaled it would be 6 − 10 < 0.
+        let mut weighted = setup(Some(2000), 2);
+        weighted.extra = vec![
+            (
+                "cn_against_pa".into(),
+                vec![
+                    (Signal::CommonNeighbours, 3.0),
+                    (Signal::PreferentialAttachment, -2.5),
+                ],
+            ),
+            ("cn_negated".into(), vec![(Signal::CommonNeighbours, -1.0)]),
+        ];
+        let report = network()
+            .evaluate_partners(&Filter::default(), &weighted)
+            .unwrap();
+        assert_eq!(row(&report, "cn_against_pa").auc, 1.0);
+        assert_eq!(
+            row(&report, "cn_negated").auc,
+            0.0,
+            "a negative weight ranks backwards"
+        );
+    }
+
+    #[test]
+    fn sampling_gives_up_where_every_pair_is_linked_and_works_with_two_cities() {
+        let triangle: HashSet<(NodeIx, NodeIx)> = [(0, 1), (0, 2), (1, 2)].into_iter().collect();
+        let mut state = 1;
+        assert!(sample_non_edges(&[0, 1, 2], &triangle, 10, &mut state).is_empty());
+        let two = sample_non_edges(&[4, 7], &HashSet::new(), 3, &mut state);
+        assert_eq!(two, [(4, 7), (4, 7), (4, 7)]);
     }
 }
