@@ -558,6 +558,11 @@ mod tests {
                 ],
             ),
             ("cn_negated".into(), vec![(Signal::CommonNeighbours, -1.0)]),
+            // No city has a location: proximity is 0 for every pair and is not scaled.
+            (
+                "cn_and_proximity".into(),
+                vec![(Signal::CommonNeighbours, 1.0), (Signal::Proximity, 1.0)],
+            ),
         ];
         let report = network()
             .evaluate_partners(&Filter::default(), &weighted)
@@ -568,6 +573,7 @@ mod tests {
             0.0,
             "a negative weight ranks backwards"
         );
+        assert_eq!(row(&report, "cn_and_proximity").auc, 1.0);
     }
 
     #[test]
