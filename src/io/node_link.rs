@@ -2,14 +2,18 @@
 //! `links`), the inverse of [`super::export::node_link`]: node attributes `kind`,
 //! `name`, `name_<lang>`, `country`, `region`, `lat`/`lon`, `population`,
 //! `external_id_<key>`, `tags` map onto the node's fields, anything else goes to
-//! `attrs`; edges sharing a `key` (or `link_id`) are one link — three endpoints make a
-//! trilateral link — and edge attributes map onto the link's fields likewise.
+//! `attrs`; edges sharing a `link_id` (or a text `key`) are one link — three endpoints
+//! make a trilateral link — and edge attributes map onto the link's fields likewise.
+//! An empty text value is an absent attribute (igraph writes missing values so); a
+//! membership or located_in edge is read city first, whichever way the file has it.
+
+use std::collections::HashMap;
 
 use serde_json::{json, Map, Value};
 
 use super::native::ImportError;
 use crate::model::validate::classify;
-use crate::model::{ValidationError, Violation};
+use crate::model::{LinkKind, NodeKind, ValidationError, Violation};
 use crate::service::{link_from_json, node_from_json, Change};
 
 const NODE_FIELDS: [&str; 6] = ["kind", "name", "country", "region", "population", "attrs"];
@@ -105,6 +109,32 @@ fn node_record(raw: &Map<String, Value>, path: &str) -> Result<Map<String, Value
     Ok(node)
 }
 
+/// The members of a two-member link in the order its kind gives them roles (a city
+/// first, then its association or state): an undirected graph (NetworkX, igraph) has no
+/// edge direction, and writes a pair in either order. Members whose kinds fit the roles
+/// either way, or are not in the file, stay as written.
+fn oriented(
+    kind: Option<&Value>,
+    mut members: Vec<String>,
+    kinds: &HashMap<String, NodeKind>,
+) -> Vec<String> {
+    let Some(kind) = kind.and_then(|k| serde_json::from_value::<LinkKind>(k.clone()).ok()) else {
+        return members;
+    };
+    let fits = |i: usize, id: &String| match (kind.member_kinds(i), kinds.get(id)) {
+        (Some(allowed), Some(k)) => allowed.contains(k),
+        _ => true,
+    };
+    if members.len() == 2
+        && !(fits(0, &members[0]) && fits(1, &members[1]))
+        && fits(0, &members[1])
+        && fits(1, &members[0])
+    {
+        members.swap(0, 1);
+    }
+    members
+}
+
 /// The edges of one link: first edge's place and attributes, and its endpoints.
 type EdgeGroup = (String, Map<String, Value>, Vec<String>);
 
@@ -149,13 +179,20 @@ pub fn read(bytes: &[u8]) -> Result<Vec<(String, Change)>, ImportError> {
 /// Turns flat node and edge attribute maps (as node-link, GraphML and GEXF carry them;
 /// each with its place in the file for errors) into node and link upserts, nodes first.
 pub(crate) fn records(
-    nodes: Vec<(String, Map<String, Value>)>,
-    edges: Vec<(String, Map<String, Value>)>,
+    mut nodes: Vec<(String, Map<String, Value>)>,
+    mut edges: Vec<(String, Map<String, Value>)>,
 ) -> Result<Vec<(String, Change)>, ImportError> {
+    // igraph (and spreadsheets) have no "absent": an attribute a node or edge lacks is
+    // written as an empty string. It is read as absent.
+    for (_, raw) in nodes.iter_mut().chain(edges.iter_mut()) {
+        raw.retain(|_, v| !v.as_str().is_some_and(|s| s.trim().is_empty()));
+    }
     let mut out = Vec::new();
+    let mut kinds: HashMap<String, NodeKind> = HashMap::new();
     for (path, raw) in &nodes {
         let node = node_from_json(node_record(raw, path)?)
             .map_err(|e| ImportError::Invalid(e.within(path)))?;
+        kinds.insert(node.id.to_string(), node.kind);
         out.push((path.clone(), Change::PutNode(node)));
     }
     let mut order: Vec<String> = Vec::new();
@@ -170,9 +207,12 @@ pub(crate) fn records(
             .get("target")
             .and_then(id_text)
             .ok_or_else(|| invalid(format!("{path}.target"), "an edge needs a target"))?;
+        // Edges of one link share its `link_id` (or a text `key`, as pobratim writes
+        // node-link); NetworkX's multigraph keys are numbers that count the edges of one
+        // pair (0, 1, …), so an edge with only such a key is a link of its own.
         let key = raw
-            .get("key")
-            .or_else(|| raw.get("link_id"))
+            .get("link_id")
+            .or_else(|| raw.get("key").filter(|k| k.is_string()))
             .and_then(id_text)
             .unwrap_or_else(|| format!("edge:{i}"));
         let entry = groups.entry(key.clone()).or_insert_with(|| {
@@ -205,6 +245,7 @@ pub(crate) fn records(
                     "twinning"
                 })),
         );
+        let members = oriented(link.get("kind"), members, &kinds);
         link.insert("members".into(), json!(members));
         for (k, value) in &raw {
             match k.as_str() {
@@ -233,4 +274,55 @@ pub(crate) fn records(
         out.push((path, Change::PutLink(link)));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upserts(doc: serde_json::Value) -> (Vec<crate::model::Node>, Vec<crate::model::Link>) {
+        let mut nodes = Vec::new();
+        let mut links = Vec::new();
+        for (_, change) in read(doc.to_string().as_bytes()).unwrap() {
+            match change {
+                Change::PutNode(node) => nodes.push(node),
+                Change::PutLink(link) => links.push(link),
+                other => panic!("{other:?}"),
+            }
+        }
+        (nodes, links)
+    }
+
+    #[test]
+    fn undirected_pairs_take_their_roles_and_empty_values_are_absent() {
+        let (nodes, links) = upserts(json!({
+            "directed": false, "multigraph": true,
+            "nodes": [
+                {"id": "city:ru:a", "kind": "city", "name": "A", "region": "", "population": ""},
+                {"id": "state:ru", "kind": "state", "name": "Russia"},
+                {"id": "city:jp:b", "kind": "city", "name": "B"}
+            ],
+            "edges": [
+                {"source": "state:ru", "target": "city:ru:a", "key": 0, "kind": "located_in", "ended": ""},
+                {"source": "city:ru:a", "target": "city:jp:b", "key": 0, "kind": "twinning"},
+                {"source": "city:ru:a", "target": "city:jp:b", "key": 1, "kind": "friendship"}
+            ]
+        }));
+        assert_eq!(
+            (nodes[0].region.as_deref(), nodes[0].population),
+            (None, None)
+        );
+        assert_eq!(links.len(), 3, "numeric multigraph keys do not join edges");
+        assert_eq!(
+            links[0].members[0].as_str(),
+            "city:ru:a",
+            "the city comes first"
+        );
+        assert_eq!(links[0].ended, None);
+        assert_eq!(
+            links[2].members[0].as_str(),
+            "city:ru:a",
+            "a twinning keeps its order"
+        );
+    }
 }

@@ -7,6 +7,8 @@
 //! GEXF spells and viz elements are ignored (a link's dates are its attributes), and so
 //! are edge ids (a trilateral link is three edges with ids of their own); an edge
 //! without a `link_id` is a link of its own, with an id derived from kind and members.
+//! A node's `id` attribute, where it has one, is its id (igraph names GraphML nodes
+//! `n0`, `n1`, … and keeps the real id as an attribute).
 //!
 //! The file is read as a stream of XML events; a file that ends inside an element
 //! (truncated), is not UTF-8, or is not well-formed is refused with the line of the fault.
@@ -74,6 +76,39 @@ impl ValueType {
                 _ => Value::String(text.to_string()),
             },
             Self::Text => Value::String(text.to_string()),
+        }
+    }
+}
+
+/// Where a node's `id` attribute is kept while the file is read.
+const OWN_ID: &str = "\u{0}id";
+
+/// igraph cannot name GraphML nodes: it writes `n0`, `n1`, … and a node's own id as an
+/// `id` attribute. Where a node has one, it is the node's id, and edges are re-pointed.
+fn own_ids(nodes: &mut [(String, Map<String, Value>)], edges: &mut [(String, Map<String, Value>)]) {
+    let mut renamed: HashMap<String, Value> = HashMap::new();
+    for (_, map) in nodes.iter_mut() {
+        let Some(own) = map.remove(OWN_ID) else {
+            continue;
+        };
+        if own.as_str().is_some_and(|s| !s.trim().is_empty()) {
+            if let Some(Value::String(element)) = map.insert("id".into(), own.clone()) {
+                renamed.insert(element, own);
+            }
+        }
+    }
+    if renamed.is_empty() {
+        return;
+    }
+    for (_, map) in edges.iter_mut() {
+        for end in ["source", "target"] {
+            let own = map
+                .get(end)
+                .and_then(Value::as_str)
+                .and_then(|e| renamed.get(e));
+            if let Some(own) = own.cloned() {
+                map.insert(end.into(), own);
+            }
         }
     }
 }
@@ -262,6 +297,7 @@ pub fn read(input: impl BufRead, dialect: Dialect) -> Result<Vec<(String, Change
         }
         buf.clear();
     }
+    own_ids(&mut nodes, &mut edges);
     super::node_link::records(nodes, edges).map_err(|e| match e {
         ImportError::Invalid(v) => RowError::fatal(0, v.field, v.reason),
         other => RowError::fatal(0, "-", other.to_string()),
@@ -341,6 +377,10 @@ fn take_value(
                 format!("attribute `{key}` is not declared"),
             )
         })?;
+    if domain == "node" && decl.name == "id" {
+        map.insert(OWN_ID.into(), decl.kind.value(raw));
+        return Ok(());
+    }
     if matches!(decl.name.as_str(), "id" | "source" | "target") {
         return Ok(());
     }

@@ -13,6 +13,7 @@ mod damaged;
 mod dashboards;
 mod errors;
 mod evaluate;
+mod foreign;
 mod formats;
 mod graph;
 mod import_graph;
