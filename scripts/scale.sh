@@ -82,7 +82,7 @@ PY
   }
   # A server that just started reads its records from a cold cache (sled's and the
   # kernel's): each read mode first runs 3 s unmeasured, so the columns show a
-  # running server (the first-run figures are in the README).
+  # running server (the first-run figures are in BENCHMARKS.md).
   warm() { # mode threads connections
     { echo "mode = \"$1\""; cat "$STORES/scale.lua" scripts/scale.lua; } >"$STORES/run.lua"
     wrk -t"$2" -c"$3" -d3s -s "$STORES/run.lua" "$url" >/dev/null

@@ -4,7 +4,7 @@
 //! for each insert, and glibc's allocator (its bins, `malloc_consolidate`, arena locks)
 //! costs a quarter of an import's CPU and a sixth of a write's. With mimalloc, at 1M: a CSV import streams 30 % faster, 32 concurrent writers commit
 //! 5.0–5.9 k links/s against 4.1–4.5 k, and a 2-hop answer costs 123–147 µs of server
-//! CPU against 151–169 (README, *Speed*).
+//! CPU against 151–169 (BENCHMARKS.md).
 //!
 //! mimalloc asks the kernel for transparent huge pages on its large regions by itself
 //! (the graph and its views: a 2-hop answer touches a few hundred scattered places in
