@@ -13,6 +13,8 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
+pub use crate::model::clock::now_rfc3339;
+
 /// What a token allows. Each scope includes the ones before it.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
@@ -143,16 +145,6 @@ pub fn new_token(name: &str, scope: Scope) -> Result<(TokenRecord, String), Auth
         secret_hash: hash_hex(&secret),
     };
     Ok((record, format!("pbt_{id}_{secret}")))
-}
-
-/// The current time as RFC 3339 in UTC, to the millisecond.
-pub fn now_rfc3339() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let now = now
-        .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
-        .unwrap_or(now);
-    now.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 fn hash_hex(secret: &str) -> String {

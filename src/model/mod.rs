@@ -3,6 +3,7 @@
 //! Pure types and checks, no I/O. Rules that need other records (members exist, no
 //! duplicate link) are checked by the service against the store.
 
+pub mod clock;
 pub mod country;
 pub mod date;
 pub mod id;

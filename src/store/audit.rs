@@ -219,7 +219,7 @@ pub(super) fn import_entry(
 ) -> Result<Vec<u8>, StoreError> {
     encode(&ChangeEntry {
         version,
-        at: crate::auth::now_rfc3339(),
+        at: crate::model::clock::now_rfc3339(),
         actor: actor.to_string(),
         action: "import".into(),
         counts,

@@ -141,7 +141,7 @@ impl Fixes {
         let version = version + 1;
         let entry = ChangeEntry {
             version,
-            at: crate::auth::now_rfc3339(),
+            at: crate::model::clock::now_rfc3339(),
             actor: actor.to_string(),
             action: "repair".into(),
             counts: ChangeCounts {

@@ -101,7 +101,7 @@ impl SledStore {
         }
         let mut version = self.graph_version()?;
         let first = version + 1;
-        let at = crate::auth::now_rfc3339();
+        let at = crate::model::clock::now_rfc3339();
         let mut log = Vec::with_capacity(writes.len());
         let mut batches = Batches::new();
         for (changes, actor) in writes {
