@@ -102,6 +102,21 @@ struct Fixable {
     missing_entries: Vec<(TreeId, Vec<u8>, Vec<u8>)>,
 }
 
+impl Fixable {
+    /// Notes a record that cannot be read: a problem, and a record to remove.
+    fn damaged(&mut self, tree: TreeId, key: Vec<u8>, detail: String, problems: &mut Problems) {
+        problems.push(
+            format!(
+                "the record {} in {} cannot be read: {detail}",
+                String::from_utf8_lossy(&key),
+                trees::ALL[tree as usize]
+            ),
+            true,
+        );
+        self.damaged.push((tree, key, detail));
+    }
+}
+
 fn examine(store: &SledStore) -> Result<(Problems, Fixable), StoreError> {
     let mut problems = Problems::default();
     let mut fixable = Fixable::default();
@@ -125,15 +140,7 @@ fn examine(store: &SledStore) -> Result<(Problems, Fixable), StoreError> {
                 node_kinds.insert(node.id.clone(), node.kind);
             }
             Err(StoreError::Unreadable { detail, .. }) => {
-                problems.push(
-                    format!(
-                        "the record {} in {} cannot be read: {detail}",
-                        String::from_utf8_lossy(&key),
-                        trees::NODES
-                    ),
-                    true,
-                );
-                fixable.damaged.push((TreeId::Nodes, key, detail));
+                fixable.damaged(TreeId::Nodes, key, detail, &mut problems)
             }
             Err(e) => return Err(e),
         }
@@ -173,15 +180,7 @@ fn examine(store: &SledStore) -> Result<(Problems, Fixable), StoreError> {
                 }
             }
             Err(StoreError::Unreadable { detail, .. }) => {
-                problems.push(
-                    format!(
-                        "the record {} in {} cannot be read: {detail}",
-                        String::from_utf8_lossy(&key),
-                        trees::LINKS
-                    ),
-                    true,
-                );
-                fixable.damaged.push((TreeId::Links, key, detail));
+                fixable.damaged(TreeId::Links, key, detail, &mut problems)
             }
             Err(e) => return Err(e),
         }

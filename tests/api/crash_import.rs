@@ -10,17 +10,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::common::pobratim_on as pobratim;
 use crate::crash::{next, serve};
-
-fn pobratim(args: &[&str], data: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pobratim"))
-        .args(args)
-        .arg("--data")
-        .arg(data)
-        .env("POBRATIM_LOG", "warn")
-        .output()
-        .unwrap()
-}
 
 /// Nodes and links of the store, as the pobratim export lists them (in id order).
 fn records(data: &Path) -> (Value, Value) {

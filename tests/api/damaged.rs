@@ -2,13 +2,13 @@
 //! exports or the partner finder: they are passed over, counted in `/metrics`, and
 //! removed by `DELETE` or by `pobratim check --repair`, which says what it removed.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Output;
 
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-use crate::common::{ids, TestServer};
+use crate::common::{ids, pobratim_on as pobratim, TestServer, GRAPH_EXPORT_FORMATS};
 
 const BROKEN_NODE: &str = "city:jp:broken";
 /// A readable link that names the damaged node.
@@ -62,16 +62,6 @@ fn damaged_store() -> (PathBuf, Option<TempDir>, usize, usize) {
         db.flush().unwrap();
     }
     (path, dir, nodes, links)
-}
-
-fn pobratim(args: &[&str], data: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pobratim"))
-        .args(args)
-        .arg("--data")
-        .arg(data)
-        .env("POBRATIM_LOG", "warn")
-        .output()
-        .unwrap()
 }
 
 fn stdout(output: &Output) -> String {
@@ -180,16 +170,7 @@ fn passed_over_counted_and_deleted(graph_from_file: bool) {
         .map(|l| l["id"].as_str().unwrap())
         .collect();
     assert_eq!(exported_links.len(), seed_links, "{exported_links:?}");
-    for format in [
-        "node-link",
-        "graphml",
-        "gexf",
-        "geojson",
-        "csv-nodes",
-        "csv-links",
-        "neo4j-nodes",
-        "neo4j-links",
-    ] {
+    for format in GRAPH_EXPORT_FORMATS {
         let export = server.get(&format!("/api/v1/export?format={format}"));
         assert_eq!(export.status, 200, "{format}");
         let text = export.body.to_string();

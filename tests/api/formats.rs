@@ -192,17 +192,7 @@ fn every_format_that_carries_whole_records_round_trips() {
 fn http_exports_stream_every_format_and_csv_reads_back_over_http() {
     let server = crate::common::TestServer::start_seeded();
     let mut bodies = std::collections::BTreeMap::new();
-    for format in [
-        "pobratim",
-        "node-link",
-        "graphml",
-        "gexf",
-        "geojson",
-        "csv-nodes",
-        "csv-links",
-        "neo4j-nodes",
-        "neo4j-links",
-    ] {
+    for format in std::iter::once("pobratim").chain(crate::common::GRAPH_EXPORT_FORMATS) {
         let response = ureq::get(&format!("{}/api/v1/export?format={format}", server.base))
             .call()
             .unwrap();

@@ -3,11 +3,10 @@
 //! and pages that stay whole while writes happen.
 
 use std::collections::BTreeSet;
-use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::common::{ids, TestServer};
+use crate::common::{ids, pobratim_on as pobratim, TestServer};
 
 #[test]
 fn a_write_without_a_token_is_challenged_and_a_bad_token_named() {
@@ -103,16 +102,6 @@ fn cors_star_admits_any_origin() {
             "{origin}: {allowed:?}"
         );
     }
-}
-
-fn pobratim(args: &[&str], data: &std::path::Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pobratim"))
-        .args(args)
-        .arg("--data")
-        .arg(data)
-        .env("POBRATIM_LOG", "warn")
-        .output()
-        .unwrap()
 }
 
 #[test]

@@ -318,3 +318,26 @@ pub fn seed_counts() -> SeedCounts {
         edges,
     }
 }
+
+/// Runs the `pobratim` binary with `args` on the data directory `data` (quiet log).
+pub fn pobratim_on(args: &[&str], data: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_pobratim"))
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .env("POBRATIM_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+/// Every export format `GET /api/v1/export?format=` takes besides `pobratim`.
+pub const GRAPH_EXPORT_FORMATS: [&str; 8] = [
+    "node-link",
+    "graphml",
+    "gexf",
+    "geojson",
+    "csv-nodes",
+    "csv-links",
+    "neo4j-nodes",
+    "neo4j-links",
+];
