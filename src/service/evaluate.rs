@@ -323,19 +323,6 @@ mod tests {
 
     /// The hand-worked network plus `more` links (`a`, `b`, signed; `""` for undated).
     fn network_with(more: &[(&str, &str, &str)]) -> Service {
-        let service = Service::from_store(crate::store::SledStore::temporary().unwrap()).unwrap();
-        let object = |v: serde_json::Value| match v {
-            serde_json::Value::Object(map) => map,
-            _ => unreachable!(),
-        };
-        let mut changes = Vec::new();
-        for c in ["a", "b", "c", "d", "e", "f"] {
-            let node = serde_json::json!({"id": format!("city:ru:{c}"), "kind": "city", "name": c, "country": "RU"});
-            changes.push((
-                String::new(),
-                Change::PutNode(node_from_json(object(node)).unwrap()),
-            ));
-        }
         let base = [
             ("a", "b", "1990"),
             ("a", "c", "1990"),
@@ -344,7 +331,27 @@ mod tests {
             ("b", "d", "1990"),
             ("c", "d", "2010-05"),
         ];
-        for &(a, b, signed) in base.iter().chain(more) {
+        let links: Vec<_> = base.iter().chain(more).copied().collect();
+        cities(&["a", "b", "c", "d", "e", "f"], &links)
+    }
+
+    /// A store of Russian cities `city:ru:<name>` and twinnings between them
+    /// (`a`, `b`, signed; `""` for undated).
+    fn cities(names: &[&str], links: &[(&str, &str, &str)]) -> Service {
+        let service = Service::from_store(crate::store::SledStore::temporary().unwrap()).unwrap();
+        let object = |v: serde_json::Value| match v {
+            serde_json::Value::Object(map) => map,
+            _ => unreachable!(),
+        };
+        let mut changes = Vec::new();
+        for c in names {
+            let node = serde_json::json!({"id": format!("city:ru:{c}"), "kind": "city", "name": c, "country": "RU"});
+            changes.push((
+                String::new(),
+                Change::PutNode(node_from_json(object(node)).unwrap()),
+            ));
+        }
+        for &(a, b, signed) in links {
             let mut link = serde_json::json!({"kind": "twinning", "status": "active",
                 "members": [format!("city:ru:{a}"), format!("city:ru:{b}")]});
             if !signed.is_empty() {
@@ -455,28 +462,7 @@ mod tests {
             .evaluate_partners(&filter, &setup(Some(1990), 2))
             .unwrap();
         assert_eq!(report.hidden, 1, "links signed in 1990 are not after 1990");
-        let undated = Service::from_store(crate::store::SledStore::temporary().unwrap()).unwrap();
-        let object = |v: serde_json::Value| match v {
-            serde_json::Value::Object(map) => map,
-            _ => unreachable!(),
-        };
-        let mut changes = Vec::new();
-        for c in ["a", "b", "c"] {
-            let node = serde_json::json!({"id": format!("city:ru:{c}"), "kind": "city", "name": c});
-            changes.push((
-                String::new(),
-                Change::PutNode(node_from_json(object(node)).unwrap()),
-            ));
-        }
-        for (a, b) in [("a", "b"), ("b", "c")] {
-            let link = serde_json::json!({"kind": "twinning",
-                "members": [format!("city:ru:{a}"), format!("city:ru:{b}")]});
-            changes.push((
-                String::new(),
-                Change::PutLink(link_from_json(object(link)).unwrap()),
-            ));
-        }
-        undated.write(changes).unwrap();
+        let undated = cities(&["a", "b", "c"], &[("a", "b", ""), ("b", "c", "")]);
         let report = undated
             .evaluate_partners(&filter, &setup(Some(2000), 2))
             .unwrap();
@@ -485,34 +471,13 @@ mod tests {
 
     #[test]
     fn the_holdout_is_the_fraction_hidden() {
-        // 21 more undated links among six cities: 27 partnerships in all.
-        let more: Vec<(String, String)> = (0..6)
-            .flat_map(|i| (i + 1..6).map(move |j| (i, j)))
-            .map(|(i, j)| (format!("x{i}"), format!("x{j}")))
-            .chain((0..6).map(|i| ("f".to_string(), format!("x{i}"))))
+        // Every pair of seven cities: 21 undated links.
+        let names = ["f", "x0", "x1", "x2", "x3", "x4", "x5"];
+        let pairs: Vec<(&str, &str, &str)> = (0..7)
+            .flat_map(|i| (i + 1..7).map(move |j| (i, j)))
+            .map(|(i, j)| (names[i], names[j], ""))
             .collect();
-        let service = Service::from_store(crate::store::SledStore::temporary().unwrap()).unwrap();
-        let object = |v: serde_json::Value| match v {
-            serde_json::Value::Object(map) => map,
-            _ => unreachable!(),
-        };
-        let mut changes = Vec::new();
-        for c in ["f", "x0", "x1", "x2", "x3", "x4", "x5"] {
-            let node = serde_json::json!({"id": format!("city:ru:{c}"), "kind": "city", "name": c});
-            changes.push((
-                String::new(),
-                Change::PutNode(node_from_json(object(node)).unwrap()),
-            ));
-        }
-        for (a, b) in &more {
-            let link = serde_json::json!({"kind": "twinning",
-                "members": [format!("city:ru:{a}"), format!("city:ru:{b}")]});
-            changes.push((
-                String::new(),
-                Change::PutLink(link_from_json(object(link)).unwrap()),
-            ));
-        }
-        service.write(changes).unwrap();
+        let service = cities(&names, &pairs);
         let mut small = setup(None, 2);
         small.holdout = 0.2;
         let report = service

@@ -8,18 +8,11 @@
 //! C–D (two common partners) and every negative a pair with E (none): AUC = 1.
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
 use serde_json::json;
 
 fn run(args: &[&str], data: &std::path::Path) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_pobratim"))
-        .args(args)
-        .arg("--data")
-        .arg(data)
-        .env("POBRATIM_LOG", "warn")
-        .output()
-        .unwrap();
+    let output = crate::common::pobratim_on(args, data);
     assert!(output.status.success(), "{output:?}");
     String::from_utf8(output.stdout).unwrap()
 }
@@ -57,14 +50,8 @@ fn evaluate_partners_gives_the_figures_worked_out_by_hand() {
     let file = dir.path().join("net.json");
     std::fs::write(&file, doc.to_string()).unwrap();
     let data = dir.path().join("data");
-    let import = Command::new(env!("CARGO_BIN_EXE_pobratim"))
-        .args(["import", "--data"])
-        .arg(&data)
-        .arg(&file)
-        .env("POBRATIM_LOG", "warn")
-        .status()
-        .unwrap();
-    assert!(import.success());
+    let import = crate::common::pobratim_on(&["import", file.to_str().unwrap()], &data);
+    assert!(import.status.success(), "{import:?}");
 
     let out = run(
         &[

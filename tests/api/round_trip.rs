@@ -102,24 +102,20 @@ fn every_field_survives_http_and_cli_imports_as_written() {
     let file = dir.path().join("every-field.json");
     std::fs::write(&file, source.to_string()).unwrap();
     let data = dir.path().join("data");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_pobratim"))
-        .args(["import", "--data"])
-        .arg(&data)
-        .arg(&file)
-        .env("POBRATIM_LOG", "warn")
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let import = crate::common::pobratim_on(&["import", file.to_str().unwrap()], &data);
+    assert!(import.status.success(), "{import:?}");
     let out = dir.path().join("out.json");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_pobratim"))
-        .args(["export", "--format", "pobratim", "--data"])
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .env("POBRATIM_LOG", "warn")
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let export = crate::common::pobratim_on(
+        &[
+            "export",
+            "--format",
+            "pobratim",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &data,
+    );
+    assert!(export.status.success(), "{export:?}");
     let exported: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     compare(&source, &exported, "CLI import");
 }
