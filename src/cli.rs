@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+pub use crate::service::export::ExportFormat;
+
 /// pobratim: a graph database of twin towns and the associations around them.
 #[derive(Debug, Parser)]
 #[command(name = "pobratim", version, about)]
@@ -239,27 +241,14 @@ pub enum TokenAction {
     },
 }
 
-/// Export formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ExportFormat {
-    /// pobratim's own JSON document (every record, unfiltered).
-    Pobratim,
-    /// NetworkX node-link JSON (`networkx.node_link_graph(data, edges="edges")`).
-    NodeLink,
-    /// GraphML (NetworkX, Gephi, igraph, yEd).
-    Graphml,
-    /// GEXF 1.3 (Gephi), link dates as spells.
-    Gexf,
-    /// GeoJSON (RFC 7946): located cities as points, links as lines.
-    Geojson,
-    /// CSV table of the nodes (`import --format csv` reads it back).
-    CsvNodes,
-    /// CSV table of the links.
-    CsvLinks,
-    /// Nodes CSV with `neo4j-admin database import` headers.
-    Neo4jNodes,
-    /// Relationships CSV with `neo4j-admin database import` headers.
-    Neo4jLinks,
+impl clap::ValueEnum for ExportFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &ExportFormat::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
 }
 
 /// Import formats.

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use pobratim::cli::{Cli, Command, ExportFormat};
+use pobratim::cli::{Cli, Command};
 use pobratim::server::{self, ServeConfig};
 use tracing_subscriber::EnvFilter;
 
@@ -104,16 +104,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             node_kinds,
             as_of,
         } => {
-            let store = pobratim::store::SledStore::open(&data.data_dir)
+            let filter = pobratim::service::filters::FilterWords {
+                kinds: Some(&kinds),
+                status: Some(&status),
+                node_kinds: Some(&node_kinds),
+                as_of: as_of.as_deref(),
+                undated: None,
+            }
+            .parse()?;
+            let service = pobratim::service::Service::open(&data.data_dir)
                 .with_context(|| format!("cannot open {}", data.data_dir.display()))?;
-            let filter = pobratim::api::filters::parse_filter(
-                Some(&kinds),
-                Some(&status),
-                Some(&node_kinds),
-                as_of.as_deref(),
-                None,
-            )
-            .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
             let mut sink: Box<dyn Write> = if out.as_os_str() == "-" {
                 Box::new(BufWriter::new(std::io::stdout().lock()))
             } else {
@@ -122,7 +122,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         .with_context(|| format!("cannot create {}", out.display()))?,
                 ))
             };
-            export(&store, format, &filter, &mut sink)?;
+            service.export(format, &filter, &mut sink)?;
             sink.flush()?;
         }
         Command::EvaluatePartners {
@@ -228,41 +228,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn export(
-    store: &pobratim::store::SledStore,
-    format: ExportFormat,
-    filter: &pobratim::graph::filter::Filter,
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
-    use pobratim::io::export::{self, Selection};
-    use pobratim::io::table::{self, Dialect};
-    let mut out = out;
-    match format {
-        ExportFormat::Pobratim => pobratim::io::native::export(store, &mut out)?,
-        ExportFormat::NodeLink => export::node_link(&Selection::read(store, filter)?, &mut out)?,
-        ExportFormat::Graphml => export::graphml(&Selection::read(store, filter)?, &mut out)?,
-        ExportFormat::Gexf => export::gexf(&Selection::read(store, filter)?, &mut out)?,
-        ExportFormat::Geojson => export::geojson(&Selection::read(store, filter)?, &mut out)?,
-        ExportFormat::CsvNodes => table::write_nodes(
-            &Selection::read(store, filter)?,
-            Dialect::Pobratim,
-            &mut out,
-        )?,
-        ExportFormat::CsvLinks => table::write_links(
-            &Selection::read(store, filter)?,
-            Dialect::Pobratim,
-            &mut out,
-        )?,
-        ExportFormat::Neo4jNodes => {
-            table::write_nodes(&Selection::read(store, filter)?, Dialect::Neo4j, &mut out)?
-        }
-        ExportFormat::Neo4jLinks => {
-            table::write_links(&Selection::read(store, filter)?, Dialect::Neo4j, &mut out)?
-        }
-    }
-    Ok(())
 }
 
 fn serve(config: &ServeConfig) -> anyhow::Result<()> {

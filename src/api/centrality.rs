@@ -5,13 +5,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::extract::{path_id, ValidQuery};
-use super::filters::{graph_params, next_offset, offset};
+use super::filters::{cursor_at, graph_params, offset};
 use super::page::{DEFAULT_LIMIT, MAX_LIMIT};
 use super::problem::{ApiError, Problem, ProblemCode};
-use crate::graph::NodeIx;
-use crate::model::{CountryCode, NodeId, NodeKind};
+use crate::model::{NodeId, NodeKind};
 use crate::service::analysis::{Filters, Measure, NodeRef};
-use crate::service::{Service, ServiceError};
+use crate::service::centrality::{self, RankingQuery};
+use crate::service::Service;
 
 graph_params! {
     /// Ranking, paging and sampling options.
@@ -95,173 +95,64 @@ pub struct NodeCentrality {
     pub measures: Vec<NodeMeasure>,
 }
 
-fn sample(
-    params: &CentralityParams,
-    measure: Measure,
-    n: usize,
-) -> Result<Option<(usize, u64)>, ApiError> {
-    match params.k {
-        None => Ok(None),
-        Some(_) if measure != Measure::Betweenness => Err(ApiError::new(
-            ProblemCode::InvalidQuery,
-            "k: only betweenness is sampled",
-            Some("k".into()),
-        )),
-        Some(0) => Err(ApiError::new(
-            ProblemCode::InvalidQuery,
-            "k: must be at least 1",
-            Some("k".into()),
-        )),
-        Some(k) if k >= n => Ok(None),
-        Some(k) => Ok(Some((k, params.seed.unwrap_or(0)))),
-    }
-}
-
-/// Node indices of the view ranked by value, best first, ties by id.
-fn ranked(
-    service_graph: &crate::graph::GraphSnapshot,
-    view: &crate::graph::view::GraphView,
-    values: &[f64],
-) -> Vec<NodeIx> {
-    let mut order: Vec<NodeIx> = view.nodes().collect();
-    order.sort_by(|a, b| {
-        values[*b as usize]
-            .total_cmp(&values[*a as usize])
-            .then_with(|| service_graph.node_id(*a).cmp(service_graph.node_id(*b)))
-    });
-    order
-}
-
-fn rank_of(values: &[f64], view: &crate::graph::view::GraphView, v: NodeIx) -> usize {
-    1 + view
-        .nodes()
-        .filter(|w| values[*w as usize] > values[v as usize])
-        .count()
-}
-
-fn ranking(
-    service: &Service,
-    measure: Measure,
-    params: &CentralityParams,
-) -> Result<Ranking, ApiError> {
-    let filter = params.filter()?;
-    let limit = super::page::limit(params.limit.or(Some(DEFAULT_LIMIT)))?.min(MAX_LIMIT);
-    let country = params
-        .country
-        .as_deref()
-        .map(str::parse::<CountryCode>)
-        .transpose()
-        .map_err(|e| {
-            ApiError::new(
-                ProblemCode::InvalidQuery,
-                format!("country: {e}"),
-                Some("country".into()),
-            )
-        })?;
-    let scope = service.scope(&filter);
-    let sample = sample(params, measure, scope.view.node_count())?;
-    let values = service.centrality_values(&scope, measure, sample, &service.budget())?;
-    let order = ranked(&scope.graph, &scope.view, &values);
-    let mut ranks = Vec::with_capacity(order.len());
-    for (i, v) in order.iter().enumerate() {
-        let rank = if i > 0 && values[*v as usize] == values[order[i - 1] as usize] {
-            ranks[i - 1]
-        } else {
-            i + 1
-        };
-        ranks.push(rank);
-    }
-    let mut listed: Vec<(usize, NodeIx)> = Vec::new();
-    for (i, &v) in order.iter().enumerate() {
-        if params.kind.is_some_and(|k| scope.graph.node_kind(v) != k) {
-            continue;
-        }
-        if let Some(c) = country {
-            // A node whose record cannot be read has no known country.
-            let node = service.store().node_if_readable(scope.graph.node_id(v))?;
-            if node.and_then(|n| n.country) != Some(c) {
-                continue;
-            }
-        }
-        listed.push((ranks[i], v));
-        if params.top.is_some_and(|t| listed.len() >= t) {
-            break;
-        }
-    }
-    let start = offset(params.cursor.as_deref())?;
-    let page: Vec<(usize, NodeIx)> = listed.iter().skip(start).take(limit).copied().collect();
-    let refs = service.node_refs(
-        &scope.graph,
-        &page.iter().map(|(_, v)| *v).collect::<Vec<_>>(),
-    )?;
-    let items = page
-        .iter()
-        .zip(refs)
-        .map(|((rank, v), node)| Ranked {
-            rank: *rank,
-            value: values[*v as usize],
-            node,
+impl CentralityParams {
+    fn query(&self, limit: usize) -> Result<RankingQuery, ApiError> {
+        Ok(RankingQuery {
+            filter: self.filter()?,
+            top: self.top,
+            kind: self.kind,
+            country: self.country.clone(),
+            k: self.k,
+            seed: self.seed,
+            start: offset(self.cursor.as_deref())?,
+            limit,
         })
-        .collect();
-    Ok(Ranking {
-        graph_version: scope.graph.version(),
-        filters: (&filter).into(),
-        measure,
-        normalization: measure.normalization(),
-        sample: sample.map(|(k, _)| k),
-        total: listed.len(),
-        items,
-        limit,
-        next_cursor: next_offset(start, page.len(), listed.len()),
-    })
+    }
 }
 
-fn node_centrality(
-    service: &Service,
-    id: NodeId,
-    params: &CentralityParams,
-) -> Result<NodeCentrality, ApiError> {
-    let filter = params.filter()?;
-    let scope = service.scope(&filter);
-    let v = scope
-        .graph
-        .index_of(&id)
-        .ok_or_else(|| ServiceError::NotFound {
-            what: "node",
-            id: id.to_string(),
-            field: None,
-        })?;
-    if !scope.view.contains(v) {
-        return Err(ApiError::new(
-            ProblemCode::InvalidQuery,
-            format!("node_kinds: `{id}` is not in the filtered graph"),
-            Some("node_kinds".into()),
-        ));
+impl Ranking {
+    fn of(answer: centrality::Ranking, limit: usize) -> Self {
+        Self {
+            graph_version: answer.graph_version,
+            filters: answer.filters,
+            measure: answer.measure,
+            normalization: answer.measure.normalization(),
+            sample: answer.sample,
+            total: answer.total,
+            next_cursor: cursor_at(answer.next_start),
+            items: answer
+                .items
+                .into_iter()
+                .map(|r| Ranked {
+                    rank: r.rank,
+                    value: r.value,
+                    node: r.node,
+                })
+                .collect(),
+            limit,
+        }
     }
-    let mut measures = Vec::new();
-    for measure in Measure::ALL {
-        let sample = sample(params, measure, scope.view.node_count()).unwrap_or(None);
-        let sample = if measure == Measure::Betweenness {
-            sample
-        } else {
-            None
-        };
-        let values = service.centrality_values(&scope, measure, sample, &service.budget())?;
-        measures.push(NodeMeasure {
-            measure,
-            value: values[v as usize],
-            rank: rank_of(&values, &scope.view, v),
-            normalization: measure.normalization(),
-        });
+}
+
+impl From<centrality::NodeCentrality> for NodeCentrality {
+    fn from(answer: centrality::NodeCentrality) -> Self {
+        Self {
+            graph_version: answer.graph_version,
+            filters: answer.filters,
+            node: answer.node,
+            nodes_in_graph: answer.nodes_in_graph,
+            measures: answer
+                .measures
+                .into_iter()
+                .map(|m| NodeMeasure {
+                    measure: m.measure,
+                    value: m.value,
+                    rank: m.rank,
+                    normalization: m.measure.normalization(),
+                })
+                .collect(),
+        }
     }
-    let node = service.node_refs(&scope.graph, &[v])?.remove(0);
-    Ok(NodeCentrality {
-        graph_version: scope.graph.version(),
-        filters: (&filter).into(),
-        node,
-        nodes_in_graph: scope.view.node_count(),
-        measures,
-    })
 }
 
 /// Centrality ranking
@@ -287,7 +178,12 @@ pub async fn get_ranking(
 ) -> Result<HttpResponse, ApiError> {
     let measure: Measure = serde_json::from_value(serde_json::Value::String(measure.into_inner()))
         .map_err(|_| ApiError::new(ProblemCode::NotFound, "no such measure: use degree, betweenness, closeness, harmonic, pagerank or eigenvector", Some("measure".into())))?;
-    super::answer_heavy(service, move |svc| ranking(svc, measure, &params.0)).await
+    let limit = super::page::limit(params.0.limit.or(Some(DEFAULT_LIMIT)))?.min(MAX_LIMIT);
+    let query = params.0.query(limit)?;
+    super::answer_heavy(service, move |svc| {
+        Ok(Ranking::of(svc.ranking(measure, &query)?, limit))
+    })
+    .await
 }
 
 /// Every centrality of one node
@@ -308,7 +204,11 @@ pub async fn get_node_centrality(
     params: ValidQuery<CentralityParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, NodeId::new)?;
-    super::answer_heavy(service, move |svc| node_centrality(svc, id, &params.0)).await
+    let query = params.0.query(0)?;
+    super::answer_heavy(service, move |svc| {
+        Ok(NodeCentrality::from(svc.node_centrality(&id, &query)?))
+    })
+    .await
 }
 
 /// Registers the routes.

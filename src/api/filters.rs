@@ -2,8 +2,7 @@
 //! and the as-of date.
 
 use super::problem::{ApiError, ProblemCode};
-use crate::graph::filter::Filter;
-use crate::model::{LinkKind, LinkStatus, NodeKind, PartialDate};
+use crate::service::filters::{Filter, FilterWords};
 
 /// Declares a query-parameter struct with the graph filter parameters added.
 macro_rules! graph_params {
@@ -34,7 +33,7 @@ macro_rules! graph_params {
 
         impl $name {
             /// The filter these parameters ask for.
-            pub fn filter(&self) -> Result<crate::graph::filter::Filter, crate::api::problem::ApiError> {
+            pub fn filter(&self) -> Result<crate::service::filters::Filter, crate::api::problem::ApiError> {
                 crate::api::filters::parse_filter(
                     self.kinds.as_deref(),
                     self.status.as_deref(),
@@ -49,37 +48,6 @@ macro_rules! graph_params {
 
 pub(crate) use graph_params;
 
-fn bad(field: &str, detail: String) -> ApiError {
-    ApiError::new(
-        ProblemCode::InvalidQuery,
-        format!("{field}: {detail}"),
-        Some(field.into()),
-    )
-}
-
-fn list<T: serde::de::DeserializeOwned + Clone>(
-    field: &str,
-    raw: &str,
-    all_word: &str,
-    all: &[T],
-) -> Result<Vec<T>, ApiError> {
-    if raw == all_word {
-        return Ok(all.to_vec());
-    }
-    raw.split(',')
-        .map(|part| {
-            serde_json::from_value(serde_json::Value::String(part.trim().to_string())).map_err(
-                |_| {
-                    bad(
-                        field,
-                        format!("`{part}` is not one of the allowed values (or `{all_word}`)"),
-                    )
-                },
-            )
-        })
-        .collect()
-}
-
 /// Parses the filter parameters, naming the parameter at fault.
 pub fn parse_filter(
     kinds: Option<&str>,
@@ -88,26 +56,14 @@ pub fn parse_filter(
     as_of: Option<&str>,
     undated: Option<bool>,
 ) -> Result<Filter, ApiError> {
-    let mut filter = Filter::default();
-    if let Some(raw) = kinds {
-        filter.kinds = Filter::kind_bits(&list::<LinkKind>("kinds", raw, "all", &LinkKind::ALL)?);
-    }
-    if let Some(raw) = status {
-        filter.statuses =
-            Filter::status_bits(&list::<LinkStatus>("status", raw, "any", &LinkStatus::ALL)?);
-    }
-    if let Some(raw) = node_kinds {
-        filter.node_kinds =
-            Filter::node_kind_bits(&list::<NodeKind>("node_kinds", raw, "all", &NodeKind::ALL)?);
-    }
-    if let Some(raw) = as_of {
-        filter.as_of = Some(
-            raw.parse::<PartialDate>()
-                .map_err(|e| bad("as_of", e.to_string()))?,
-        );
-    }
-    filter.include_undated = undated.unwrap_or(true);
-    Ok(filter)
+    let words = FilterWords {
+        kinds,
+        status,
+        node_kinds,
+        as_of,
+        undated,
+    };
+    Ok(words.parse()?)
 }
 
 /// Decodes an offset cursor.
@@ -127,43 +83,13 @@ pub fn offset(cursor: Option<&str>) -> Result<usize, ApiError> {
     }
 }
 
+/// The cursor of the page starting at `next`, if there is one.
+pub fn cursor_at(next: Option<usize>) -> Option<String> {
+    next.map(|next| super::page::encode_cursor(&(next as u64).to_be_bytes()))
+}
+
 /// Encodes the offset of the next page, if there is one.
 pub fn next_offset(start: usize, taken: usize, total: usize) -> Option<String> {
     let next = start + taken;
     (next < total).then(|| super::page::encode_cursor(&(next as u64).to_be_bytes()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_lists_and_words() {
-        let f = parse_filter(
-            Some("twinning,located_in"),
-            Some("any"),
-            Some("city"),
-            Some("2003"),
-            Some(false),
-        )
-        .unwrap();
-        assert_eq!(f.kind_names(), ["twinning", "located_in"]);
-        assert_eq!(f.status_names().len(), 5);
-        assert_eq!(f.node_kind_names(), ["city"]);
-        assert!(!f.include_undated);
-        assert_eq!(
-            parse_filter(Some("twining"), None, None, None, None)
-                .unwrap_err()
-                .field
-                .as_deref(),
-            Some("kinds")
-        );
-        assert_eq!(
-            parse_filter(None, None, None, Some("03"), None)
-                .unwrap_err()
-                .field
-                .as_deref(),
-            Some("as_of")
-        );
-    }
 }

@@ -22,6 +22,7 @@ pub mod partners;
 pub mod paths;
 pub mod problem;
 pub mod recover;
+mod schemas;
 mod security;
 pub mod stream;
 pub mod structure;
@@ -57,7 +58,7 @@ use security::Security;
     ),
     modifiers(&Security),
     components(schemas(problem::Problem, crate::model::Node, crate::model::Link, crate::service::WriteSummary,
-        transfer::ExportFormat, crate::io::ImportFormat)),
+        crate::service::export::ExportFormat, crate::io::ImportFormat)),
     tags(
         (name = "nodes", description = "Cities, associations and states"),
         (name = "links", description = "Twinning, friendship, trilateral, membership and located_in links"),

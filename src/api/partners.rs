@@ -7,19 +7,12 @@ use utoipa::ToSchema;
 
 use super::extract::{path_id, ValidQuery};
 use super::filters::graph_params;
-use super::problem::{ApiError, Problem, ProblemCode};
-use crate::graph::NodeIx;
-use crate::model::{CountryCode, LinkKind, NodeId, NodeKind};
-use crate::service::analysis::{Filters, NodeRef, Scope};
-use crate::service::partners::{
-    parse_weights, Component, PartnerQuery, Signal, Suggestion, DEFAULT_WEIGHTS,
-};
-use crate::service::{Service, ServiceError};
-
-/// Most suggestions per list.
-const MAX_SUGGESTIONS: usize = 200;
-/// Shared partners named per suggestion (the count is always whole).
-const MAX_NAMED: usize = 20;
+use super::problem::{ApiError, Problem};
+use crate::model::NodeId;
+use crate::service::analysis::{Filters, NodeRef};
+use crate::service::partners::{Component, Signal};
+use crate::service::suggestions::{self, Explained, PartnerRequest};
+use crate::service::Service;
 
 graph_params! {
     /// What to rank by, and which candidates to consider.
@@ -133,290 +126,83 @@ pub struct AssociationPartners {
     pub pairs: Vec<PairSuggestion>,
 }
 
-fn bad(field: &str, detail: String) -> ApiError {
-    ApiError::new(
-        ProblemCode::InvalidQuery,
-        format!("{field}: {detail}"),
-        Some(field.into()),
-    )
-}
-
-fn country(field: &str, raw: &Option<String>) -> Result<Option<CountryCode>, ApiError> {
-    raw.as_deref()
-        .map(|c| {
-            c.parse::<CountryCode>()
-                .map_err(|e| bad(field, e.to_string()))
+impl PartnerParams {
+    fn request(&self) -> Result<PartnerRequest, ApiError> {
+        Ok(PartnerRequest {
+            filter: self.filter()?,
+            method: self.method.clone(),
+            weights: self.weights.clone(),
+            limit: self.limit,
+            country: self.country.clone(),
+            exclude_country: self.exclude_country.clone(),
+            within_km: self.within_km,
+            mode: self.mode.clone(),
         })
-        .transpose()
-}
-
-fn signal(field: &str, name: &str) -> Result<Signal, ApiError> {
-    Signal::parse(name.trim()).ok_or_else(|| {
-        let names: Vec<&str> = Signal::ALL.iter().map(|s| s.as_str()).collect();
-        bad(
-            field,
-            format!("`{name}` is not a signal ({})", names.join(", ")),
-        )
-    })
-}
-
-fn query(params: &PartnerParams) -> Result<PartnerQuery, ApiError> {
-    let weights = match (&params.method, &params.weights) {
-        (Some(_), Some(_)) => {
-            return Err(bad(
-                "weights",
-                "give `method` or `weights`, not both".into(),
-            ));
-        }
-        (Some(method), None) => vec![(signal("method", method)?, 1.0)],
-        (None, Some(raw)) => parse_weights(raw).map_err(|e| bad("weights", e))?,
-        (None, None) => DEFAULT_WEIGHTS.to_vec(),
-    };
-    let limit = params.limit.unwrap_or(10);
-    if !(1..=MAX_SUGGESTIONS).contains(&limit) {
-        return Err(bad("limit", format!("must be 1–{MAX_SUGGESTIONS}")));
     }
-    if let Some(km) = params.within_km {
-        if !(km.is_finite() && km > 0.0) {
-            return Err(bad(
-                "within_km",
-                "must be a positive number of kilometres".into(),
-            ));
-        }
-    }
-    Ok(PartnerQuery {
-        weights,
-        country: country("country", &params.country)?,
-        exclude_country: country("exclude_country", &params.exclude_country)?,
-        within_km: params.within_km,
-        limit,
-    })
 }
 
-fn weights_of(query: &PartnerQuery) -> Vec<Weight> {
-    query
-        .weights
-        .iter()
-        .map(|(signal, weight)| Weight {
-            signal: *signal,
-            weight: *weight,
-        })
-        .collect()
-}
-
-fn names(refs: &[NodeRef]) -> String {
-    refs.iter()
-        .map(|r| r.name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Dresses ranked suggestions with names and an explanation.
-fn dress(
-    service: &Service,
-    scope: &Scope,
-    suggestions: Vec<Suggestion>,
-) -> Result<Vec<PartnerSuggestion>, ServiceError> {
-    suggestions
+fn weights_of(weights: Vec<(Signal, f64)>) -> Vec<Weight> {
+    weights
         .into_iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let node = service.node_refs(&scope.graph, &[s.candidate])?.remove(0);
-            let mut common = s.shared_partners.clone();
-            common.sort_by(|a, b| scope.graph.node_id(*a).cmp(scope.graph.node_id(*b)));
-            common.truncate(MAX_NAMED);
-            let shared_partners = service.node_refs(&scope.graph, &common)?;
-            let shared_associations = service.node_refs(&scope.graph, &s.shared_associations)?;
-            let mut reasons = Vec::new();
-            if !s.shared_partners.is_empty() {
-                reasons.push(format!(
-                    "shares {} partner{} ({}{})",
-                    s.shared_partners.len(),
-                    if s.shared_partners.len() == 1 {
-                        ""
-                    } else {
-                        "s"
-                    },
-                    names(&shared_partners),
-                    if s.shared_partners.len() > shared_partners.len() {
-                        ", …"
-                    } else {
-                        ""
-                    }
-                ));
-            }
-            if !shared_associations.is_empty() {
-                reasons.push(format!(
-                    "is in the same association ({})",
-                    names(&shared_associations)
-                ));
-            }
-            if !s.shared_areas.is_empty() {
-                reasons.push(format!(
-                    "cooperates in the same areas ({})",
-                    s.shared_areas.join(", ")
-                ));
-            }
-            if let Some(km) = s.distance_km {
-                reasons.push(format!("is {km:.0} km away"));
-            }
-            let why = if reasons.is_empty() {
-                format!("{} ranks by its degree alone", node.name)
-            } else {
-                format!("{} {}", node.name, reasons.join("; "))
-            };
-            Ok(PartnerSuggestion {
-                rank: i + 1,
-                score: s.score,
-                node,
-                components: s.components,
-                shared_partner_count: s.shared_partners.len(),
-                shared_partners,
-                shared_associations,
-                shared_areas: s.shared_areas,
-                distance_km: s.distance_km,
-                why,
-            })
-        })
+        .map(|(signal, weight)| Weight { signal, weight })
         .collect()
 }
 
-fn city_ix(scope: &Scope, id: &NodeId) -> Result<NodeIx, ApiError> {
-    let ix = scope
-        .graph
-        .index_of(id)
-        .ok_or_else(|| ServiceError::NotFound {
-            what: "node",
-            id: id.to_string(),
-            field: None,
-        })?;
-    if scope.graph.node_kind(ix) != NodeKind::City {
-        return Err(ApiError::new(
-            ProblemCode::InvalidQuery,
-            format!("`{id}` is a {}; partners are suggested for cities (ask /api/v1/associations/{{id}}/partners for an association)", scope.graph.node_kind(ix).as_str()),
-            Some("id".into()),
-        ));
-    }
-    Ok(ix)
-}
-
-fn node_partners(
-    service: &Service,
-    id: NodeId,
-    params: &PartnerParams,
-) -> Result<Partners, ApiError> {
-    let query = query(params)?;
-    let filter = params.filter()?;
-    let scope = service.scope(&filter);
-    let u = city_ix(&scope, &id)?;
-    let suggestions = service.suggest_partners(&scope, u, &query)?;
-    Ok(Partners {
-        graph_version: scope.graph.version(),
-        filters: (&filter).into(),
-        weights: weights_of(&query),
-        node: service.node_refs(&scope.graph, &[u])?.remove(0),
-        items: dress(service, &scope, suggestions)?,
-    })
-}
-
-fn association_partners(
-    service: &Service,
-    id: NodeId,
-    params: &PartnerParams,
-) -> Result<AssociationPartners, ApiError> {
-    let query = query(params)?;
-    let (per_member, pairs) = match params.mode.as_deref().unwrap_or("members") {
-        "members" => (true, false),
-        "pairs" => (false, true),
-        "both" => (true, true),
-        other => {
-            return Err(bad(
-                "mode",
-                format!("`{other}` is not `members`, `pairs` or `both`"),
-            ))
+impl From<Explained> for PartnerSuggestion {
+    fn from(e: Explained) -> Self {
+        Self {
+            rank: e.rank,
+            score: e.score,
+            node: e.node,
+            components: e.components,
+            shared_partner_count: e.shared_partner_count,
+            shared_partners: e.shared_partners,
+            shared_associations: e.shared_associations,
+            shared_areas: e.shared_areas,
+            distance_km: e.distance_km,
+            why: e.why,
         }
-    };
-    let filter = params.filter()?;
-    let scope = service.scope(&filter);
-    let a = scope
-        .graph
-        .index_of(&id)
-        .ok_or_else(|| ServiceError::NotFound {
-            what: "node",
-            id: id.to_string(),
-            field: None,
-        })?;
-    if scope.graph.node_kind(a) != NodeKind::Association {
-        return Err(ApiError::new(
-            ProblemCode::InvalidQuery,
-            format!(
-                "`{id}` is a {}, not an association",
-                scope.graph.node_kind(a).as_str()
-            ),
-            Some("id".into()),
-        ));
     }
-    let mut members: Vec<NodeIx> = scope
-        .graph
-        .neighbours(a)
-        .filter(|(v, links)| {
-            scope.graph.node_kind(*v) == NodeKind::City
-                && links.iter().any(|l| {
-                    let entry = scope.graph.link(l);
-                    entry.kind == LinkKind::Membership
-                        && entry.status == crate::model::LinkStatus::Active
+}
+
+impl From<suggestions::CityPartners> for Partners {
+    fn from(answer: suggestions::CityPartners) -> Self {
+        Self {
+            graph_version: answer.graph_version,
+            filters: answer.filters,
+            weights: weights_of(answer.weights),
+            node: answer.node,
+            items: answer.items.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl From<suggestions::AssociationPartners> for AssociationPartners {
+    fn from(answer: suggestions::AssociationPartners) -> Self {
+        Self {
+            graph_version: answer.graph_version,
+            filters: answer.filters,
+            weights: weights_of(answer.weights),
+            association: answer.association,
+            member_count: answer.member_count,
+            members: answer
+                .members
+                .into_iter()
+                .map(|m| MemberPartners {
+                    member: m.member,
+                    items: m.items.into_iter().map(Into::into).collect(),
                 })
-        })
-        .map(|(v, _)| v)
-        .collect();
-    members.sort_by(|x, y| scope.graph.node_id(*x).cmp(scope.graph.node_id(*y)));
-    members.dedup();
-    let ranked: Vec<(NodeIx, Vec<Suggestion>)> = {
-        let data = service.partner_data(&scope.graph)?;
-        use rayon::prelude::*;
-        members
-            .par_iter()
-            .filter(|m| scope.view.contains(**m))
-            .map(|&m| (m, crate::service::partners::rank(&scope, &data, m, &query)))
-            .collect()
-    };
-    let mut best: Vec<(f64, NodeIx, Suggestion)> = Vec::new();
-    if pairs {
-        for (m, list) in &ranked {
-            best.extend(list.iter().cloned().map(|s| (s.score, *m, s)));
-        }
-        best.sort_by(|x, y| y.0.total_cmp(&x.0));
-        best.truncate(query.limit);
-    }
-    let mut member_lists = Vec::new();
-    if per_member {
-        for (m, list) in ranked {
-            member_lists.push(MemberPartners {
-                member: service.node_refs(&scope.graph, &[m])?.remove(0),
-                items: dress(service, &scope, list)?,
-            });
+                .collect(),
+            pairs: answer
+                .pairs
+                .into_iter()
+                .map(|(member, suggestion)| PairSuggestion {
+                    member,
+                    suggestion: suggestion.into(),
+                })
+                .collect(),
         }
     }
-    let mut pair_list = Vec::new();
-    for (i, (_, m, s)) in best.into_iter().enumerate() {
-        let mut dressed = dress(service, &scope, vec![s])?;
-        if let Some(mut suggestion) = dressed.pop() {
-            suggestion.rank = i + 1;
-            pair_list.push(PairSuggestion {
-                member: service.node_refs(&scope.graph, &[m])?.remove(0),
-                suggestion,
-            });
-        }
-    }
-    Ok(AssociationPartners {
-        graph_version: scope.graph.version(),
-        filters: (&filter).into(),
-        weights: weights_of(&query),
-        association: service.node_refs(&scope.graph, &[a])?.remove(0),
-        member_count: members.len(),
-        members: member_lists,
-        pairs: pair_list,
-    })
 }
 
 /// Partner suggestions for a city
@@ -440,7 +226,11 @@ pub async fn get_node_partners(
     params: ValidQuery<PartnerParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, NodeId::new)?;
-    super::answer(service, move |svc| node_partners(svc, id, &params.0)).await
+    let request = params.0.request()?;
+    super::answer(service, move |svc| {
+        Ok(Partners::from(svc.city_partners(&id, &request)?))
+    })
+    .await
 }
 
 /// Partner suggestions for an association's members
@@ -461,7 +251,13 @@ pub async fn get_association_partners(
     params: ValidQuery<PartnerParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, NodeId::new)?;
-    super::answer_heavy(service, move |svc| association_partners(svc, id, &params.0)).await
+    let request = params.0.request()?;
+    super::answer_heavy(service, move |svc| {
+        Ok(AssociationPartners::from(
+            svc.association_partners(&id, &request)?,
+        ))
+    })
+    .await
 }
 
 /// Registers the routes.

@@ -232,6 +232,7 @@ impl From<ServiceError> for ApiError {
                 format!("{field}: node `{id}` does not exist"),
                 Some(field),
             ),
+            ServiceError::NoPath(detail) => ApiError::new(ProblemCode::NoPath, detail, None),
             ServiceError::Query(e) => {
                 let code = match e {
                     QueryError::Timeout(_) => ProblemCode::QueryBudgetExceeded,

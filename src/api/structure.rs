@@ -7,18 +7,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::extract::ValidQuery;
-use super::filters::{graph_params, next_offset, offset};
+use super::filters::{cursor_at, graph_params, offset};
 use super::page::DEFAULT_LIMIT;
-use super::problem::{ApiError, Problem, ProblemCode};
-use crate::graph::algo::{components, stats};
-use crate::graph::filter::Filter;
-use crate::graph::NodeIx;
-use crate::model::PartialDate;
-use crate::service::analysis::{link_counts, node_counts, signed_per_year, Filters, Scope};
-use crate::service::{Service, ServiceError};
-
-/// Most member ids listed per group.
-pub const MAX_MEMBERS: usize = 10_000;
+use super::problem::{ApiError, Problem};
+use crate::service::analysis::Filters;
+use crate::service::structure::{self, GroupQuery};
+use crate::service::Service;
 
 graph_params! {
     /// Paging of groups (components, communities).
@@ -144,176 +138,79 @@ pub struct Timeline {
     pub undated: BTreeMap<&'static str, usize>,
 }
 
-fn groups_of(
-    scope: &Scope,
-    labels: &[u32],
-    count: usize,
-    params: &GroupParams,
-) -> Result<(Vec<Group>, usize, Option<String>), ApiError> {
-    let limit = super::page::limit(params.limit.or(Some(DEFAULT_LIMIT)))?;
-    let member_cap = params.members.unwrap_or(100);
-    if member_cap > MAX_MEMBERS {
-        return Err(ApiError::new(
-            ProblemCode::InvalidQuery,
-            format!("members: at most {MAX_MEMBERS}"),
-            Some("members".into()),
-        ));
-    }
-    let mut members: Vec<Vec<NodeIx>> = vec![Vec::new(); count];
-    for v in scope.view.nodes() {
-        members[labels[v as usize] as usize].push(v);
-    }
-    members.sort_by(|a, b| {
-        b.len()
-            .cmp(&a.len())
-            .then_with(|| first_id(scope, a).cmp(&first_id(scope, b)))
-    });
-    let start = offset(params.cursor.as_deref())?;
-    let items: Vec<Group> = members
-        .iter()
-        .enumerate()
-        .skip(start)
-        .take(limit)
-        .map(|(index, nodes)| {
-            let mut ids: Vec<String> = nodes
-                .iter()
-                .map(|v| scope.graph.node_id(*v).to_string())
-                .collect();
-            ids.sort();
-            ids.truncate(member_cap);
-            Group {
-                index,
-                size: nodes.len(),
-                members: ids,
-            }
+impl GroupParams {
+    fn query(&self) -> Result<GroupQuery, ApiError> {
+        Ok(GroupQuery {
+            limit: super::page::limit(self.limit.or(Some(DEFAULT_LIMIT)))?,
+            filter: self.filter()?,
+            start: offset(self.cursor.as_deref())?,
+            members: self.members,
         })
-        .collect();
-    let next = next_offset(start, items.len(), members.len());
-    Ok((items, limit, next))
-}
-
-fn first_id<'a>(scope: &'a Scope, nodes: &[NodeIx]) -> Option<&'a str> {
-    nodes.iter().map(|v| scope.graph.node_id(*v)).min()
-}
-
-fn components_answer(service: &Service, params: &GroupParams) -> Result<Groups, ApiError> {
-    let filter = params.filter()?;
-    let scope = service.scope(&filter);
-    let (labels, sizes) = components::components(&scope.view);
-    let (items, limit, next_cursor) = groups_of(&scope, &labels, sizes.len(), params)?;
-    Ok(Groups {
-        graph_version: scope.graph.version(),
-        filters: (&filter).into(),
-        count: sizes.len(),
-        modularity: None,
-        method: None,
-        items,
-        limit,
-        next_cursor,
-    })
-}
-
-fn communities_answer(service: &Service, params: &GroupParams) -> Result<Groups, ApiError> {
-    let filter = params.filter()?;
-    let resolution = params.resolution.unwrap_or(1.0);
-    if !(resolution.is_finite() && resolution > 0.0) {
-        return Err(ApiError::new(
-            ProblemCode::InvalidQuery,
-            "resolution: must be a positive number",
-            Some("resolution".into()),
-        ));
     }
-    let seed = params.seed.unwrap_or(0);
-    let scope = service.scope(&filter);
-    let result = service.communities(&scope, resolution, seed, &service.budget())?;
-    let (labels, modularity) = (&result.0, result.1);
-    let count = scope
-        .view
-        .nodes()
-        .map(|v| labels[v as usize] as usize + 1)
-        .max()
-        .unwrap_or(0);
-    let (items, limit, next_cursor) = groups_of(&scope, labels, count, params)?;
-    Ok(Groups {
-        graph_version: scope.graph.version(),
-        filters: (&filter).into(),
-        count,
-        modularity: Some(modularity),
-        method: Some(format!("louvain (resolution {resolution}, seed {seed})")),
-        items,
-        limit,
-        next_cursor,
-    })
 }
 
-fn stats_of(service: &Service, filter: &Filter, distances: bool) -> Result<Stats, ServiceError> {
-    let scope = service.scope(filter);
-    let view = &scope.view;
-    let triangles = stats::triangles(view);
-    let clustering = stats::clustering(view, &triangles);
-    let (_, sizes) = components::components(view);
-    let far = if distances {
-        stats::largest_component_distances(view, &service.budget())?
-    } else {
-        None
-    };
-    Ok(Stats {
-        graph_version: scope.graph.version(),
-        filters: filter.into(),
-        nodes: view.node_count(),
-        edges: view.edge_count(),
-        nodes_by_kind: node_counts(&scope.graph, view),
-        links_by_kind: link_counts(&scope.graph, filter),
-        density: stats::density(view),
-        average_clustering: stats::average_clustering(view, &clustering),
-        transitivity: stats::transitivity(view, &triangles),
-        degree_assortativity: stats::degree_assortativity(view),
-        degree_histogram: stats::degree_histogram(view),
-        components: sizes.len(),
-        largest_component: sizes.iter().copied().max().unwrap_or(0),
-        diameter: far.map(|(_, d, _)| d),
-        average_shortest_path_length: far.map(|(_, _, a)| a),
-    })
+impl Groups {
+    fn of(answer: structure::Groups, limit: usize) -> Self {
+        Self {
+            graph_version: answer.graph_version,
+            filters: answer.filters,
+            count: answer.count,
+            modularity: answer.modularity,
+            method: answer.method,
+            items: answer
+                .items
+                .into_iter()
+                .map(|g| Group {
+                    index: g.index,
+                    size: g.size,
+                    members: g.members,
+                })
+                .collect(),
+            limit,
+            next_cursor: cursor_at(answer.next_start),
+        }
+    }
 }
 
-fn timeline_answer(service: &Service, params: &TimelineParams) -> Result<Timeline, ApiError> {
-    let filter = Filter {
-        as_of: None,
-        ..params.filter()?
-    };
-    let graph = service.snapshot();
-    let (years, undated) = signed_per_year(&graph, &filter);
-    let with_stats = params.stats.unwrap_or(false);
-    let years = years
-        .into_iter()
-        .map(|(year, signed)| {
-            let stats = if with_stats {
-                let cut = PartialDate::new(year, None, None)
-                    .map_err(|e| ApiError::new(ProblemCode::Internal, e, None))?;
-                Some(stats_of(
-                    service,
-                    &Filter {
-                        as_of: Some(cut),
-                        ..filter.clone()
-                    },
-                    false,
-                )?)
-            } else {
-                None
-            };
-            Ok(Year {
-                year,
-                signed,
-                stats,
-            })
-        })
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(Timeline {
-        graph_version: graph.version(),
-        filters: (&filter).into(),
-        years,
-        undated,
-    })
+impl From<structure::Stats> for Stats {
+    fn from(s: structure::Stats) -> Self {
+        Self {
+            graph_version: s.graph_version,
+            filters: s.filters,
+            nodes: s.nodes,
+            edges: s.edges,
+            nodes_by_kind: s.nodes_by_kind,
+            links_by_kind: s.links_by_kind,
+            density: s.density,
+            average_clustering: s.average_clustering,
+            transitivity: s.transitivity,
+            degree_assortativity: s.degree_assortativity,
+            degree_histogram: s.degree_histogram,
+            components: s.components,
+            largest_component: s.largest_component,
+            diameter: s.diameter,
+            average_shortest_path_length: s.average_shortest_path_length,
+        }
+    }
+}
+
+impl From<structure::Timeline> for Timeline {
+    fn from(t: structure::Timeline) -> Self {
+        Self {
+            graph_version: t.graph_version,
+            filters: t.filters,
+            years: t
+                .years
+                .into_iter()
+                .map(|y| Year {
+                    year: y.year,
+                    signed: y.signed,
+                    stats: y.stats.map(Stats::from),
+                })
+                .collect(),
+            undated: t.undated,
+        }
+    }
 }
 
 /// Connected components
@@ -329,7 +226,11 @@ pub async fn get_components(
     service: web::Data<Service>,
     params: ValidQuery<GroupParams>,
 ) -> Result<HttpResponse, ApiError> {
-    super::answer(service, move |svc| components_answer(svc, &params.0)).await
+    let query = params.0.query()?;
+    super::answer(service, move |svc| {
+        Ok(Groups::of(svc.components(&query)?, query.limit))
+    })
+    .await
 }
 
 /// Communities
@@ -348,7 +249,13 @@ pub async fn get_communities(
     service: web::Data<Service>,
     params: ValidQuery<GroupParams>,
 ) -> Result<HttpResponse, ApiError> {
-    super::answer_heavy(service, move |svc| communities_answer(svc, &params.0)).await
+    let query = params.0.query()?;
+    let (resolution, seed) = (params.0.resolution, params.0.seed);
+    super::answer_heavy(service, move |svc| {
+        let answer = svc.community_groups(&query, resolution, seed)?;
+        Ok(Groups::of(answer, query.limit))
+    })
+    .await
 }
 
 /// Network statistics
@@ -367,13 +274,10 @@ pub async fn get_stats(
     service: web::Data<Service>,
     params: ValidQuery<StatsParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let filter = params.0.filter()?;
+    let distances = params.0.distances.unwrap_or(true);
     super::answer_heavy(service, move |svc| {
-        let params = params.0;
-        Ok(stats_of(
-            svc,
-            &params.filter()?,
-            params.distances.unwrap_or(true),
-        )?)
+        Ok(Stats::from(svc.stats(&filter, distances)?))
     })
     .await
 }
@@ -391,7 +295,12 @@ pub async fn get_timeline(
     service: web::Data<Service>,
     params: ValidQuery<TimelineParams>,
 ) -> Result<HttpResponse, ApiError> {
-    super::answer(service, move |svc| timeline_answer(svc, &params.0)).await
+    let filter = params.0.filter()?;
+    let with_stats = params.0.stats.unwrap_or(false);
+    super::answer(service, move |svc| {
+        Ok(Timeline::from(svc.timeline(&filter, with_stats)?))
+    })
+    .await
 }
 
 /// Registers the routes.

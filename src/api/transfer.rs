@@ -4,42 +4,16 @@ use actix_web::http::{header, StatusCode};
 use std::io::Write;
 
 use actix_web::{web, HttpResponse};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde::Deserialize;
 
 use super::auth::Caller;
 use super::extract::{RawBody, ValidQuery};
 use super::filters::graph_params;
 use super::problem::{internal, ApiError, Problem, ProblemCode};
 use super::version;
-use crate::io::export::{self, Selection};
-use crate::io::{open_items, ImportFormat};
+use crate::io::{open_items, ExportFormat, ImportFormat};
 use crate::model::LinkKind;
 use crate::service::{ImportOptions, ImportReport, RowError, Service};
-
-/// Export formats.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum ExportFormat {
-    /// pobratim's own JSON (every record; filters do not apply).
-    Pobratim,
-    /// NetworkX node-link JSON.
-    NodeLink,
-    /// GraphML.
-    Graphml,
-    /// GEXF 1.3 with link dates as spells.
-    Gexf,
-    /// GeoJSON (RFC 7946).
-    Geojson,
-    /// CSV table of the nodes (`import?format=csv` reads it back).
-    CsvNodes,
-    /// CSV table of the links.
-    CsvLinks,
-    /// Nodes CSV with `neo4j-admin database import` headers.
-    Neo4jNodes,
-    /// Relationships CSV with `neo4j-admin database import` headers.
-    Neo4jLinks,
-}
 
 graph_params! {
     /// Format and filters of an export.
@@ -96,7 +70,7 @@ pub async fn get_export(
     let svc = service.into_inner();
     let (mut writer, body) = super::stream::channel();
     actix_web::rt::task::spawn_blocking(move || {
-        match write_export(&svc, format, &filter, &mut writer).and_then(|()| {
+        match svc.export(format, &filter, &mut writer).and_then(|()| {
             writer.flush()?;
             Ok(())
         }) {
@@ -107,48 +81,13 @@ pub async fn get_export(
             }
         }
     });
-    let (media, extension) = match format {
-        ExportFormat::Pobratim => ("application/json", "pobratim.json"),
-        ExportFormat::NodeLink => ("application/json", "node-link.json"),
-        ExportFormat::Graphml => ("application/graphml+xml", "graphml"),
-        ExportFormat::Gexf => ("application/gexf+xml", "gexf"),
-        ExportFormat::Geojson => ("application/geo+json", "geojson"),
-        ExportFormat::CsvNodes => ("text/csv; charset=utf-8", "nodes.csv"),
-        ExportFormat::CsvLinks => ("text/csv; charset=utf-8", "links.csv"),
-        ExportFormat::Neo4jNodes => ("text/csv; charset=utf-8", "neo4j-nodes.csv"),
-        ExportFormat::Neo4jLinks => ("text/csv; charset=utf-8", "neo4j-relationships.csv"),
-    };
     Ok(version::versioned(HttpResponse::build(StatusCode::OK), at)
-        .insert_header((header::CONTENT_TYPE, media))
+        .insert_header((header::CONTENT_TYPE, format.media_type()))
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"network.{extension}\""),
+            format!("attachment; filename=\"network.{}\"", format.extension()),
         ))
         .streaming(body))
-}
-
-/// Writes one export (on a blocking thread).
-fn write_export(
-    svc: &Service,
-    format: ExportFormat,
-    filter: &crate::graph::filter::Filter,
-    out: &mut dyn std::io::Write,
-) -> Result<(), crate::io::native::ExportError> {
-    use crate::io::table::{self, Dialect};
-    let mut out = out;
-    let selected = || Selection::read(svc.store(), filter);
-    match format {
-        ExportFormat::Pobratim => crate::io::native::export(svc.store(), &mut out)?,
-        ExportFormat::NodeLink => export::node_link(&selected()?, &mut out)?,
-        ExportFormat::Graphml => export::graphml(&selected()?, &mut out)?,
-        ExportFormat::Gexf => export::gexf(&selected()?, &mut out)?,
-        ExportFormat::Geojson => export::geojson(&selected()?, &mut out)?,
-        ExportFormat::CsvNodes => table::write_nodes(&selected()?, Dialect::Pobratim, &mut out)?,
-        ExportFormat::CsvLinks => table::write_links(&selected()?, Dialect::Pobratim, &mut out)?,
-        ExportFormat::Neo4jNodes => table::write_nodes(&selected()?, Dialect::Neo4j, &mut out)?,
-        ExportFormat::Neo4jLinks => table::write_links(&selected()?, Dialect::Neo4j, &mut out)?,
-    }
-    Ok(())
 }
 
 /// Import records

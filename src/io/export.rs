@@ -16,7 +16,6 @@ use super::native::ExportError;
 use crate::graph::filter::Filter;
 use crate::graph::LinkEntry;
 use crate::model::{Link, Location, Node};
-use crate::store::SledStore;
 
 /// The records an export writes: nodes of admitted kinds, and admitted links whose
 /// members are all exported.
@@ -26,19 +25,23 @@ pub struct Selection {
 }
 
 impl Selection {
-    /// Reads the records `filter` admits.
-    pub fn read(store: &SledStore, filter: &Filter) -> Result<Self, ExportError> {
+    /// Selects the records `filter` admits.
+    pub fn select<E: Into<ExportError>>(
+        all_nodes: impl Iterator<Item = Result<Node, E>>,
+        all_links: impl Iterator<Item = Result<Link, E>>,
+        filter: &Filter,
+    ) -> Result<Self, ExportError> {
         let mut nodes = Vec::new();
-        for node in store.scan_nodes() {
-            let node = node?;
+        for node in all_nodes {
+            let node = node.map_err(Into::into)?;
             if filter.admits_node(node.kind) {
                 nodes.push(node);
             }
         }
         let kept: std::collections::HashSet<&str> = nodes.iter().map(|n| n.id.as_str()).collect();
         let mut links = Vec::new();
-        for link in store.scan_links() {
-            let link = link?;
+        for link in all_links {
+            let link = link.map_err(Into::into)?;
             let entry = LinkEntry {
                 kind: link.kind,
                 status: link.status,

@@ -5,8 +5,6 @@ pub mod export;
 pub mod json;
 pub mod native;
 pub mod node_link;
-#[cfg(test)]
-mod properties;
 pub mod seed;
 pub mod table;
 pub mod xml;
@@ -42,6 +40,129 @@ pub(crate) fn csv_error(e: &csv::Error, line: u64) -> RowError {
         ),
         csv::ErrorKind::Io(_) => RowError::fatal(line, "-", format!("cannot read on: {e}")),
         _ => RowError::row(line, "-", e.to_string()),
+    }
+}
+
+/// The formats an export writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExportFormat {
+    /// pobratim's own JSON document (every record; filters do not apply).
+    Pobratim,
+    /// NetworkX node-link JSON (`networkx.node_link_graph(data, edges="edges")`).
+    NodeLink,
+    /// GraphML (NetworkX, Gephi, igraph, yEd).
+    Graphml,
+    /// GEXF 1.3 (Gephi), link dates as spells.
+    Gexf,
+    /// GeoJSON (RFC 7946): located nodes as points, links as lines.
+    Geojson,
+    /// CSV table of the nodes (an import in `csv` reads it back).
+    CsvNodes,
+    /// CSV table of the links.
+    CsvLinks,
+    /// Nodes CSV with `neo4j-admin database import` headers.
+    Neo4jNodes,
+    /// Relationships CSV with `neo4j-admin database import` headers.
+    Neo4jLinks,
+}
+
+impl ExportFormat {
+    /// Every format, in the order they are documented.
+    pub const ALL: [ExportFormat; 9] = [
+        ExportFormat::Pobratim,
+        ExportFormat::NodeLink,
+        ExportFormat::Graphml,
+        ExportFormat::Gexf,
+        ExportFormat::Geojson,
+        ExportFormat::CsvNodes,
+        ExportFormat::CsvLinks,
+        ExportFormat::Neo4jNodes,
+        ExportFormat::Neo4jLinks,
+    ];
+
+    /// The format's name (`node-link`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Pobratim => "pobratim",
+            ExportFormat::NodeLink => "node-link",
+            ExportFormat::Graphml => "graphml",
+            ExportFormat::Gexf => "gexf",
+            ExportFormat::Geojson => "geojson",
+            ExportFormat::CsvNodes => "csv-nodes",
+            ExportFormat::CsvLinks => "csv-links",
+            ExportFormat::Neo4jNodes => "neo4j-nodes",
+            ExportFormat::Neo4jLinks => "neo4j-links",
+        }
+    }
+
+    /// The media type of a file in this format.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            ExportFormat::Pobratim | ExportFormat::NodeLink => "application/json",
+            ExportFormat::Graphml => "application/graphml+xml",
+            ExportFormat::Gexf => "application/gexf+xml",
+            ExportFormat::Geojson => "application/geo+json",
+            _ => "text/csv; charset=utf-8",
+        }
+    }
+
+    /// The usual end of a file name in this format (`network.<extension>`).
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Pobratim => "pobratim.json",
+            ExportFormat::NodeLink => "node-link.json",
+            ExportFormat::Graphml => "graphml",
+            ExportFormat::Gexf => "gexf",
+            ExportFormat::Geojson => "geojson",
+            ExportFormat::CsvNodes => "nodes.csv",
+            ExportFormat::CsvLinks => "links.csv",
+            ExportFormat::Neo4jNodes => "neo4j-nodes.csv",
+            ExportFormat::Neo4jLinks => "neo4j-relationships.csv",
+        }
+    }
+
+    /// Writes the selected records in this format. The native format writes every
+    /// record it is given; use [`native::write`] to stream them instead.
+    pub fn write(
+        self,
+        selection: &export::Selection,
+        out: &mut impl std::io::Write,
+    ) -> Result<(), native::ExportError> {
+        use table::Dialect;
+        match self {
+            ExportFormat::Pobratim => native::write(
+                selection
+                    .nodes()
+                    .iter()
+                    .cloned()
+                    .map(Ok::<_, native::ExportError>),
+                selection.links().iter().cloned().map(Ok),
+                out,
+            ),
+            ExportFormat::NodeLink => export::node_link(selection, out),
+            ExportFormat::Graphml => export::graphml(selection, out),
+            ExportFormat::Gexf => export::gexf(selection, out),
+            ExportFormat::Geojson => export::geojson(selection, out),
+            ExportFormat::CsvNodes => Ok(table::write_nodes(selection, Dialect::Pobratim, out)?),
+            ExportFormat::CsvLinks => Ok(table::write_links(selection, Dialect::Pobratim, out)?),
+            ExportFormat::Neo4jNodes => Ok(table::write_nodes(selection, Dialect::Neo4j, out)?),
+            ExportFormat::Neo4jLinks => Ok(table::write_links(selection, Dialect::Neo4j, out)?),
+        }
+    }
+}
+
+impl std::str::FromStr for ExportFormat {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str() == raw)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|f| f.as_str()).collect();
+                format!("`{raw}` is not an export format ({})", names.join(", "))
+            })
     }
 }
 

@@ -11,7 +11,6 @@ use serde_json::Value;
 use crate::model::validate::classify;
 use crate::model::{Link, Node, ValidationError};
 use crate::service::{link_from_json, node_from_json, Change, Service, ServiceError, WriteSummary};
-use crate::store::{SledStore, StoreError};
 
 /// The `format` marker of a native document.
 pub const FORMAT_NAME: &str = "pobratim";
@@ -121,33 +120,33 @@ struct Header<'a> {
     version: u32,
 }
 
-/// Writes every node and link of the store as one document, streaming record by record.
-pub fn export(store: &SledStore, out: &mut impl Write) -> Result<(), ExportError> {
+/// Writes the records as one document, streaming record by record.
+pub fn write<E: Into<ExportError>>(
+    nodes: impl Iterator<Item = Result<Node, E>>,
+    links: impl Iterator<Item = Result<Link, E>>,
+    out: &mut impl Write,
+) -> Result<(), ExportError> {
     let header = serde_json::to_string(&Header {
         format: FORMAT_NAME,
         version: FORMAT_VERSION,
     })?;
     let header = header.trim_end_matches('}');
     write!(out, "{header},\n\"nodes\": [")?;
-    write_records::<Node>(store.scan_nodes(), out)?;
+    write_records(nodes, out)?;
     write!(out, "],\n\"links\": [")?;
-    // A link naming a damaged node (passed over above) would not import back.
-    let links = store
-        .scan_links()
-        .filter(|l| !matches!(l, Ok(link) if store.names_damaged_node(&link.members)));
-    write_records::<Link>(links, out)?;
+    write_records(links, out)?;
     writeln!(out, "]}}")?;
     out.flush()?;
     Ok(())
 }
 
-fn write_records<T: Serialize>(
-    records: impl Iterator<Item = Result<T, StoreError>>,
+fn write_records<T: Serialize, E: Into<ExportError>>(
+    records: impl Iterator<Item = Result<T, E>>,
     out: &mut impl Write,
 ) -> Result<(), ExportError> {
     for (i, record) in records.enumerate() {
         out.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
-        serde_json::to_writer(&mut *out, &record?)?;
+        serde_json::to_writer(&mut *out, &record.map_err(Into::into)?)?;
     }
     out.write_all(b"\n")?;
     Ok(())
@@ -156,9 +155,9 @@ fn write_records<T: Serialize>(
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    /// Reading the store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    /// Reading the records failed.
+    #[error("cannot read the records: {0}")]
+    Read(Box<dyn std::error::Error + Send + Sync>),
     /// Writing the output failed.
     #[error("cannot write the export: {0}")]
     Io(#[from] std::io::Error),

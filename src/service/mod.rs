@@ -8,17 +8,26 @@
 pub mod analysis;
 pub mod answers;
 mod cache;
+pub mod centrality;
 mod damaged;
 mod draft;
 mod durability;
 pub mod evaluate;
+pub mod export;
+pub mod filters;
+#[cfg(test)]
+mod format_properties;
 mod group;
 mod import;
+pub mod neighbourhood;
 pub mod partners;
+pub mod paths;
 pub mod persisted;
 mod query;
 pub mod rendered;
 mod snapshots;
+pub mod structure;
+pub mod suggestions;
 mod write;
 
 use std::path::Path;
@@ -98,6 +107,9 @@ pub enum ServiceError {
         /// The parameter that named it.
         field: String,
     },
+    /// The two nodes of a path question are not joined under its filter and depth.
+    #[error("{0}")]
+    NoPath(String),
     /// A graph query stopped on a limit.
     #[error(transparent)]
     Query(#[from] crate::graph::algo::QueryError),

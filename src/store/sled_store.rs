@@ -461,6 +461,20 @@ impl SledStore {
         Ok(StorePage { items, next: None })
     }
 
+    /// The ids of the nodes of one country, from the country index (keys only).
+    pub fn node_ids_in_country(&self, country: &CountryCode) -> Result<Vec<String>, StoreError> {
+        let prefix = keys::prefix(&[country.as_str().as_bytes()]);
+        self.tree(TreeId::NodeCountry)
+            .scan_prefix(&prefix)
+            .keys()
+            .map(|key| {
+                let key = key?;
+                String::from_utf8(key[prefix.len()..].to_vec())
+                    .map_err(|_| corrupt(trees::NODE_COUNTRY, &key, "id is not UTF-8"))
+            })
+            .collect()
+    }
+
     /// Nodes with a name term starting with `term` (already normalised), each with its
     /// best match rank: 0 a whole name equals `term`, 1 a word of a name does, 2 a prefix.
     pub fn search_terms(&self, term: &str) -> Result<Vec<(NodeId, u8)>, StoreError> {

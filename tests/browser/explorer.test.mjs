@@ -60,6 +60,8 @@ test("search, partners drawn, a link's source, the year slider, a path", async (
   for (const id of ["city:cn:heihe", "city:cn:wudalianchi", "city:jp:niigata"]) {
     assert.ok(drawn.includes(id), `${id} is drawn`);
   }
+  // The map draws once the country outlines are loaded, after the partner list.
+  await p.waitForFunction(() => Number(document.querySelector("#map").dataset.cities) > 5);
   assert.ok(Number(await p.getAttribute("#map", "data-cities")) > 5, "cities on the map");
   await p.screenshot({ path: `${SHOTS}/blagoveshchensk.png`, fullPage: true });
 

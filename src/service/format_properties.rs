@@ -1,13 +1,14 @@
-//! Property tests over every import parser: no input makes one panic, and records
-//! written to a CSV table read back equal, whatever their text holds.
+//! Property tests over every import parser and the writes behind them: no input makes
+//! a parser panic, and records written in a format read back equal, whatever their text
+//! holds.
 
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use serde_json::json;
 
-use super::export::Selection;
-use super::table::{self, Dialect};
-use super::{edgelist, node_link, xml};
+use crate::io::export::Selection;
+use crate::io::table::{self, Dialect};
+use crate::io::{edgelist, node_link, xml};
 use crate::model::{Link, LinkKind, Node};
 use crate::service::{Item, Record};
 
@@ -222,9 +223,9 @@ proptest! {
         prop_assert_eq!(&stored, &node);
 
         let mut native = Vec::new();
-        super::native::export(service.store(), &mut native).map_err(fail)?;
-        let doc = super::native::parse(&native).map_err(fail)?;
-        prop_assert_eq!(&loaded(super::native::changes(doc).map_err(fail)?, id)?, &node);
+        service.export(crate::io::ExportFormat::Pobratim, &Default::default(), &mut native).map_err(fail)?;
+        let doc = crate::io::native::parse(&native).map_err(fail)?;
+        prop_assert_eq!(&loaded(crate::io::native::changes(doc).map_err(fail)?, id)?, &node);
 
         let selection = Selection::of(vec![node.clone()], vec![]);
         let mut csv = Vec::new();
@@ -239,12 +240,12 @@ proptest! {
         prop_assert_eq!(&loaded(rows, id)?, &node);
 
         let mut node_link = Vec::new();
-        super::export::node_link(&selection, &mut node_link).map_err(fail)?;
-        let back = loaded(super::node_link::read(&node_link).map_err(fail)?, id)?;
+        crate::io::export::node_link(&selection, &mut node_link).map_err(fail)?;
+        let back = loaded(crate::io::node_link::read(&node_link).map_err(fail)?, id)?;
         prop_assert_eq!((&back.name, &back.attrs), (&node.name, &node.attrs));
         for (dialect, write) in [
-            (xml::Dialect::Graphml, super::export::graphml as fn(&Selection, &mut Vec<u8>) -> _),
-            (xml::Dialect::Gexf, super::export::gexf),
+            (xml::Dialect::Graphml, crate::io::export::graphml as fn(&Selection, &mut Vec<u8>) -> _),
+            (xml::Dialect::Gexf, crate::io::export::gexf),
         ] {
             let mut bytes = Vec::new();
             write(&selection, &mut bytes).map_err(fail)?;
