@@ -112,8 +112,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 undated: None,
             }
             .parse()?;
-            let service = pobratim::service::Service::open(&data.data_dir)
-                .with_context(|| format!("cannot open {}", data.data_dir.display()))?;
+            let service = pobratim::cli::open_existing(&data.data_dir)?;
             let mut sink: Box<dyn Write> = if out.as_os_str() == "-" {
                 Box::new(BufWriter::new(std::io::stdout().lock()))
             } else {
@@ -150,8 +149,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "--holdout must be between 0 and 1"
             );
             anyhow::ensure!(k > 0, "--k must be at least 1");
-            let service = pobratim::service::Service::open(&data.data_dir)
-                .with_context(|| format!("cannot open {}", data.data_dir.display()))?;
+            let service = pobratim::cli::open_existing(&data.data_dir)?;
             let filter =
                 pobratim::api::filters::parse_filter(Some(&kinds), Some(&status), None, None, None)
                     .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
@@ -221,6 +219,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token { action } => admin::token(action)?,
         Command::Backup { data, to, token } => admin::backup(&data.data_dir, &to, token)?,
         Command::Restore { data, from } => return admin::restore(&data.data_dir, &from),
+        Command::Query {
+            data,
+            format,
+            question,
+        } => {
+            let mut stdout = std::io::stdout().lock();
+            pobratim::cli::query::run(&data.data_dir, question, format, &mut stdout)?;
+        }
         Command::Openapi => {
             let doc = <pobratim::api::ApiDoc as utoipa::OpenApi>::openapi().to_pretty_json()?;
             let mut stdout = std::io::stdout().lock();

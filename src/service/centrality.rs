@@ -32,7 +32,7 @@ pub struct RankingQuery {
 }
 
 /// A ranked node.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Ranked {
     /// 1-based rank in the whole graph (ties share the better rank).
     pub rank: usize,
@@ -43,7 +43,7 @@ pub struct Ranked {
 }
 
 /// One page of a centrality ranking.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Ranking {
     /// Graph version read.
     pub graph_version: u64,
@@ -62,7 +62,7 @@ pub struct Ranking {
 }
 
 /// One measure for one node.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct NodeMeasure {
     /// The measure.
     pub measure: Measure,
@@ -73,7 +73,7 @@ pub struct NodeMeasure {
 }
 
 /// Every measure for one node.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct NodeCentrality {
     /// Graph version read.
     pub graph_version: u64,

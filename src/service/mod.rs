@@ -85,8 +85,8 @@ pub enum ServiceError {
         /// The field at fault.
         field: String,
     },
-    /// A query parameter is unusable.
-    #[error("{field}: {detail}")]
+    /// A query parameter is unusable; the detail names it.
+    #[error("{detail}")]
     BadQuery {
         /// The parameter.
         field: String,

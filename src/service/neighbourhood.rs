@@ -72,7 +72,7 @@ impl EgoQuery {
 }
 
 /// A node of an ego network, with its distance from the centre.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct EgoNode {
     /// Hops from the centre.
     pub distance: u32,
@@ -81,7 +81,7 @@ pub struct EgoNode {
 }
 
 /// An ego network.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Neighbourhood {
     /// Graph version read.
     pub graph_version: u64,
@@ -100,7 +100,7 @@ pub struct Neighbourhood {
 }
 
 /// A direct partner and the admitted links to it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Partner {
     /// The partner.
     pub node: RecordJson,
@@ -109,7 +109,7 @@ pub struct Partner {
 }
 
 /// The direct partners of a node.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Neighbours {
     /// Graph version read.
     pub graph_version: u64,

@@ -50,7 +50,7 @@ pub struct PathQuery {
 }
 
 /// One hop of a path and the admitted links that make it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Step {
     /// From this node id.
     pub from: String,
@@ -61,7 +61,7 @@ pub struct Step {
 }
 
 /// A path: its nodes, the links of each hop, and its cost.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Path {
     /// Number of hops.
     pub hops: usize,
@@ -74,7 +74,7 @@ pub struct Path {
 }
 
 /// The answer to a path question.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Paths {
     /// Graph version read.
     pub graph_version: u64,

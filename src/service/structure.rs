@@ -26,7 +26,7 @@ pub struct GroupQuery {
 }
 
 /// A group of nodes.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Group {
     /// Index, largest group first.
     pub index: usize,
@@ -37,7 +37,7 @@ pub struct Group {
 }
 
 /// A page of the groups of the filtered graph.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Groups {
     /// Graph version read.
     pub graph_version: u64,
@@ -56,7 +56,7 @@ pub struct Groups {
 }
 
 /// Statistics of the filtered graph, each equal to its NetworkX function.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Stats {
     /// Graph version read.
     pub graph_version: u64,
@@ -91,7 +91,7 @@ pub struct Stats {
 }
 
 /// One year of the timeline.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Year {
     /// The year.
     pub year: u16,
@@ -102,7 +102,7 @@ pub struct Year {
 }
 
 /// How the network grew.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Timeline {
     /// Graph version read.
     pub graph_version: u64,

@@ -39,7 +39,7 @@ pub struct PartnerRequest {
 }
 
 /// One suggested partner, with why.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct Explained {
     /// 1-based rank.
     pub rank: usize,
@@ -64,7 +64,7 @@ pub struct Explained {
 }
 
 /// Suggestions for one city.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct CityPartners {
     /// Graph version read.
     pub graph_version: u64,
@@ -79,7 +79,7 @@ pub struct CityPartners {
 }
 
 /// One member's suggestions.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct MemberPartners {
     /// The member city.
     pub member: NodeRef,
@@ -88,7 +88,7 @@ pub struct MemberPartners {
 }
 
 /// Suggestions for the members of an association.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct AssociationPartners {
     /// Graph version read.
     pub graph_version: u64,

@@ -517,3 +517,140 @@ fn a_node_without_an_id_finds_its_namesake_in_its_own_chunk_and_in_a_dry_run() {
     assert!(imported.contains(" 20001 created, 1 updated"), "{imported}");
     assert_eq!(import(&far, &dir("far-dry"), true), imported);
 }
+
+/// `pobratim query … --format json` on a data directory, parsed.
+fn query(data: &str, question: &[&str]) -> Value {
+    let mut args = vec!["query", "--data", data, "--format", "json"];
+    args.extend_from_slice(question);
+    let out = pobratim(&args);
+    assert!(
+        out.status.success(),
+        "{question:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn ids(nodes: &Value, at: &str) -> Vec<String> {
+    nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.pointer(at).unwrap().as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_cli_answers_graph_questions_as_the_http_api_does() {
+    let server = crate::common::TestServer::start_seeded();
+    let shortest = server
+        .get("/api/v1/paths/shortest?from=city:ru:krasnoyarsk&to=city:jp:niigata")
+        .body;
+    let pagerank = server.get("/api/v1/centrality/pagerank?top=10").body;
+    let ego = server
+        .get("/api/v1/nodes/city:ru:blagoveshchensk/neighbourhood?depth=2")
+        .body;
+    let k_shortest = server
+        .get("/api/v1/paths/k-shortest?from=city:ru:krasnoyarsk&to=city:jp:niigata&k=3&kinds=all&status=any")
+        .body;
+    let (path, _dir) = server.stop();
+    let data = path.to_str().unwrap();
+
+    let cli = query(
+        data,
+        &[
+            "shortest",
+            "--from",
+            "city:ru:krasnoyarsk",
+            "--to",
+            "city:jp:niigata",
+        ],
+    );
+    assert_eq!(
+        ids(&cli["paths"][0]["nodes"], "/id"),
+        ids(&shortest["paths"][0]["nodes"], "/id")
+    );
+    assert_eq!(cli["paths"][0]["steps"], shortest["paths"][0]["steps"]);
+
+    let cli = query(
+        data,
+        &[
+            "k-shortest",
+            "--from",
+            "city:ru:krasnoyarsk",
+            "--to",
+            "city:jp:niigata",
+            "--k",
+            "3",
+            "--kinds",
+            "all",
+            "--status",
+            "any",
+        ],
+    );
+    assert_eq!(cli["paths"].as_array().unwrap().len(), 3);
+    for (a, b) in cli["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(k_shortest["paths"].as_array().unwrap())
+    {
+        assert_eq!(ids(&a["nodes"], "/id"), ids(&b["nodes"], "/id"));
+        assert_eq!(a["cost"], b["cost"]);
+    }
+
+    let cli = query(data, &["centrality", "pagerank", "--top", "10"]);
+    assert_eq!(cli["items"].as_array().unwrap().len(), 10);
+    assert_eq!(
+        ids(&cli["items"], "/node/id"),
+        ids(&pagerank["items"], "/node/id")
+    );
+    for (a, b) in cli["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(pagerank["items"].as_array().unwrap())
+    {
+        assert_eq!((&a["rank"], &a["value"]), (&b["rank"], &b["value"]));
+    }
+
+    let cli = query(
+        data,
+        &["neighbourhood", "city:ru:blagoveshchensk", "--depth", "2"],
+    );
+    assert_eq!(
+        ids(&cli["nodes"], "/node/id"),
+        ids(&ego["nodes"], "/node/id")
+    );
+    assert_eq!(ids(&cli["links"], "/id"), ids(&ego["links"], "/id"));
+    assert!(ego["nodes"].as_array().unwrap().len() > 10, "{ego}");
+
+    // The table names the same cities, in the same order.
+    let out = pobratim(&[
+        "query",
+        "--data",
+        data,
+        "centrality",
+        "pagerank",
+        "--top",
+        "3",
+    ]);
+    let table = String::from_utf8(out.stdout).unwrap();
+    let first: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().nth(2).unwrap())
+        .collect();
+    assert_eq!(
+        first,
+        ids(&pagerank["items"], "/node/id")[..3].to_vec(),
+        "{table}"
+    );
+
+    // A mistyped directory is named, not created.
+    let typo = format!("{data}-typo");
+    let out = pobratim(&["query", "--data", &typo, "stats"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a pobratim data directory"));
+    assert!(!Path::new(&typo).exists());
+}

@@ -1,4 +1,5 @@
-//! The command line: `serve`, `import`, `export`, `check`, `openapi`.
+//! The command line's arguments: `serve`, `import`, `export`, `query`, `check`, `token`,
+//! `backup`, `restore`, `openapi`.
 
 use std::path::PathBuf;
 
@@ -205,6 +206,18 @@ pub enum Command {
         /// missing or wrong index entries. Exits 1 if problems remain.
         #[arg(long)]
         repair: bool,
+    },
+    /// Ask a graph question (paths, centrality, neighbourhood, components, statistics,
+    /// partners) of a data directory, as the HTTP API answers it.
+    Query {
+        #[command(flatten)]
+        data: DataArgs,
+        /// How to print the answer.
+        #[arg(long, value_enum, default_value = "table")]
+        format: super::query::OutputFormat,
+        /// The question.
+        #[command(subcommand)]
+        question: super::query::Question,
     },
     /// Print the OpenAPI document.
     Openapi,
