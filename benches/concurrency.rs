@@ -11,8 +11,8 @@
 
 use std::time::{Duration, Instant};
 
+use pobratim::api::server::{self, ServeConfig};
 use pobratim::model::{Link, Node};
-use pobratim::server::{self, ServeConfig};
 use pobratim::service::{Change, Service};
 use serde_json::json;
 
@@ -60,7 +60,7 @@ fn load(service: &Service, dir: &std::path::Path) -> Vec<String> {
         changes.push((String::new(), Change::PutLink(link)));
     }
     service.write_with(changes, false, "bench").unwrap();
-    service.store().flush().unwrap();
+    service.upkeep().flush().unwrap();
     ids
 }
 

@@ -21,18 +21,16 @@
 //! use pobratim::store::SledStore;
 //!
 //! let service = Service::from_store(SledStore::temporary()?)?;
-//! pobratim::io::native::import(&service, pobratim::io::seed::SEED_JSON.as_bytes())?;
+//! service.import_document("cli", pobratim::io::seed::SEED_JSON.as_bytes())?;
 //! let city = service.get_node("city:ru:blagoveshchensk")?;
 //! assert_eq!(city.names["ru"], "Благовещенск");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 pub mod api;
-pub mod auth;
 pub mod cli;
 pub mod graph;
 pub mod io;
 pub mod model;
-pub mod server;
 pub mod service;
 pub mod store;

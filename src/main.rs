@@ -6,13 +6,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
+use pobratim::api::server::{self, ServeConfig};
+use pobratim::cli::{admin, import};
 use pobratim::cli::{Cli, Command};
-use pobratim::server::{self, ServeConfig};
 use tracing_subscriber::EnvFilter;
 
-mod admin;
 mod heap_tuning;
-mod import;
 
 /// The heap: mimalloc (see `heap_tuning` for why and how it is set up).
 #[global_allocator]
@@ -150,9 +149,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             anyhow::ensure!(k > 0, "--k must be at least 1");
             let service = pobratim::cli::open_existing(&data.data_dir)?;
-            let filter =
-                pobratim::api::filters::parse_filter(Some(&kinds), Some(&status), None, None, None)
-                    .map_err(|e| anyhow::anyhow!("{}", e.detail))?;
+            let filter = pobratim::service::filters::FilterWords {
+                kinds: Some(&kinds),
+                status: Some(&status),
+                ..Default::default()
+            }
+            .parse()?;
             let setup = pobratim::service::evaluate::EvaluationSetup {
                 cutoff,
                 holdout,
@@ -182,8 +184,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Check { data, repair } => {
-            let store = pobratim::store::SledStore::open(&data.data_dir)
-                .with_context(|| format!("cannot open {}", data.data_dir.display()))?;
+            let store = pobratim::cli::open_upkeep(&data.data_dir)?;
             if repair {
                 let repair = store.repair("cli")?;
                 for line in &repair.done {

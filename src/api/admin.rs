@@ -10,9 +10,9 @@ use utoipa::ToSchema;
 use super::extract::ValidJson;
 use super::problem::{internal, ApiError, Problem, ProblemCode};
 use super::version;
-use crate::auth::{AuthError, Scope, TokenRecord};
+use crate::model::token::AuthError;
+use crate::service::upkeep::{self, Scope, TokenError, TokenKey};
 use crate::service::Service;
-use crate::store::TokenError;
 
 /// A token to create.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -23,6 +23,34 @@ pub struct NewToken {
     pub name: String,
     /// What it allows.
     pub scope: Scope,
+}
+
+/// A stored token: everything but its secret.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenRecord {
+    /// The public part of the token (16 hex digits).
+    pub id: String,
+    /// Who or what holds it; recorded as the author of every change made with it.
+    pub name: String,
+    /// What it allows.
+    pub scope: Scope,
+    /// When it was created (RFC 3339, UTC).
+    pub created: String,
+    /// When it was revoked, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<String>,
+}
+
+impl From<upkeep::TokenRecord> for TokenRecord {
+    fn from(record: upkeep::TokenRecord) -> Self {
+        Self {
+            id: record.id,
+            name: record.name,
+            scope: record.scope,
+            created: record.created,
+            revoked: record.revoked,
+        }
+    }
 }
 
 /// A created token: shown once, never stored.
@@ -81,7 +109,8 @@ async fn off_thread<T: Send + 'static>(
     responses((status = 200, description = "The tokens", body = TokenList)))]
 pub async fn list_tokens(service: web::Data<Service>) -> Result<HttpResponse, ApiError> {
     let svc = service.clone();
-    let items = off_thread(move || Ok(svc.store().tokens()?)).await?;
+    let items = off_thread(move || Ok(svc.upkeep().tokens()?)).await?;
+    let items = items.into_iter().map(TokenRecord::from).collect();
     Ok(version::json(
         StatusCode::OK,
         service.version(),
@@ -108,7 +137,8 @@ pub async fn create_token(
     let svc = service.clone();
     let NewToken { name, scope } = body.0;
     let (record, token) =
-        off_thread(move || svc.store().create_token(&name, scope).map_err(token_error)).await?;
+        off_thread(move || svc.upkeep().create_token(&name, scope).map_err(token_error)).await?;
+    let record = record.into();
     Ok(version::json(
         StatusCode::CREATED,
         service.version(),
@@ -158,13 +188,17 @@ pub async fn revoke_token(
     let by = by.0.by.unwrap_or_default();
     let record = off_thread(move || {
         let key = match by {
-            RevokeKey::Name => crate::store::TokenKey::Name(&name),
-            RevokeKey::Id => crate::store::TokenKey::Id(&name),
+            RevokeKey::Name => TokenKey::Name(&name),
+            RevokeKey::Id => TokenKey::Id(&name),
         };
-        svc.store().revoke_token(key).map_err(token_error)
+        svc.upkeep().revoke_token(key).map_err(token_error)
     })
     .await?;
-    Ok(version::json(StatusCode::OK, service.version(), &record))
+    Ok(version::json(
+        StatusCode::OK,
+        service.version(),
+        &TokenRecord::from(record),
+    ))
 }
 
 /// Take a backup
@@ -242,7 +276,7 @@ impl BackupScratch {
             "{}{}-{}{}",
             Self::PREFIX,
             std::process::id(),
-            crate::auth::now_rfc3339().replace([':', '.'], "-"),
+            crate::model::clock::now_rfc3339().replace([':', '.'], "-"),
             Self::SUFFIX
         ));
         let mut options = std::fs::OpenOptions::new();

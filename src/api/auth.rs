@@ -10,9 +10,9 @@ use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
+use super::limit::WriteLimiter;
 use super::problem::{ApiError, ProblemCode};
-use crate::auth::limit::WriteLimiter;
-use crate::auth::Scope;
+use crate::service::upkeep::Scope;
 use crate::service::Service;
 
 /// How the server guards its API.
@@ -123,11 +123,11 @@ async fn admit(
         Some(Ok(token)) => {
             // A token seen before is checked from memory, on this worker; the first
             // use of one reads the store off the worker.
-            let found = match service.store().authenticate_in_memory(token) {
+            let found = match service.upkeep().authenticate_in_memory(token) {
                 Some(found) => found,
                 None => {
                     let (token, service) = (token.to_string(), service.clone());
-                    web::block(move || service.store().authenticate(&token))
+                    web::block(move || service.upkeep().authenticate(&token))
                         .await
                         .map_err(|e| super::problem::internal(&e))?
                         .map_err(ApiError::from)?

@@ -11,8 +11,8 @@ use super::page::MAX_LIMIT;
 use super::problem::{ApiError, Problem, ProblemCode};
 use super::{blocking, version};
 use crate::model::{LinkId, NodeId};
-use crate::service::{Service, ServiceError};
-use crate::store::{ChangeEntry, RecordType, StoreError};
+use crate::service::upkeep::{ChangeEntry, RecordType};
+use crate::service::Service;
 
 /// Entries per page when no `limit` is given.
 const DEFAULT_CHANGES: usize = 100;
@@ -88,7 +88,7 @@ pub async fn list_changes(
     let (since, limit) = window(&params.0)?;
     let at = service.version();
     let items = blocking(&service, move |s| {
-        Ok(s.store().changes_since(since, limit + 1)?)
+        Ok(s.upkeep().changes_since(since, limit + 1)?)
     })
     .await?;
     Ok(version::json(
@@ -116,14 +116,7 @@ pub async fn node_history(
     params: ValidQuery<ChangesParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, NodeId::new)?;
-    history(
-        service,
-        RecordType::Node,
-        id.to_string(),
-        params.0,
-        move |s| Ok(exists(s.store().get_node(&id))?),
-    )
-    .await
+    history(service, RecordType::Node, id.to_string(), params.0).await
 }
 
 /// History of a link
@@ -144,14 +137,7 @@ pub async fn link_history(
     params: ValidQuery<ChangesParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, LinkId::new)?;
-    history(
-        service,
-        RecordType::Link,
-        id.to_string(),
-        params.0,
-        move |s| Ok(exists(s.store().get_link(&id))?),
-    )
-    .await
+    history(service, RecordType::Link, id.to_string(), params.0).await
 }
 
 /// One record's page of history; 404 when it has none and does not exist.
@@ -160,25 +146,10 @@ async fn history(
     record: RecordType,
     id: String,
     params: ChangesParams,
-    exists: impl FnOnce(&Service) -> Result<bool, ServiceError> + Send + 'static,
 ) -> Result<HttpResponse, ApiError> {
     let (since, limit) = window(&params)?;
     let at = service.version();
-    let items = blocking(&service, move |s| {
-        let items = s.store().record_history(record, &id, since, limit + 1)?;
-        if items.is_empty() && since == 0 && !exists(s)? {
-            return Err(ServiceError::NotFound {
-                what: match record {
-                    RecordType::Node => "node",
-                    RecordType::Link => "link",
-                },
-                id,
-                field: Some("id".into()),
-            });
-        }
-        Ok(items)
-    })
-    .await?;
+    let items = blocking(&service, move |s| s.history(record, &id, since, limit + 1)).await?;
     Ok(version::json(
         StatusCode::OK,
         at,
@@ -198,15 +169,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .default_service(web::to(super::method_not_allowed))
                 .route(handler),
         );
-    }
-}
-
-/// Whether a read found a record; a damaged one exists too (its history is how a
-/// person learns what it held).
-fn exists<T>(read: Result<Option<T>, StoreError>) -> Result<bool, StoreError> {
-    match read {
-        Ok(record) => Ok(record.is_some()),
-        Err(StoreError::Unreadable { .. }) => Ok(true),
-        Err(e) => Err(e),
     }
 }

@@ -2,7 +2,6 @@
 //! and the as-of date.
 
 use super::problem::{ApiError, ProblemCode};
-use crate::service::filters::{Filter, FilterWords};
 
 /// Declares a query-parameter struct with the graph filter parameters added.
 macro_rules! graph_params {
@@ -34,37 +33,20 @@ macro_rules! graph_params {
         impl $name {
             /// The filter these parameters ask for.
             pub fn filter(&self) -> Result<crate::service::filters::Filter, crate::api::problem::ApiError> {
-                crate::api::filters::parse_filter(
-                    self.kinds.as_deref(),
-                    self.status.as_deref(),
-                    self.node_kinds.as_deref(),
-                    self.as_of.as_deref(),
-                    self.undated,
-                )
+                let words = crate::service::filters::FilterWords {
+                    kinds: self.kinds.as_deref(),
+                    status: self.status.as_deref(),
+                    node_kinds: self.node_kinds.as_deref(),
+                    as_of: self.as_of.as_deref(),
+                    undated: self.undated,
+                };
+                Ok(words.parse()?)
             }
         }
     };
 }
 
 pub(crate) use graph_params;
-
-/// Parses the filter parameters, naming the parameter at fault.
-pub fn parse_filter(
-    kinds: Option<&str>,
-    status: Option<&str>,
-    node_kinds: Option<&str>,
-    as_of: Option<&str>,
-    undated: Option<bool>,
-) -> Result<Filter, ApiError> {
-    let words = FilterWords {
-        kinds,
-        status,
-        node_kinds,
-        as_of,
-        undated,
-    };
-    Ok(words.parse()?)
-}
 
 /// Decodes an offset cursor.
 pub fn offset(cursor: Option<&str>) -> Result<usize, ApiError> {

@@ -12,6 +12,7 @@ pub mod centrality;
 pub mod changes;
 pub mod extract;
 pub mod filters;
+mod limit;
 pub mod links;
 pub mod metrics;
 pub mod neighbourhood;
@@ -24,6 +25,7 @@ pub mod problem;
 pub mod recover;
 mod schemas;
 mod security;
+pub mod server;
 pub mod stream;
 pub mod structure;
 pub mod transfer;
@@ -58,7 +60,7 @@ use security::Security;
     ),
     modifiers(&Security),
     components(schemas(problem::Problem, crate::model::Node, crate::model::Link, crate::service::WriteSummary,
-        crate::service::export::ExportFormat, crate::io::ImportFormat)),
+        crate::service::export::ExportFormat, crate::service::export::ImportFormat)),
     tags(
         (name = "nodes", description = "Cities, associations and states"),
         (name = "links", description = "Twinning, friendship, trilateral, membership and located_in links"),

@@ -4,16 +4,18 @@ use actix_web::http::{header, StatusCode};
 use std::io::Write;
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::extract::{RawBody, ValidQuery};
 use super::filters::graph_params;
 use super::problem::{internal, ApiError, Problem, ProblemCode};
 use super::version;
-use crate::io::{open_items, ExportFormat, ImportFormat};
 use crate::model::LinkKind;
-use crate::service::{ImportOptions, ImportReport, RowError, Service};
+use crate::service::export::{ExportFormat, ImportFormat};
+use crate::service::import::{self as import_records, open_items, ImportOptions};
+use crate::service::Service;
 
 graph_params! {
     /// Format and filters of an export.
@@ -38,6 +40,69 @@ pub struct ImportParams {
     pub skip_invalid: Option<bool>,
 }
 
+/// A row that cannot be imported, or a file that cannot be read on.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RowError {
+    /// The file, when an import reads several.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub file: String,
+    /// 1-based line (CSV: the header is line 1; XML: the element's line; JSON: the
+    /// record's position in its array, from 1).
+    pub line: u64,
+    /// The column, attribute or field at fault.
+    pub column: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// What an import did (or, on a dry run or a refusal, would have done).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportReport {
+    /// Whether the records were written (false on a dry run and when refused).
+    pub written: bool,
+    /// Records read.
+    pub records: u64,
+    /// Records that did not exist.
+    pub created: u64,
+    /// Records that existed with different content.
+    pub updated: u64,
+    /// Records that existed with the same content (and rows repeating an earlier row).
+    pub unchanged: u64,
+    /// Refused records (skipped with `skip_invalid`; otherwise they stopped the import).
+    pub refused: u64,
+    /// The first refused records, in file order.
+    pub errors: Vec<RowError>,
+    /// Graph version after the import.
+    pub graph_version: u64,
+    /// Wall time, in seconds.
+    pub seconds: f64,
+}
+
+impl From<import_records::ImportReport> for ImportReport {
+    fn from(report: import_records::ImportReport) -> Self {
+        Self {
+            written: report.written,
+            records: report.records,
+            created: report.created,
+            updated: report.updated,
+            unchanged: report.unchanged,
+            refused: report.refused,
+            errors: report
+                .errors
+                .into_iter()
+                .map(|e| RowError {
+                    file: e.file,
+                    line: e.line,
+                    column: e.column,
+                    reason: e.reason,
+                })
+                .collect(),
+            graph_version: report.graph_version,
+            seconds: report.seconds,
+        }
+    }
+}
+
 /// Export the network
 ///
 /// The network in `format`, filtered like graph questions (graph formats default to
@@ -58,13 +123,14 @@ pub async fn get_export(
     params: ValidQuery<ExportParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.0;
-    let filter = crate::api::filters::parse_filter(
-        Some(params.kinds.as_deref().unwrap_or("all")),
-        Some(params.status.as_deref().unwrap_or("any")),
-        params.node_kinds.as_deref(),
-        params.as_of.as_deref(),
-        params.undated,
-    )?;
+    let filter = crate::service::filters::FilterWords {
+        kinds: Some(params.kinds.as_deref().unwrap_or("all")),
+        status: Some(params.status.as_deref().unwrap_or("any")),
+        node_kinds: params.node_kinds.as_deref(),
+        as_of: params.as_of.as_deref(),
+        undated: params.undated,
+    }
+    .parse()?;
     let format = params.format.unwrap_or(ExportFormat::Pobratim);
     let at = service.version();
     let svc = service.into_inner();
@@ -118,7 +184,7 @@ pub async fn post_import(
     let format = params.format.unwrap_or(ImportFormat::Pobratim);
     let kind = params.kind.unwrap_or(LinkKind::Twinning);
     let svc = service.into_inner();
-    let report = web::block(move || -> Result<ImportReport, ApiError> {
+    let report = web::block(move || -> Result<import_records::ImportReport, ApiError> {
         let input: Box<dyn std::io::Read> = Box::new(std::io::Cursor::new(body));
         let items = open_items(format, input, kind).map_err(|e| refusal(&e, 1))?;
         let report = svc.import_by(&caller.name, items, options, &mut |_| {})?;
@@ -131,10 +197,15 @@ pub async fn post_import(
     })
     .await
     .map_err(|e| internal(&e))??;
-    Ok(version::json(StatusCode::OK, report.graph_version, &report))
+    let version = report.graph_version;
+    Ok(version::json(
+        StatusCode::OK,
+        version,
+        &ImportReport::from(report),
+    ))
 }
 
-fn refusal(first: &RowError, refused: u64) -> ApiError {
+fn refusal(first: &import_records::RowError, refused: u64) -> ApiError {
     ApiError::new(
         ProblemCode::InvalidField,
         format!("{first} ({refused} record(s) refused; nothing written)"),

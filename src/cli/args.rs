@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-pub use crate::service::export::ExportFormat;
+pub use crate::service::export::{ExportFormat, ImportFormat};
 
 /// pobratim: a graph database of twin towns and the associations around them.
 #[derive(Debug, Parser)]
@@ -61,7 +61,7 @@ pub enum Command {
         private: bool,
         /// Writes per second allowed to each token on average (bursts of twice that);
         /// past it, 429 with `Retry-After`. 0: no limit.
-        #[arg(long, env = "POBRATIM_WRITE_RATE", default_value_t = crate::server::DEFAULT_WRITE_RATE)]
+        #[arg(long, env = "POBRATIM_WRITE_RATE", default_value_t = crate::service::DEFAULT_WRITE_RATE)]
         write_rate: f64,
         /// MiB of node and link records kept rendered as JSON for graph answers
         /// (neighbours, neighbourhoods); a write makes its records' copies stale at
@@ -124,7 +124,7 @@ pub enum Command {
         files: Vec<PathBuf>,
         /// Input format.
         #[arg(long, env = "POBRATIM_IMPORT_FORMAT", default_value = "pobratim")]
-        format: Format,
+        format: ImportFormat,
         /// Link kind of rows without a `kind` column.
         #[arg(long, env = "POBRATIM_IMPORT_KIND", default_value = "twinning")]
         kind: String,
@@ -264,34 +264,13 @@ impl clap::ValueEnum for ExportFormat {
     }
 }
 
-/// Import formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// pobratim's own JSON document.
-    Pobratim,
-    /// A links-only CSV naming cities by name and country (`shared/data/twins/links*.csv`).
-    EdgeList,
-    /// NetworkX node-link JSON.
-    NodeLink,
-    /// pobratim CSV tables of nodes and of links (also neo4j-admin headers).
-    Csv,
-    /// GraphML (NetworkX, igraph, yEd).
-    Graphml,
-    /// GEXF 1.2/1.3 (Gephi).
-    Gexf,
-}
+impl clap::ValueEnum for ImportFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &ImportFormat::ALL
+    }
 
-impl Format {
-    /// The library's name for the format.
-    pub fn import_format(self) -> crate::io::ImportFormat {
-        match self {
-            Format::Pobratim => crate::io::ImportFormat::Pobratim,
-            Format::EdgeList => crate::io::ImportFormat::EdgeList,
-            Format::NodeLink => crate::io::ImportFormat::NodeLink,
-            Format::Csv => crate::io::ImportFormat::Csv,
-            Format::Graphml => crate::io::ImportFormat::Graphml,
-            Format::Gexf => crate::io::ImportFormat::Gexf,
-        }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
     }
 }
 

@@ -24,10 +24,10 @@ use std::io::Read;
 
 use serde_json::{json, Map};
 
+use crate::io::{Item, Record, RowError};
 use crate::model::{
     CountryCode, Link, LinkId, LinkKind, Location, Node, NodeId, NodeKind, PartialDate, Source,
 };
-use crate::service::{Item, Record, RowError};
 
 /// Columns this format reads; `distance_km`, `degree` and `population` columns of the
 /// twin-town files are known and ignored (derivable or outside a link's meaning).
@@ -239,18 +239,10 @@ impl<R: Read> Iterator for EdgeRows<R> {
             if self.done {
                 return None;
             }
-            let line = self.reader.position().line() + 1;
-            match self.reader.read_record(&mut self.row) {
-                Ok(false) => self.done = true,
-                Ok(true) => {
-                    let line = self.row.position().map_or(line, |p| p.line());
-                    self.take_row(line);
-                }
-                Err(e) => {
-                    let error = super::csv_error(&e, line);
-                    self.done = error.fatal;
-                    return Some(Err(error));
-                }
+            match super::next_csv_row(&mut self.reader, &mut self.row, &mut self.done) {
+                super::CsvNext::End => {}
+                super::CsvNext::Row(line) => self.take_row(line),
+                super::CsvNext::Error(error) => return Some(Err(error)),
             }
         }
     }

@@ -5,27 +5,99 @@ pub mod export;
 pub mod json;
 pub mod native;
 pub mod node_link;
+mod row_error;
 pub mod seed;
 pub mod table;
 pub mod xml;
 
-use crate::service::{Change, Item, Record, RowError};
+use crate::model::{Link, Node};
+pub use row_error::RowError;
 
-/// Records parsed whole (the JSON formats) as an import stream, each with its place
-/// in the document (`links[3]`).
-pub fn items_of(changes: Vec<(String, Change)>) -> impl Iterator<Item = Result<Item, RowError>> {
-    changes.into_iter().filter_map(|(at, change)| {
-        let line = 0;
-        let record = match change {
-            Change::PutNode(node) | Change::CreateNode(node) => Record::Node {
+/// One record read from a file.
+#[derive(Clone, Debug)]
+pub enum Record {
+    /// A node; `id_given` is false when the id was derived from kind, country and name
+    /// (the import then matches an existing node with the same kind, name and country).
+    Node {
+        /// The node.
+        node: Node,
+        /// Whether the file named the id.
+        id_given: bool,
+    },
+    /// A link.
+    Link(Link),
+}
+
+/// A record with the line it came from.
+#[derive(Clone, Debug)]
+pub struct Item {
+    /// 1-based line in the file; 0 where lines mean nothing (JSON documents).
+    pub line: u64,
+    /// Where the record sits in a document (`links[3]`), prefixed to the fields
+    /// named in errors; empty for tables.
+    pub at: String,
+    /// The record.
+    pub record: Record,
+}
+
+impl Item {
+    /// A node of a whole document (no lines), at its place (`nodes[3]`), with its id.
+    pub fn node_at(at: String, node: Node) -> Self {
+        Self {
+            line: 0,
+            at,
+            record: Record::Node {
                 node,
                 id_given: true,
             },
-            Change::PutLink(link) | Change::CreateLink(link) => Record::Link(link),
-            _ => return None,
-        };
-        Some(Ok(Item { line, at, record }))
-    })
+        }
+    }
+
+    /// A link of a whole document, at its place (`links[3]`).
+    pub fn link_at(at: String, link: Link) -> Self {
+        Self {
+            line: 0,
+            at,
+            record: Record::Link(link),
+        }
+    }
+}
+
+/// Records parsed whole (the JSON and XML formats) as an import stream.
+fn stream_of(items: Vec<Item>) -> impl Iterator<Item = Result<Item, RowError>> {
+    items.into_iter().map(Ok)
+}
+
+/// What reading one more CSV row gave.
+pub(crate) enum CsvNext {
+    /// A row, read into the record, with its line.
+    Row(u64),
+    /// The end of the input (given once).
+    End,
+    /// A row that could not be read; a fatal one ends the stream.
+    Error(RowError),
+}
+
+/// Reads the next row of a CSV stream into `row`, with the line it starts on; at the
+/// end, or after a fatal error, `done` is set.
+pub(crate) fn next_csv_row<R: std::io::Read>(
+    reader: &mut csv::Reader<R>,
+    row: &mut csv::StringRecord,
+    done: &mut bool,
+) -> CsvNext {
+    let line = reader.position().line().max(1) + 1;
+    match reader.read_record(row) {
+        Ok(false) => {
+            *done = true;
+            CsvNext::End
+        }
+        Ok(true) => CsvNext::Row(row.position().map_or(line, |p| p.line())),
+        Err(e) => {
+            let error = csv_error(&e, line);
+            *done = error.fatal;
+            CsvNext::Error(error)
+        }
+    }
 }
 
 /// A CSV reader's error as a refused row: not UTF-8 and I/O failures stop the file,
@@ -167,9 +239,7 @@ impl std::str::FromStr for ExportFormat {
 }
 
 /// The formats an import reads.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ImportFormat {
     /// pobratim's own JSON document (read whole).
@@ -184,6 +254,30 @@ pub enum ImportFormat {
     Graphml,
     /// GEXF 1.2/1.3 (Gephi; read as a stream of XML events).
     Gexf,
+}
+
+impl ImportFormat {
+    /// Every format, in the order they are documented.
+    pub const ALL: [ImportFormat; 6] = [
+        ImportFormat::Pobratim,
+        ImportFormat::NodeLink,
+        ImportFormat::EdgeList,
+        ImportFormat::Csv,
+        ImportFormat::Graphml,
+        ImportFormat::Gexf,
+    ];
+
+    /// The format's name (`edge-list`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportFormat::Pobratim => "pobratim",
+            ImportFormat::NodeLink => "node-link",
+            ImportFormat::EdgeList => "edge-list",
+            ImportFormat::Csv => "csv",
+            ImportFormat::Graphml => "graphml",
+            ImportFormat::Gexf => "gexf",
+        }
+    }
 }
 
 /// An import stream.
@@ -211,18 +305,18 @@ pub fn open_items(
     Ok(match format {
         ImportFormat::Pobratim => {
             let doc = native::parse(&whole(&mut input)?).map_err(refused)?;
-            Box::new(items_of(native::changes(doc).map_err(refused)?))
+            Box::new(stream_of(native::records(doc).map_err(refused)?))
         }
-        ImportFormat::NodeLink => Box::new(items_of(
+        ImportFormat::NodeLink => Box::new(stream_of(
             node_link::read(&whole(&mut input)?).map_err(refused)?,
         )),
         ImportFormat::EdgeList => Box::new(edgelist::read(input, default_kind)?),
         ImportFormat::Csv => table::read(input, default_kind)?,
-        ImportFormat::Graphml => Box::new(items_of(xml::read(
+        ImportFormat::Graphml => Box::new(stream_of(xml::read(
             std::io::BufReader::new(input),
             xml::Dialect::Graphml,
         )?)),
-        ImportFormat::Gexf => Box::new(items_of(xml::read(
+        ImportFormat::Gexf => Box::new(stream_of(xml::read(
             std::io::BufReader::new(input),
             xml::Dialect::Gexf,
         )?)),

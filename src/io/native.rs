@@ -8,9 +8,10 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::Item;
+use crate::model::draft::{link_from_json, node_from_json};
 use crate::model::validate::classify;
 use crate::model::{Link, Node, ValidationError};
-use crate::service::{link_from_json, node_from_json, Change, Service, ServiceError, WriteSummary};
 
 /// The `format` marker of a native document.
 pub const FORMAT_NAME: &str = "pobratim";
@@ -43,9 +44,6 @@ pub enum ImportError {
     /// The file is not JSON, or not a pobratim document.
     #[error("{0}")]
     Invalid(ValidationError),
-    /// The write was refused or failed.
-    #[error(transparent)]
-    Service(#[from] ServiceError),
     /// Reading the file failed.
     #[error("cannot read the document: {0}")]
     Io(#[from] std::io::Error),
@@ -82,35 +80,20 @@ pub fn parse(bytes: &[u8]) -> Result<RawDocument, ImportError> {
     Ok(doc)
 }
 
-/// The changes that upsert every record of `doc`, with field paths for errors.
-pub fn changes(doc: RawDocument) -> Result<Vec<(String, Change)>, ImportError> {
+/// The records of `doc`, each with its place in it for errors.
+pub fn records(doc: RawDocument) -> Result<Vec<Item>, ImportError> {
     let mut out = Vec::with_capacity(doc.nodes.len() + doc.links.len());
     for (i, node) in doc.nodes.into_iter().enumerate() {
         let path = format!("nodes[{i}]");
         let node = node_from_json(node).map_err(|e| ImportError::Invalid(e.within(&path)))?;
-        out.push((path, Change::PutNode(node)));
+        out.push(Item::node_at(path, node));
     }
     for (i, link) in doc.links.into_iter().enumerate() {
         let path = format!("links[{i}]");
         let link = link_from_json(link).map_err(|e| ImportError::Invalid(e.within(&path)))?;
-        out.push((path, Change::PutLink(link)));
+        out.push(Item::link_at(path, link));
     }
     Ok(out)
-}
-
-/// Imports a document atomically.
-pub fn import(service: &Service, bytes: &[u8]) -> Result<WriteSummary, ImportError> {
-    import_by(service, "cli", bytes)
-}
-
-/// As [`import`], logged in the change log as made by `actor`.
-pub fn import_by(
-    service: &Service,
-    actor: &str,
-    bytes: &[u8],
-) -> Result<WriteSummary, ImportError> {
-    let doc = parse(bytes)?;
-    Ok(service.write_by(actor, changes(doc)?)?)
 }
 
 /// A whole network, as written.

@@ -12,9 +12,10 @@ use std::collections::HashMap;
 use serde_json::{json, Map, Value};
 
 use super::native::ImportError;
+use super::Item;
+use crate::model::draft::{link_from_json, node_from_json};
 use crate::model::validate::classify;
 use crate::model::{LinkKind, NodeKind, ValidationError, Violation};
-use crate::service::{link_from_json, node_from_json, Change};
 
 const NODE_FIELDS: [&str; 6] = ["kind", "name", "country", "region", "population", "attrs"];
 const LINK_FIELDS: [&str; 7] = [
@@ -139,7 +140,7 @@ fn oriented(
 type EdgeGroup = (String, Map<String, Value>, Vec<String>);
 
 /// Reads a node-link document into node and link upserts (nodes first).
-pub fn read(bytes: &[u8]) -> Result<Vec<(String, Change)>, ImportError> {
+pub fn read(bytes: &[u8]) -> Result<Vec<Item>, ImportError> {
     super::native::refuse_duplicate_keys(bytes)?;
     let doc: Value = serde_json::from_slice(bytes)
         .map_err(|e| ImportError::Invalid(classify(String::new(), format!("not JSON: {e}"))))?;
@@ -181,7 +182,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<(String, Change)>, ImportError> {
 pub(crate) fn records(
     mut nodes: Vec<(String, Map<String, Value>)>,
     mut edges: Vec<(String, Map<String, Value>)>,
-) -> Result<Vec<(String, Change)>, ImportError> {
+) -> Result<Vec<Item>, ImportError> {
     // igraph (and spreadsheets) have no "absent": an attribute a node or edge lacks is
     // written as an empty string. It is read as absent.
     for (_, raw) in nodes.iter_mut().chain(edges.iter_mut()) {
@@ -193,7 +194,7 @@ pub(crate) fn records(
         let node = node_from_json(node_record(raw, path)?)
             .map_err(|e| ImportError::Invalid(e.within(path)))?;
         kinds.insert(node.id.to_string(), node.kind);
-        out.push((path.clone(), Change::PutNode(node)));
+        out.push(Item::node_at(path.clone(), node));
     }
     let mut order: Vec<String> = Vec::new();
     let mut groups: std::collections::HashMap<String, EdgeGroup> = std::collections::HashMap::new();
@@ -271,7 +272,7 @@ pub(crate) fn records(
             link.insert("attrs".into(), Value::Object(attrs));
         }
         let link = link_from_json(link).map_err(|e| ImportError::Invalid(e.within(&path)))?;
-        out.push((path, Change::PutLink(link)));
+        out.push(Item::link_at(path, link));
     }
     Ok(out)
 }
@@ -283,11 +284,10 @@ mod tests {
     fn upserts(doc: serde_json::Value) -> (Vec<crate::model::Node>, Vec<crate::model::Link>) {
         let mut nodes = Vec::new();
         let mut links = Vec::new();
-        for (_, change) in read(doc.to_string().as_bytes()).unwrap() {
-            match change {
-                Change::PutNode(node) => nodes.push(node),
-                Change::PutLink(link) => links.push(link),
-                other => panic!("{other:?}"),
+        for item in read(doc.to_string().as_bytes()).unwrap() {
+            match item.record {
+                crate::io::Record::Node { node, .. } => nodes.push(node),
+                crate::io::Record::Link(link) => links.push(link),
             }
         }
         (nodes, links)

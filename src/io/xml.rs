@@ -21,7 +21,7 @@ use quick_xml::Reader;
 use serde_json::{Map, Value};
 
 use super::native::ImportError;
-use crate::service::{Change, RowError};
+use super::{Item, RowError};
 
 /// Which dialect a file is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,7 +120,7 @@ enum Open {
 }
 
 /// Reads a GraphML or GEXF file into node and link upserts (nodes first).
-pub fn read(input: impl BufRead, dialect: Dialect) -> Result<Vec<(String, Change)>, RowError> {
+pub fn read(input: impl BufRead, dialect: Dialect) -> Result<Vec<Item>, RowError> {
     let mut reader = Reader::from_reader(Lines {
         inner: input,
         line: 1,

@@ -6,6 +6,7 @@
 pub mod clock;
 pub mod country;
 pub mod date;
+pub mod draft;
 pub mod id;
 pub mod json_nesting;
 pub mod link;
@@ -13,6 +14,7 @@ pub mod node;
 #[cfg(test)]
 mod properties;
 pub mod text;
+pub mod token;
 pub mod validate;
 
 pub use country::CountryCode;

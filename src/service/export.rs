@@ -6,7 +6,7 @@ use super::filters::Filter;
 use super::{Service, ServiceError};
 use crate::io::export::Selection;
 use crate::io::native::{self, ExportError};
-pub use crate::io::ExportFormat;
+pub use crate::io::{ExportFormat, ImportFormat};
 use crate::store::StoreError;
 
 impl From<StoreError> for ExportError {

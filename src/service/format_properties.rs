@@ -10,6 +10,7 @@ use crate::io::export::Selection;
 use crate::io::table::{self, Dialect};
 use crate::io::{edgelist, node_link, xml};
 use crate::model::{Link, LinkKind, Node};
+use crate::service::documents::upserts;
 use crate::service::{Item, Record};
 
 fn drain<I: Iterator>(items: I) -> usize {
@@ -225,7 +226,7 @@ proptest! {
         let mut native = Vec::new();
         service.export(crate::io::ExportFormat::Pobratim, &Default::default(), &mut native).map_err(fail)?;
         let doc = crate::io::native::parse(&native).map_err(fail)?;
-        prop_assert_eq!(&loaded(crate::io::native::changes(doc).map_err(fail)?, id)?, &node);
+        prop_assert_eq!(&loaded(upserts(crate::io::native::records(doc).map_err(fail)?), id)?, &node);
 
         let selection = Selection::of(vec![node.clone()], vec![]);
         let mut csv = Vec::new();
@@ -241,7 +242,7 @@ proptest! {
 
         let mut node_link = Vec::new();
         crate::io::export::node_link(&selection, &mut node_link).map_err(fail)?;
-        let back = loaded(crate::io::node_link::read(&node_link).map_err(fail)?, id)?;
+        let back = loaded(upserts(crate::io::node_link::read(&node_link).map_err(fail)?), id)?;
         prop_assert_eq!((&back.name, &back.attrs), (&node.name, &node.attrs));
         for (dialect, write) in [
             (xml::Dialect::Graphml, crate::io::export::graphml as fn(&Selection, &mut Vec<u8>) -> _),
@@ -250,7 +251,7 @@ proptest! {
             let mut bytes = Vec::new();
             write(&selection, &mut bytes).map_err(fail)?;
             let changes = xml::read(std::io::Cursor::new(bytes), dialect).map_err(fail)?;
-            let back = loaded(changes, id)?;
+            let back = loaded(upserts(changes), id)?;
             prop_assert_eq!((&back.name, &back.attrs), (&node.name, &node.attrs), "{:?}", dialect);
         }
     }

@@ -11,7 +11,6 @@ use std::time::Instant;
 
 use hashbrown::{HashMap, HashSet};
 use serde::Serialize;
-use utoipa::ToSchema;
 
 use super::{Service, ServiceError};
 use crate::graph::GraphSnapshot;
@@ -24,9 +23,8 @@ mod named;
 mod pairs;
 mod projection;
 mod retired;
-mod row_error;
 
-pub use row_error::RowError;
+pub use crate::io::{open_items, Item, Items, Record, RowError};
 
 use pairs::{CompactPair, PairKey, PairOwner, RowPair};
 use projection::Projection;
@@ -36,33 +34,6 @@ use retired::{Earlier, Retired};
 const CHUNK: usize = 20_000;
 /// Refused rows kept in a report (the count goes on past it).
 const MAX_ERRORS_KEPT: usize = 1_000;
-
-/// One record read from a file.
-#[derive(Clone, Debug)]
-pub enum Record {
-    /// A node; `id_given` is false when the id was derived from kind, country and name
-    /// (the import then matches an existing node with the same kind, name and country).
-    Node {
-        /// The node.
-        node: Node,
-        /// Whether the file named the id.
-        id_given: bool,
-    },
-    /// A link.
-    Link(Link),
-}
-
-/// A record with the line it came from.
-#[derive(Clone, Debug)]
-pub struct Item {
-    /// 1-based line in the file; 0 where lines mean nothing (JSON documents).
-    pub line: u64,
-    /// Where the record sits in a document (`links[3]`), prefixed to the fields
-    /// named in errors; empty for tables.
-    pub at: String,
-    /// The record.
-    pub record: Record,
-}
 
 /// How to import.
 #[derive(Clone, Copy, Debug, Default)]
@@ -74,7 +45,7 @@ pub struct ImportOptions {
 }
 
 /// What an import did (or, on a dry run or a refusal, would have done).
-#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct ImportReport {
     /// Whether the records were written (false on a dry run and when refused).
     pub written: bool,

@@ -10,7 +10,7 @@ pub mod answers;
 mod cache;
 pub mod centrality;
 mod damaged;
-mod draft;
+pub mod documents;
 mod durability;
 pub mod evaluate;
 pub mod export;
@@ -18,7 +18,7 @@ pub mod filters;
 #[cfg(test)]
 mod format_properties;
 mod group;
-mod import;
+pub mod import;
 pub mod neighbourhood;
 pub mod partners;
 pub mod paths;
@@ -28,13 +28,14 @@ pub mod rendered;
 mod snapshots;
 pub mod structure;
 pub mod suggestions;
+pub mod upkeep;
 mod write;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub use draft::{link_from_json, merge_patch, node_from_json};
+pub use crate::model::draft::{link_from_json, merge_patch, node_from_json};
 pub use import::{ImportOptions, ImportReport, Item, Record, RowError};
 pub use persisted::SnapshotOrigin;
 pub use query::NodeQuery;
@@ -140,6 +141,9 @@ pub struct Service {
 /// Name of the snapshot file in the data directory.
 pub const SNAPSHOT_FILE: &str = "graph.snapshot";
 
+/// Writes per second each token may make unless configured otherwise.
+pub const DEFAULT_WRITE_RATE: f64 = 100.0;
+
 /// Expensive graph queries allowed at once unless configured otherwise.
 pub const DEFAULT_MAX_HEAVY_QUERIES: usize = 2;
 
@@ -204,11 +208,6 @@ impl Service {
             max_heavy: DEFAULT_MAX_HEAVY_QUERIES,
             commits: group::CommitQueue::default(),
         })
-    }
-
-    /// The store underneath.
-    pub fn store(&self) -> &SledStore {
-        &self.store
     }
 
     /// The current graph snapshot.

@@ -237,7 +237,7 @@ impl PartnerData {
             associations: vec![Vec::new(); n],
             areas: vec![BTreeSet::new(); n],
         };
-        for node in service.store().scan_nodes() {
+        for node in service.store.scan_nodes() {
             let node = node?;
             if let Some(ix) = graph.index_of(&node.id) {
                 let i = ix as usize;
@@ -246,7 +246,7 @@ impl PartnerData {
                 data.population[i] = node.population;
             }
         }
-        for link in service.store().scan_links() {
+        for link in service.store.scan_links() {
             let link = link?;
             let members: Vec<NodeIx> = link
                 .members

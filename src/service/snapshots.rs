@@ -325,3 +325,48 @@ fn compact(
     }
     saved
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::service::{Change, Service};
+    use crate::store::RecordChange;
+
+    fn node(id: &str) -> crate::model::Node {
+        serde_json::from_value(json!({"id": id, "kind": "city", "name": id, "country": "RU"}))
+            .unwrap()
+    }
+
+    /// When the store has applied versions the graph has not seen (logged writes of a
+    /// group that failed after its commit point are applied before the next group), the
+    /// next group's snapshot is rebuilt from the store rather than advanced from memory.
+    #[test]
+    fn a_store_ahead_of_the_graph_is_followed_by_a_rebuild() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let service = Service::open(&dir.path().join("data")).unwrap();
+        let write = |id: &str| {
+            service
+                .write(vec![(String::new(), Change::CreateNode(node(id)))])
+                .unwrap()
+        };
+        write("city:ru:first");
+        // A version the graph never saw, written to the store alone.
+        let unseen = RecordChange::Node {
+            before: None,
+            after: Some(node("city:ru:unseen")),
+        };
+        service.store.commit(&[unseen], true).unwrap();
+        let summary = write("city:ru:second");
+        assert_eq!(
+            summary.graph_version,
+            service.store.graph_version().unwrap()
+        );
+        let snapshot = service.snapshot();
+        assert_eq!(snapshot.node_count(), 3);
+        assert_eq!(snapshot.version(), summary.graph_version);
+        assert!(snapshot
+            .index_of(&"city:ru:unseen".parse().unwrap())
+            .is_some());
+    }
+}

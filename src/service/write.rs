@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::draft::{link_from_json, merge_patch, node_from_json};
 use super::{ConflictKind, Service, ServiceError};
 use crate::graph::project::GraphDelta;
 use crate::graph::GraphSnapshot;
+use crate::model::draft::{link_from_json, merge_patch, node_from_json};
 use crate::model::{Link, LinkId, LinkKind, Node, NodeId, NodeKind, ValidationError, Violation};
 use crate::store::trees::TreeId;
 use crate::store::{RecordChange, SledStore, StoreError};

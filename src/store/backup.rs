@@ -255,7 +255,7 @@ fn read_field(input: &mut impl Read, len: u32) -> Result<Vec<u8>, BackupError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::Scope;
+    use crate::model::token::Scope;
     use crate::store::RecordChange;
 
     fn store_with_data(dir: &Path) -> SledStore {

@@ -7,7 +7,7 @@ use super::codec::{decode, encode};
 use super::sled_store::SledStore;
 use super::trees::{self, TreeId};
 use super::StoreError;
-use crate::auth::{self, AuthError, Scope, TokenRecord};
+use crate::model::token::{self as auth, AuthError, Scope, TokenRecord};
 
 /// Why a token operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -138,7 +138,7 @@ impl SledStore {
                 TokenKey::Id(id) => record.id == id,
             };
             if record.revoked.is_none() && named {
-                record.revoked = Some(auth::now_rfc3339());
+                record.revoked = Some(crate::model::clock::now_rfc3339());
                 tree.insert(stored_key, encode(&record)?)?;
                 self.flush()?;
                 self.token_cache().put(record.clone());

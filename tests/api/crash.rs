@@ -212,30 +212,29 @@ fn acknowledged_writes_survive_kill_9_and_no_batch_is_half_there() {
     }
     let service = Service::open(&data).unwrap();
     let log = log.lock().unwrap();
-    let store = service.store();
-    let has_node = |id: &str| store.get_node(&NodeId::new(id).unwrap()).unwrap().is_some();
+    let found = |read: Result<(), pobratim::service::ServiceError>| match read {
+        Ok(()) => true,
+        Err(pobratim::service::ServiceError::NotFound { .. }) => false,
+        Err(e) => panic!("{e}"),
+    };
+    let has_node = |id: &str| {
+        found(
+            service
+                .get_node(NodeId::new(id).unwrap().as_str())
+                .map(drop),
+        )
+    };
+    let has_link = |id: &str| found(service.get_link(id).map(drop));
     let mut lost = 0;
     for id in &log.nodes {
         lost += usize::from(!has_node(id));
     }
     for (a, b, link) in &log.batches {
-        let there = has_node(a)
-            && has_node(b)
-            && store
-                .get_link(&pobratim::model::LinkId::new(link).unwrap())
-                .unwrap()
-                .is_some();
+        let there = has_node(a) && has_node(b) && has_link(link);
         lost += usize::from(!there);
     }
     for (a, b, link) in &log.attempted {
-        let parts = [
-            has_node(a),
-            has_node(b),
-            store
-                .get_link(&pobratim::model::LinkId::new(link).unwrap())
-                .unwrap()
-                .is_some(),
-        ];
+        let parts = [has_node(a), has_node(b), has_link(link)];
         assert!(
             parts.iter().all(|p| *p) || parts.iter().all(|p| !*p),
             "batch {link} is half there: {parts:?}"

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 fn service_of(doc: &str) -> Service {
     let service = Service::from_store(SledStore::temporary().unwrap()).unwrap();
-    pobratim::io::native::import(&service, doc.as_bytes()).unwrap();
+    service.import_document("cli", doc.as_bytes()).unwrap();
     service
 }
 

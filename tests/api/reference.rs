@@ -28,7 +28,7 @@ fn load(graph: &str) -> (Service, Value) {
     )
     .unwrap();
     let service = Service::from_store(SledStore::temporary().unwrap()).unwrap();
-    pobratim::io::native::import(&service, doc.as_bytes()).unwrap();
+    service.import_document("cli", doc.as_bytes()).unwrap();
     (service, expected)
 }
 

@@ -520,7 +520,7 @@ fn concurrent_writes_are_grouped_yet_each_stays_its_own() {
             match result {
                 Ok(version) => {
                     assert!(!refused_batch, "a batch naming a missing node was accepted");
-                    let entry = service.store().changes_since(version - 1, 1).unwrap();
+                    let entry = service.upkeep().changes_since(version - 1, 1).unwrap();
                     assert_eq!(entry[0].version, version);
                     assert_eq!(entry[0].actor, actor, "version {version} is {actor}'s");
                     versions.push(version);
@@ -554,9 +554,11 @@ fn concurrent_writes_are_grouped_yet_each_stays_its_own() {
         versions.len(),
         "each accepted write added its one link; refused batches added none"
     );
-    assert!(service.store().check().unwrap().is_empty());
-    let nowhere = service.store().get_node("city:ru:nowhere").unwrap();
-    assert!(nowhere.is_none());
+    assert!(service.upkeep().check().unwrap().is_empty());
+    assert!(matches!(
+        service.get_node("city:ru:nowhere"),
+        Err(pobratim::service::ServiceError::NotFound { .. })
+    ));
     let sources: Vec<String> = ids.iter().take(5).cloned().collect();
     assert_same(&service, &sources, "after concurrent writes");
 }
@@ -600,43 +602,6 @@ fn after_a_compaction_the_views_in_use_are_ready_before_the_first_read() {
     );
     let scope = service.scope(&used);
     assert_eq!(scope.view.node_count(), service.snapshot().node_count());
-}
-
-/// When the store has applied versions the graph has not seen (logged writes of a
-/// group that failed after its commit point are applied before the next group), the
-/// next group's snapshot is rebuilt from the store rather than advanced from memory.
-#[test]
-fn a_store_ahead_of_the_graph_is_followed_by_a_rebuild() {
-    let dir = tempfile::TempDir::new().unwrap();
-    let service = Service::open(&dir.path().join("data")).unwrap();
-    let seeded = service.snapshot().node_count();
-    service.write(vec![(String::new(), city(1))]).unwrap();
-    // A version the graph never saw, written to the store alone.
-    let unseen: pobratim::model::Node = serde_json::from_value(
-        json!({"id": "city:ru:unseen", "kind": "city", "name": "Unseen", "country": "RU"}),
-    )
-    .unwrap();
-    service
-        .store()
-        .commit(
-            &[pobratim::store::RecordChange::Node {
-                before: None,
-                after: Some(unseen),
-            }],
-            true,
-        )
-        .unwrap();
-    let summary = service.write(vec![(String::new(), city(2))]).unwrap();
-    assert_eq!(
-        summary.graph_version,
-        service.store().graph_version().unwrap()
-    );
-    let snapshot = service.snapshot();
-    assert_eq!(snapshot.node_count(), seeded + 3);
-    assert_eq!(snapshot.version(), summary.graph_version);
-    assert!(snapshot
-        .index_of(&"city:ru:unseen".parse().unwrap())
-        .is_some());
 }
 
 /// A compaction rewrites the snapshot file only every few compactions (the first one

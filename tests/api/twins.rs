@@ -65,7 +65,7 @@ fn the_wikipedia_network_imports_once_and_matches_networkx() {
     );
 
     let service = Service::open(&data).unwrap();
-    assert_eq!(service.store().counts(), (17_232, 24_891));
+    assert_eq!(service.upkeep().counts(), (17_232, 24_891));
     let filter = Filter {
         kinds: Filter::kind_bits(&[LinkKind::Twinning]),
         ..Filter::default()
@@ -80,7 +80,7 @@ fn the_wikipedia_network_imports_once_and_matches_networkx() {
         73,
         "Bethlehem's 73 partners"
     );
-    let (problems, _) = (service.store().check().unwrap(), ());
+    let problems = service.upkeep().check().unwrap();
     assert!(problems.is_empty(), "{problems:?}");
     drop(service);
 

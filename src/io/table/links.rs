@@ -6,9 +6,9 @@ use std::io::Read;
 use serde_json::Map;
 
 use super::{by_name, json_object, plain, split_list, unknown};
-use crate::io::csv_error;
+use crate::io::{next_csv_row, CsvNext};
+use crate::io::{Item, Record, RowError};
 use crate::model::{Link, LinkId, LinkKind, LinkStatus, NodeId, PartialDate, Source};
-use crate::service::{Item, Record, RowError};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) enum LinkColumn {
@@ -393,14 +393,9 @@ impl<R: Read> Iterator for LinkRows<R> {
             if self.done {
                 return None;
             }
-            let line = self.reader.position().line().max(1) + 1;
-            match self.reader.read_record(&mut self.row) {
-                Ok(false) => {
-                    self.done = true;
-                    self.drain_open();
-                }
-                Ok(true) => {
-                    let line = self.row.position().map_or(line, |p| p.line());
+            match next_csv_row(&mut self.reader, &mut self.row, &mut self.done) {
+                CsvNext::End => self.drain_open(),
+                CsvNext::Row(line) => {
                     let (id, link) = match self.link(line) {
                         Ok(parsed) => parsed,
                         Err(e) => return Some(Err(e)),
@@ -413,11 +408,7 @@ impl<R: Read> Iterator for LinkRows<R> {
                     }
                     return Some(Self::finish(line, id, link));
                 }
-                Err(e) => {
-                    let error = csv_error(&e, line);
-                    self.done = error.fatal;
-                    return Some(Err(error));
-                }
+                CsvNext::Error(error) => return Some(Err(error)),
             }
         }
     }

@@ -31,8 +31,8 @@ use std::io::Read;
 
 use serde_json::{Map, Value};
 
+use crate::io::{Item, RowError};
 use crate::model::LinkKind;
-use crate::service::{Item, RowError};
 
 mod links;
 mod nodes;
@@ -225,8 +225,8 @@ mod tests {
         assert_eq!(escape_cell("'s-Hertogenbosch".into()), "'s-Hertogenbosch");
         assert_eq!(escape_cell("=1".into()), "'=1");
     }
+    use crate::io::Record;
     use crate::model::{Node, NodeKind};
-    use crate::service::Record;
 
     fn items(text: &'static str) -> Vec<Result<Item, RowError>> {
         read(text.as_bytes(), LinkKind::Twinning).unwrap().collect()

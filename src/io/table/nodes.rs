@@ -6,9 +6,9 @@ use std::io::Read;
 use serde_json::Map;
 
 use super::{by_name, json_object, number, plain, split_list, unknown};
-use crate::io::csv_error;
+use crate::io::{next_csv_row, CsvNext};
+use crate::io::{Item, Record, RowError};
 use crate::model::{CountryCode, Location, Node, NodeId, NodeKind};
-use crate::service::{Item, Record, RowError};
 
 #[derive(Clone, Debug, PartialEq)]
 enum NodeColumn {
@@ -206,21 +206,10 @@ impl<R: Read> Iterator for NodeRows<R> {
         if self.done {
             return None;
         }
-        let line = self.reader.position().line().max(1) + 1;
-        match self.reader.read_record(&mut self.row) {
-            Ok(false) => {
-                self.done = true;
-                None
-            }
-            Ok(true) => {
-                let line = self.row.position().map_or(line, |p| p.line());
-                Some(self.node(line))
-            }
-            Err(e) => {
-                let error = csv_error(&e, line);
-                self.done = error.fatal;
-                Some(Err(error))
-            }
+        match next_csv_row(&mut self.reader, &mut self.row, &mut self.done) {
+            CsvNext::End => None,
+            CsvNext::Row(line) => Some(self.node(line)),
+            CsvNext::Error(error) => Some(Err(error)),
         }
     }
 }

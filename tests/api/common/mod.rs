@@ -6,7 +6,7 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 use actix_web::dev::ServerHandle;
-use pobratim::server::{self, ServeConfig, StartError};
+use pobratim::api::server::{self, ServeConfig, StartError};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -106,12 +106,10 @@ impl TestServer {
         let service = open_when_unlocked(&config)?;
         // Every test server has an admin token named `tests`, sent with every request
         // unless a test asks otherwise ([`TestServer::send_as`]).
-        let _ = service
-            .store()
-            .revoke_token(pobratim::store::TokenKey::Name(TEST_TOKEN_NAME));
-        let (_, token) = service
-            .store()
-            .create_token(TEST_TOKEN_NAME, pobratim::auth::Scope::Admin)
+        let upkeep = service.upkeep();
+        let _ = upkeep.revoke_token(pobratim::service::upkeep::TokenKey::Name(TEST_TOKEN_NAME));
+        let (_, token) = upkeep
+            .create_token(TEST_TOKEN_NAME, pobratim::service::upkeep::Scope::Admin)
             .unwrap();
         let service = actix_web::web::Data::new(service);
         let (tx, rx) = mpsc::channel::<Result<(ServerHandle, SocketAddr), StartError>>();

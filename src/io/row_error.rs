@@ -1,12 +1,11 @@
 //! Why a row cannot be imported, named by file, line and column.
 
 use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::model::ValidationError;
 
 /// A row that cannot be imported, or a file that cannot be read on.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
 #[error("{}{}{column}: {reason}",
     if file.is_empty() { String::new() } else { format!("{file}: ") },
     if *line == 0 { String::new() } else { format!("line {line}, column ") })]

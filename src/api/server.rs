@@ -8,8 +8,6 @@ use actix_web::middleware::{Compress, Logger};
 use actix_web::{web, App, HttpServer};
 
 use crate::api;
-use crate::io::native::ImportError;
-use crate::io::seed;
 use crate::service::{Service, ServiceError};
 
 /// Everything `serve` needs, validated.
@@ -39,12 +37,11 @@ pub struct ServeConfig {
     pub answer_cache_bytes: u64,
 }
 
-/// Writes per second per token unless configured otherwise.
-pub const DEFAULT_WRITE_RATE: f64 = 100.0;
+pub use crate::service::DEFAULT_WRITE_RATE;
 
 /// Name of the file, in the data directory, where a running server writes its address
 /// (so `pobratim backup` can ask it for a consistent copy).
-pub const ADDRESS_FILE: &str = "serve.addr";
+pub use crate::service::upkeep::ADDRESS_FILE;
 
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +56,7 @@ pub enum StartError {
     },
     /// Seeding failed.
     #[error("cannot load the seed network: {0}")]
-    Seed(#[from] ImportError),
+    Seed(#[source] ServiceError),
     /// Binding the socket failed.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -82,7 +79,7 @@ pub fn open_service(config: &ServeConfig) -> Result<Service, StartError> {
         .with_record_cache(config.record_cache_bytes)
         .with_answer_cache(config.answer_cache_bytes);
     if config.seed {
-        if let Some(summary) = seed::seed_if_new(&service)? {
+        if let Some(summary) = service.seed_if_new().map_err(StartError::Seed)? {
             tracing::info!(
                 created = summary.created,
                 version = summary.graph_version,
@@ -90,7 +87,7 @@ pub fn open_service(config: &ServeConfig) -> Result<Service, StartError> {
             );
         }
     }
-    match service.store().has_live_tokens() {
+    match service.upkeep().has_live_tokens() {
         Ok(false) => tracing::warn!(
             "no access tokens exist: writes are closed until one is made. Stop the server and run `pobratim token create --data {} --name NAME --scope admin`",
             config.data_dir.display()

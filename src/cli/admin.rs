@@ -4,21 +4,19 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use super::args::TokenAction;
+use super::open_upkeep as open;
+use crate::service::upkeep::{Scope, TokenKey, Upkeep, ADDRESS_FILE};
 use anyhow::Context;
-use pobratim::auth::Scope;
-use pobratim::cli::TokenAction;
-use pobratim::store::{SledStore, TokenKey};
-
-fn open(dir: &Path) -> anyhow::Result<SledStore> {
-    SledStore::open(dir).with_context(|| format!("cannot open {}", dir.display()))
-}
 
 /// Creates, lists or revokes tokens.
 pub fn token(action: TokenAction) -> anyhow::Result<()> {
     match action {
         TokenAction::Create { data, name, scope } => {
             let scope: Scope = scope.parse()?;
-            let store = open(&data.data_dir)?;
+            // A token may be made before the first `serve`: this creates the directory.
+            let store = Upkeep::open(&data.data_dir)
+                .with_context(|| format!("cannot open {}", data.data_dir.display()))?;
             let (record, token) = store.create_token(&name, scope)?;
             eprintln!(
                 "created token `{}` (id {}, scope {}); it is shown only now:",
@@ -59,7 +57,7 @@ pub fn token(action: TokenAction) -> anyhow::Result<()> {
 /// Writes a backup: from the directory itself, or from the server running on it.
 pub fn backup(dir: &Path, to: &Path, token: Option<String>) -> anyhow::Result<()> {
     let partial = partial_path(to);
-    let outcome = match SledStore::open(dir) {
+    let outcome = match Upkeep::open(dir) {
         Ok(store) => File::create(&partial)
             .with_context(|| format!("cannot create {}", partial.display()))
             .and_then(|file| Ok(store.backup_to(file)?))
@@ -94,7 +92,7 @@ fn partial_path(to: &Path) -> PathBuf {
 
 /// Asks the server running on `dir` for a backup (`POST /api/v1/admin/backup`).
 fn from_server(dir: &Path, partial: &Path, token: Option<String>) -> anyhow::Result<(u64, u64)> {
-    let address_file = dir.join(pobratim::server::ADDRESS_FILE);
+    let address_file = dir.join(ADDRESS_FILE);
     let base = std::fs::read_to_string(&address_file).with_context(|| {
         format!(
             "{} is in use by another process, and {} does not say where its server listens",
@@ -128,7 +126,7 @@ fn from_server(dir: &Path, partial: &Path, token: Option<String>) -> anyhow::Res
     file.sync_all()?;
     let check = File::open(partial)?;
     let scratch = std::env::temp_dir().join(format!("pobratim-verify-{}", std::process::id()));
-    let verified = SledStore::restore_from(check, &scratch);
+    let verified = Upkeep::restore(check, &scratch);
     let _ = std::fs::remove_dir_all(&scratch);
     verified.context("the downloaded backup does not verify")?;
     Ok((version, bytes))
@@ -137,7 +135,7 @@ fn from_server(dir: &Path, partial: &Path, token: Option<String>) -> anyhow::Res
 /// Restores a backup into a new or empty directory and checks the result.
 pub fn restore(dir: &Path, from: &Path) -> anyhow::Result<ExitCode> {
     let file = File::open(from).with_context(|| format!("cannot open {}", from.display()))?;
-    let stats = SledStore::restore_from(file, dir)?;
+    let stats = Upkeep::restore(file, dir)?;
     let store = open(dir)?;
     let problems = store.check()?;
     let (nodes, links) = store.counts();

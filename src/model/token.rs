@@ -4,21 +4,16 @@
 //! the secret (64 hex digits, 256 random bits) is checked against the record's
 //! SHA-256 hash in constant time. The secret itself is shown once, at creation, and
 //! never stored. Records live in the store's token tree ([`crate::store`]); this module
-//! knows the token format, scopes and the write-rate limiter, nothing of HTTP.
-
-pub mod limit;
+//! knows the token format and scopes, nothing of HTTP.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use utoipa::ToSchema;
 
-pub use crate::model::clock::now_rfc3339;
+use super::clock::now_rfc3339;
 
 /// What a token allows. Each scope includes the ones before it.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     /// Read the graph (needed only when the server runs with `--private`).
@@ -54,7 +49,7 @@ impl std::str::FromStr for Scope {
 }
 
 /// A stored token: everything but its secret.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenRecord {
     /// The public part of the token (16 hex digits).
     pub id: String,
@@ -69,7 +64,6 @@ pub struct TokenRecord {
     pub revoked: Option<String>,
     /// SHA-256 of the secret, hex.
     #[serde(skip_serializing_if = "String::is_empty", default)]
-    #[schema(ignore)]
     pub secret_hash: String,
 }
 

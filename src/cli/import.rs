@@ -6,12 +6,12 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use super::args::ImportFormat;
+use crate::model::LinkKind;
+use crate::service::import::{open_items, Items};
+use crate::service::{ImportOptions, Service};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use pobratim::cli::Format;
-use pobratim::io::{open_items, Items};
-use pobratim::model::LinkKind;
-use pobratim::service::{ImportOptions, Service};
 
 /// Most refused records printed.
 const MAX_ERRORS_SHOWN: usize = 50;
@@ -20,7 +20,7 @@ const MAX_ERRORS_SHOWN: usize = 50;
 pub fn run(
     dir: &Path,
     files: &[PathBuf],
-    format: Format,
+    format: ImportFormat,
     kind: &str,
     options: ImportOptions,
 ) -> anyhow::Result<ExitCode> {
@@ -36,7 +36,7 @@ pub fn run(
             Box::new(BufReader::with_capacity(1 << 20, bar.wrap_read(f)))
         };
         let name = file.display().to_string();
-        match open_items(format.import_format(), input, kind) {
+        match open_items(format, input, kind) {
             Ok(items) => {
                 let named = items.map(move |item| {
                     item.map_err(|mut e| {
@@ -84,7 +84,7 @@ pub fn run(
         return Ok(ExitCode::FAILURE);
     }
     if report.written {
-        service.store().mark_seeded("import")?;
+        service.upkeep().mark_seeded("import")?;
     }
     println!(
         "{}: {} records, {} created, {} updated, {} unchanged, {} skipped, in {:.2} s ({:.0} records/s; graph version {})",
