@@ -152,11 +152,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             None,
         ));
     }
-    if let Some(path) = crate::io::json::duplicate_key(bytes) {
+    if let Some(path) = crate::service::duplicate_key(bytes) {
         return Err(ApiError::from(crate::model::ValidationError::new(
             path.clone(),
             crate::model::Violation::InvalidValue,
-            crate::io::json::duplicate_key_detail(&path),
+            crate::service::duplicate_key_detail(&path),
         )));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);

@@ -12,8 +12,8 @@ use super::page::{decode_cursor, limit, Page};
 use super::problem::{ApiError, Problem, ProblemCode};
 use super::{blocking, version};
 use crate::model::{Link, LinkId, LinkKind, LinkStatus, NodeId};
+use crate::service::LinkFilter;
 use crate::service::{link_from_json, Change, Service, WriteSummary};
-use crate::store::LinkFilter;
 
 /// Filters and paging for the link list.
 #[derive(Debug, Deserialize, IntoParams)]

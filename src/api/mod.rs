@@ -319,7 +319,6 @@ mod tests {
     use actix_web::{test, web, App};
 
     use crate::service::Service;
-    use crate::store::SledStore;
 
     #[actix_web::test]
     async fn paths_are_named_by_their_route_template() {
@@ -351,7 +350,7 @@ mod tests {
 
     #[actix_web::test]
     async fn an_expensive_query_past_the_cap_is_a_503_with_retry_after() {
-        let open = || Service::from_store(SledStore::temporary().unwrap()).unwrap();
+        let open = || Service::temporary().unwrap();
         let busy = test::init_service(
             App::new()
                 .app_data(web::Data::new(open().with_max_heavy_queries(0)))

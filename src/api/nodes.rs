@@ -12,8 +12,8 @@ use super::page::{decode_cursor, limit, Page};
 use super::problem::{ApiError, Problem, ProblemCode};
 use super::{blocking, version};
 use crate::model::{CountryCode, Node, NodeId, NodeKind};
+use crate::service::NodeFilter;
 use crate::service::{node_from_json, Change, NodeQuery, Service, WriteSummary};
-use crate::store::NodeFilter;
 
 /// Filters, search and paging for the node list.
 #[derive(Debug, Deserialize, IntoParams)]

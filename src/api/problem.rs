@@ -5,10 +5,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::graph::algo::QueryError;
 use crate::model::{ValidationError, Violation};
-use crate::service::{ConflictKind, ServiceError};
-use crate::store::StoreError;
+use crate::service::{ConflictKind, QueryError, ServiceError, StoreError};
 
 /// Media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -256,27 +254,18 @@ impl From<ServiceError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Unreadable { tree, key, detail }
-                if tree == crate::store::trees::NODES || tree == crate::store::trees::LINKS =>
-            {
-                let what = if tree == crate::store::trees::LINKS {
-                    "link"
-                } else {
-                    "node"
-                };
-                tracing::error!(tree, key, detail, "a stored record cannot be read");
-                ApiError::new(
-                    ProblemCode::DamagedRecord,
-                    format!(
-                        "{what} `{key}` is stored but cannot be read ({detail}); listings pass \
-                         over it: DELETE it, or run `pobratim check --repair`"
-                    ),
-                    None,
-                )
-            }
-            e => internal(&e),
-        }
+        let Some((what, key, detail)) = e.damaged_record() else {
+            return internal(&e);
+        };
+        tracing::error!(what, key, detail, "a stored record cannot be read");
+        ApiError::new(
+            ProblemCode::DamagedRecord,
+            format!(
+                "{what} `{key}` is stored but cannot be read ({detail}); listings pass \
+                 over it: DELETE it, or run `pobratim check --repair`"
+            ),
+            None,
+        )
     }
 }
 

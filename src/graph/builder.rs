@@ -5,8 +5,8 @@
 use rayon::prelude::*;
 
 use super::ids::IdTable;
+use super::layout::{build_indexed, intern_node, LinkInput, ProjectError};
 use super::link_ids::LinkIds;
-use super::project::{build_indexed, intern_node, LinkInput, ProjectError};
 use super::{GraphSnapshot, LinkEntry, Members};
 use crate::model::{Link, LinkId, NodeId, NodeKind};
 

@@ -4,7 +4,7 @@
 
 use petgraph::csr::Csr;
 
-use super::project::{intern_node, with_adjacency, Adjacency, ProjectError};
+use super::layout::{intern_node, with_adjacency, Adjacency, ProjectError};
 use super::{GraphSnapshot, LinkIx, NodeIx};
 
 /// [`super::project::compact`] when the overlay only added nodes and links: the base's

@@ -13,6 +13,7 @@ pub mod builder;
 pub mod filter;
 mod fold_appends;
 mod ids;
+mod layout;
 mod link_ids;
 mod overlay;
 pub mod persist;

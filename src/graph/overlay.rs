@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use imbl::{HashMap, HashSet, Vector};
 
+use super::layout::{GraphDelta, ProjectError};
 use super::{GraphSnapshot, LinkEntry, LinkIx, NodeIx};
-use crate::graph::project::{GraphDelta, ProjectError};
 use crate::model::{LinkId, NodeId, NodeKind};
 
 /// A list held by a persistent collection, shared between snapshots: copying a
@@ -209,7 +209,7 @@ impl Editor<'_> {
         Ok(())
     }
 
-    fn add_link(&mut self, link: crate::graph::project::LinkInput) -> Result<(), ProjectError> {
+    fn add_link(&mut self, link: super::layout::LinkInput) -> Result<(), ProjectError> {
         self.overlay.changes += 1;
         let members = link
             .members

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use super::ids::IdTable;
 use super::link_ids::LinkIds;
-use super::project::{self, ProjectError};
+use super::project::ProjectError;
 use super::{GraphSnapshot, LinkEntry, Members, MAX_MEMBERS};
 use crate::model::{LinkKind, LinkStatus, NodeKind, PartialDate};
 
@@ -208,7 +208,7 @@ pub fn load(path: &Path) -> Result<Option<GraphSnapshot>, PersistError> {
             .get(input.u8()? as usize)
             .ok_or_else(|| bad("unknown node kind"))?;
         let id = input.id()?;
-        project::intern_node(&mut node_ids, id)?;
+        super::layout::intern_node(&mut node_ids, id)?;
         node_kinds.push(kind);
     }
     let link_count = input.u64()? as usize;
@@ -250,7 +250,7 @@ pub fn load(path: &Path) -> Result<Option<GraphSnapshot>, PersistError> {
     if !input.0.is_empty() {
         return Err(bad("trailing bytes"));
     }
-    Ok(Some(project::build_indexed(
+    Ok(Some(super::layout::build_indexed(
         version, node_ids, node_kinds, links, link_ids,
     )?))
 }
@@ -258,6 +258,7 @@ pub fn load(path: &Path) -> Result<Option<GraphSnapshot>, PersistError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::project;
     use crate::model::{Link, LinkId, NodeId};
 
     fn link(lid: &str, kind: &str, members: &[&str], signed: Option<&str>) -> Link {

@@ -1,7 +1,6 @@
 //! Links: agreements between places, memberships and locations.
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::date::PartialDate;
 use super::id::{LinkId, NodeId};
@@ -10,9 +9,7 @@ use super::validate::{check_attrs, check_prose, check_text, ValidationError, Vio
 
 /// What a link is. Each kind carries its own rules: [`LinkKind::arity`],
 /// [`LinkKind::is_directed`] and [`LinkKind::member_kinds`].
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkKind {
     /// Formal sister-city / twin-town agreement (2 members, undirected).
@@ -88,7 +85,7 @@ impl LinkKind {
 }
 
 /// The state of an agreement.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkStatus {
     /// In force.
@@ -127,46 +124,38 @@ impl LinkStatus {
 }
 
 /// Where a link comes from.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
     /// The document, e.g. a file of `shared/seeds/` or a title.
     #[serde(default)]
-    #[schema(example = "002-blagoveshchensk-international-relations-2011.txt")]
     pub document: Option<String>,
     /// Where the document can be read.
     #[serde(default)]
     pub url: Option<String>,
     /// The sentence the link rests on, verbatim.
     #[serde(default)]
-    #[schema(
-        example = "…с приграничными городами-побратимами -Хэйхэ, Удалянчи (договор от 17 июля 2003 г.)…"
-    )]
     pub quote: Option<String>,
 }
 
 /// A link between two or three nodes, as stored and as returned by the API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Link {
     /// Stable id; derived from kind and members when the writer gives none.
-    #[schema(value_type = String, example = "twinning:city:ru:blagoveshchensk+city:cn:wudalianchi")]
     pub id: LinkId,
     /// The kind of relation.
     pub kind: LinkKind,
     /// Member node ids: two, or three for `trilateral`; `[from, to]` for directed kinds.
-    #[schema(value_type = Vec<String>, example = json!(["city:ru:blagoveshchensk", "city:cn:wudalianchi"]))]
     pub members: Vec<NodeId>,
     /// State of the agreement.
     #[serde(default)]
     pub status: LinkStatus,
     /// When it was signed: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "2003-07-17")]
     pub signed: Option<PartialDate>,
     /// When it ended, same format; not before `signed`.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
     pub ended: Option<PartialDate>,
     /// Areas of cooperation (`culture`, `education`, `sport`, `economy`, `tourism`, …).
     #[serde(default)]
@@ -179,7 +168,6 @@ pub struct Link {
     pub notes: Option<String>,
     /// Free-form attributes: any JSON object, nested at most 32 arrays and objects deep.
     #[serde(default)]
-    #[schema(value_type = Object)]
     pub attrs: serde_json::Map<String, serde_json::Value>,
 }
 

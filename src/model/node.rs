@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::country::CountryCode;
 use super::id::NodeId;
@@ -11,9 +10,7 @@ use super::text::normalize;
 use super::validate::{check_attrs, check_text, ValidationError, Violation};
 
 /// What a node is.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeKind {
     /// A city, town or municipal district.
@@ -39,40 +36,33 @@ impl NodeKind {
 }
 
 /// A point on the globe, WGS 84 degrees.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Location {
     /// Latitude, −90 to 90.
-    #[schema(example = 50.2907)]
     pub lat: f64,
     /// Longitude, −180 to 180.
-    #[schema(example = 127.5272)]
     pub lon: f64,
 }
 
 /// A city, association or state, as stored and as returned by the API.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Node {
     /// Stable id, e.g. `city:ru:blagoveshchensk`.
-    #[schema(value_type = String, example = "city:ru:blagoveshchensk")]
     pub id: NodeId,
     /// City, association or state.
     pub kind: NodeKind,
     /// Primary name, any script.
-    #[schema(example = "Blagoveshchensk")]
     pub name: String,
     /// Names by language tag.
     #[serde(default)]
-    #[schema(example = json!({"ru": "Благовещенск", "en": "Blagoveshchensk", "zh": "布拉戈维申斯克"}))]
     pub names: BTreeMap<String, String>,
     /// ISO 3166-1 alpha-2 country code; associations may have none.
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "RU")]
     pub country: Option<CountryCode>,
     /// Region, province or prefecture.
     #[serde(default)]
-    #[schema(example = "Amur Oblast")]
     pub region: Option<String>,
     /// Coordinates.
     #[serde(default)]
@@ -90,7 +80,6 @@ pub struct Node {
     /// Free-form attributes for what the schema does not know yet: any JSON object,
     /// nested at most 32 arrays and objects deep.
     #[serde(default)]
-    #[schema(value_type = Object)]
     pub attrs: serde_json::Map<String, serde_json::Value>,
 }
 

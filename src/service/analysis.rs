@@ -6,73 +6,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::Serialize;
-use utoipa::ToSchema;
 
 use super::rendered::RecordJson;
+pub use super::shown::{Filters, NodeRef};
 use super::{Service, ServiceError};
 use crate::graph::algo::{self, centrality, Budget, QueryError};
 use crate::graph::filter::Filter;
 use crate::graph::view::GraphView;
 use crate::graph::{GraphSnapshot, LinkIx, NodeIx};
-use crate::model::{Link, LinkKind, Location, NodeId, NodeKind};
-
-/// The filters a response was computed under.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Filters {
-    /// Link kinds traversed.
-    pub kinds: Vec<&'static str>,
-    /// Link statuses traversed.
-    pub status: Vec<&'static str>,
-    /// Node kinds in the graph.
-    pub node_kinds: Vec<&'static str>,
-    /// The date the network was cut at, if any.
-    pub as_of: Option<String>,
-    /// With `as_of`, whether undated links counted.
-    pub include_undated: bool,
-}
-
-impl From<&Filter> for Filters {
-    fn from(f: &Filter) -> Self {
-        Self {
-            kinds: f.kind_names(),
-            status: f.status_names(),
-            node_kinds: f.node_kind_names(),
-            as_of: f.as_of.map(|d| d.to_string()),
-            include_undated: f.include_undated,
-        }
-    }
-}
-
-/// A node as graph answers show it. A node whose stored record cannot be read is shown
-/// with its id as its name and no other attribute.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
-pub struct NodeRef {
-    /// Node id.
-    pub id: String,
-    /// Kind.
-    pub kind: NodeKind,
-    /// Primary name.
-    pub name: String,
-    /// Names by language.
-    pub names: BTreeMap<String, String>,
-    /// Country code.
-    pub country: Option<String>,
-    /// Coordinates.
-    pub location: Option<Location>,
-}
-
-impl From<crate::model::Node> for NodeRef {
-    fn from(node: crate::model::Node) -> Self {
-        Self {
-            id: node.id.to_string(),
-            kind: node.kind,
-            name: node.name,
-            names: node.names,
-            country: node.country.map(|c| c.to_string()),
-            location: node.location,
-        }
-    }
-}
+use crate::model::{Link, LinkKind, NodeId};
 
 /// A view of the graph at one version under one filter set.
 pub struct Scope {
@@ -320,7 +262,7 @@ impl Service {
 }
 
 /// A centrality measure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Measure {
     /// Degree over n−1 (`networkx.degree_centrality`).

@@ -25,6 +25,7 @@ pub mod paths;
 pub mod persisted;
 mod query;
 pub mod rendered;
+mod shown;
 mod snapshots;
 pub mod structure;
 pub mod suggestions;
@@ -35,7 +36,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub use crate::graph::algo::QueryError;
+pub use crate::io::json::{duplicate_key, duplicate_key_detail};
 pub use crate::model::draft::{link_from_json, merge_patch, node_from_json};
+pub use crate::store::{LinkFilter, NodeFilter, StoreError};
 pub use import::{ImportOptions, ImportReport, Item, Record, RowError};
 pub use persisted::SnapshotOrigin;
 pub use query::NodeQuery;
@@ -45,7 +49,7 @@ pub use write::{Change, WriteSummary};
 use crate::graph::project::{self, ProjectError};
 use crate::graph::GraphSnapshot;
 use crate::model::ValidationError;
-use crate::store::{SledStore, StoreError};
+use crate::store::SledStore;
 
 /// Which 409 conflict a write ran into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,6 +182,11 @@ impl Service {
         }
         service.origin = origin;
         Ok(service)
+    }
+
+    /// A service over a new store in a temporary directory, removed when dropped.
+    pub fn temporary() -> Result<Self, ServiceError> {
+        Self::from_store(SledStore::temporary()?)
     }
 
     /// Wraps an open store and builds the graph snapshot from its records.

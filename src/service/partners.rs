@@ -14,7 +14,6 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::analysis::Scope;
 use super::{Service, ServiceError};
@@ -25,7 +24,7 @@ use crate::graph::{GraphSnapshot, NodeIx};
 use crate::model::{CountryCode, LinkKind, LinkStatus, NodeKind};
 
 /// A signal a suggestion can be ranked by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Signal {
     /// Shared partners (NetworkX `common_neighbors`, counted).
@@ -167,7 +166,7 @@ pub struct PartnerQuery {
 }
 
 /// One signal's part in a score.
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize)]
 pub struct Component {
     /// The signal.
     pub signal: Signal,

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use super::analysis::NodeRef;
+use super::shown::NodeRef;
 use super::ServiceError;
 use crate::model::Link;
 use crate::store::{SledStore, StampedTree, StoreError};

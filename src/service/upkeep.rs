@@ -7,8 +7,8 @@ use std::path::Path;
 
 use super::{Service, ServiceError};
 pub use crate::model::token::{Scope, TokenRecord};
-pub use crate::store::RecordType;
 pub use crate::store::{BackupError, BackupStats, ChangeEntry, Repair, TokenError, TokenKey};
+pub use crate::store::{ChangeCounts, Operation, RecordDiff, RecordType};
 use crate::store::{SledStore, StoreError};
 
 /// The file in a data directory where a running server writes the address it listens

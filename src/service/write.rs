@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
-use utoipa::ToSchema;
 
 use super::{ConflictKind, Service, ServiceError};
 use crate::graph::project::GraphDelta;
@@ -51,7 +50,7 @@ pub enum Change {
 }
 
 /// What a committed write did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct WriteSummary {
     /// Graph version after the write (unchanged when nothing changed).
     pub graph_version: u64,

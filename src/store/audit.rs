@@ -5,7 +5,6 @@
 use std::ops::Bound;
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::codec::{decode, encode};
 use super::keys;
@@ -14,7 +13,7 @@ use super::trees::{self, TreeId};
 use super::StoreError;
 
 /// Which kind of record a change touched.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RecordType {
     /// A node.
@@ -24,7 +23,7 @@ pub enum RecordType {
 }
 
 /// What happened to a record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Operation {
     /// It did not exist before.
@@ -36,7 +35,7 @@ pub enum Operation {
 }
 
 /// One record's change: its state before and after.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RecordDiff {
     /// Node or link.
     pub record: RecordType,
@@ -46,16 +45,14 @@ pub struct RecordDiff {
     pub op: Operation,
     /// The record before the change (absent for a creation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
     pub before: Option<serde_json::Value>,
     /// The record after the change (absent for a deletion).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
     pub after: Option<serde_json::Value>,
 }
 
 /// How many records a change created, updated and deleted.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeCounts {
     /// Records created.
     pub created: u64,
@@ -66,7 +63,7 @@ pub struct ChangeCounts {
 }
 
 /// One committed graph version: who, when, what.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChangeEntry {
     /// The graph version this change produced.
     pub version: u64,

@@ -28,6 +28,20 @@ pub struct Repair {
     pub version: u64,
 }
 
+impl SledStore {
+    /// Verifies that records and indexes agree; returns one line per problem found.
+    pub fn check(&self) -> Result<Vec<String>, StoreError> {
+        run(self)
+    }
+
+    /// Checks, then fixes what has one right answer (damaged records and the entries
+    /// pointing at them, links naming nodes that are gone, stray, missing and wrong
+    /// index entries) as one change logged by `actor`; says what it did and what it left.
+    pub fn repair(&self, actor: &str) -> Result<Repair, StoreError> {
+        repair(self, actor)
+    }
+}
+
 /// Runs the whole check: one line per problem, at most [`MAX_PROBLEMS`].
 pub(crate) fn run(store: &SledStore) -> Result<Vec<String>, StoreError> {
     let (problems, _) = examine(store)?;

@@ -13,12 +13,14 @@ mod by_kind;
 mod check;
 mod codec;
 mod damage;
+mod damage_log;
 mod index;
 mod keys;
 mod redo;
 mod scan;
 mod sled_store;
 mod stamps;
+mod token_cache;
 mod tokens;
 pub mod trees;
 
@@ -26,7 +28,8 @@ pub use audit::{ChangeCounts, ChangeEntry, Operation, RecordDiff, RecordType};
 pub use backup::{BackupError, BackupStats};
 pub use bulk::BulkLoad;
 pub use check::Repair;
-pub use damage::{DamageStats, Removal};
+pub use damage::Removal;
+pub use damage_log::DamageStats;
 pub use sled_store::{LinkFilter, NodeFilter, RecordChange, SledStore, StorePage};
 pub use stamps::{RecordStamps, StampedTree};
 pub use tokens::{TokenError, TokenKey};
@@ -75,4 +78,20 @@ pub enum StoreError {
         /// Newest version this build reads.
         supported: u64,
     },
+}
+
+impl StoreError {
+    /// For a node or link record that is stored but cannot be read: `node` or `link`,
+    /// its key and why.
+    pub fn damaged_record(&self) -> Option<(&'static str, &str, &str)> {
+        match self {
+            StoreError::Unreadable { tree, key, detail } if tree == trees::NODES => {
+                Some(("node", key, detail))
+            }
+            StoreError::Unreadable { tree, key, detail } if tree == trees::LINKS => {
+                Some(("link", key, detail))
+            }
+            _ => None,
+        }
+    }
 }

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use sled::IVec;
 
-use super::damage::decode_or_skip;
+use super::damage_log::decode_or_skip;
 use super::trees::TreeId;
 use super::{SledStore, StoreError};
 

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::stamps::{RecordStamps, StampedTree};
-use super::tokens::TokenCache;
+use super::token_cache::TokenCache;
 use std::ops::Bound;
 use std::path::Path;
 
@@ -77,7 +77,7 @@ pub struct SledStore {
     stamps: Arc<RecordStamps>,
     commit_lock: Arc<std::sync::Mutex<()>>,
     /// Damaged records met by listings and scans (see `damage`).
-    pub(super) damage: Arc<super::damage::DamageLog>,
+    pub(super) damage: Arc<super::damage_log::DamageLog>,
     /// Set when a group was logged but could not be applied (see `redo`): the next
     /// group applies it from the log first.
     pub(super) unapplied: Arc<std::sync::atomic::AtomicBool>,
@@ -339,7 +339,7 @@ impl SledStore {
         key: &[u8],
         value: &[u8],
     ) -> Result<Option<T>, StoreError> {
-        super::damage::decode_or_skip(&self.damage, tree, key, value)
+        super::damage_log::decode_or_skip(&self.damage, tree, key, value)
     }
 
     /// Reads a node for a listing: `None` when it is absent or damaged (reported).
@@ -527,18 +527,6 @@ impl SledStore {
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;
         Ok(())
-    }
-
-    /// Verifies that records and indexes agree; returns one line per problem found.
-    pub fn check(&self) -> Result<Vec<String>, StoreError> {
-        super::check::run(self)
-    }
-
-    /// Checks, then fixes what has one right answer (damaged records and the entries
-    /// pointing at them, links naming nodes that are gone, stray, missing and wrong
-    /// index entries) as one change logged by `actor`; says what it did and what it left.
-    pub fn repair(&self, actor: &str) -> Result<super::check::Repair, StoreError> {
-        super::check::repair(self, actor)
     }
 
     /// Raw entries of an index tree, for the integrity check.

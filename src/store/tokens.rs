@@ -1,8 +1,5 @@
 //! Access tokens in their own tree: id → record (the secret only as a hash).
 
-use std::collections::HashMap;
-use std::sync::RwLock;
-
 use super::codec::{decode, encode};
 use super::sled_store::SledStore;
 use super::trees::{self, TreeId};
@@ -23,31 +20,6 @@ pub enum TokenError {
 impl From<sled::Error> for TokenError {
     fn from(e: sled::Error) -> Self {
         TokenError::Store(e.into())
-    }
-}
-
-/// Token records (hashes included) by id, as read from the tree, so requests are
-/// authenticated from memory. Tokens change only through a [`SledStore`] of the
-/// directory, and only one process holds a directory: creating and revoking here
-/// keeps the cache true.
-#[derive(Default)]
-pub(crate) struct TokenCache(RwLock<HashMap<String, TokenRecord>>);
-
-impl TokenCache {
-    fn get(&self, id: &str) -> Option<TokenRecord> {
-        let map = match self.0.read() {
-            Ok(map) => map,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        map.get(id).cloned()
-    }
-
-    fn put(&self, record: TokenRecord) {
-        let mut map = match self.0.write() {
-            Ok(map) => map,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        map.insert(record.id.clone(), record);
     }
 }
 

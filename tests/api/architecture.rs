@@ -1,13 +1,12 @@
-//! The direction of the layers, read from `src/`: `model` ← `graph` ← `store` ← `io` ←
-//! `service` ← {`api`, `cli`}. A module may name only the layers its row allows, and
-//! `utoipa` (the OpenAPI document) lives in `api`.
+//! The shape of `src/`, read from the code:
 //!
-//! The code does not follow the rule everywhere yet (the re-layering issue moves it
-//! there): [`KNOWN`] lists each file that still imports against it, and what. The test
-//! fails on any import against the rule that is not listed — so nothing new goes the
-//! wrong way — and on a listed one that is gone, so the list only shrinks.
+//! - the layers point one way: `model` ← `graph` ← `store` ← `io` ← `service` ←
+//!   {`api`, `cli`}. A module names only the layers its row allows, and `utoipa` (the
+//!   OpenAPI document) lives in `api`;
+//! - the files of one folder do not import each other in a ring: a ring is one job
+//!   split across files, which should be one file, or a seam in the wrong place.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Which layers each layer may name (`crate::<layer>`), besides itself.
@@ -21,24 +20,6 @@ const ALLOWED: [(&str, &[&str]); 7] = [
     ("cli", &["model", "service"]),
 ];
 
-/// Imports against the rule that the code still has: `(file, what it names)`, where
-/// what is a layer or `utoipa`. Remove an entry when its import goes.
-const KNOWN: &[(&str, &str)] = &[
-    ("src/api/extract.rs", "io"),
-    ("src/api/links.rs", "store"),
-    ("src/api/mod.rs", "store"),
-    ("src/api/nodes.rs", "store"),
-    ("src/api/problem.rs", "graph"),
-    ("src/api/problem.rs", "store"),
-    ("src/graph/algo/link_prediction.rs", "utoipa"),
-    ("src/model/link.rs", "utoipa"),
-    ("src/model/node.rs", "utoipa"),
-    ("src/service/analysis.rs", "utoipa"),
-    ("src/service/partners.rs", "utoipa"),
-    ("src/service/write.rs", "utoipa"),
-    ("src/store/audit.rs", "utoipa"),
-];
-
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -50,18 +31,28 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The code of a file without its comments (they may name anything).
+fn code_lines(source: &str) -> impl Iterator<Item = &str> {
+    source
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or_default())
+}
+
+/// The identifier at the start of `text`.
+fn ident(text: &str) -> String {
+    text.chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
+}
+
 /// What a file names against the rule: layers outside its row, and `utoipa` outside
-/// `api`. Comments are skipped (they may name anything).
+/// `api`.
 fn against_the_rule(layer: &str, allowed: &[&str], source: &str) -> BTreeSet<String> {
     let layers: Vec<&str> = ALLOWED.iter().map(|(l, _)| *l).collect();
     let mut found = BTreeSet::new();
-    for line in source.lines() {
-        let code = line.split("//").next().unwrap_or_default();
+    for code in code_lines(source) {
         for (at, _) in code.match_indices("crate::") {
-            let name: String = code[at + "crate::".len()..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
+            let name = ident(&code[at + "crate::".len()..]);
             if name != layer && layers.contains(&name.as_str()) && !allowed.contains(&name.as_str())
             {
                 found.insert(name);
@@ -74,48 +65,141 @@ fn against_the_rule(layer: &str, allowed: &[&str], source: &str) -> BTreeSet<Str
     found
 }
 
+fn relative(root: &Path, file: &Path) -> String {
+    file.strip_prefix(root)
+        .unwrap()
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
 #[test]
 fn layers_import_only_downwards() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let known: BTreeSet<(String, String)> = KNOWN
-        .iter()
-        .map(|(f, w)| (f.to_string(), w.to_string()))
-        .collect();
-    let mut seen = BTreeSet::new();
+    let mut wrong = BTreeSet::new();
     for (layer, allowed) in ALLOWED {
-        let dir = root.join("src").join(layer);
-        if !dir.exists() {
-            continue;
-        }
         let mut files = Vec::new();
-        rust_files(&dir, &mut files);
+        rust_files(&root.join("src").join(layer), &mut files);
         for file in files {
             let source = std::fs::read_to_string(&file).unwrap();
-            let relative = file
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
             for what in against_the_rule(layer, allowed, &source) {
-                seen.insert((relative.clone(), what));
+                wrong.insert((relative(root, &file), what));
             }
         }
     }
-    let new: Vec<_> = seen.difference(&known).collect();
     assert!(
-        new.is_empty(),
+        wrong.is_empty(),
         "imports against the layer rule (model ← graph ← store ← io ← service ← api/cli; \
-         utoipa only in api): {new:?}. Call the layer below through its own API instead."
+         utoipa only in api): {wrong:?}. Call the layer below through its own API instead."
     );
-    let gone: Vec<_> = known.difference(&seen).collect();
+}
+
+/// The sibling modules a file of a folder names: `super::x` from a file beside them,
+/// and `crate::<folder>::x` from anywhere in the folder.
+fn siblings_named(
+    folder_path: &str,
+    siblings: &BTreeSet<String>,
+    source: &str,
+) -> BTreeSet<String> {
+    let mut named = BTreeSet::new();
+    let by_path = format!("crate::{folder_path}::");
+    for code in code_lines(source) {
+        for prefix in ["super::", by_path.as_str()] {
+            for (at, _) in code.match_indices(prefix) {
+                let name = ident(&code[at + prefix.len()..]);
+                if siblings.contains(&name) {
+                    named.insert(name);
+                }
+                // `use super::{a, b::c}`: every name at the top of the group.
+                if code[at + prefix.len()..].starts_with('{') {
+                    let group = &code[at + prefix.len() + 1..];
+                    for part in group.split(',') {
+                        let name = ident(part.trim());
+                        if siblings.contains(&name) {
+                            named.insert(name);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    named
+}
+
+/// The rings of a directed graph: its strongly connected parts of more than one node.
+fn rings(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<BTreeSet<String>> {
+    let reach = |from: &String| {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![from.clone()];
+        while let Some(at) = stack.pop() {
+            for next in edges.get(&at).into_iter().flatten() {
+                if seen.insert(next.clone()) {
+                    stack.push(next.clone());
+                }
+            }
+        }
+        seen
+    };
+    let reached: BTreeMap<&String, BTreeSet<String>> =
+        edges.keys().map(|node| (node, reach(node))).collect();
+    let mut found: Vec<BTreeSet<String>> = Vec::new();
+    for (node, from_node) in &reached {
+        let ring: BTreeSet<String> = from_node
+            .iter()
+            .filter(|other| reached.get(other).is_some_and(|r| r.contains(*node)))
+            .cloned()
+            .collect();
+        if ring.len() > 1 && !found.contains(&ring) {
+            found.push(ring);
+        }
+    }
+    found
+}
+
+#[test]
+fn the_files_of_a_folder_do_not_import_each_other_in_a_ring() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let mut folders: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    for file in files {
+        let name = file.file_stem().unwrap().to_string_lossy().into_owned();
+        if name != "mod" && name != "lib" && name != "main" {
+            folders
+                .entry(file.parent().unwrap().to_path_buf())
+                .or_default()
+                .push(file);
+        }
+    }
+    let mut found = Vec::new();
+    for (folder, files) in folders {
+        let folder_path = relative(&root.join("src"), &folder).replace('/', "::");
+        let stem = |f: &PathBuf| f.file_stem().unwrap().to_string_lossy().into_owned();
+        let siblings: BTreeSet<String> = files.iter().map(stem).collect();
+        let edges: BTreeMap<String, BTreeSet<String>> = files
+            .iter()
+            .map(|file| {
+                let source = std::fs::read_to_string(file).unwrap();
+                let mut named = siblings_named(&folder_path, &siblings, &source);
+                named.remove(&stem(file));
+                (stem(file), named)
+            })
+            .collect();
+        for ring in rings(&edges) {
+            found.push(format!(
+                "src/{}: {ring:?}",
+                relative(&root.join("src"), &folder)
+            ));
+        }
+    }
     assert!(
-        gone.is_empty(),
-        "these imports are gone: remove them from KNOWN in tests/api/architecture.rs: {gone:?}"
+        found.is_empty(),
+        "files importing each other in a ring: {found:?}. Keep one job in one file, or \
+         move what both need below them."
     );
 }
 
 #[test]
-fn the_rule_sees_an_upward_import_and_skips_comments() {
+fn the_rules_see_an_upward_import_a_ring_and_skip_comments() {
     let graph = ALLOWED[1].1;
     let found = against_the_rule("graph", graph, "use crate::service::Service;\n");
     assert_eq!(found, BTreeSet::from(["service".to_string()]));
@@ -123,4 +207,18 @@ fn the_rule_sees_an_upward_import_and_skips_comments() {
     assert!(found.is_empty());
     let found = against_the_rule("store", ALLOWED[2].1, "#[derive(utoipa::ToSchema)]\n");
     assert_eq!(found, BTreeSet::from(["utoipa".to_string()]));
+
+    let siblings = BTreeSet::from(["a".to_string(), "b".to_string(), "c".to_string()]);
+    let named = siblings_named(
+        "graph",
+        &siblings,
+        "use super::{a, b::X};\nuse crate::graph::c;\n",
+    );
+    assert_eq!(named, siblings);
+    let edge =
+        |from: &str, to: &[&str]| (from.to_string(), to.iter().map(|t| t.to_string()).collect());
+    let chain = BTreeMap::from([edge("a", &["b"]), edge("b", &["c"]), edge("c", &[])]);
+    assert!(rings(&chain).is_empty());
+    let ring = BTreeMap::from([edge("a", &["b"]), edge("b", &["c"]), edge("c", &["a"])]);
+    assert_eq!(rings(&ring), vec![siblings]);
 }

@@ -8,7 +8,6 @@
 //! * preferential attachment: deg u · deg v
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::graph::view::GraphView;
 use crate::graph::NodeIx;
@@ -33,7 +32,7 @@ pub struct PairScores {
 }
 
 /// A topological method.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Topological {
     /// `networkx.common_neighbors` (counted).
