@@ -65,7 +65,7 @@ async fn main() {
     let app = test::init_service(
         App::new()
             .app_data(web::Data::new(service))
-            .app_data(web::Data::new(Metrics::default()))
+            .app_data(web::Data::new(Metrics::new().unwrap()))
             .wrap(actix_web::middleware::from_fn(not_modified))
             .wrap(actix_web::middleware::from_fn(measure))
             .configure(pobratim::api::configure),

@@ -50,7 +50,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tune_heap,
         } => {
             if tune_heap {
-                heap_tuning::restart_with_heap_settings();
+                heap_tuning::tune_for_serving();
             }
             anyhow::ensure!(
                 write_rate.is_finite() && write_rate >= 0.0,

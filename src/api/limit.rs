@@ -1,88 +1,89 @@
-//! A per-token write-rate limit: one token bucket per token name.
+//! A per-token write-rate limit: `governor`'s keyed GCRA limiter, one cell per token
+//! name.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::num::NonZeroU32;
+use std::time::Duration;
 
-/// Token buckets, one per token name: `rate` writes per second on average, bursts of
-/// up to `burst`.
-#[derive(Debug)]
-pub struct WriteLimiter {
-    rate: f64,
-    burst: f64,
-    buckets: Mutex<HashMap<String, Bucket>>,
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::HashMapStateStore;
+use governor::{Quota, RateLimiter};
+
+/// One GCRA cell per token name, on clock `C`.
+type Cells<C> =
+    RateLimiter<String, HashMapStateStore<String>, C, NoOpMiddleware<<C as Clock>::Instant>>;
+
+/// `rate` writes per second per token on average, bursts of up to twice that (at
+/// least 1); a rate of 0 is no limit.
+pub struct WriteLimiter<C: Clock = DefaultClock> {
+    limiter: Option<Cells<C>>,
+    clock: C,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    at: Instant,
+impl std::fmt::Debug for WriteLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteLimiter")
+            .field("limited", &self.limiter.is_some())
+            .finish()
+    }
 }
 
 impl WriteLimiter {
-    /// A limiter of `rate` writes per second per token, bursts of twice that (at least 1).
-    /// A rate of 0 means no limit.
+    /// A limiter of `rate` writes per second per token.
     pub fn new(rate: f64) -> Self {
+        Self::with_clock(rate, DefaultClock::default())
+    }
+}
+
+impl<C: Clock + Clone> WriteLimiter<C> {
+    fn with_clock(rate: f64, clock: C) -> Self {
+        let quota = (rate > 0.0 && rate.is_finite())
+            .then(|| Quota::with_period(Duration::from_secs_f64(1.0 / rate)))
+            .flatten()
+            .map(|quota| {
+                let burst = (rate * 2.0).ceil().clamp(1.0, f64::from(u32::MAX)) as u32;
+                quota.allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN))
+            });
         Self {
-            rate,
-            burst: (rate * 2.0).max(1.0),
-            buckets: Mutex::new(HashMap::new()),
+            limiter: quota.map(|q| RateLimiter::hashmap_with_clock(q, clock.clone())),
+            clock,
         }
     }
 
-    /// Takes one write from `name`'s bucket; `Err(wait)` when it is empty, with the
-    /// time until the next write is allowed.
+    /// Takes one write for the token `name`; `Err(wait)` when its bucket is empty,
+    /// with the time until its next write is allowed.
     pub fn take(&self, name: &str) -> Result<(), Duration> {
-        self.take_at(name, Instant::now())
-    }
-
-    fn take_at(&self, name: &str, now: Instant) -> Result<(), Duration> {
-        if self.rate <= 0.0 {
+        let Some(limiter) = &self.limiter else {
             return Ok(());
-        }
-        let mut buckets = match self.buckets.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
         };
-        let bucket = buckets.entry(name.to_string()).or_insert(Bucket {
-            tokens: self.burst,
-            at: now,
-        });
-        let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * self.rate).min(self.burst);
-        bucket.at = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / self.rate))
-        }
+        limiter
+            .check_key(&name.to_string())
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use governor::clock::FakeRelativeClock;
+
     use super::*;
 
     #[test]
     fn a_bucket_allows_its_burst_then_refills_at_the_rate() {
-        let limiter = WriteLimiter::new(10.0);
-        let t0 = Instant::now();
+        let clock = FakeRelativeClock::default();
+        let limiter = WriteLimiter::with_clock(10.0, clock.clone());
         for _ in 0..20 {
-            assert!(limiter.take_at("editor", t0).is_ok());
+            assert!(limiter.take("editor").is_ok());
         }
-        let wait = limiter.take_at("editor", t0).unwrap_err();
-        assert!(wait <= Duration::from_millis(100) && wait > Duration::ZERO);
+        let wait = limiter.take("editor").unwrap_err();
         assert!(
-            limiter.take_at("other", t0).is_ok(),
-            "buckets are per token"
+            wait <= Duration::from_millis(100) && wait > Duration::ZERO,
+            "{wait:?}"
         );
-        let later = t0 + Duration::from_millis(100);
-        assert!(
-            limiter.take_at("editor", later).is_ok(),
-            "one write per 100 ms"
-        );
-        assert!(limiter.take_at("editor", later).is_err());
+        assert!(limiter.take("other").is_ok(), "buckets are per token");
+        clock.advance(Duration::from_millis(100));
+        assert!(limiter.take("editor").is_ok(), "one write per 100 ms");
+        assert!(limiter.take("editor").is_err());
     }
 
     #[test]

@@ -1,8 +1,7 @@
-//! `/metrics` in the Prometheus text format (version 0.0.4): request counts and latency
-//! histograms by route, graph size and version, query-cache hits and misses.
+//! `/metrics` in the Prometheus text format (version 0.0.4), through the `prometheus`
+//! crate: request counts and latency histograms by route, graph size and version,
+//! cache and damage figures the service keeps.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -11,6 +10,10 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
+};
 
 use crate::service::Service;
 
@@ -19,168 +22,174 @@ const BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-#[derive(Default)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    sum: f64,
-    count: u64,
+/// Figures the service keeps, shown as gauges at each scrape.
+struct ServiceGauges {
+    graph_nodes: IntGauge,
+    graph_links: IntGauge,
+    graph_version: IntGauge,
+    record_cache_entries: IntGauge,
+    record_cache_bytes: IntGauge,
+    answer_cache_entries: IntGauge,
+    answer_cache_bytes: IntGauge,
+    damaged_records: IntGauge,
 }
 
-#[derive(Default)]
-struct Tables {
-    /// (route, method, status) → requests.
-    requests: BTreeMap<(String, String, u16), u64>,
-    /// route → latency histogram.
-    latency: BTreeMap<String, Histogram>,
+/// Totals the service counts, copied into counters at each scrape.
+struct ServiceTotals {
+    query_cache_hits: IntCounter,
+    query_cache_misses: IntCounter,
+    damaged_skipped: IntCounter,
 }
 
-/// Request metrics shared by every worker.
-#[derive(Default)]
+/// Request metrics shared by every worker, and the service's figures at each scrape.
 pub struct Metrics {
-    tables: Mutex<Tables>,
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    gauges: ServiceGauges,
+    /// Held while a scrape copies the service's totals in.
+    totals: Mutex<ServiceTotals>,
+}
+
+fn gauge(registry: &Registry, name: &str, help: &str) -> prometheus::Result<IntGauge> {
+    let gauge = IntGauge::new(name, help)?;
+    registry.register(Box::new(gauge.clone()))?;
+    Ok(gauge)
+}
+
+fn counter(registry: &Registry, name: &str, help: &str) -> prometheus::Result<IntCounter> {
+    let counter = IntCounter::new(name, help)?;
+    registry.register(Box::new(counter.clone()))?;
+    Ok(counter)
 }
 
 impl Metrics {
-    fn record(&self, route: &str, method: &str, status: u16, seconds: f64) {
-        let Ok(mut tables) = self.tables.lock() else {
-            return;
+    /// Registers every metric.
+    pub fn new() -> prometheus::Result<Self> {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "pobratim_http_requests_total",
+                "HTTP requests by route, method and status.",
+            ),
+            &["route", "method", "status"],
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "pobratim_http_request_duration_seconds",
+                "HTTP request latency by route.",
+            )
+            .buckets(BUCKETS.to_vec()),
+            &["route"],
+        )?;
+        registry.register(Box::new(latency.clone()))?;
+        let r = &registry;
+        let gauges = ServiceGauges {
+            graph_nodes: gauge(r, "pobratim_graph_nodes", "Nodes in the current graph snapshot.")?,
+            graph_links: gauge(r, "pobratim_graph_links", "Links in the current graph snapshot.")?,
+            graph_version: gauge(
+                r,
+                "pobratim_graph_version",
+                "Version of the current graph snapshot.",
+            )?,
+            record_cache_entries: gauge(
+                r,
+                "pobratim_record_cache_entries",
+                "Node and link records kept rendered as JSON for graph answers.",
+            )?,
+            record_cache_bytes: gauge(
+                r,
+                "pobratim_record_cache_bytes",
+                "Bytes of the rendered records kept (ids, JSON and bookkeeping).",
+            )?,
+            answer_cache_entries: gauge(
+                r,
+                "pobratim_answer_cache_entries",
+                "Large graph answers kept as sent for the graph version they read.",
+            )?,
+            answer_cache_bytes: gauge(
+                r,
+                "pobratim_answer_cache_bytes",
+                "Bytes of the large graph answers kept (questions, JSON and bookkeeping).",
+            )?,
+            damaged_records: gauge(
+                r,
+                "pobratim_store_damaged_records",
+                "Distinct stored records met since start that cannot be read (DELETE them or run `pobratim check --repair`).",
+            )?,
         };
-        *tables
-            .requests
-            .entry((route.to_string(), method.to_string(), status))
-            .or_default() += 1;
-        let histogram = tables.latency.entry(route.to_string()).or_default();
-        for (slot, bound) in histogram.counts.iter_mut().zip(BUCKETS) {
-            if seconds <= bound {
-                *slot += 1;
-            }
-        }
-        histogram.sum += seconds;
-        histogram.count += 1;
+        let totals = ServiceTotals {
+            query_cache_hits: counter(
+                r,
+                "pobratim_query_cache_hits_total",
+                "Graph-question results served from the cache.",
+            )?,
+            query_cache_misses: counter(
+                r,
+                "pobratim_query_cache_misses_total",
+                "Graph-question results computed.",
+            )?,
+            damaged_skipped: counter(
+                r,
+                "pobratim_store_damaged_records_skipped_total",
+                "Times a listing, search, export or graph build passed over a stored record that cannot be read.",
+            )?,
+        };
+        Ok(Self {
+            registry,
+            requests,
+            latency,
+            gauges,
+            totals: Mutex::new(totals),
+        })
     }
 
-    /// The exposition text.
+    fn record(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        self.requests
+            .with_label_values(&[route, method, &status.to_string()])
+            .inc();
+        self.latency.with_label_values(&[route]).observe(seconds);
+    }
+
+    /// The exposition text, with the service's figures as they are now.
     pub fn render(&self, service: &Service) -> String {
-        let mut out = String::new();
         let graph = service.snapshot();
-        let (hits, misses) = service.cache_stats();
         let (records, record_bytes) = service.record_cache_usage();
         let (answers, answer_bytes) = service.answers().usage();
         let damage = service.damage_stats();
-        let gauges = [
-            (
-                "pobratim_graph_nodes",
-                "Nodes in the current graph snapshot.",
-                graph.node_count() as f64,
-            ),
-            (
-                "pobratim_graph_links",
-                "Links in the current graph snapshot.",
-                graph.link_count() as f64,
-            ),
-            (
-                "pobratim_graph_version",
-                "Version of the current graph snapshot.",
-                graph.version() as f64,
-            ),
-            (
-                "pobratim_record_cache_entries",
-                "Node and link records kept rendered as JSON for graph answers.",
-                records as f64,
-            ),
-            (
-                "pobratim_record_cache_bytes",
-                "Bytes of the rendered records kept (ids, JSON and bookkeeping).",
-                record_bytes as f64,
-            ),
-            (
-                "pobratim_answer_cache_entries",
-                "Large graph answers kept as sent for the graph version they read.",
-                answers as f64,
-            ),
-            (
-                "pobratim_answer_cache_bytes",
-                "Bytes of the large graph answers kept (questions, JSON and bookkeeping).",
-                answer_bytes as f64,
-            ),
-            (
-                "pobratim_store_damaged_records",
-                "Distinct stored records met since start that cannot be read (DELETE them or run `pobratim check --repair`).",
-                damage.distinct as f64,
-            ),
-        ];
-        for (name, help, value) in gauges {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
-            );
-        }
-        for (name, help, value) in [
-            (
-                "pobratim_query_cache_hits_total",
-                "Graph-question results served from the cache.",
-                hits,
-            ),
-            (
-                "pobratim_query_cache_misses_total",
-                "Graph-question results computed.",
-                misses,
-            ),
-            (
-                "pobratim_store_damaged_records_skipped_total",
-                "Times a listing, search, export or graph build passed over a stored record that cannot be read.",
-                damage.skipped,
-            ),
-        ] {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
-            );
-        }
-        let Ok(tables) = self.tables.lock() else {
-            return out;
-        };
-        out.push_str(
-            "# HELP pobratim_http_requests_total HTTP requests by route, method and status.\n",
-        );
-        out.push_str("# TYPE pobratim_http_requests_total counter\n");
-        for ((route, method, status), n) in &tables.requests {
-            let _ = writeln!(
-                out,
-                "pobratim_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{status}\"}} {n}",
-                escape(route),
-                escape(method)
-            );
-        }
-        out.push_str(
-            "# HELP pobratim_http_request_duration_seconds HTTP request latency by route.\n",
-        );
-        out.push_str("# TYPE pobratim_http_request_duration_seconds histogram\n");
-        for (route, h) in &tables.latency {
-            let route = escape(route);
-            for (count, bound) in h.counts.iter().zip(BUCKETS) {
-                let _ = writeln!(
-                    out,
-                    "pobratim_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {count}"
-                );
+        let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let g = &self.gauges;
+        g.graph_nodes.set(count(graph.node_count() as u64));
+        g.graph_links.set(count(graph.link_count() as u64));
+        g.graph_version.set(count(graph.version()));
+        g.record_cache_entries.set(count(records as u64));
+        g.record_cache_bytes.set(count(record_bytes));
+        g.answer_cache_entries.set(count(answers as u64));
+        g.answer_cache_bytes.set(count(answer_bytes));
+        g.damaged_records.set(count(damage.distinct as u64));
+        let families = {
+            let totals = match self.totals.lock() {
+                Ok(totals) => totals,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            let (hits, misses) = service.cache_stats();
+            for (counter, value) in [
+                (&totals.query_cache_hits, hits),
+                (&totals.query_cache_misses, misses),
+                (&totals.damaged_skipped, damage.skipped),
+            ] {
+                counter.reset();
+                counter.inc_by(value);
             }
-            let _ = writeln!(
-                out,
-                "pobratim_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}\n\
-                 pobratim_http_request_duration_seconds_sum{{route=\"{route}\"}} {}\n\
-                 pobratim_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
-                h.count, h.sum, h.count
-            );
+            self.registry.gather()
+        };
+        let mut out = Vec::new();
+        if let Err(e) = TextEncoder::new().encode(&families, &mut out) {
+            tracing::error!(error = %e, "cannot write the metrics");
         }
-        out
+        String::from_utf8(out).unwrap_or_default()
     }
-}
-
-fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 /// The method as a metrics label and in the access log: one of the standard methods,

@@ -57,6 +57,9 @@ pub enum StartError {
     /// Seeding failed.
     #[error("cannot load the seed network: {0}")]
     Seed(#[source] ServiceError),
+    /// The metrics could not be registered.
+    #[error("cannot set up the metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
     /// Binding the socket failed.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -145,7 +148,7 @@ pub fn http_server(
     service: web::Data<Service>,
     config: &ServeConfig,
 ) -> Result<(Server, Vec<SocketAddr>), StartError> {
-    let metrics = web::Data::new(api::metrics::Metrics::default());
+    let metrics = web::Data::new(api::metrics::Metrics::new()?);
     let scratch = api::admin::BackupScratch::new(&config.data_dir);
     let stale = scratch.remove_stale();
     if stale > 0 {

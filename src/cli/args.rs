@@ -73,9 +73,9 @@ pub enum Command {
         /// next write, they are sent as they are. 0: none.
         #[arg(long, env = "POBRATIM_ANSWER_CACHE_MB", default_value_t = crate::service::answers::DEFAULT_ANSWER_CACHE_BYTES >> 20)]
         answer_cache_mb: u64,
-        /// Set up the heap for a long-running server (on Unix: the server restarts itself
-        /// once with `MIMALLOC_PURGE_DELAY=100`, so that freed memory goes back to the system
-        /// within 100 ms; see `src/heap_tuning.rs`). `false`: leave the environment as it is.
+        /// Set up the heap for a long-running server: freed memory goes back to the system
+        /// within 100 ms (see `src/heap_tuning.rs`; a `MIMALLOC_PURGE_DELAY` in the
+        /// environment is kept). `false`: leave mimalloc's defaults.
         #[arg(long, env = "POBRATIM_TUNE_HEAP", default_value_t = true, action = clap::ArgAction::Set)]
         tune_heap: bool,
     },

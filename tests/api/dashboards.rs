@@ -78,10 +78,10 @@ fn metrics_count_requests_by_route_and_describe_the_graph() {
     assert!(response.content_type().starts_with("text/plain"));
     let text = response.into_string().unwrap();
     assert!(
-        text.contains("pobratim_http_requests_total{route=\"/api/v1/nodes/{id}\",method=\"GET\",status=\"200\"} 3"),
+        text.contains("pobratim_http_requests_total{method=\"GET\",route=\"/api/v1/nodes/{id}\",status=\"200\"} 3"),
         "{text}"
     );
-    assert!(text.contains("pobratim_http_requests_total{route=\"/api/v1/nodes/{id}\",method=\"GET\",status=\"404\"} 1"));
+    assert!(text.contains("pobratim_http_requests_total{method=\"GET\",route=\"/api/v1/nodes/{id}\",status=\"404\"} 1"));
     assert!(text
         .contains("pobratim_http_request_duration_seconds_count{route=\"/api/v1/nodes/{id}\"} 4"));
     assert!(text.contains(
