@@ -1,8 +1,6 @@
 //! Administration over HTTP (admin tokens only): tokens and consistent backups.
 
-use std::io::Write;
-
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -224,30 +222,18 @@ pub async fn backup(
         }
     })
     .await?;
-    let (mut writer, body) = super::stream::channel();
-    let source = path.clone();
-    actix_web::rt::task::spawn_blocking(move || {
-        let copied = std::fs::File::open(&source)
-            .and_then(|mut file| std::io::copy(&mut file, &mut writer))
-            .and_then(|_| writer.flush());
-        let _ = std::fs::remove_file(&source);
-        if let Err(e) = copied {
-            tracing::warn!(error = %e, "backup download stopped");
-            writer.fail(e);
-        }
+    let body = super::stream::written_off_thread("backup download", move |out| {
+        let copied = std::fs::File::open(&path).and_then(|mut file| std::io::copy(&mut file, out));
+        let _ = std::fs::remove_file(&path);
+        copied.map(drop)
     });
-    Ok(
-        version::versioned(HttpResponse::build(StatusCode::OK), stats.graph_version)
-            .insert_header((header::CONTENT_TYPE, "application/octet-stream"))
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"pobratim-g{}.backup\"",
-                    stats.graph_version
-                ),
-            ))
-            .streaming(body),
-    )
+    let name = format!("pobratim-g{}.backup", stats.graph_version);
+    Ok(super::stream::attachment(
+        stats.graph_version,
+        "application/octet-stream",
+        &name,
+        body,
+    ))
 }
 
 /// Where the server writes a backup before streaming it: inside the data directory

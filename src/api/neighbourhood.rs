@@ -223,24 +223,31 @@ pub async fn get_neighbourhood(
                 .map_err(|e| super::problem::internal(&e))??;
             Ok(written(answer))
         }
-        Some("geojson") => {
-            let svc = service.into_inner();
-            let (version, collection) = web::block(move || svc.ego_geojson(&id, &query))
-                .await
-                .map_err(|e| super::problem::internal(&e))??;
-            let mut response = super::version::json(StatusCode::OK, version, &collection);
-            response.headers_mut().insert(
-                actix_web::http::header::CONTENT_TYPE,
-                actix_web::http::header::HeaderValue::from_static("application/geo+json"),
-            );
-            Ok(response)
-        }
+        Some("geojson") => geojson(service, id, query).await,
         Some(other) => Err(ApiError::new(
             ProblemCode::InvalidQuery,
             format!("format: `{other}` is not `json` or `geojson`"),
             Some("format".into()),
         )),
     }
+}
+
+/// The ego network as GeoJSON, computed on a blocking thread.
+async fn geojson(
+    service: web::Data<Service>,
+    id: NodeId,
+    query: EgoQuery,
+) -> Result<HttpResponse, ApiError> {
+    let svc = service.into_inner();
+    let (version, collection) = web::block(move || svc.ego_geojson(&id, &query))
+        .await
+        .map_err(|e| super::problem::internal(&e))??;
+    let mut response = super::version::json(StatusCode::OK, version, &collection);
+    response.headers_mut().insert(
+        actix_web::http::header::CONTENT_TYPE,
+        actix_web::http::header::HeaderValue::from_static("application/geo+json"),
+    );
+    Ok(response)
 }
 
 /// Direct partners

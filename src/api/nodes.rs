@@ -142,6 +142,35 @@ pub struct DeleteNodeParams {
     pub cascade: Option<bool>,
 }
 
+impl NodeListParams {
+    /// The listing asked for, and the fields to keep of each node (all when `None`).
+    fn query(self) -> Result<(NodeQuery, Option<Vec<String>>), ApiError> {
+        let country = self
+            .country
+            .as_deref()
+            .map(|c| c.parse::<CountryCode>())
+            .transpose()
+            .map_err(|e| {
+                ApiError::new(
+                    ProblemCode::InvalidQuery,
+                    format!("country: {e}"),
+                    Some("country".into()),
+                )
+            })?;
+        let keep = fields(self.fields.as_deref())?;
+        let query = NodeQuery {
+            filter: NodeFilter {
+                kind: self.kind,
+                country,
+            },
+            text: self.q,
+            after: decode_cursor(self.cursor.as_deref())?,
+            limit: limit(self.limit)?,
+        };
+        Ok((query, keep))
+    }
+}
+
 /// List or search nodes
 ///
 /// Lists nodes in id order, filtered by kind and country; with `q`, searches names
@@ -155,30 +184,8 @@ pub async fn list_nodes(
     service: web::Data<Service>,
     params: ValidQuery<NodeListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = params.0;
-    let country = params
-        .country
-        .as_deref()
-        .map(|c| c.parse::<CountryCode>())
-        .transpose()
-        .map_err(|e| {
-            ApiError::new(
-                ProblemCode::InvalidQuery,
-                format!("country: {e}"),
-                Some("country".into()),
-            )
-        })?;
-    let limit = limit(params.limit)?;
-    let keep = fields(params.fields.as_deref())?;
-    let query = NodeQuery {
-        filter: NodeFilter {
-            kind: params.kind,
-            country,
-        },
-        text: params.q,
-        after: decode_cursor(params.cursor.as_deref())?,
-        limit,
-    };
+    let (query, keep) = params.0.query()?;
+    let limit = query.limit;
     let at = service.version();
     let page = blocking(&service, move |s| s.list_nodes(&query)).await?;
     match keep {

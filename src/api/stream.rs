@@ -77,3 +77,41 @@ pub fn channel() -> (ChannelWriter, ChannelBody) {
         ChannelBody(receiver),
     )
 }
+
+/// Runs `write` on a blocking thread into a channel and returns the channel's body: a
+/// failure part-way is logged as `what` and ends the body with an error, so the client
+/// sees a cut transfer rather than a short file that looks whole.
+pub fn written_off_thread<E: std::fmt::Display>(
+    what: &'static str,
+    write: impl FnOnce(&mut ChannelWriter) -> Result<(), E> + Send + 'static,
+) -> ChannelBody {
+    let (mut writer, body) = channel();
+    actix_web::rt::task::spawn_blocking(move || {
+        let result = write(&mut writer).map_err(|e| std::io::Error::other(e.to_string()));
+        if let Err(e) = result.and_then(|()| writer.flush()) {
+            tracing::warn!(error = %e, "{what} stopped");
+            writer.fail(e);
+        }
+    });
+    body
+}
+
+/// A streamed download named `filename`, read at graph `version`.
+pub fn attachment(
+    version: u64,
+    media_type: &str,
+    filename: &str,
+    body: ChannelBody,
+) -> actix_web::HttpResponse {
+    use actix_web::http::header;
+    super::version::versioned(
+        actix_web::HttpResponse::build(actix_web::http::StatusCode::OK),
+        version,
+    )
+    .insert_header((header::CONTENT_TYPE, media_type.to_string()))
+    .insert_header((
+        header::CONTENT_DISPOSITION,
+        format!("attachment; filename=\"{filename}\""),
+    ))
+    .streaming(body)
+}

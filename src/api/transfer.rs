@@ -1,7 +1,6 @@
 //! `/api/v1/export` and `/api/v1/import`: the CLI's formats over HTTP.
 
-use actix_web::http::{header, StatusCode};
-use std::io::Write;
+use actix_web::http::StatusCode;
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -134,26 +133,15 @@ pub async fn get_export(
     let format = params.format.unwrap_or(ExportFormat::Pobratim);
     let at = service.version();
     let svc = service.into_inner();
-    let (mut writer, body) = super::stream::channel();
-    actix_web::rt::task::spawn_blocking(move || {
-        match svc.export(format, &filter, &mut writer).and_then(|()| {
-            writer.flush()?;
-            Ok(())
-        }) {
-            Ok(()) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, "export stopped");
-                writer.fail(std::io::Error::other(e.to_string()));
-            }
-        }
-    });
-    Ok(version::versioned(HttpResponse::build(StatusCode::OK), at)
-        .insert_header((header::CONTENT_TYPE, format.media_type()))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"network.{}\"", format.extension()),
-        ))
-        .streaming(body))
+    let body =
+        super::stream::written_off_thread("export", move |out| svc.export(format, &filter, out));
+    let name = format!("network.{}", format.extension());
+    Ok(super::stream::attachment(
+        at,
+        format.media_type(),
+        &name,
+        body,
+    ))
 }
 
 /// Import records
