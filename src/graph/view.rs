@@ -102,7 +102,7 @@ impl FlatView {
     /// ([`GraphSnapshot::compaction_keeps_indices`]), under `filter`, from `base`, the
     /// view of its base under the same filter: the base's rows plus the half-edges of
     /// the pairs an appended admitted link makes visible, merged in. Linear in the view
-    /// plus the overlay — a compaction's views no longer filter every link again, nor
+    /// plus the overlay: a compaction's views do not filter every link again, nor
     /// recompute whole rows of busy nodes.
     pub fn extend_appended(base: &FlatView, graph: &GraphSnapshot, filter: &Filter) -> Self {
         let n = graph.node_bound();
