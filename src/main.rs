@@ -101,12 +101,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             kinds,
             status,
             node_kinds,
+            evidence,
             as_of,
         } => {
             let filter = pobratim::service::filters::FilterWords {
                 kinds: Some(&kinds),
                 status: Some(&status),
                 node_kinds: Some(&node_kinds),
+                evidence: Some(&evidence),
                 as_of: as_of.as_deref(),
                 undated: None,
             }

@@ -78,6 +78,7 @@ pub fn load(dir: &Path) -> Network {
             id: LinkId::new(format!("e{i}")).unwrap(),
             kind: link_kind_of(&row[2]),
             status: LinkStatus::Active,
+            evidence: pobratim::model::Evidence::Stated,
             signed: row[3].parse::<PartialDate>().ok(),
             ended: None,
             members: vec![NodeId::new(&row[0]).unwrap(), NodeId::new(&row[1]).unwrap()],

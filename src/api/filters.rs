@@ -22,6 +22,10 @@ macro_rules! graph_params {
             pub status: Option<String>,
             /// Node kinds in the graph, comma-separated (`city`, `association`, `state`) or `all` (default).
             pub node_kinds: Option<String>,
+            /// Links by how directly their source supports them: `stated` (the source
+            /// states the relation), `inferred` (read from what it shows), or `any` (default).
+            #[param(example = "stated")]
+            pub evidence: Option<String>,
             /// The network as it stood at this date (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`): links
             /// signed by then and not ended by then.
             #[param(example = "2010")]
@@ -37,6 +41,7 @@ macro_rules! graph_params {
                     kinds: self.kinds.as_deref(),
                     status: self.status.as_deref(),
                     node_kinds: self.node_kinds.as_deref(),
+                    evidence: self.evidence.as_deref(),
                     as_of: self.as_of.as_deref(),
                     undated: self.undated,
                 };

@@ -11,7 +11,7 @@ use super::extract::{path_id, ValidJson, ValidQuery};
 use super::page::{decode_cursor, limit, Page};
 use super::problem::{ApiError, Problem, ProblemCode};
 use super::{blocking, version};
-use crate::model::{Link, LinkId, LinkKind, LinkStatus, NodeId};
+use crate::model::{Evidence, Link, LinkId, LinkKind, LinkStatus, NodeId};
 use crate::service::LinkFilter;
 use crate::service::{link_from_json, Change, Service, WriteSummary};
 
@@ -24,6 +24,8 @@ pub struct LinkListParams {
     pub kind: Option<LinkKind>,
     /// Only links with this status.
     pub status: Option<LinkStatus>,
+    /// Only links with this evidence: `stated` or `inferred`.
+    pub evidence: Option<Evidence>,
     /// Only links that have this node as a member.
     #[param(example = "city:ru:blagoveshchensk")]
     pub node: Option<String>,
@@ -35,7 +37,7 @@ pub struct LinkListParams {
 
 /// List links
 ///
-/// Lists links filtered by kind, status and member node, each with its source.
+/// Lists links filtered by kind, status, evidence and member node, each with its source.
 /// With `node`, links come ordered by kind then id; otherwise by id.
 #[utoipa::path(get, path = "/api/v1/links", tag = "links", params(LinkListParams),
     responses(
@@ -60,6 +62,7 @@ pub async fn list_links(
     let filter = LinkFilter {
         kind: params.kind,
         status: params.status,
+        evidence: params.evidence,
         node,
     };
     let at = service.version();

@@ -12,7 +12,7 @@ use utoipa::openapi::RefOr;
 use utoipa::__dev::ComposeSchema;
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::model::{LinkKind, LinkStatus, NodeKind};
+use crate::model::{Evidence, LinkKind, LinkStatus, NodeKind};
 use crate::service::analysis::Measure;
 use crate::service::export::{ExportFormat, ImportFormat};
 use crate::service::partners::Signal;
@@ -52,6 +52,7 @@ string_enum! {
     NodeKind => "What a node is.", NodeKind::ALL;
     LinkKind => "What a link is. Each kind carries its own rules: [`LinkKind::arity`],\n[`LinkKind::is_directed`] and [`LinkKind::member_kinds`].", LinkKind::ALL;
     LinkStatus => "The state of an agreement.", LinkStatus::ALL;
+    Evidence => "How directly a link's source supports it.", Evidence::ALL;
     Measure => "A centrality measure.", Measure::ALL;
     Signal => "A signal a suggestion can be ranked by.", Signal::ALL;
     RecordType => "Which kind of record a change touched.", [RecordType::Node, RecordType::Link];
@@ -104,7 +105,9 @@ mod mirror {
     use serde::Serialize;
     use utoipa::ToSchema;
 
-    use crate::model::{CountryCode, LinkId, LinkKind, LinkStatus, NodeId, NodeKind, PartialDate};
+    use crate::model::{
+        CountryCode, Evidence, LinkId, LinkKind, LinkStatus, NodeId, NodeKind, PartialDate,
+    };
     use crate::service::partners::Signal;
     use crate::service::upkeep::{Operation, RecordType};
 
@@ -198,6 +201,10 @@ mod mirror {
         /// State of the agreement.
         #[serde(default)]
         pub status: LinkStatus,
+        /// Whether the source states the link or it is read from the source (default
+        /// `stated`).
+        #[serde(default)]
+        pub evidence: Evidence,
         /// When it was signed: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
         #[serde(default)]
         #[schema(value_type = Option<String>, example = "2003-07-17")]
@@ -230,6 +237,8 @@ mod mirror {
         pub status: Vec<&'static str>,
         /// Node kinds in the graph.
         pub node_kinds: Vec<&'static str>,
+        /// Evidence of the links traversed (`stated`, `inferred`).
+        pub evidence: Vec<&'static str>,
         /// The date the network was cut at, if any.
         pub as_of: Option<String>,
         /// With `as_of`, whether undated links counted.

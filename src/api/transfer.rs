@@ -126,6 +126,7 @@ pub async fn get_export(
         kinds: Some(params.kinds.as_deref().unwrap_or("all")),
         status: Some(params.status.as_deref().unwrap_or("any")),
         node_kinds: params.node_kinds.as_deref(),
+        evidence: params.evidence.as_deref(),
         as_of: params.as_of.as_deref(),
         undated: params.undated,
     }

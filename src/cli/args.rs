@@ -154,6 +154,9 @@ pub enum Command {
         /// Node kinds to export, comma-separated or `all`.
         #[arg(long, env = "POBRATIM_EXPORT_NODE_KINDS", default_value = "all")]
         node_kinds: String,
+        /// Links by evidence: `stated`, `inferred`, or `any` (graph formats; default any).
+        #[arg(long, env = "POBRATIM_EXPORT_EVIDENCE", default_value = "any")]
+        evidence: String,
         /// The network as it stood at this date (YYYY, YYYY-MM or YYYY-MM-DD).
         #[arg(long, env = "POBRATIM_EXPORT_AS_OF")]
         as_of: Option<String>,

@@ -38,6 +38,9 @@ pub struct FilterArgs {
     /// Node kinds in the graph, comma-separated, or `all` (default).
     #[arg(long)]
     pub node_kinds: Option<String>,
+    /// Links by evidence: `stated`, `inferred`, or `any` (default).
+    #[arg(long)]
+    pub evidence: Option<String>,
     /// The network as it stood at this date (YYYY, YYYY-MM or YYYY-MM-DD).
     #[arg(long)]
     pub as_of: Option<String>,
@@ -52,6 +55,7 @@ impl FilterArgs {
             kinds: self.kinds.as_deref(),
             status: self.status.as_deref(),
             node_kinds: self.node_kinds.as_deref(),
+            evidence: self.evidence.as_deref(),
             as_of: self.as_of.as_deref(),
             undated: self.no_undated.then_some(false),
         }

@@ -107,6 +107,7 @@ fn resolve(
         entry: LinkEntry {
             kind: link.kind,
             status: link.status,
+            evidence: link.evidence,
             signed: link.signed,
             ended: link.ended,
             members: Members::new(&members[..link.members.len()]).ok_or(ProjectError::TooLarge)?,
@@ -123,6 +124,8 @@ pub struct LinkParts<'a> {
     pub kind: crate::model::LinkKind,
     /// Its status.
     pub status: crate::model::LinkStatus,
+    /// Whether its source states it.
+    pub evidence: crate::model::Evidence,
     /// When it was signed.
     pub signed: Option<crate::model::PartialDate>,
     /// When it ended.
@@ -137,6 +140,7 @@ impl<'a> From<&'a LinkInput> for LinkParts<'a> {
             id: &link.id,
             kind: link.kind,
             status: link.status,
+            evidence: link.evidence,
             signed: link.signed,
             ended: link.ended,
             members: &link.members,
@@ -150,6 +154,7 @@ impl<'a> From<&'a Link> for LinkParts<'a> {
             id: &link.id,
             kind: link.kind,
             status: link.status,
+            evidence: link.evidence,
             signed: link.signed,
             ended: link.ended,
             members: &link.members,

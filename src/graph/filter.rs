@@ -5,7 +5,7 @@
 //! (its first possible day is not after the cut's last day) and had not ended by then;
 //! undated links count unless `include_undated` is false.
 
-use crate::model::{LinkKind, LinkStatus, NodeKind, PartialDate};
+use crate::model::{Evidence, LinkKind, LinkStatus, NodeKind, PartialDate};
 
 use super::LinkEntry;
 
@@ -18,6 +18,9 @@ pub struct Filter {
     pub statuses: u8,
     /// Node kinds in the graph, as a bit set over [`NodeKind::ALL`].
     pub node_kinds: u8,
+    /// How directly a link's source must support it, as a bit set over
+    /// [`Evidence::ALL`] (default: both).
+    pub evidence: u8,
     /// The network as it stood at this date.
     pub as_of: Option<PartialDate>,
     /// With `as_of`, whether links without a `signed` date count.
@@ -30,6 +33,7 @@ impl Default for Filter {
             kinds: Self::kind_bits(&LinkKind::DIPLOMATIC),
             statuses: Self::status_bits(&[LinkStatus::Active]),
             node_kinds: Self::node_kind_bits(&NodeKind::ALL),
+            evidence: Self::evidence_bits(&Evidence::ALL),
             as_of: None,
             include_undated: true,
         }
@@ -47,6 +51,7 @@ impl Filter {
             kinds: Self::kind_bits(&LinkKind::ALL),
             statuses: Self::status_bits(&LinkStatus::ALL),
             node_kinds: Self::node_kind_bits(&NodeKind::ALL),
+            evidence: Self::evidence_bits(&Evidence::ALL),
             as_of: None,
             include_undated: true,
         }
@@ -69,6 +74,11 @@ impl Filter {
         kinds.iter().fold(0, |acc, k| acc | bit(&NodeKind::ALL, k))
     }
 
+    /// Bit set of evidence values.
+    pub fn evidence_bits(values: &[Evidence]) -> u8 {
+        values.iter().fold(0, |acc, e| acc | bit(&Evidence::ALL, e))
+    }
+
     /// Whether a node kind is in the graph.
     pub fn admits_node(&self, kind: NodeKind) -> bool {
         self.node_kinds & bit(&NodeKind::ALL, &kind) != 0
@@ -78,6 +88,7 @@ impl Filter {
     pub fn admits_link(&self, link: &LinkEntry) -> bool {
         if self.kinds & bit(&LinkKind::ALL, &link.kind) == 0
             || self.statuses & bit(&LinkStatus::ALL, &link.status) == 0
+            || self.evidence & bit(&Evidence::ALL, &link.evidence) == 0
         {
             return false;
         }
@@ -110,6 +121,15 @@ impl Filter {
             .collect()
     }
 
+    /// The evidence values admitted, as names, for responses.
+    pub fn evidence_names(&self) -> Vec<&'static str> {
+        Evidence::ALL
+            .iter()
+            .filter(|e| self.evidence & bit(&Evidence::ALL, e) != 0)
+            .map(|e| e.as_str())
+            .collect()
+    }
+
     /// The node kinds as names, for responses.
     pub fn node_kind_names(&self) -> Vec<&'static str> {
         NodeKind::ALL
@@ -133,6 +153,7 @@ mod tests {
         LinkEntry {
             kind,
             status,
+            evidence: crate::model::Evidence::Stated,
             signed: signed.map(|s| s.parse().unwrap()),
             ended: ended.map(|s| s.parse().unwrap()),
             members: crate::graph::Members::new(&[0, 1]).unwrap(),

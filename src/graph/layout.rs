@@ -46,6 +46,9 @@ pub struct LinkInput {
     /// Its status.
     #[serde(default)]
     pub status: crate::model::LinkStatus,
+    /// Whether its source states it.
+    #[serde(default)]
+    pub evidence: crate::model::Evidence,
     /// When it was signed.
     #[serde(default)]
     pub signed: Option<crate::model::PartialDate>,
@@ -72,6 +75,7 @@ impl From<Link> for LinkInput {
             id: link.id,
             kind: link.kind,
             status: link.status,
+            evidence: link.evidence,
             signed: link.signed,
             ended: link.ended,
             members: link.members,

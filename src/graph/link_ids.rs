@@ -236,6 +236,7 @@ mod tests {
         LinkEntry {
             kind,
             status: LinkStatus::Active,
+            evidence: crate::model::Evidence::Stated,
             signed: None,
             ended: None,
             members: Members::new(members).unwrap(),

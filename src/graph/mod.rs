@@ -23,7 +23,7 @@ pub mod view;
 use petgraph::csr::Csr;
 use petgraph::Directed;
 
-use crate::model::{LinkId, LinkKind, LinkStatus, NodeId, NodeKind, PartialDate};
+use crate::model::{Evidence, LinkId, LinkKind, LinkStatus, NodeId, NodeKind, PartialDate};
 
 /// Dense index of a node in a snapshot.
 pub type NodeIx = u32;
@@ -68,6 +68,8 @@ pub struct LinkEntry {
     pub kind: LinkKind,
     /// Its status.
     pub status: LinkStatus,
+    /// Whether its source states it.
+    pub evidence: Evidence,
     /// When it was signed.
     pub signed: Option<PartialDate>,
     /// When it ended.

@@ -238,6 +238,7 @@ impl Editor<'_> {
         self.overlay.links.push_back(LinkEntry {
             kind: link.kind,
             status: link.status,
+            evidence: link.evidence,
             signed: link.signed,
             ended: link.ended,
             members,

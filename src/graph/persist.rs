@@ -20,10 +20,10 @@ use super::ids::IdTable;
 use super::link_ids::LinkIds;
 use super::project::ProjectError;
 use super::{GraphSnapshot, LinkEntry, Members, MAX_MEMBERS};
-use crate::model::{LinkKind, LinkStatus, NodeKind, PartialDate};
+use crate::model::{Evidence, LinkKind, LinkStatus, NodeKind, PartialDate};
 
 const MAGIC: &[u8; 16] = b"POBRATIM-GRAPH\n\0";
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// Why a snapshot file could not be written or read.
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +99,7 @@ pub fn save(graph: &GraphSnapshot, path: &Path) -> Result<(), PersistError> {
         out.write_all(&[
             position(&LinkKind::ALL, &link.kind),
             position(&LinkStatus::ALL, &link.status),
+            position(&Evidence::ALL, &link.evidence),
         ])?;
         for date in [link.signed, link.ended] {
             let (year, month, day) = date.map_or((0, 0, 0), |d| {
@@ -226,6 +227,9 @@ pub fn load(path: &Path) -> Result<Option<GraphSnapshot>, PersistError> {
         let status = *LinkStatus::ALL
             .get(input.u8()? as usize)
             .ok_or_else(|| bad("unknown link status"))?;
+        let evidence = *Evidence::ALL
+            .get(input.u8()? as usize)
+            .ok_or_else(|| bad("unknown evidence"))?;
         let signed = input.date()?;
         let ended = input.date()?;
         let count = input.u8()? as usize;
@@ -242,6 +246,7 @@ pub fn load(path: &Path) -> Result<Option<GraphSnapshot>, PersistError> {
         links.push(LinkEntry {
             kind,
             status,
+            evidence,
             signed,
             ended,
             members: Members::new(&members[..count]).ok_or_else(|| bad("too many members"))?,

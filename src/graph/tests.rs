@@ -15,6 +15,7 @@ fn link(link_id: &str, kind: LinkKind, members: &[&str]) -> LinkInput {
         id: LinkId::new(link_id).unwrap(),
         kind,
         status: LinkStatus::Active,
+        evidence: crate::model::Evidence::Stated,
         signed: None,
         ended: None,
         members: members.iter().map(|m| id(m)).collect(),

@@ -299,6 +299,7 @@ fn parse_row(
         kind,
         members,
         status: Default::default(),
+        evidence: Default::default(),
         signed,
         ended: None,
         areas: Vec::new(),

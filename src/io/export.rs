@@ -45,6 +45,7 @@ impl Selection {
             let entry = LinkEntry {
                 kind: link.kind,
                 status: link.status,
+                evidence: link.evidence,
                 signed: link.signed,
                 ended: link.ended,
                 members: crate::graph::Members::default(),
@@ -141,6 +142,7 @@ fn link_attributes(link: &Link) -> Vec<(String, Value)> {
         ("link_id".to_string(), json!(link.id.as_str())),
         ("kind".to_string(), json!(link.kind.as_str())),
         ("status".to_string(), json!(link.status.as_str())),
+        ("evidence".to_string(), json!(link.evidence.as_str())),
     ];
     if let Some(d) = link.signed {
         out.push(("signed".into(), json!(d.to_string())));

@@ -18,8 +18,8 @@ use crate::model::validate::classify;
 use crate::model::{LinkKind, NodeKind, ValidationError, Violation};
 
 const NODE_FIELDS: [&str; 6] = ["kind", "name", "country", "region", "population", "attrs"];
-const LINK_FIELDS: [&str; 7] = [
-    "kind", "status", "signed", "ended", "notes", "attrs", "link_id",
+const LINK_FIELDS: [&str; 8] = [
+    "kind", "status", "evidence", "signed", "ended", "notes", "attrs", "link_id",
 ];
 
 fn invalid(field: String, reason: impl Into<String>) -> ImportError {

@@ -123,6 +123,32 @@ impl LinkStatus {
     }
 }
 
+/// How directly a link's source supports it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
+    /// The source states the relation itself: an agreement signed, a city named a
+    /// member or a partner.
+    #[default]
+    Stated,
+    /// The relation is read from what the source shows without stating it (a city at
+    /// an association's meeting taken for a member, cooperation taken for a friendship).
+    Inferred,
+}
+
+impl Evidence {
+    /// Every value, in a stable order.
+    pub const ALL: [Evidence; 2] = [Evidence::Stated, Evidence::Inferred];
+
+    /// The wire name (`stated`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::Stated => "stated",
+            Evidence::Inferred => "inferred",
+        }
+    }
+}
+
 /// Where a link comes from.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -151,6 +177,10 @@ pub struct Link {
     /// State of the agreement.
     #[serde(default)]
     pub status: LinkStatus,
+    /// Whether the source states the link or it is read from the source (default
+    /// `stated`).
+    #[serde(default)]
+    pub evidence: Evidence,
     /// When it was signed: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
     #[serde(default)]
     pub signed: Option<PartialDate>,

@@ -20,6 +20,6 @@ pub mod validate;
 pub use country::CountryCode;
 pub use date::PartialDate;
 pub use id::{LinkId, NodeId};
-pub use link::{Link, LinkKind, LinkStatus, Source};
+pub use link::{Evidence, Link, LinkKind, LinkStatus, Source};
 pub use node::{Location, Node, NodeKind};
 pub use validate::{ValidationError, Violation};

@@ -180,6 +180,7 @@ impl Service {
                     kind: entry.kind,
                     members,
                     status: entry.status,
+                    evidence: entry.evidence,
                     signed: entry.signed,
                     ended: entry.ended,
                     areas: Vec::new(),

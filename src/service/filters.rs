@@ -2,7 +2,7 @@
 //! words in a query string and on the command line), naming the parameter at fault.
 
 pub use crate::graph::filter::Filter;
-use crate::model::{LinkKind, LinkStatus, NodeKind, PartialDate};
+use crate::model::{Evidence, LinkKind, LinkStatus, NodeKind, PartialDate};
 
 use super::ServiceError;
 
@@ -15,6 +15,8 @@ pub struct FilterWords<'a> {
     pub status: Option<&'a str>,
     /// Node kinds, comma-separated, or `all`.
     pub node_kinds: Option<&'a str>,
+    /// Evidence of links, `stated`, `inferred`, or `any` (the default).
+    pub evidence: Option<&'a str>,
     /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
     pub as_of: Option<&'a str>,
     /// With `as_of`, whether undated links count (default true).
@@ -72,6 +74,10 @@ impl FilterWords<'_> {
                 &NodeKind::ALL,
             )?);
         }
+        if let Some(raw) = self.evidence {
+            filter.evidence =
+                Filter::evidence_bits(&list::<Evidence>("evidence", raw, "any", &Evidence::ALL)?);
+        }
         if let Some(raw) = self.as_of {
             filter.as_of = Some(
                 raw.parse::<PartialDate>()
@@ -100,6 +106,7 @@ mod tests {
             kinds: Some("twinning,located_in"),
             status: Some("any"),
             node_kinds: Some("city"),
+            evidence: Some("stated"),
             as_of: Some("2003"),
             undated: Some(false),
         }
@@ -108,6 +115,7 @@ mod tests {
         assert_eq!(f.kind_names(), ["twinning", "located_in"]);
         assert_eq!(f.status_names().len(), 5);
         assert_eq!(f.node_kind_names(), ["city"]);
+        assert_eq!(f.evidence_names(), ["stated"]);
         assert!(!f.include_undated);
         let kinds = FilterWords {
             kinds: Some("twining"),

@@ -388,7 +388,7 @@ fn geojson(answer: &Neighbourhood) -> Result<serde_json::Value, ServiceError> {
         };
         let geometry = crate::io::export::link_geometry(&points);
         features.push(json!({"type": "Feature", "id": link.id, "geometry": geometry,
-            "properties": {"id": link.id, "kind": link.kind, "status": link.status,
+            "properties": {"id": link.id, "kind": link.kind, "status": link.status, "evidence": link.evidence,
                 "signed": link.signed.map(|d| d.to_string()), "ended": link.ended.map(|d| d.to_string()),
                 "members": link.members}}));
     }

@@ -17,6 +17,8 @@ pub struct Filters {
     pub status: Vec<&'static str>,
     /// Node kinds in the graph.
     pub node_kinds: Vec<&'static str>,
+    /// Evidence of the links traversed (`stated`, `inferred`).
+    pub evidence: Vec<&'static str>,
     /// The date the network was cut at, if any.
     pub as_of: Option<String>,
     /// With `as_of`, whether undated links counted.
@@ -29,6 +31,7 @@ impl From<&Filter> for Filters {
             kinds: f.kind_names(),
             status: f.status_names(),
             node_kinds: f.node_kind_names(),
+            evidence: f.evidence_names(),
             as_of: f.as_of.map(|d| d.to_string()),
             include_undated: f.include_undated,
         }

@@ -10,7 +10,7 @@ use super::keys;
 use super::sled_store::{page, SledStore, StorePage};
 use super::trees::{self, TreeId};
 use super::StoreError;
-use crate::model::{Link, LinkKind, LinkStatus, Node, NodeKind};
+use crate::model::{Link, LinkKind, Node, NodeKind};
 
 /// Whether a link needs an entry in the kind index (its id does not begin with its kind).
 /// On the path of every link written: no allocation.
@@ -43,7 +43,7 @@ impl SledStore {
     pub(super) fn list_links_of_kind(
         &self,
         kind: LinkKind,
-        status: Option<LinkStatus>,
+        filter: &super::sled_store::LinkFilter,
         after: Option<&[u8]>,
         limit: usize,
     ) -> Result<StorePage<Link>, StoreError> {
@@ -56,9 +56,7 @@ impl SledStore {
             &places,
             after,
             limit,
-            |link: Link| {
-                (link.kind == kind && status.map_or(true, |s| link.status == s)).then_some(link)
-            },
+            |link: Link| (link.kind == kind && filter.admits(&link)).then_some(link),
             |link| link.id.as_str(),
         )
     }
@@ -200,7 +198,7 @@ impl KindName for NodeKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Node;
+    use crate::model::{LinkStatus, Node};
     use crate::store::sled_store::{LinkFilter, RecordChange};
 
     fn node(id: &str) -> RecordChange {

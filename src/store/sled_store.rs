@@ -14,7 +14,7 @@ use super::codec::decode;
 use super::keys;
 use super::trees::{self, TreeId};
 use super::StoreError;
-use crate::model::{CountryCode, Link, LinkKind, LinkStatus, Node, NodeId, NodeKind};
+use crate::model::{CountryCode, Evidence, Link, LinkKind, LinkStatus, Node, NodeId, NodeKind};
 
 /// sled's page cache, in MiB, unless `POBRATIM_SLED_CACHE_MB` says otherwise. The graph
 /// snapshot answers queries from memory, so the store's cache only serves record reads.
@@ -55,8 +55,20 @@ pub struct LinkFilter {
     pub kind: Option<LinkKind>,
     /// Only this status.
     pub status: Option<LinkStatus>,
+    /// Only links with this evidence.
+    pub evidence: Option<Evidence>,
     /// Only links that have this member.
     pub node: Option<NodeId>,
+}
+
+impl LinkFilter {
+    /// Whether a link passes the kind, status and evidence asked for (the member is
+    /// not checked here: a node's links come from the graph).
+    pub fn admits(&self, link: &Link) -> bool {
+        self.kind.map_or(true, |k| link.kind == k)
+            && self.status.map_or(true, |s| link.status == s)
+            && self.evidence.map_or(true, |e| link.evidence == e)
+    }
 }
 
 /// One page of a listing, with the key to continue after.
@@ -416,13 +428,9 @@ impl SledStore {
         after: Option<&[u8]>,
         limit: usize,
     ) -> Result<StorePage<Link>, StoreError> {
-        let keep = |link: Link| -> Option<Link> {
-            let kind_ok = filter.kind.map_or(true, |k| link.kind == k);
-            let status_ok = filter.status.map_or(true, |s| link.status == s);
-            (kind_ok && status_ok).then_some(link)
-        };
+        let keep = |link: Link| -> Option<Link> { filter.admits(&link).then_some(link) };
         match filter.kind {
-            Some(kind) => self.list_links_of_kind(kind, filter.status, after, limit),
+            Some(kind) => self.list_links_of_kind(kind, filter, after, limit),
             None => page(self.tree(TreeId::Links), b"", after, limit, |key, value| {
                 Ok(self
                     .readable::<Link>(TreeId::Links, key, &value)?
@@ -447,9 +455,7 @@ impl SledStore {
             let Some(link) = self.link_if_readable(id.as_str())? else {
                 continue;
             };
-            if filter.kind.is_some_and(|k| link.kind != k)
-                || filter.status.is_some_and(|s| link.status != s)
-            {
+            if !filter.admits(&link) {
                 continue;
             }
             if items.len() == limit {

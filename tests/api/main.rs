@@ -28,5 +28,6 @@ mod promises;
 mod reference;
 mod round_trip;
 mod search;
+mod seed;
 mod snapshots;
 mod twins;

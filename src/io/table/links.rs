@@ -8,7 +8,7 @@ use serde_json::Map;
 use super::{by_name, json_object, plain, split_list, unknown};
 use crate::io::{next_csv_row, CsvNext};
 use crate::io::{Item, Record, RowError};
-use crate::model::{Link, LinkId, LinkKind, LinkStatus, NodeId, PartialDate, Source};
+use crate::model::{Evidence, Link, LinkId, LinkKind, LinkStatus, NodeId, PartialDate, Source};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) enum LinkColumn {
@@ -18,6 +18,7 @@ pub(super) enum LinkColumn {
     Target,
     Members,
     Status,
+    Evidence,
     Signed,
     Ended,
     Areas,
@@ -37,6 +38,7 @@ pub(super) fn link_column(header: &str) -> Option<LinkColumn> {
         "target" | "dst" | "to" | ":END_ID" => LinkColumn::Target,
         "members" => LinkColumn::Members,
         "status" => LinkColumn::Status,
+        "evidence" => LinkColumn::Evidence,
         "signed" | "since" | "year" => LinkColumn::Signed,
         "ended" => LinkColumn::Ended,
         "areas" => LinkColumn::Areas,
@@ -118,6 +120,7 @@ impl<R: Read> LinkRows<R> {
         let (mut source, mut target) = (None, None);
         let mut members = Vec::new();
         let mut status = LinkStatus::default();
+        let mut evidence = Evidence::default();
         let (mut signed, mut ended) = (None, None);
         let mut areas = Vec::new();
         let mut provenance = Source::default();
@@ -154,6 +157,11 @@ impl<R: Read> LinkRows<R> {
                 LinkColumn::Status => {
                     status = by_name(&LinkStatus::ALL, LinkStatus::as_str, raw).ok_or_else(|| {
                         RowError::row(line, "status", format!("`{raw}` is not a status (active, planned, negotiating, suspended, ended)"))
+                    })?
+                }
+                LinkColumn::Evidence => {
+                    evidence = by_name(&Evidence::ALL, Evidence::as_str, raw).ok_or_else(|| {
+                        RowError::row(line, "evidence", format!("`{raw}` is not stated or inferred"))
                     })?
                 }
                 LinkColumn::Signed => signed = Some(date(raw, "signed")?),
@@ -195,6 +203,7 @@ impl<R: Read> LinkRows<R> {
                 kind,
                 members,
                 status,
+                evidence,
                 signed,
                 ended,
                 areas,

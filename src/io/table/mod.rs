@@ -10,7 +10,8 @@
 //!
 //! **Links** — `id` (derived when absent), `kind` (default from the command), the
 //! members as `source` and `target` (also `src`/`dst`, `from`/`to`) or as `members`
-//! (`;`-separated, three for a trilateral link), `status`, `signed` (also `since`,
+//! (`;`-separated, three for a trilateral link), `status`, `evidence` (`stated`, the
+//! default, or `inferred`), `signed` (also `since`,
 //! `year`), `ended`, `areas` (`;`-separated), `source_document`, `source_url`,
 //! `source_quote`, `notes`, `attrs` (a JSON object).
 //!

@@ -114,6 +114,7 @@ pub fn write_links(
     let neo = dialect == Dialect::Neo4j;
     let tail = [
         "status",
+        "evidence",
         "signed",
         "ended",
         if neo { "areas:string[]" } else { "areas" },
@@ -135,6 +136,7 @@ pub fn write_links(
         let source = link.source.clone().unwrap_or_default();
         let rest = [
             link.status.as_str().to_string(),
+            link.evidence.as_str().to_string(),
             link.signed.map(|d| d.to_string()).unwrap_or_default(),
             link.ended.map(|d| d.to_string()).unwrap_or_default(),
             link.areas.join(";"),
