@@ -146,11 +146,30 @@ function showLink(id) {
   box.replaceChildren(
     el("strong", { textContent: `${link.kind}: ${names.join(" — ")}` }),
     el("div", { textContent: `status ${link.status}; signed ${link.signed || "unknown"}${link.ended ? "; ended " + link.ended : ""}` }),
+    el("div", { className: `evidence ${link.evidence}`, textContent: link.evidence === "inferred" ? "inferred: the document shows this link without stating it" : "stated by its document" }),
   );
   if (link.areas?.length) box.append(el("div", { textContent: `areas: ${link.areas.join(", ")}` }));
   if (link.source?.quote) box.append(el("blockquote", { textContent: link.source.quote }));
-  if (link.source?.document) box.append(el("div", { className: "source", textContent: `source: ${link.source.document}` }));
+  if (link.notes) box.append(el("div", { className: "notes", textContent: link.notes }));
+  if (link.source?.document) box.append(citation(link.source));
   box.hidden = false;
+}
+
+// ---- citations: the documents links cite, read once ----
+let sources = null;
+api("/api/v1/sources")
+  .then((answer) => (sources = new Map(answer.items.map((s) => [s.key, s]))))
+  .catch(() => (sources = new Map()));
+
+/** The full citation of a link's source, or its document as given. */
+function citation(source) {
+  const doc = sources?.get(source.document);
+  if (!doc) return el("div", { className: "source", textContent: `source: ${source.document}` });
+  const parts = [`${doc.issuer}, “${doc.title}” (${doc.title_en}), ${doc.date}, in ${doc.language}`];
+  const line = el("div", { className: "source" }, [`source: ${parts.join("")}`]);
+  const url = source.url || doc.url;
+  if (url) line.append(". ", el("a", { href: url, textContent: url, rel: "noreferrer" }));
+  return line;
 }
 
 async function drawSuggestions() {

@@ -26,6 +26,7 @@ pub mod recover;
 mod schemas;
 mod security;
 pub mod server;
+pub mod sources;
 pub mod stream;
 pub mod structure;
 pub mod transfer;
@@ -53,6 +54,7 @@ use security::Security;
         neighbourhood::get_neighbourhood, neighbourhood::get_neighbours, centrality::get_ranking, centrality::get_node_centrality,
         structure::get_components, structure::get_communities, structure::get_stats, structure::get_timeline,
         partners::get_node_partners, partners::get_association_partners,
+        sources::list_sources, sources::get_source,
         transfer::get_export,
         transfer::post_import, changes::list_changes, changes::node_history, changes::link_history,
         admin::list_tokens, admin::create_token, admin::revoke_token, admin::backup,
@@ -176,6 +178,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(centrality::configure)
             .configure(structure::configure)
             .configure(partners::configure)
+            .configure(sources::configure)
             .configure(transfer::configure)
             .configure(changes::configure)
             .configure(admin::configure),

@@ -171,9 +171,9 @@ mod mirror {
     #[derive(Serialize, ToSchema)]
     #[serde(deny_unknown_fields)]
     pub struct Source {
-        /// The document, e.g. a file of `shared/seeds/` or a title.
+        /// The document: the key of a cited document (`GET /api/v1/sources`), or a title.
         #[serde(default)]
-        #[schema(example = "002-blagoveshchensk-international-relations-2011.txt")]
+        #[schema(example = "blagoveshchensk-international-relations-2011")]
         pub document: Option<String>,
         /// Where the document can be read.
         #[serde(default)]

@@ -3,3 +3,6 @@
 
 /// The fixture file, as committed under `fixtures/`.
 pub const SEED_JSON: &str = include_str!("../../fixtures/seed.json");
+
+/// The documents the seed cites, as committed under `fixtures/`.
+pub const SOURCES_JSON: &str = include_str!("../../fixtures/sources.json");

@@ -153,7 +153,7 @@ impl Evidence {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
-    /// The document, e.g. a file of `shared/seeds/` or a title.
+    /// The document: the key of a cited document (`GET /api/v1/sources`), or a title.
     #[serde(default)]
     pub document: Option<String>,
     /// Where the document can be read.

@@ -27,6 +27,7 @@ mod query;
 pub mod rendered;
 mod shown;
 mod snapshots;
+pub mod sources;
 pub mod structure;
 pub mod suggestions;
 pub mod upkeep;

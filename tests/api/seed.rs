@@ -202,3 +202,131 @@ fn comparison_forgives_typography_not_words() {
     assert!(dated_in("1991-02", "еще в феврале 1991 года"));
     assert!(!dated_in("2019-08-24", "с 20 по 25 августа 2019 г."));
 }
+
+/// Every link's evidence, by id, in a pobratim export.
+fn evidence_by_link(export: &Value) -> BTreeMap<String, String> {
+    export["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["id"].as_str().unwrap().to_string(),
+                l["evidence"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn text(reply: &crate::common::Reply) -> String {
+    match &reply.body {
+        Value::String(text) => text.clone(),
+        json => json.to_string(),
+    }
+}
+
+#[test]
+fn evidence_filters_listings_and_graph_questions_and_survives_every_format() {
+    let server = crate::common::TestServer::start_seeded();
+    let seed = evidence_by_link(&server.get("/api/v1/export").body);
+    let count = |evidence: &str| {
+        fixture("seed.json")["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["evidence"] == evidence)
+            .count()
+    };
+    assert_eq!((count("stated"), count("inferred")), (63, 14));
+    for evidence in ["stated", "inferred"] {
+        let page = server
+            .get(&format!("/api/v1/links?evidence={evidence}&limit=1000"))
+            .body;
+        let items = page["items"].as_array().unwrap();
+        assert_eq!(items.len(), count(evidence), "{evidence}");
+        assert!(items.iter().all(|l| l["evidence"] == evidence));
+    }
+    let bad = server.get("/api/v1/links?evidence=rumoured");
+    assert_eq!(bad.status, 400, "{}", bad.body);
+
+    // Graph questions: the inferred memberships and ties drop out with evidence=stated.
+    let all = server.get("/api/v1/stats?kinds=all&distances=false").body;
+    let stated = server
+        .get("/api/v1/stats?kinds=all&distances=false&evidence=stated")
+        .body;
+    assert_eq!(stated["filters"]["evidence"], serde_json::json!(["stated"]));
+    assert_eq!(
+        all["filters"]["evidence"],
+        serde_json::json!(["stated", "inferred"])
+    );
+    assert_eq!(
+        all["links_by_kind"]["membership"].as_u64().unwrap()
+            - stated["links_by_kind"]["membership"].as_u64().unwrap(),
+        6
+    );
+    let path = "/api/v1/nodes/association:jp-west-coast-mayors/neighbours?kinds=all";
+    assert_eq!(
+        server.get(path).body["partners"].as_array().unwrap().len(),
+        5
+    );
+    // Stated: only Niigata, whose mayor chairs it (the friendship with the Russian
+    // association is read from their meetings, the other memberships from attendance).
+    let path = format!("{path}&evidence=stated");
+    let stated = server.get(&path).body;
+    assert_eq!(stated["partners"].as_array().unwrap().len(), 1, "{stated}");
+    let garbled = server.get("/api/v1/components?evidence=maybe");
+    assert_eq!(
+        (garbled.status, garbled.body["field"].as_str()),
+        (400, Some("evidence"))
+    );
+
+    // Every graph format carries it, and reads it back.
+    for (formats, content_type) in [
+        (&["node-link"][..], "application/json"),
+        (&["graphml"][..], "application/xml"),
+        (&["gexf"][..], "application/xml"),
+        (&["csv-nodes", "csv-links"][..], "text/csv"),
+    ] {
+        let fresh = crate::common::TestServer::start();
+        for format in formats {
+            let written = text(&server.get(&format!("/api/v1/export?format={format}")));
+            if *format != "csv-nodes" {
+                assert!(written.contains("inferred"), "{format} writes the evidence");
+            }
+            let read_as = match *format {
+                "csv-nodes" | "csv-links" => "csv",
+                other => other,
+            };
+            let imported = fresh.send(
+                "POST",
+                &format!("/api/v1/import?format={read_as}"),
+                Some((content_type, written)),
+            );
+            assert_eq!(imported.status, 200, "{format}: {}", imported.body);
+        }
+        let back = evidence_by_link(&fresh.get("/api/v1/export").body);
+        assert_eq!(back, seed, "{formats:?}");
+    }
+}
+
+#[test]
+fn the_cited_documents_are_served_in_full() {
+    let server = crate::common::TestServer::start_seeded();
+    let list = server.get("/api/v1/sources").body;
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), sources().len());
+    let one = server.get("/api/v1/sources/mayors-meeting-communique-2019");
+    assert_eq!(one.status, 200);
+    assert_eq!(one.body["date"], "2019-08-24");
+    assert!(one.body["title"].as_str().unwrap().starts_with("Коммюнике"));
+    let link = server
+        .get("/api/v1/links?node=city:jp:maizuru&kind=membership")
+        .body;
+    let cited = link["items"][0]["source"]["document"].as_str().unwrap();
+    assert_eq!(server.get(&format!("/api/v1/sources/{cited}")).status, 200);
+    let missing = server.get("/api/v1/sources/nowhere");
+    assert_eq!(
+        (missing.status, missing.body["code"].as_str()),
+        (404, Some("not_found"))
+    );
+}

@@ -71,6 +71,13 @@ test("search, partners drawn, a link's source, the year slider, a path", async (
   assert.match(detail, /twinning/);
   assert.match(detail, /2003-07-17/);
   assert.match(detail, /Удалянчи/);
+  assert.match(detail, /stated by its document/);
+  assert.match(detail, /Blagoveshchensk city administration/, "the full citation of the document");
+  await p.screenshot({ path: `${SHOTS}/link-detail.png`, fullPage: true });
+
+  // A tie read from the text, not stated by it, says so.
+  await p.locator('#partners li[data-id="city:cn:dalian"] button[data-link]').first().click();
+  assert.match(await p.textContent("#link-detail"), /inferred: the document shows this link without stating it/);
 
   // Back before 2003: Wudalianchi's twinning (17 July 2003) disappears.
   await p.locator("#year").fill("2002");
