@@ -2,25 +2,24 @@
 //! twinning, friendship agreements, trilateral partnerships, and the associations and
 //! states around them.
 //!
+//! One crate in six layers, each naming only the layers below it (`docs/architecture.md`;
+//! `tests/api/architecture.rs` keeps it so):
+//!
 //! ```text
-//! HTTP (actix-web, utoipa)  ──►  service (validation, queries)  ──►  store (sled)
-//!                                        │                              │
-//!                                        └──► graph snapshot (petgraph) ◄┘
+//! model  ←  graph  ←  store  ←  io  ←  service  ←  api, cli
 //! ```
 //!
-//! - [`model`]: node and link types and their invariants (pure, no I/O);
+//! - [`model`]: ids, dates, nodes, links, tokens and their invariants (pure, no I/O);
+//! - [`graph`]: the immutable in-memory snapshot and the graph algorithms;
 //! - [`store`]: sled, the source of truth: records, indexes, atomic durable commits;
-//! - [`graph`]: the immutable in-memory projection, swapped after each commit;
-//! - [`service`]: validation against stored state, writes, queries;
-//! - [`api`]: the REST API and its OpenAPI document;
-//! - [`io`]: file formats (pobratim JSON) and the seed network;
-//! - [`server`] and [`cli`]: the `pobratim` binary.
+//! - [`io`]: file formats, read into records and written from them;
+//! - [`service`]: every question answered and every write made;
+//! - [`api`] and [`cli`]: the HTTP and command-line adapters around the service.
 //!
 //! ```
-//! use pobratim::service::{Change, Service};
-//! use pobratim::store::SledStore;
+//! use pobratim::service::Service;
 //!
-//! let service = Service::from_store(SledStore::temporary()?)?;
+//! let service = Service::temporary()?;
 //! service.import_document("cli", pobratim::io::seed::SEED_JSON.as_bytes())?;
 //! let city = service.get_node("city:ru:blagoveshchensk")?;
 //! assert_eq!(city.names["ru"], "Благовещенск");

@@ -231,7 +231,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             pobratim::cli::query::run(&data.data_dir, question, format, &mut stdout)?;
         }
         Command::Openapi => {
-            let doc = <pobratim::api::ApiDoc as utoipa::OpenApi>::openapi().to_pretty_json()?;
+            let doc = pobratim::api::openapi_document()?;
             let mut stdout = std::io::stdout().lock();
             writeln!(stdout, "{doc}")?;
         }

@@ -78,6 +78,11 @@ use security::Security;
 )]
 pub struct ApiDoc;
 
+/// The OpenAPI document as the committed `openapi/openapi.json` holds it.
+pub fn openapi_document() -> Result<String, serde_json::Error> {
+    ApiDoc::openapi().to_pretty_json()
+}
+
 /// Runs a service call on the blocking pool.
 pub(crate) async fn blocking<T: Send + 'static>(
     service: &web::Data<Service>,
