@@ -443,8 +443,22 @@ mod tests {
                 written(WriteSummary::default()),
             ),
         ];
-        for (documented, written) in pairs {
+        for (documented, written) in &pairs {
             assert_eq!(documented, written);
+        }
+        // The document's component of each name is that type's schema: another type
+        // of the same name would replace it without a word.
+        let document =
+            serde_json::to_value(<super::super::ApiDoc as utoipa::OpenApi>::openapi()).unwrap();
+        let components = &document["components"]["schemas"];
+        for (name, index) in [("Node", 0), ("Link", 1), ("Location", 2), ("Source", 3)] {
+            let properties: BTreeSet<String> = components[name]["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+            assert_eq!(properties, pairs[index].1, "components.schemas.{name}");
         }
     }
 }

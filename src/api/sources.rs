@@ -12,7 +12,7 @@ use crate::service::Service;
 
 /// A document links cite.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Source {
+pub struct CitedDocument {
     /// The key links name it by (`source.document`).
     #[schema(example = "blagoveshchensk-international-relations-2011")]
     pub key: String,
@@ -32,7 +32,7 @@ pub struct Source {
     pub url: Option<String>,
 }
 
-impl From<SourceDocument> for Source {
+impl From<SourceDocument> for CitedDocument {
     fn from(s: SourceDocument) -> Self {
         Self {
             key: s.key,
@@ -49,9 +49,9 @@ impl From<SourceDocument> for Source {
 
 /// Every cited document.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SourceList {
+pub struct CitedDocuments {
     /// The documents, in key order.
-    pub items: Vec<Source>,
+    pub items: Vec<CitedDocument>,
 }
 
 /// List cited documents
@@ -59,10 +59,14 @@ pub struct SourceList {
 /// The documents the seed network's links cite, each with its title, issuing body,
 /// date, language and address where it names one.
 #[utoipa::path(get, path = "/api/v1/sources", tag = "nodes",
-    responses((status = 200, description = "The documents", body = SourceList)))]
+    responses((status = 200, description = "The documents", body = CitedDocuments)))]
 pub async fn list_sources(service: web::Data<Service>) -> Result<HttpResponse, ApiError> {
-    let items = service.sources()?.into_iter().map(Source::from).collect();
-    let list = SourceList { items };
+    let items = service
+        .sources()?
+        .into_iter()
+        .map(CitedDocument::from)
+        .collect();
+    let list = CitedDocuments { items };
     Ok(version::json(
         actix_web::http::StatusCode::OK,
         service.version(),
@@ -76,14 +80,14 @@ pub async fn list_sources(service: web::Data<Service>) -> Result<HttpResponse, A
 #[utoipa::path(get, path = "/api/v1/sources/{key}", tag = "nodes",
     params(("key" = String, Path, description = "The document's key", example = "mayors-meeting-communique-2019")),
     responses(
-        (status = 200, description = "The document", body = Source),
+        (status = 200, description = "The document", body = CitedDocument),
         (status = 404, description = "No document has this key", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_source(
     service: web::Data<Service>,
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let source = Source::from(service.source(&key)?);
+    let source = CitedDocument::from(service.source(&key)?);
     Ok(version::json(
         actix_web::http::StatusCode::OK,
         service.version(),
