@@ -91,7 +91,7 @@ fn main() {
         data_dir: tmp.path().join("data"),
         bind: "127.0.0.1:0".into(),
         workers: 2,
-        seed: false,
+        dataset: None,
         query_budget: budget,
         cors_origins: Vec::new(),
         max_heavy_queries: 4,

@@ -8,6 +8,7 @@ use actix_web::middleware::{Compress, Logger};
 use actix_web::{web, App, HttpServer};
 
 use crate::api;
+pub use crate::service::documents::Dataset;
 use crate::service::{Service, ServiceError};
 
 /// Everything `serve` needs, validated.
@@ -19,8 +20,8 @@ pub struct ServeConfig {
     pub bind: String,
     /// HTTP worker threads.
     pub workers: usize,
-    /// Load the seed network into a new, empty directory.
-    pub seed: bool,
+    /// What a new, empty directory starts with (`None`: nothing).
+    pub dataset: Option<Dataset>,
     /// Time budget of one graph query.
     pub query_budget: std::time::Duration,
     /// Origins allowed to call the API from a browser (CORS); `*` for any; empty: none.
@@ -54,8 +55,8 @@ pub enum StartError {
         /// Why.
         source: ServiceError,
     },
-    /// Seeding failed.
-    #[error("cannot load the seed network: {0}")]
+    /// Loading the dataset failed.
+    #[error("cannot load the dataset: {0}")]
     Seed(#[source] ServiceError),
     /// The metrics could not be registered.
     #[error("cannot set up the metrics: {0}")]
@@ -81,12 +82,13 @@ pub fn open_service(config: &ServeConfig) -> Result<Service, StartError> {
         .with_max_heavy_queries(config.max_heavy_queries)
         .with_record_cache(config.record_cache_bytes)
         .with_answer_cache(config.answer_cache_bytes);
-    if config.seed {
-        if let Some(summary) = service.seed_if_new().map_err(StartError::Seed)? {
+    if let Some(dataset) = config.dataset {
+        if let Some(load) = service.seed_if_new(dataset).map_err(StartError::Seed)? {
             tracing::info!(
-                created = summary.created,
-                version = summary.graph_version,
-                "seeded a new data directory from fixtures/seed.json"
+                dataset = dataset.as_str(),
+                created = load.created,
+                version = load.graph_version,
+                "loaded a dataset into a new data directory"
             );
         }
     }

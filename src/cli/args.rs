@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+pub use crate::service::documents::Dataset;
 pub use crate::service::export::{ExportFormat, ImportFormat};
 
 /// pobratim: a graph database of twin towns and the associations around them.
@@ -41,7 +42,12 @@ pub enum Command {
         /// `query_budget_exceeded` and says how to ask for less.
         #[arg(long, env = "POBRATIM_QUERY_BUDGET", default_value_t = 60.0)]
         query_budget: f64,
-        /// Do not load the seed network into a new, empty data directory.
+        /// What a new, empty data directory starts with: `seed` (the curated network of
+        /// five documents, every link quoting its sentence), `world` (the Wikipedia
+        /// lists' 17,232 cities and 24,891 twinnings), or `both`.
+        #[arg(long, env = "POBRATIM_DATASET", default_value = "seed")]
+        dataset: Dataset,
+        /// Start a new, empty data directory empty.
         #[arg(long, env = "POBRATIM_NO_SEED", default_value_t = false)]
         no_seed: bool,
         /// Let pages from this origin call the API (CORS), e.g. `https://dash.example.org`;
@@ -260,6 +266,16 @@ pub enum TokenAction {
 impl clap::ValueEnum for ExportFormat {
     fn value_variants<'a>() -> &'a [Self] {
         &ExportFormat::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
+}
+
+impl clap::ValueEnum for Dataset {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Dataset::ALL
     }
 
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {

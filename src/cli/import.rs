@@ -1,5 +1,6 @@
 //! `pobratim import`: files streamed into one bulk load, with a progress bar on the
-//! terminal (bytes, records, rate, ETA) and a summary line.
+//! terminal (bytes, records, rate, ETA) and a summary line. Files ending in `.gz` are
+//! read through gzip.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -33,7 +34,13 @@ pub fn run(
             Box::new(BufReader::new(std::io::stdin()))
         } else {
             let f = File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
-            Box::new(BufReader::with_capacity(1 << 20, bar.wrap_read(f)))
+            let read = BufReader::with_capacity(1 << 20, bar.wrap_read(f));
+            if file.extension().is_some_and(|e| e == "gz") {
+                // A `.gz` file is read through gzip; the bar counts compressed bytes.
+                Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(read)))
+            } else {
+                Box::new(read)
+            }
         };
         let name = file.display().to_string();
         match open_items(format, input, kind) {

@@ -1,8 +1,14 @@
-//! The seed network: curated from the documents in `shared/seeds/`, compiled into the
-//! binary so that a first `serve` of an empty directory shows a real network.
+//! The datasets compiled into the binary, so that a first `serve` of an empty directory
+//! shows a real network: the seed, curated from five documents, and the world network
+//! of the Wikipedia lists.
 
 /// The fixture file, as committed under `fixtures/`.
 pub const SEED_JSON: &str = include_str!("../../fixtures/seed.json");
 
 /// The documents the seed cites, as committed under `fixtures/`.
 pub const SOURCES_JSON: &str = include_str!("../../fixtures/sources.json");
+
+/// The world twin-town network (`fixtures/world/links.csv.gz`, an edge list built by
+/// `scripts/world_dataset.py` from the English Wikipedia lists; sources and licences in
+/// `fixtures/world/LICENSES.md`).
+pub const WORLD_LINKS_GZ: &[u8] = include_bytes!("../../fixtures/world/links.csv.gz");

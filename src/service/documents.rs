@@ -1,10 +1,48 @@
-//! Whole pobratim JSON documents written as one atomic upsert, and the seed network a
-//! new data directory starts with.
+//! Whole pobratim JSON documents written as one atomic upsert, and the datasets a new
+//! data directory starts with.
 
 use super::{Change, Service, ServiceError, WriteSummary};
 use crate::io::native::{self, ImportError};
-use crate::io::seed::SEED_JSON;
-use crate::io::Record;
+use crate::io::seed::{SEED_JSON, WORLD_LINKS_GZ};
+use crate::io::{ImportFormat, Record};
+use crate::model::LinkKind;
+
+/// What a new, empty data directory starts with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Dataset {
+    /// The seed network: 62 nodes and 77 links curated from five documents, each link
+    /// quoting its sentence.
+    #[default]
+    Seed,
+    /// The world network of the Wikipedia lists: 17,232 cities, 24,891 twinnings.
+    World,
+    /// The world network, with the seed's records over it (its quotes, dates,
+    /// associations and their ties).
+    Both,
+}
+
+impl Dataset {
+    /// Every dataset, in the order they are documented.
+    pub const ALL: [Dataset; 3] = [Dataset::Seed, Dataset::World, Dataset::Both];
+
+    /// Its name on the command line (`world`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dataset::Seed => "seed",
+            Dataset::World => "world",
+            Dataset::Both => "both",
+        }
+    }
+}
+
+/// What loading a dataset wrote.
+#[derive(Clone, Debug, Default)]
+pub struct DatasetLoad {
+    /// Records created.
+    pub created: u64,
+    /// The graph version after the load.
+    pub graph_version: u64,
+}
 
 impl From<ImportError> for ServiceError {
     fn from(e: ImportError) -> Self {
@@ -39,18 +77,60 @@ impl Service {
         self.write_by(actor, upserts(native::records(doc)?))
     }
 
-    /// Loads the seed network if the store was never seeded and is empty; marks it
-    /// seeded either way. Returns what was written, if anything.
-    pub fn seed_if_new(&self) -> Result<Option<WriteSummary>, ServiceError> {
+    /// Loads `dataset` if the store was never seeded and is empty; marks it seeded
+    /// either way. Returns what was written, if anything. The world network goes in as
+    /// one bulk load (logged as made by `world`); the seed then as one write over it,
+    /// so a city both name keeps the seed's record and a link both hold the seed's
+    /// quote.
+    pub fn seed_if_new(&self, dataset: Dataset) -> Result<Option<DatasetLoad>, ServiceError> {
         if self.store.is_seeded()? {
             return Ok(None);
         }
-        let summary = if self.store.is_empty() {
-            Some(self.import_document("seed", SEED_JSON.as_bytes())?)
+        let load = if self.store.is_empty() {
+            let mut load = DatasetLoad::default();
+            if matches!(dataset, Dataset::World | Dataset::Both) {
+                let world = self.load_world()?;
+                load.created += world.created;
+                load.graph_version = world.graph_version;
+            }
+            if matches!(dataset, Dataset::Seed | Dataset::Both) {
+                let seed = self.import_document("seed", SEED_JSON.as_bytes())?;
+                load.created += seed.created as u64;
+                load.graph_version = seed.graph_version;
+            }
+            Some(load)
         } else {
             None
         };
-        self.store.mark_seeded("fixtures/seed.json")?;
-        Ok(summary)
+        self.store
+            .mark_seeded(&format!("dataset {}", dataset.as_str()))?;
+        Ok(load)
     }
+
+    /// Imports the world network shipped in the binary.
+    fn load_world(&self) -> Result<DatasetLoad, ServiceError> {
+        let input = std::io::BufReader::new(flate2::read::GzDecoder::new(WORLD_LINKS_GZ));
+        let items =
+            crate::io::open_items(ImportFormat::EdgeList, Box::new(input), LinkKind::Twinning)
+                .map_err(world_refused)?;
+        let report =
+            self.import_by("world", items, super::ImportOptions::default(), &mut |_| {})?;
+        match report.errors.first() {
+            Some(first) => Err(world_refused(first.clone())),
+            None => Ok(DatasetLoad {
+                created: report.created,
+                graph_version: report.graph_version,
+            }),
+        }
+    }
+}
+
+/// A row of the shipped world dataset that the importer refuses: a defect of the
+/// build, named as a damaged store record would be.
+fn world_refused(error: crate::io::RowError) -> ServiceError {
+    ServiceError::Store(crate::store::StoreError::Corrupt {
+        tree: "fixtures/world/links.csv.gz".into(),
+        key: error.line.to_string(),
+        detail: error.to_string(),
+    })
 }

@@ -1,7 +1,10 @@
-//! The real twin-town network (`shared/data/twins/links.csv`, from the Wikipedia
-//! lists): it imports as it is, twice without change, and its shape agrees with the
-//! NetworkX 3.6.1 figures in `shared/data/twins/README.md` and, over HTTP, with the
-//! statistics `tests/reference/twins_reference.py` computes with NetworkX 3.6.1.
+//! The real twin-town network, as the project ships it (`fixtures/world/links.csv.gz`,
+//! derived by `scripts/world_dataset.py` from the Wikipedia lists in
+//! `shared/data/twins/links.csv`): it imports as it is, twice without change, a new
+//! directory can start with it, its shape agrees with the NetworkX 3.6.1 figures in
+//! `shared/data/twins/README.md` and, over HTTP, with the statistics
+//! `tests/reference/twins_reference.py` computes with NetworkX 3.6.1 on `links.csv`;
+//! and where `links.csv` is beside the clone, the shipped file holds its links.
 
 use std::path::Path;
 use std::process::Command;
@@ -11,7 +14,11 @@ use pobratim::graph::filter::Filter;
 use pobratim::model::LinkKind;
 use pobratim::service::Service;
 
-const LINKS: &str = concat!(
+/// The shipped dataset.
+const LINKS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/world/links.csv.gz");
+
+/// The file it is derived from, beside the clone (not in it).
+const SOURCE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../shared/data/twins/links.csv"
 );
@@ -39,10 +46,6 @@ fn import(data: &Path, file: &str, extra: &[&str]) -> (bool, String, String) {
 
 #[test]
 fn the_wikipedia_network_imports_once_and_matches_networkx() {
-    if !Path::new(LINKS).exists() {
-        println!("skipped: {LINKS} is absent (it sits beside the clone, not in it)");
-        return;
-    }
     let root = tempfile::TempDir::new().unwrap();
     let data = root.path().join("data");
     let (ok, said, err) = import(&data, LINKS, &["--dry-run"]);
@@ -140,4 +143,67 @@ fn bad_rows_are_named_and_nothing_is_written_unless_skipped() {
         said.contains("3 created") && said.contains("3 skipped"),
         "{said}"
     );
+}
+
+#[test]
+fn a_new_directory_can_start_with_the_world_network() {
+    use pobratim::api::server::Dataset;
+    let expected: serde_json::Value =
+        serde_json::from_str(include_str!("../reference/expected/twins-links.json")).unwrap();
+    let world = crate::common::TestServer::start_seeded_with(|c| c.dataset = Some(Dataset::World));
+    let stats = world
+        .get("/api/v1/stats?kinds=twinning&distances=false")
+        .body;
+    for key in ["nodes", "edges", "components", "largest_component"] {
+        assert_eq!(stats[key], expected[key], "{key}");
+    }
+    // Both: the seed's records over the world's; a link both hold keeps the seed's quote.
+    let both = crate::common::TestServer::start_seeded_with(|c| c.dataset = Some(Dataset::Both));
+    let stats = both
+        .get("/api/v1/stats?kinds=all&status=any&distances=false")
+        .body;
+    assert_eq!(stats["nodes"], 17_265, "{stats}");
+    assert_eq!(stats["links_by_kind"]["twinning"], 24_896, "{stats}");
+    let link = both
+        .get("/api/v1/links/twinning:city:jp:niigata+city:ru:vladivostok")
+        .body;
+    assert_eq!(link["signed"], "1991-02");
+    assert!(link["source"]["quote"]
+        .as_str()
+        .unwrap()
+        .contains("Ниигата"));
+    let search = both.get("/api/v1/nodes?q=Благовещенск").body;
+    assert_eq!(search["items"][0]["id"], "city:ru:blagoveshchensk");
+}
+
+/// The rows of an edge list as (id a, id b, source), for comparing two files.
+fn pairs(text: &str) -> std::collections::BTreeSet<(String, String, String)> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let at = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (a, b, source) = (at("id_a"), at("id_b"), at("source"));
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[a].to_string(), r[b].to_string(), r[source].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_shipped_dataset_holds_the_links_of_its_source() {
+    if !Path::new(SOURCE).exists() {
+        println!("skipped: {SOURCE} is absent (it sits beside the clone, not in it)");
+        return;
+    }
+    let mut shipped = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(std::fs::File::open(LINKS).unwrap()),
+        &mut shipped,
+    )
+    .unwrap();
+    let source = std::fs::read_to_string(SOURCE).unwrap();
+    assert_eq!(pairs(&shipped), pairs(&source));
+    assert_eq!(pairs(&shipped).len(), 24_891);
 }

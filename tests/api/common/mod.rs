@@ -93,7 +93,7 @@ impl TestServer {
             data_dir: path.to_path_buf(),
             bind: "127.0.0.1:0".into(),
             workers: 1,
-            seed,
+            dataset: seed.then_some(pobratim::api::server::Dataset::Seed),
             query_budget,
             cors_origins: vec!["http://dashboard.example".into()],
             max_heavy_queries: pobratim::service::DEFAULT_MAX_HEAVY_QUERIES,
