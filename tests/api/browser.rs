@@ -34,10 +34,14 @@ fn the_explorer_works_in_headless_chromium() {
         return;
     }
     let server = TestServer::start_seeded();
+    let world = TestServer::start_seeded_with(|c| {
+        c.dataset = Some(pobratim::api::server::Dataset::Both);
+    });
     let out = Command::new("node")
         .args(["--test", "--test-reporter=spec", "tests/browser/"])
         .current_dir(root)
         .env("POBRATIM_URL", &server.base)
+        .env("POBRATIM_WORLD_URL", &world.base)
         .env("POBRATIM_ARTIFACTS", root.join("artifacts/browser"))
         .env("CHROMIUM", &chromium)
         .output()
@@ -48,8 +52,11 @@ fn the_explorer_works_in_headless_chromium() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "browser test failed:\n{said}");
+    if let Some(timings) = said.lines().find(|l| l.contains("world explorer:")) {
+        println!("{}", timings.trim());
+    }
     assert!(
-        said.contains("pass 4") || said.contains("ℹ pass 4"),
+        said.contains("pass 5") || said.contains("ℹ pass 5"),
         "{said}"
     );
 }
