@@ -94,7 +94,7 @@ impl<R: Read> Read for Checksummed<R> {
 
 impl SledStore {
     /// Writes every tree to `out`. Writers must be kept out meanwhile (the service's
-    /// [`crate::service::Service::backup`] holds its writer lock).
+    /// backup holds its writer lock while it calls this).
     pub fn backup_to(&self, out: impl Write) -> Result<BackupStats, BackupError> {
         let mut out = Checksummed {
             inner: std::io::BufWriter::new(out),

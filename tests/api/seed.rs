@@ -157,8 +157,11 @@ fn every_link_cites_a_described_document_and_its_dates_are_in_its_words() {
 #[test]
 fn every_quote_occurs_in_its_document() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds");
-    if !dir.is_dir() {
-        eprintln!("{} is absent: the quotes are not checked", dir.display());
+    if !dir.exists() {
+        println!(
+            "skipped: {} is absent: the quotes are not checked",
+            dir.display()
+        );
         return;
     }
     let sources = sources();
