@@ -116,6 +116,10 @@ const DOCS_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-eval'; 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(asset))
         .route("/docs", web::get().to(asset))
+        .route(
+            "/docs/problems",
+            web::get().to(super::problem_page::problems),
+        )
         .route("/docs/{name}", web::get().to(asset))
         .route("/explorer/{name}", web::get().to(asset))
         .route("/explorer/vendor/{name}", web::get().to(asset));

@@ -22,6 +22,7 @@ pub mod page;
 pub mod partners;
 pub mod paths;
 pub mod problem;
+mod problem_page;
 pub mod recover;
 mod schemas;
 mod security;

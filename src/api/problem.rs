@@ -36,7 +36,7 @@ pub struct Problem {
 }
 
 macro_rules! problem_codes {
-    ($($variant:ident => ($code:literal, $status:expr, $title:literal)),+ $(,)?) => {
+    ($($variant:ident => ($code:literal, $status:expr, $title:literal, $explanation:literal)),+ $(,)?) => {
         /// Every problem the API answers with: stable code, status and title.
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub enum ProblemCode { $(
@@ -56,50 +56,53 @@ macro_rules! problem_codes {
 
             /// The short title.
             pub fn title(self) -> &'static str { match self { $(ProblemCode::$variant => $title),+ } }
+
+            /// What the problem means and what to do about it, for `/docs/problems`.
+            pub fn explanation(self) -> &'static str { match self { $(ProblemCode::$variant => $explanation),+ } }
         }
     };
 }
 
 problem_codes! {
-    MalformedJson => ("malformed_json", StatusCode::BAD_REQUEST, "Malformed JSON"),
-    InvalidQuery => ("invalid_query", StatusCode::BAD_REQUEST, "Invalid query parameter"),
-    InvalidCursor => ("invalid_cursor", StatusCode::BAD_REQUEST, "Invalid cursor"),
-    InvalidPath => ("invalid_path", StatusCode::BAD_REQUEST, "Invalid path parameter"),
-    UnsupportedMediaType => ("unsupported_media_type", StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
-    PayloadTooLarge => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE, "Payload too large"),
-    UnreadableBody => ("unreadable_body", StatusCode::BAD_REQUEST, "Body cannot be read"),
-    InvalidField => ("invalid_field", StatusCode::UNPROCESSABLE_ENTITY, "Invalid field"),
-    MissingField => ("missing_field", StatusCode::UNPROCESSABLE_ENTITY, "Missing field"),
-    UnknownKind => ("unknown_kind", StatusCode::UNPROCESSABLE_ENTITY, "Unknown kind"),
-    InvalidId => ("invalid_id", StatusCode::UNPROCESSABLE_ENTITY, "Invalid id"),
-    InvalidDate => ("invalid_date", StatusCode::UNPROCESSABLE_ENTITY, "Invalid date"),
-    DateOrder => ("date_order", StatusCode::UNPROCESSABLE_ENTITY, "Ended before signed"),
-    InvalidCountry => ("invalid_country", StatusCode::UNPROCESSABLE_ENTITY, "Invalid country code"),
-    InvalidCoordinates => ("invalid_coordinates", StatusCode::UNPROCESSABLE_ENTITY, "Coordinates out of range"),
-    WrongMemberCount => ("wrong_member_count", StatusCode::UNPROCESSABLE_ENTITY, "Wrong number of members"),
-    SelfLink => ("self_link", StatusCode::UNPROCESSABLE_ENTITY, "Self-link"),
-    MemberKind => ("member_kind", StatusCode::UNPROCESSABLE_ENTITY, "Member of the wrong kind"),
-    UnknownMember => ("unknown_member", StatusCode::UNPROCESSABLE_ENTITY, "Unknown member"),
-    IdMismatch => ("id_mismatch", StatusCode::UNPROCESSABLE_ENTITY, "Id does not match the path"),
-    UnknownNode => ("unknown_node", StatusCode::BAD_REQUEST, "Unknown node"),
-    NoPath => ("no_path", StatusCode::NOT_FOUND, "No path"),
-    QueryBudgetExceeded => ("query_budget_exceeded", StatusCode::UNPROCESSABLE_ENTITY, "Query budget exceeded"),
-    QueryTooLarge => ("query_too_large", StatusCode::UNPROCESSABLE_ENTITY, "Query too large"),
-    NoConvergence => ("no_convergence", StatusCode::UNPROCESSABLE_ENTITY, "No convergence"),
-    NotFound => ("not_found", StatusCode::NOT_FOUND, "Not found"),
-    MethodNotAllowed => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"),
-    NodeExists => ("node_exists", StatusCode::CONFLICT, "Node exists"),
-    LinkExists => ("link_exists", StatusCode::CONFLICT, "Link exists"),
-    DuplicateLink => ("duplicate_link", StatusCode::CONFLICT, "Duplicate link"),
-    NodeHasLinks => ("node_has_links", StatusCode::CONFLICT, "Node has links"),
-    Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR, "Internal error"),
-    DamagedRecord => ("damaged_record", StatusCode::INTERNAL_SERVER_ERROR, "Stored record cannot be read"),
-    Busy => ("busy", StatusCode::SERVICE_UNAVAILABLE, "Too many expensive queries at once"),
-    Unauthorized => ("unauthorized", StatusCode::UNAUTHORIZED, "Bearer token needed"),
-    Forbidden => ("forbidden", StatusCode::FORBIDDEN, "Token scope too small"),
-    RateLimited => ("rate_limited", StatusCode::TOO_MANY_REQUESTS, "Write rate exceeded"),
-    JsonTooDeep => ("json_too_deep", StatusCode::BAD_REQUEST, "JSON nested too deeply"),
-    TokenNameTaken => ("token_name_taken", StatusCode::CONFLICT, "Token name taken"),
+    MalformedJson => ("malformed_json", StatusCode::BAD_REQUEST, "Malformed JSON", "The body is not JSON, or not the JSON the operation reads (a wrong type, an unknown field, a key given twice). `detail` says where."),
+    InvalidQuery => ("invalid_query", StatusCode::BAD_REQUEST, "Invalid query parameter", "A query parameter has a value the operation does not take; `field` names it and `detail` gives the accepted values or range."),
+    InvalidCursor => ("invalid_cursor", StatusCode::BAD_REQUEST, "Invalid cursor", "The `cursor` is not one this listing returned. Start again without it, then pass each page's `next_cursor`."),
+    InvalidPath => ("invalid_path", StatusCode::BAD_REQUEST, "Invalid path parameter", "A path parameter (an id) is not well formed: ids are 1–200 characters without spaces at either end or control characters."),
+    UnsupportedMediaType => ("unsupported_media_type", StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported media type", "The `Content-Type` is not one the operation reads: `application/json` for records, `application/merge-patch+json` for PATCH, the file itself for imports."),
+    PayloadTooLarge => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE, "Payload too large", "The body is larger than 64 MiB; nothing was written. Split the file, or import it with the command line."),
+    UnreadableBody => ("unreadable_body", StatusCode::BAD_REQUEST, "Body cannot be read", "The body could not be read to its end (a cut connection, a bad encoding); nothing was written."),
+    InvalidField => ("invalid_field", StatusCode::UNPROCESSABLE_ENTITY, "Invalid field", "A field of the record breaks a rule of the data model; `field` names it and `detail` says the rule."),
+    MissingField => ("missing_field", StatusCode::UNPROCESSABLE_ENTITY, "Missing field", "A field the record needs is absent; `field` names it."),
+    UnknownKind => ("unknown_kind", StatusCode::UNPROCESSABLE_ENTITY, "Unknown kind", "The `kind` is not one of the node kinds (city, association, state) or link kinds (twinning, friendship, trilateral, membership, located_in)."),
+    InvalidId => ("invalid_id", StatusCode::UNPROCESSABLE_ENTITY, "Invalid id", "The id is not well formed, or does not start with the kind its record has."),
+    InvalidDate => ("invalid_date", StatusCode::UNPROCESSABLE_ENTITY, "Invalid date", "A date is not `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, or not a day of the calendar."),
+    DateOrder => ("date_order", StatusCode::UNPROCESSABLE_ENTITY, "Ended before signed", "A link's `ended` is before its `signed`."),
+    InvalidCountry => ("invalid_country", StatusCode::UNPROCESSABLE_ENTITY, "Invalid country code", "The country is not an ISO 3166-1 alpha-2 code (two capital letters, e.g. RU, JP)."),
+    InvalidCoordinates => ("invalid_coordinates", StatusCode::UNPROCESSABLE_ENTITY, "Coordinates out of range", "A latitude outside −90…90 or a longitude outside −180…180."),
+    WrongMemberCount => ("wrong_member_count", StatusCode::UNPROCESSABLE_ENTITY, "Wrong number of members", "A link has the wrong number of members: two, or three for a trilateral link."),
+    SelfLink => ("self_link", StatusCode::UNPROCESSABLE_ENTITY, "Self-link", "A link names the same node twice."),
+    MemberKind => ("member_kind", StatusCode::UNPROCESSABLE_ENTITY, "Member of the wrong kind", "A member is of a kind the link kind does not take (membership: into an association; located_in: a city into a state)."),
+    UnknownMember => ("unknown_member", StatusCode::UNPROCESSABLE_ENTITY, "Unknown member", "A member of the link does not exist; create the node first, or in the same batch."),
+    IdMismatch => ("id_mismatch", StatusCode::UNPROCESSABLE_ENTITY, "Id does not match the path", "The id in the body differs from the id in the path."),
+    UnknownNode => ("unknown_node", StatusCode::BAD_REQUEST, "Unknown node", "A node a graph question names (`from`, `to`) does not exist."),
+    NoPath => ("no_path", StatusCode::NOT_FOUND, "No path", "The two nodes are not connected under the question's filters within its `max_depth`. Widen `kinds` or `status`, or drop `as_of`."),
+    QueryBudgetExceeded => ("query_budget_exceeded", StatusCode::UNPROCESSABLE_ENTITY, "Query budget exceeded", "The question ran past the server's time budget for one query. Ask for less: a sampled measure, a smaller depth, narrower filters."),
+    QueryTooLarge => ("query_too_large", StatusCode::UNPROCESSABLE_ENTITY, "Query too large", "The answer would exceed a limit of the question (paths, nodes); ask for a smaller depth or limit."),
+    NoConvergence => ("no_convergence", StatusCode::UNPROCESSABLE_ENTITY, "No convergence", "An iterative measure (PageRank, eigenvector) did not converge on this graph within its iterations."),
+    NotFound => ("not_found", StatusCode::NOT_FOUND, "Not found", "No such node, link, route or document."),
+    MethodNotAllowed => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED, "Method not allowed", "The route exists but does not answer this method; `Allow` lists those it does."),
+    NodeExists => ("node_exists", StatusCode::CONFLICT, "Node exists", "A node with this id exists already; PUT replaces it, PATCH changes it."),
+    LinkExists => ("link_exists", StatusCode::CONFLICT, "Link exists", "A link with this id exists already."),
+    DuplicateLink => ("duplicate_link", StatusCode::CONFLICT, "Duplicate link", "A link of this kind between these members exists already (under another id)."),
+    NodeHasLinks => ("node_has_links", StatusCode::CONFLICT, "Node has links", "The node still has links; delete them first, or pass `cascade=true`."),
+    Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "The server failed to answer; the error is in its log. Please report it with the request."),
+    DamagedRecord => ("damaged_record", StatusCode::INTERNAL_SERVER_ERROR, "Stored record cannot be read", "The record is stored but cannot be read back. Listings pass over it; DELETE it, or run `pobratim check --repair`."),
+    Busy => ("busy", StatusCode::SERVICE_UNAVAILABLE, "Too many expensive queries at once", "Too many expensive questions run at once; ask again after `Retry-After` seconds."),
+    Unauthorized => ("unauthorized", StatusCode::UNAUTHORIZED, "Bearer token needed", "This needs a bearer token: `Authorization: Bearer <token>` (`pobratim token create`)."),
+    Forbidden => ("forbidden", StatusCode::FORBIDDEN, "Token scope too small", "The token's scope is too small for this (read < write < admin)."),
+    RateLimited => ("rate_limited", StatusCode::TOO_MANY_REQUESTS, "Write rate exceeded", "This token wrote faster than the server's per-token rate; wait `Retry-After` seconds."),
+    JsonTooDeep => ("json_too_deep", StatusCode::BAD_REQUEST, "JSON nested too deeply", "The JSON nests arrays and objects more than 32 deep (free-form `attrs` included)."),
+    TokenNameTaken => ("token_name_taken", StatusCode::CONFLICT, "Token name taken", "A live token has this name already; revoke it, or choose another name."),
 }
 
 /// Seconds a client is asked to wait after a `busy` answer.

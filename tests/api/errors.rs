@@ -261,3 +261,22 @@ fn eigenvector_centrality_that_does_not_converge_is_a_422_saying_so() {
     // PageRank on the same path converges.
     assert_eq!(server.get("/api/v1/centrality/pagerank").status, 200);
 }
+
+#[test]
+fn every_problem_type_resolves_to_a_page_explaining_its_code() {
+    let server = crate::common::TestServer::start_seeded();
+    let problem = server.get("/api/v1/nodes?country=Russia");
+    assert_eq!(problem.status, 400);
+    let type_uri = problem.body["type"].as_str().unwrap();
+    let (page, anchor) = type_uri.split_once('#').unwrap();
+    assert_eq!(anchor, problem.body["code"].as_str().unwrap());
+    let response = ureq::get(&format!("{}{page}", server.base)).call().unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.content_type().starts_with("text/html"));
+    let html = response.into_string().unwrap();
+    assert!(
+        html.contains(&format!("<section id=\"{anchor}\">")),
+        "{html}"
+    );
+    assert!(html.contains("HTTP 400 Bad Request"));
+}
