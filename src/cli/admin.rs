@@ -15,8 +15,7 @@ pub fn token(action: TokenAction) -> anyhow::Result<()> {
         TokenAction::Create { data, name, scope } => {
             let scope: Scope = scope.parse()?;
             // A token may be made before the first `serve`: this creates the directory.
-            let store = Upkeep::open(&data.data_dir)
-                .with_context(|| format!("cannot open {}", data.data_dir.display()))?;
+            let store = super::open_upkeep_or_create(&data.data_dir)?;
             let (record, token) = store.create_token(&name, scope)?;
             eprintln!(
                 "created token `{}` (id {}, scope {}); it is shown only now:",
@@ -62,9 +61,7 @@ pub fn backup(dir: &Path, to: &Path, token: Option<String>) -> anyhow::Result<()
             .with_context(|| format!("cannot create {}", partial.display()))
             .and_then(|file| Ok(store.backup_to(file)?))
             .map(|stats| (stats.graph_version, stats.bytes)),
-        Err(e) if e.to_string().contains("could not acquire lock") => {
-            from_server(dir, &partial, token)
-        }
+        Err(crate::service::StoreError::InUse(_)) => from_server(dir, &partial, token),
         Err(e) => Err(e).with_context(|| format!("cannot open {}", dir.display())),
     };
     match outcome {

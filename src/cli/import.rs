@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use super::args::ImportFormat;
 use crate::model::LinkKind;
 use crate::service::import::{open_items, Items};
-use crate::service::{ImportOptions, Service};
+use crate::service::ImportOptions;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -61,7 +61,7 @@ pub fn run(
             }
         }
     }
-    let service = Service::open(dir).with_context(|| format!("cannot open {}", dir.display()))?;
+    let service = super::open_service(dir)?;
     let started = std::time::Instant::now();
     let mut on_progress = |records: u64| {
         let rate = records as f64 / started.elapsed().as_secs_f64().max(1e-3);

@@ -8,24 +8,51 @@ pub mod query;
 
 use std::path::Path;
 
-use anyhow::Context;
-
 pub use args::{Cli, Command, DataArgs, ExportFormat, ImportFormat, TokenAction};
 
-use crate::service::upkeep::Upkeep;
-use crate::service::Service;
+use crate::service::upkeep::{Upkeep, ADDRESS_FILE};
+use crate::service::{Service, ServiceError, StoreError};
 
 /// Opens the service on a data directory that must exist already: a command that
 /// reads must not create an empty store where a path was mistyped.
 pub fn open_existing(dir: &Path) -> anyhow::Result<Service> {
     must_exist(dir)?;
-    Service::open(dir).with_context(|| format!("cannot open {}", dir.display()))
+    open_service(dir)
+}
+
+/// Opens the service on a data directory, creating it when missing (imports).
+pub fn open_service(dir: &Path) -> anyhow::Result<Service> {
+    Service::open(dir).map_err(|e| match e {
+        ServiceError::Store(StoreError::InUse(_)) => held(dir),
+        e => anyhow::Error::new(e).context(format!("cannot open {}", dir.display())),
+    })
+}
+
+/// Opens a data directory for upkeep, creating it when missing (`token create`).
+pub fn open_upkeep_or_create(dir: &Path) -> anyhow::Result<Upkeep> {
+    Upkeep::open(dir).map_err(|e| match e {
+        StoreError::InUse(_) => held(dir),
+        e => anyhow::Error::new(e).context(format!("cannot open {}", dir.display())),
+    })
+}
+
+/// What to do when a running server holds the directory: stop it, or ask it.
+fn held(dir: &Path) -> anyhow::Error {
+    let at = std::fs::read_to_string(dir.join(ADDRESS_FILE))
+        .map(|address| format!(" (listening on {})", address.trim()))
+        .unwrap_or_default();
+    anyhow::anyhow!(
+        "{} is in use by a running pobratim server{at}: stop it first, or do this through its \
+         API (writes and imports need a write token; tokens and backups an admin token, \
+         at /api/v1/admin/…)",
+        dir.display()
+    )
 }
 
 /// Opens an existing data directory for upkeep (tokens, checks), without its graph.
 pub fn open_upkeep(dir: &Path) -> anyhow::Result<Upkeep> {
     must_exist(dir)?;
-    Upkeep::open(dir).with_context(|| format!("cannot open {}", dir.display()))
+    open_upkeep_or_create(dir)
 }
 
 fn must_exist(dir: &Path) -> anyhow::Result<()> {

@@ -37,9 +37,12 @@ pub use tokens::{TokenError, TokenKey};
 /// Why a storage operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// sled reported an I/O or internal error (the directory may be locked by another process).
+    /// sled reported an I/O or internal error.
     #[error("storage error: {0}")]
     Sled(#[from] sled::Error),
+    /// Another process (a running server, another command) holds the directory.
+    #[error("{} is in use by another pobratim process (a running server?)", .0.display())]
+    InUse(std::path::PathBuf),
     /// A record could not be encoded.
     #[error("cannot encode a record: {0}")]
     Codec(String),

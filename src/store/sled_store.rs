@@ -118,6 +118,9 @@ impl SledStore {
                     waited += 1;
                     std::thread::sleep(std::time::Duration::from_millis(50));
                 }
+                Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
+                    return Err(StoreError::InUse(path.to_path_buf()));
+                }
                 other => break other?,
             }
         };

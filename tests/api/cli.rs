@@ -655,3 +655,30 @@ fn the_cli_answers_graph_questions_as_the_http_api_does() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a pobratim data directory"));
     assert!(!Path::new(&typo).exists());
 }
+
+#[test]
+fn a_command_beside_a_running_server_says_what_to_do() {
+    let server = crate::common::TestServer::start_seeded();
+    let data = server.path().to_string_lossy().into_owned();
+    for args in [
+        vec!["token", "list", "--data", &data],
+        vec!["check", "--data", &data],
+        vec!["query", "--data", &data, "stats"],
+        vec!["export", "--data", &data, "--out", "-"],
+    ] {
+        let out = pobratim(&args);
+        assert!(!out.status.success(), "{args:?}");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            said.contains("is in use by a running pobratim server")
+                && said.contains("stop it first"),
+            "{args:?}: {said}"
+        );
+        assert!(!said.contains("WouldBlock"), "{args:?}: {said}");
+    }
+    assert_eq!(
+        server.get("/healthz").status,
+        200,
+        "the server is untouched"
+    );
+}

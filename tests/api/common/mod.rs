@@ -244,7 +244,7 @@ fn open_when_unlocked(config: &ServeConfig) -> Result<pobratim::service::Service
     loop {
         match server::open_service(config) {
             Err(e)
-                if e.to_string().contains("could not acquire lock")
+                if e.to_string().contains("in use by another pobratim process")
                     && std::time::Instant::now() < deadline =>
             {
                 std::thread::sleep(std::time::Duration::from_millis(20));
