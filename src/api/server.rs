@@ -71,8 +71,15 @@ pub enum StartError {
     },
 }
 
-/// Opens the data directory, seeding it when new and asked to.
+/// Opens the data directory, loading its dataset when new and asked to, once the
+/// address to listen on is known to be free.
 pub fn open_service(config: &ServeConfig) -> Result<Service, StartError> {
+    // A busy address is refused before anything is written: a new directory would
+    // otherwise be created and loaded by a server that then cannot listen.
+    std::net::TcpListener::bind(&config.bind).map_err(|source| StartError::Bind {
+        addr: config.bind.clone(),
+        source,
+    })?;
     let service = Service::open(&config.data_dir)
         .map_err(|source| StartError::Open {
             dir: config.data_dir.clone(),

@@ -682,3 +682,19 @@ fn a_command_beside_a_running_server_says_what_to_do() {
         "the server is untouched"
     );
 }
+
+#[test]
+fn a_server_that_cannot_listen_writes_nothing() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let root = tempfile::TempDir::new().unwrap();
+    let data = root.path().join("new");
+    let out = pobratim(&["serve", "--data", data.to_str().unwrap(), "--bind", &addr]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains(&format!("cannot listen on {addr}")), "{said}");
+    assert!(
+        !data.exists(),
+        "no directory was made for a server that could not listen"
+    );
+}
