@@ -698,3 +698,28 @@ fn a_server_that_cannot_listen_writes_nothing() {
         "no directory was made for a server that could not listen"
     );
 }
+
+#[test]
+fn logs_written_to_a_pipe_carry_no_colour_codes() {
+    let root = tempfile::TempDir::new().unwrap();
+    let data = root.path().join("data");
+    let seed = root.path().join("seed.json");
+    std::fs::write(&seed, pobratim::io::seed::SEED_JSON).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pobratim"))
+        .args([
+            "import",
+            "--data",
+            data.to_str().unwrap(),
+            seed.to_str().unwrap(),
+        ])
+        .env("POBRATIM_LOG", "info")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("INFO"), "the log is written: {log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "no escape codes in a pipe: {log:?}"
+    );
+}
