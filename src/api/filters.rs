@@ -74,9 +74,3 @@ pub fn offset(cursor: Option<&str>) -> Result<usize, ApiError> {
 pub fn cursor_at(next: Option<usize>) -> Option<String> {
     next.map(|next| super::page::encode_cursor(&(next as u64).to_be_bytes()))
 }
-
-/// Encodes the offset of the next page, if there is one.
-pub fn next_offset(start: usize, taken: usize, total: usize) -> Option<String> {
-    let next = start + taken;
-    (next < total).then(|| super::page::encode_cursor(&(next as u64).to_be_bytes()))
-}

@@ -181,8 +181,7 @@ impl From<neighbourhood::Neighbours> for Neighbours {
 /// An ego network as the JSON of its view, written at its known size.
 fn ego_json(answer: neighbourhood::Neighbourhood) -> Result<Vec<u8>, serde_json::Error> {
     let view = Neighbourhood::from(answer);
-    let mut out = Vec::with_capacity(super::Versioned::json_size_hint(&view));
-    serde_json::to_writer(&mut out, &view).map(|()| out)
+    super::version::to_json(&view, super::Versioned::json_size_hint(&view))
 }
 
 fn written(answer: Written) -> HttpResponse {
@@ -211,7 +210,6 @@ pub async fn get_neighbourhood(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, NodeId::new)?;
     let query = params.0.query()?;
-    query.depth_and_cap()?;
     match params.0.format.as_deref() {
         None | Some("json") => {
             if let Some(answer) = service.ego_network_here(&id, &query, ego_json) {

@@ -42,19 +42,14 @@ pub fn json_sized(
 ) -> HttpResponse {
     match to_json(body, capacity) {
         Ok(out) => json_written(status, version, out.into()),
-        Err(e) => HttpResponse::from_error(e),
+        Err(e) => HttpResponse::from_error(actix_web::error::JsonPayloadError::Serialize(e)),
     }
 }
 
 /// `body` as JSON, written into a buffer of `capacity` bytes from the start.
-pub fn to_json(
-    body: &impl Serialize,
-    capacity: usize,
-) -> Result<Vec<u8>, actix_web::error::JsonPayloadError> {
+pub fn to_json(body: &impl Serialize, capacity: usize) -> Result<Vec<u8>, serde_json::Error> {
     let mut out = Vec::with_capacity(capacity);
-    serde_json::to_writer(&mut out, body)
-        .map(|()| out)
-        .map_err(actix_web::error::JsonPayloadError::Serialize)
+    serde_json::to_writer(&mut out, body).map(|()| out)
 }
 
 /// A response of JSON written already, with the version headers.
