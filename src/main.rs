@@ -93,12 +93,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             kind,
             dry_run,
             skip_invalid,
+            report,
+            missing,
+            report_format,
         } => {
             let options = pobratim::service::ImportOptions {
                 dry_run,
                 skip_invalid,
+                report_changes: report.is_some(),
+                report_missing: missing.is_some(),
             };
-            return import::run(&data.data_dir, &files, format, &kind, options);
+            let report_format = report_format.parse().map_err(anyhow::Error::msg)?;
+            return import::run(
+                &data.data_dir,
+                &files,
+                format,
+                &kind,
+                options,
+                report_format,
+            );
         }
         Command::Export {
             data,

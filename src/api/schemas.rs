@@ -15,6 +15,7 @@ use utoipa::{PartialSchema, ToSchema};
 use crate::model::{Evidence, LinkKind, LinkStatus, NodeKind};
 use crate::service::analysis::Measure;
 use crate::service::export::{ExportFormat, ImportFormat};
+use crate::service::import::ReportFormat;
 use crate::service::partners::Signal;
 use crate::service::upkeep::{Operation, RecordType, Scope};
 
@@ -47,6 +48,7 @@ macro_rules! string_enum {
 string_enum! {
     ExportFormat => "Export formats.", ExportFormat::ALL;
     ImportFormat => "The formats an import reads.", ImportFormat::ALL;
+    ReportFormat => "How a change report is written.", [ReportFormat::Jsonl, ReportFormat::Csv];
     Scope => "What a token allows. Each scope includes the ones before it.",
         [Scope::Read, Scope::Write, Scope::Admin];
     NodeKind => "What a node is.", NodeKind::ALL;

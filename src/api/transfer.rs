@@ -13,7 +13,7 @@ use super::problem::{internal, ApiError, Problem, ProblemCode};
 use super::version;
 use crate::model::LinkKind;
 use crate::service::export::{ExportFormat, ImportFormat};
-use crate::service::import::{self as import_records, open_items, ImportOptions};
+use crate::service::import::{self as import_records, open_items, ImportOptions, ReportFormat};
 use crate::service::Service;
 
 graph_params! {
@@ -37,6 +37,36 @@ pub struct ImportParams {
     pub dry_run: Option<bool>,
     /// Import the good records and report the refused ones (default: all or nothing).
     pub skip_invalid: Option<bool>,
+    /// `changes`: answer with the change report instead of the counts: every record of
+    /// the file, in file order, as `create` (with the record), `update` (with each field
+    /// that changes, before and after) or `unchanged`, against the store before the
+    /// import. With `dry_run=true` it says what an import would do; a real import then
+    /// applies exactly those changes.
+    pub report: Option<ImportReportKind>,
+    /// `report`: with `report=changes`, also list as `missing` the stored links of the
+    /// datasets the file's links name (same `source.document`) that the file does not
+    /// hold. They are reported, not deleted.
+    pub missing: Option<MissingLinks>,
+    /// How the change report is written (default `jsonl`): JSON lines
+    /// (`application/x-ndjson`), or CSV with the columns
+    /// `change,record,id,line,field,before,after`. Only with `report=changes`.
+    pub report_format: Option<ReportFormat>,
+}
+
+/// What an import answers with beside its counts.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportReportKind {
+    /// The change report.
+    Changes,
+}
+
+/// What an import does with the links of its datasets that the file no longer holds.
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MissingLinks {
+    /// List them in the change report.
+    Report,
 }
 
 /// A row that cannot be imported, or a file that cannot be read on.
@@ -154,7 +184,11 @@ pub async fn get_export(
 #[utoipa::path(post, path = "/api/v1/import", tag = "transfer", params(ImportParams),
     request_body(content = String, description = "The file", content_type = "application/octet-stream"),
     responses(
-        (status = 200, description = "Imported (or checked)", body = ImportReport),
+        (status = 200, description = "Imported (or checked); with `report=changes`, the change report as JSON lines or CSV (`report_format`)", content(
+            (ImportReport = "application/json"),
+            (String = "application/x-ndjson"),
+            (String = "text/csv"),
+        )),
         (status = 400, description = "A bad parameter, or a body that cannot be read", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than 64 MiB (67,108,864 bytes); nothing written", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A record or the file is refused; nothing written", body = Problem, content_type = "application/problem+json"),
@@ -166,10 +200,26 @@ pub async fn post_import(
     body: RawBody,
 ) -> Result<HttpResponse, ApiError> {
     let (params, body) = (params.0, body.0);
+    let report_changes = params.report.is_some();
+    for (given, field) in [
+        (params.missing.is_some(), "missing"),
+        (params.report_format.is_some(), "report_format"),
+    ] {
+        if given && !report_changes {
+            return Err(ApiError::new(
+                ProblemCode::InvalidQuery,
+                format!("{field}: only with report=changes"),
+                Some(field.into()),
+            ));
+        }
+    }
     let options = ImportOptions {
         dry_run: params.dry_run.unwrap_or(false),
         skip_invalid: params.skip_invalid.unwrap_or(false),
+        report_changes,
+        report_missing: params.missing.is_some(),
     };
+    let report_format = params.report_format.unwrap_or(ReportFormat::Jsonl);
     let format = params.format.unwrap_or(ImportFormat::Pobratim);
     let kind = params.kind.unwrap_or(LinkKind::Twinning);
     let svc = service.into_inner();
@@ -187,6 +237,15 @@ pub async fn post_import(
     .await
     .map_err(|e| internal(&e))??;
     let version = report.graph_version;
+    if let Some(changes) = &report.changes {
+        let mut body = Vec::with_capacity(changes.len() * 160);
+        report_format
+            .write(changes, &mut body)
+            .map_err(|e| internal(&e))?;
+        return Ok(version::versioned(HttpResponse::Ok(), version)
+            .content_type(report_format.media_type())
+            .body(body));
+    }
     Ok(version::json(
         StatusCode::OK,
         version,

@@ -140,6 +140,18 @@ pub enum Command {
         /// Import the good rows and report the bad ones (default: all or nothing).
         #[arg(long, env = "POBRATIM_IMPORT_SKIP_INVALID", default_value_t = false)]
         skip_invalid: bool,
+        /// `changes`: write the change report to standard output (the summary goes to
+        /// standard error): every record as create, update (field by field, before and
+        /// after) or unchanged against the store before the import.
+        #[arg(long, value_parser = ["changes"])]
+        report: Option<String>,
+        /// `report`: with `--report changes`, also list as `missing` the stored links of
+        /// the file's datasets (same `source.document`) that the file no longer holds.
+        #[arg(long, value_parser = ["report"], requires = "report")]
+        missing: Option<String>,
+        /// How the change report is written: `jsonl` (JSON lines) or `csv`.
+        #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "csv"])]
+        report_format: String,
     },
     /// Export the whole network as a pobratim JSON document.
     Export {

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use super::args::ImportFormat;
 use crate::model::LinkKind;
-use crate::service::import::{open_items, Items};
+use crate::service::import::{open_items, Items, ReportFormat};
 use crate::service::ImportOptions;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -24,6 +24,7 @@ pub fn run(
     format: ImportFormat,
     kind: &str,
     options: ImportOptions,
+    report_format: ReportFormat,
 ) -> anyhow::Result<ExitCode> {
     let kind: LinkKind = serde_json::from_value(serde_json::Value::String(kind.into()))
         .map_err(|_| anyhow::anyhow!("--kind: `{kind}` is not a link kind"))?;
@@ -93,7 +94,13 @@ pub fn run(
     if report.written {
         service.upkeep().mark_seeded("import")?;
     }
-    println!(
+    if let Some(changes) = &report.changes {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        report_format.write(changes, &mut out)?;
+        std::io::Write::flush(&mut out)?;
+    }
+    // With a change report on standard output, the summary goes beside it.
+    let summary = format!(
         "{}: {} records, {} created, {} updated, {} unchanged, {} skipped, in {:.2} s ({:.0} records/s; graph version {})",
         if options.dry_run { "dry run, nothing written" } else { "imported" },
         report.records,
@@ -105,6 +112,11 @@ pub fn run(
         report.records as f64 / report.seconds.max(1e-6),
         report.graph_version
     );
+    if report.changes.is_some() {
+        eprintln!("{summary}");
+    } else {
+        println!("{summary}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

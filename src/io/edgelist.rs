@@ -214,6 +214,7 @@ impl<R: Read> EdgeRows<R> {
                         record: Record::Node {
                             node: end.node,
                             id_given: end.id_given,
+                            partial: false,
                         },
                     }));
                 }

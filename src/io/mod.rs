@@ -1,5 +1,6 @@
 //! Import and export formats. One file per format.
 
+pub mod changes;
 pub mod edgelist;
 pub mod export;
 pub mod json;
@@ -7,6 +8,7 @@ pub mod native;
 pub mod node_link;
 mod row_error;
 pub mod seed;
+pub mod sparql;
 pub mod table;
 pub mod xml;
 
@@ -23,9 +25,17 @@ pub enum Record {
         node: Node,
         /// Whether the file named the id.
         id_given: bool,
+        /// Whether the file states only some of the node's fields (a Wikidata result:
+        /// name, country, location, Q-id): the fields it leaves empty keep their stored
+        /// values instead of being cleared.
+        partial: bool,
     },
     /// A link.
     Link(Link),
+    /// A link as a source that states only some of its fields describes it (a Wikidata
+    /// result: members, dates, provenance): the fields it leaves empty keep their
+    /// stored values, and its `attrs` are added to the stored ones.
+    PartialLink(Link),
 }
 
 /// A record with the line it came from.
@@ -49,6 +59,7 @@ impl Item {
             record: Record::Node {
                 node,
                 id_given: true,
+                partial: false,
             },
         }
     }
@@ -254,17 +265,26 @@ pub enum ImportFormat {
     Graphml,
     /// GEXF 1.2/1.3 (Gephi; read as a stream of XML events).
     Gexf,
+    /// Wikidata twinning (P190) query results, SPARQL 1.1 Query Results JSON.
+    SparqlJson,
+    /// The same results as SPARQL 1.1 CSV.
+    SparqlCsv,
+    /// The same results as SPARQL 1.1 TSV.
+    SparqlTsv,
 }
 
 impl ImportFormat {
     /// Every format, in the order they are documented.
-    pub const ALL: [ImportFormat; 6] = [
+    pub const ALL: [ImportFormat; 9] = [
         ImportFormat::Pobratim,
         ImportFormat::NodeLink,
         ImportFormat::EdgeList,
         ImportFormat::Csv,
         ImportFormat::Graphml,
         ImportFormat::Gexf,
+        ImportFormat::SparqlJson,
+        ImportFormat::SparqlCsv,
+        ImportFormat::SparqlTsv,
     ];
 
     /// The format's name (`edge-list`).
@@ -276,6 +296,9 @@ impl ImportFormat {
             ImportFormat::Csv => "csv",
             ImportFormat::Graphml => "graphml",
             ImportFormat::Gexf => "gexf",
+            ImportFormat::SparqlJson => "sparql-json",
+            ImportFormat::SparqlCsv => "sparql-csv",
+            ImportFormat::SparqlTsv => "sparql-tsv",
         }
     }
 }
@@ -320,5 +343,13 @@ pub fn open_items(
             std::io::BufReader::new(input),
             xml::Dialect::Gexf,
         )?)),
+        ImportFormat::SparqlJson => sparql_items(&whole(&mut input)?, sparql::Dialect::Json)?,
+        ImportFormat::SparqlCsv => sparql_items(&whole(&mut input)?, sparql::Dialect::Csv)?,
+        ImportFormat::SparqlTsv => sparql_items(&whole(&mut input)?, sparql::Dialect::Tsv)?,
     })
+}
+
+/// A Wikidata results file, read whole, as an import stream.
+fn sparql_items(bytes: &[u8], dialect: sparql::Dialect) -> Result<Items, RowError> {
+    Ok(Box::new(sparql::read(bytes, dialect)?.into_iter()))
 }

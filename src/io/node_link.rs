@@ -287,7 +287,9 @@ mod tests {
         for item in read(doc.to_string().as_bytes()).unwrap() {
             match item.record {
                 crate::io::Record::Node { node, .. } => nodes.push(node),
-                crate::io::Record::Link(link) => links.push(link),
+                crate::io::Record::Link(link) | crate::io::Record::PartialLink(link) => {
+                    links.push(link)
+                }
             }
         }
         (nodes, links)

@@ -62,7 +62,7 @@ pub(crate) fn upserts(items: Vec<crate::io::Item>) -> Vec<(String, Change)> {
         .map(|item| {
             let change = match item.record {
                 Record::Node { node, .. } => Change::PutNode(node),
-                Record::Link(link) => Change::PutLink(link),
+                Record::Link(link) | Record::PartialLink(link) => Change::PutLink(link),
             };
             (item.at, change)
         })

@@ -235,7 +235,9 @@ proptest! {
             .map_err(fail)?
             .map(|item| match item.map_err(fail)?.record {
                 Record::Node { node, .. } => Ok((String::new(), Change::PutNode(node))),
-                Record::Link(link) => Ok((String::new(), Change::PutLink(link))),
+                Record::Link(link) | Record::PartialLink(link) => {
+                    Ok((String::new(), Change::PutLink(link)))
+                }
             })
             .collect::<Result<Vec<_>, TestCaseError>>()?;
         prop_assert_eq!(&loaded(rows, id)?, &node);

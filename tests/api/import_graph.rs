@@ -19,6 +19,7 @@ fn node(value: Value) -> Result<Item, RowError> {
         record: Record::Node {
             node: node_from_json(object(value)).unwrap(),
             id_given: true,
+            partial: false,
         },
     })
 }

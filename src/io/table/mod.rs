@@ -244,7 +244,7 @@ mod tests {
             .into_iter()
             .map(|r| match r.unwrap().record {
                 Record::Node { node, .. } => node,
-                Record::Link(_) => panic!("a link in a nodes table"),
+                Record::Link(_) | Record::PartialLink(_) => panic!("a link in a nodes table"),
             })
             .collect();
         assert_eq!(nodes[0].id.as_str(), "city:ru:blagoveshchensk");
@@ -258,7 +258,7 @@ mod tests {
     #[test]
     fn reads_neo4j_headers() {
         let rows = items("id:ID,:LABEL,name,lat:double,lon:double\nc1,City,Heihe,50.2,127.5\n");
-        let Record::Node { node, id_given } = &rows[0].as_ref().unwrap().record else {
+        let Record::Node { node, id_given, .. } = &rows[0].as_ref().unwrap().record else {
             panic!("not a node")
         };
         assert!(id_given);

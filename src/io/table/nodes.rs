@@ -194,7 +194,11 @@ impl<R: Read> NodeRows<R> {
         Ok(Item {
             line,
             at: String::new(),
-            record: Record::Node { node, id_given },
+            record: Record::Node {
+                node,
+                id_given,
+                partial: false,
+            },
         })
     }
 }

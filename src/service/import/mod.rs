@@ -19,11 +19,14 @@ use crate::model::{Link, LinkId, Node, NodeId, NodeKind};
 use crate::store::{RecordChange, SledStore};
 
 mod in_flight;
+mod matched;
 mod named;
 mod pairs;
 mod projection;
+mod reported;
 mod retired;
 
+pub use crate::io::changes::{Change, ChangeLine, FieldChange, ReportFormat};
 pub use crate::io::{open_items, Item, Items, Record, RowError};
 
 use pairs::{CompactPair, PairKey, PairOwner, RowPair};
@@ -42,6 +45,11 @@ pub struct ImportOptions {
     pub dry_run: bool,
     /// Import the good records and report the bad ones (default: all or nothing).
     pub skip_invalid: bool,
+    /// Report what each record does to the store ([`ImportReport::changes`]).
+    pub report_changes: bool,
+    /// With `report_changes`, also report the stored links of the file's datasets
+    /// (same `source.document`) that the file does not hold.
+    pub report_missing: bool,
 }
 
 /// What an import did (or, on a dry run or a refusal, would have done).
@@ -65,6 +73,11 @@ pub struct ImportReport {
     pub graph_version: u64,
     /// Wall time, in seconds.
     pub seconds: f64,
+    /// With [`ImportOptions::report_changes`]: every record read, in file order, as
+    /// created, updated (field by field) or unchanged against the store before the
+    /// import; then, with `report_missing`, the missing links.
+    #[serde(skip)]
+    pub changes: Option<Vec<crate::io::changes::ChangeLine>>,
 }
 
 /// What one record is to the store.
@@ -104,6 +117,9 @@ impl Service {
         };
         let before = std::sync::Arc::clone(&state.latest);
         let mut pending = Pending::new(&self.store, &before);
+        if options.report_changes {
+            pending.report_changes();
+        }
         let mut projection = Projection::new(load.as_ref().is_some_and(|l| l.into_empty()));
         let mut report = ImportReport::default();
         let mut refused_all = false;
@@ -178,6 +194,10 @@ impl Service {
                 .into()),
                 None => Ok(()),
             }
+        });
+        let outcome = outcome.and_then(|()| {
+            report.changes = pending.take_report(options.report_missing)?;
+            Ok(())
         });
         let streamed_ms = started.elapsed().as_millis() as u64;
         let changed = report.created + report.updated > 0;
@@ -266,6 +286,10 @@ struct Pending<'a> {
     in_flight: Option<Arc<in_flight::WrittenChunk>>,
     /// Accepted nodes by kind, country and name, where no index has them.
     named: named::Named,
+    /// Q-ids, and the derived ids that were found to name other nodes.
+    matched: matched::Matched,
+    /// What each record read would do, when a change report is wanted.
+    reported: Option<reported::Reported>,
 }
 
 impl<'a> Pending<'a> {
@@ -282,6 +306,8 @@ impl<'a> Pending<'a> {
             retired: None,
             in_flight: None,
             named: named::Named::default(),
+            matched: matched::Matched::default(),
+            reported: None,
         }
     }
 
@@ -362,8 +388,13 @@ impl<'a> Pending<'a> {
 
     fn accept(&mut self, item: Item) -> Result<Outcome, RowError> {
         let outcome = match item.record {
-            Record::Node { node, id_given } => self.accept_node(item.line, node, id_given),
-            Record::Link(link) => self.accept_link(item.line, link),
+            Record::Node {
+                node,
+                id_given,
+                partial,
+            } => self.accept_node(item.line, node, id_given, partial),
+            Record::Link(link) => self.accept_link(item.line, link, false),
+            Record::PartialLink(link) => self.accept_link(item.line, link, true),
         };
         outcome.map_err(|mut e| {
             if !item.at.is_empty() {
@@ -382,14 +413,18 @@ impl<'a> Pending<'a> {
         line: u64,
         mut node: Node,
         id_given: bool,
+        partial: bool,
     ) -> Result<Outcome, RowError> {
         node.validate().map_err(|e| RowError::invalid(line, &e))?;
-        let mut existing = self.node(&node.id)?;
-        if existing.is_none() && !id_given {
-            if let Some(id) = self.same_named(&node)? {
-                node.id = id;
-                existing = self.node(&node.id)?;
-            }
+        let existing = if id_given {
+            self.node(&node.id)?
+        } else {
+            self.match_unnamed(&mut node)
+                .map_err(|e| RowError { line, ..e })?
+        };
+        if let (true, Some(Earlier::Whole(old))) = (partial, &existing) {
+            node = matched::merge_node(old, node);
+            node.validate().map_err(|e| RowError::invalid(line, &e))?;
         }
         let outcome = match &existing {
             None => {
@@ -398,7 +433,10 @@ impl<'a> Pending<'a> {
                     .map_err(|e| RowError::row(line, "id", e.to_string()))?;
                 Outcome::Created
             }
-            Some(old) if old.same_as(&node) => return Ok(Outcome::Unchanged),
+            Some(old) if old.same_as(&node) => {
+                self.note_reported_node(line, &node);
+                return Ok(Outcome::Unchanged);
+            }
             Some(old) => {
                 let old_kind = match old {
                     Earlier::Whole(old) => old.kind,
@@ -425,6 +463,8 @@ impl<'a> Pending<'a> {
         seen.kind = node.kind;
         seen.accepted = true;
         self.note_named(&node);
+        self.note_qid(&node);
+        self.note_reported_node(line, &node);
         match self.nodes.get_mut(&node.id) {
             Some(slot) => slot.1 = node,
             None => {
@@ -491,7 +531,8 @@ impl<'a> Pending<'a> {
         })
     }
 
-    fn accept_link(&mut self, line: u64, link: Link) -> Result<Outcome, RowError> {
+    fn accept_link(&mut self, line: u64, link: Link, partial: bool) -> Result<Outcome, RowError> {
+        let mut link = self.with_aliases(link);
         link.validate().map_err(|e| RowError::invalid(line, &e))?;
         let mut member_kinds = Vec::with_capacity(link.members.len());
         for (i, member) in link.members.iter().enumerate() {
@@ -534,9 +575,16 @@ impl<'a> Pending<'a> {
             }
         }
         let existing = self.link(&link.id, &pair)?;
+        if let (true, Some(Earlier::Whole(old))) = (partial, &existing) {
+            link = matched::merge_link(old, link);
+            link.validate().map_err(|e| RowError::invalid(line, &e))?;
+        }
         let outcome = match &existing {
             None => Outcome::Created,
-            Some(old) if old.same_as(&link) => return Ok(Outcome::Unchanged),
+            Some(old) if old.same_as(&link) => {
+                self.note_reported_link(line, &link);
+                return Ok(Outcome::Unchanged);
+            }
             Some(Earlier::Retired { pair: old, .. }) => {
                 // Moved off the pair an earlier chunk gave it: the pair is free.
                 if let Some(old) = old.filter(|old| *old != pair.compact) {
@@ -553,6 +601,7 @@ impl<'a> Pending<'a> {
                 Outcome::Updated
             }
         };
+        self.note_reported_link(line, &link);
         self.set_owner(&pair, Some(&link.id));
         for (member, kind) in link.members.iter().zip(member_kinds) {
             let seen = self.see(member);
