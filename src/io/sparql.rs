@@ -210,12 +210,17 @@ struct City {
     at: String,
     qid: String,
     label: Option<Term>,
+    /// Every language-tagged label the rows give, the first per language.
+    names: BTreeMap<String, String>,
     country: Option<CountryCode>,
     location: Option<Location>,
 }
 
 impl City {
     fn fill(&mut self, other: City) {
+        for (lang, name) in other.names {
+            self.names.entry(lang).or_insert(name);
+        }
         if self.label.is_none() {
             self.label = other.label;
         }
@@ -241,19 +246,11 @@ impl City {
     }
 
     fn node(&self, id: NodeId) -> Node {
-        let mut names = BTreeMap::new();
-        if let Some(Term {
-            value,
-            lang: Some(lang),
-        }) = &self.label
-        {
-            names.insert(lang.clone(), value.clone());
-        }
         Node {
             id,
             kind: NodeKind::City,
             name: self.name().to_string(),
-            names,
+            names: self.names.clone(),
             country: self.country,
             region: None,
             location: self.location,
@@ -303,11 +300,16 @@ fn city(row: &Row, var: &str) -> Result<City, RowError> {
         None => None,
         Some(wkt) => Some(point(&wkt.value).map_err(|reason| row.error(&coord_var, reason))?),
     };
+    let names = label
+        .iter()
+        .filter_map(|l| Some((l.lang.clone()?, l.value.clone())))
+        .collect();
     Ok(City {
         line: row.line,
         at: row.at.clone(),
         qid,
         label,
+        names,
         country,
         location,
     })
@@ -802,7 +804,9 @@ fn rdf_term(cell: &str) -> Result<Term, String> {
     let lang = if let Some(tag) = rest.strip_prefix('@') {
         Some(tag.to_string())
     } else if let Some(datatype) = rest.strip_prefix("^^") {
-        if !(datatype.starts_with('<') && datatype.ends_with('>')) && !datatype.contains(':') {
+        let iri = datatype.starts_with('<') && datatype.ends_with('>');
+        // A prefixed name (`xsd:dateTime`) holds a colon.
+        if !iri && !datatype.contains(':') {
             return Err(format!("`{cell}` has a malformed datatype"));
         }
         None

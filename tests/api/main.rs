@@ -31,3 +31,4 @@ mod search;
 mod seed;
 mod snapshots;
 mod twins;
+mod wikidata;
