@@ -7,20 +7,11 @@ use libfuzzer_sys::fuzz_target;
 use pobratim::io::{open_items, ImportFormat};
 use pobratim::model::LinkKind;
 
-const FORMATS: [ImportFormat; 6] = [
-    ImportFormat::Pobratim,
-    ImportFormat::NodeLink,
-    ImportFormat::EdgeList,
-    ImportFormat::Csv,
-    ImportFormat::Graphml,
-    ImportFormat::Gexf,
-];
-
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, file)) = data.split_first() else {
         return;
     };
-    let format = FORMATS[pick as usize % FORMATS.len()];
+    let format = ImportFormat::ALL[pick as usize % ImportFormat::ALL.len()];
     let input: Box<dyn std::io::Read> = Box::new(std::io::Cursor::new(file.to_vec()));
     if let Ok(items) = open_items(format, input, LinkKind::Twinning) {
         for item in items.take(10_000) {
