@@ -99,15 +99,47 @@ pub fn open_service(config: &ServeConfig) -> Result<Service, StartError> {
             );
         }
     }
+    match service.upkeep().first_admin_token(&config.data_dir) {
+        Ok(Some(first)) => announce_first_token(&first),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot make the first admin token"),
+    }
     match service.upkeep().has_live_tokens() {
         Ok(false) => tracing::warn!(
-            "no access tokens exist: writes are closed until one is made. Stop the server and run `pobratim token create --data {} --name NAME --scope admin`",
+            "no access tokens are live: writes are closed until one is made. Stop the server and run `pobratim token create --data {} --scope admin`",
             config.data_dir.display()
         ),
         Ok(true) => {}
         Err(e) => tracing::warn!(error = %e, "cannot read the access tokens"),
     }
     Ok(service)
+}
+
+/// Tells the person who started the server where its first admin token is. The token
+/// itself is printed only to a terminal: a log file or a pipe gets the file's path.
+fn announce_first_token(first: &crate::service::upkeep::FirstToken) {
+    use std::io::IsTerminal;
+    let mut lines = vec!["pobratim: this directory's first admin token was created.".to_string()];
+    if std::io::stderr().is_terminal() {
+        lines.push(format!("  token (shown once): {}", first.token));
+    }
+    match &first.file {
+        Some(file) => {
+            lines.push(format!(
+                "  it is kept in {} (readable only by you); use it as",
+                file.display()
+            ));
+            lines.push(format!(
+                "  AUTH=\"Authorization: Bearer $(cat {})\"",
+                file.display()
+            ));
+        }
+        None if !std::io::stderr().is_terminal() => lines.push(
+            "  it could not be kept in a file (see the warning above): revoke it with `pobratim token revoke admin` and create another".into(),
+        ),
+        None => {}
+    }
+    eprintln!("{}", lines.join("\n"));
 }
 
 /// CORS for the allowed origins: reads and writes with their headers, the version

@@ -16,6 +16,10 @@ pub fn token(action: TokenAction) -> anyhow::Result<()> {
             let scope: Scope = scope.parse()?;
             // A token may be made before the first `serve`: this creates the directory.
             let store = super::open_upkeep_or_create(&data.data_dir)?;
+            let name = match name {
+                Some(name) => name,
+                None => free_name(&store, scope.as_str())?,
+            };
             let (record, token) = store.create_token(&name, scope)?;
             eprintln!(
                 "created token `{}` (id {}, scope {}); it is shown only now:",
@@ -151,4 +155,19 @@ pub fn restore(dir: &Path, from: &Path) -> anyhow::Result<ExitCode> {
         }
         Ok(ExitCode::FAILURE)
     }
+}
+
+/// The first of `scope`, `scope-2`, `scope-3`, … that no live token is named: the name
+/// `token create` gives when none is asked for.
+fn free_name(store: &Upkeep, scope: &str) -> anyhow::Result<String> {
+    let taken: std::collections::HashSet<String> = store
+        .tokens()?
+        .into_iter()
+        .filter(|t| t.revoked.is_none())
+        .map(|t| t.name)
+        .collect();
+    Ok(std::iter::once(scope.to_string())
+        .chain((2..).map(|n| format!("{scope}-{n}")))
+        .find(|name| !taken.contains(name))
+        .unwrap_or_else(|| scope.to_string()))
 }

@@ -251,9 +251,10 @@ pub enum TokenAction {
     Create {
         #[command(flatten)]
         data: DataArgs,
-        /// Who holds it; recorded as the author of its changes.
+        /// Who holds it; recorded as the author of its changes (default: the scope,
+        /// numbered when taken: `write`, `write-2`, …).
         #[arg(long)]
-        name: String,
+        name: Option<String>,
         /// What it allows: read, write or admin.
         #[arg(long, default_value = "write")]
         scope: String,

@@ -213,6 +213,8 @@ struct City {
     /// Every language-tagged label the rows give, the first per language.
     names: BTreeMap<String, String>,
     country: Option<CountryCode>,
+    /// A two-letter code that is not ISO 3166-1's (`XK`), kept in `attrs.country_code`.
+    other_code: Option<String>,
     location: Option<Location>,
 }
 
@@ -224,8 +226,9 @@ impl City {
         if self.label.is_none() {
             self.label = other.label;
         }
-        if self.country.is_none() {
+        if self.country.is_none() && self.other_code.is_none() {
             self.country = other.country;
+            self.other_code = other.other_code;
         }
         if self.location.is_none() {
             self.location = other.location;
@@ -240,7 +243,13 @@ impl City {
     /// The id a new node takes: derived from kind, country and name, as every import
     /// derives it (`city:de:berlin`); from the Q-id when the name has no letter.
     fn node_id(&self) -> Option<NodeId> {
-        let country = Some(self.country.as_ref().map_or("xx", |c| c.as_str()));
+        let country = Some(
+            self.country
+                .as_ref()
+                .map(CountryCode::as_str)
+                .or(self.other_code.as_deref())
+                .unwrap_or("xx"),
+        );
         NodeId::derive("city", country, self.name())
             .or_else(|| NodeId::derive("city", country, &self.qid))
     }
@@ -257,7 +266,11 @@ impl City {
             population: None,
             external_ids: BTreeMap::from([("wikidata".to_string(), self.qid.clone())]),
             tags: Vec::new(),
-            attrs: Map::new(),
+            attrs: self
+                .other_code
+                .iter()
+                .map(|code| ("country_code".to_string(), Value::String(code.clone())))
+                .collect(),
         }
     }
 }
@@ -286,14 +299,20 @@ fn city(row: &Row, var: &str) -> Result<City, RowError> {
             value: l.value.trim().to_string(),
             lang: l.lang.clone(),
         });
-    let country = match row.get(&format!("{var}Country")) {
-        None => None,
-        Some(code) => Some(
-            code.value
-                .trim()
-                .parse::<CountryCode>()
-                .map_err(|e| row.error(&format!("{var}Country"), e.to_string()))?,
-        ),
+    // A code outside ISO 3166-1 (Wikidata gives Kosovo `XK`) is kept in `attrs`, as
+    // the edge list keeps it, and still names the id; anything else is refused.
+    let (country, other_code) = match row.get(&format!("{var}Country")) {
+        None => (None, None),
+        Some(code) => {
+            let code = code.value.trim();
+            match code.parse::<CountryCode>() {
+                Ok(code) => (Some(code), None),
+                Err(_) if code.len() == 2 && code.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                    (None, Some(code.to_ascii_uppercase()))
+                }
+                Err(e) => return Err(row.error(&format!("{var}Country"), e.to_string())),
+            }
+        }
     };
     let coord_var = format!("{var}Coord");
     let location = match row.get(&coord_var) {
@@ -311,6 +330,7 @@ fn city(row: &Row, var: &str) -> Result<City, RowError> {
         label,
         names,
         country,
+        other_code,
         location,
     })
 }
@@ -961,6 +981,17 @@ mod tests {
             errors[0].reason
         );
         assert_eq!(links.len(), 1);
+    }
+
+    #[test]
+    fn a_code_outside_iso_is_kept_and_names_the_id() {
+        let csv = "city,cityLabel,cityCountry,twin,twinCountry\nQ1,Prizren,XK,Q2,X1\nQ3,Prishtina,XK,Q4,AL\n";
+        let (nodes, _, errors) = records(csv.as_bytes(), Dialect::Csv);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].column, "twinCountry");
+        assert_eq!(nodes[0].id.as_ref(), "city:xk:prishtina");
+        assert_eq!(nodes[0].country, None);
+        assert_eq!(nodes[0].attrs["country_code"], json!("XK"));
     }
 
     #[test]

@@ -15,6 +15,23 @@ use crate::store::{SledStore, StoreError};
 /// on, so that commands run beside it (`pobratim backup`) can reach it.
 pub const ADDRESS_FILE: &str = "serve.addr";
 
+/// The file in a data directory where its first admin token is kept, readable only by
+/// its owner (see [`Upkeep::first_admin_token`]).
+pub const FIRST_TOKEN_FILE: &str = "admin-token";
+
+/// The name of the admin token a new directory's first server creates.
+pub const FIRST_TOKEN_NAME: &str = "admin";
+
+/// The first admin token of a directory, made by its first server.
+#[derive(Debug)]
+pub struct FirstToken {
+    /// The token (shown once).
+    pub token: String,
+    /// Where it is kept: `<data>/admin-token`, mode 0600; `None` when it could not be
+    /// written (the error is logged).
+    pub file: Option<std::path::PathBuf>,
+}
+
 /// The upkeep of one data directory.
 #[derive(Clone)]
 pub struct Upkeep {
@@ -71,6 +88,26 @@ impl Upkeep {
         scope: Scope,
     ) -> Result<(TokenRecord, String), TokenError> {
         self.store.create_token(name, scope)
+    }
+
+    /// For a directory that has never had a token, creates an admin token named
+    /// `admin` and keeps it in `dir/admin-token` (mode 0600 on Unix, written to a
+    /// temporary file and renamed, so it is whole or absent). A directory with any token,
+    /// revoked ones included, gets none: its owner has already chosen.
+    pub fn first_admin_token(&self, dir: &Path) -> Result<Option<FirstToken>, TokenError> {
+        if !self.store.tokens()?.is_empty() {
+            return Ok(None);
+        }
+        let (_, token) = self.store.create_token(FIRST_TOKEN_NAME, Scope::Admin)?;
+        let file = dir.join(FIRST_TOKEN_FILE);
+        let file = match write_private(&file, &format!("{token}\n")) {
+            Ok(()) => Some(file),
+            Err(e) => {
+                tracing::warn!(error = %e, file = %file.display(), "cannot keep the first admin token in a file");
+                None
+            }
+        };
+        Ok(Some(FirstToken { token, file }))
     }
 
     /// Every token's record (never its secret).
@@ -151,4 +188,18 @@ impl Service {
         }
         Ok(items)
     }
+}
+
+/// Writes `text` to `path` readable and writable by its owner only, whole or not at all.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let scratch = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&scratch)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&scratch, path)
 }

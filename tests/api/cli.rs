@@ -723,3 +723,86 @@ fn logs_written_to_a_pipe_carry_no_colour_codes() {
         "no escape codes in a pipe: {log:?}"
     );
 }
+
+/// The README's first section, followed as written in a shell without `USER`: the first
+/// server on a new directory keeps an admin token in `data/admin-token`, and a write
+/// with it succeeds without a restart. The token is not written to a log that is not a
+/// terminal; a second start makes no other.
+#[test]
+fn the_first_server_keeps_an_admin_token_that_writes_at_once() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let root = tempfile::TempDir::new().unwrap();
+    let start = || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pobratim"))
+            .arg("serve")
+            .current_dir(root.path())
+            .env_remove("USER")
+            .env_remove("POBRATIM_DATA_DIR")
+            .env("POBRATIM_BIND", "127.0.0.1:0")
+            .env("POBRATIM_LOG", "info")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let kept = std::sync::Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                kept.lock().unwrap().push_str(&format!("{line}\n"));
+                if let Some(at) = line.find("listening on ") {
+                    let _ = tx.send(line[at + "listening on ".len()..].trim().to_string());
+                }
+            }
+        });
+        let base = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the server starts");
+        (child, base, log)
+    };
+    let (mut child, base, log) = start();
+    let file = root.path().join("data").join("admin-token");
+    let token = std::fs::read_to_string(&file).unwrap().trim().to_string();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let created = ureq::post(&format!("{base}/api/v1/nodes"))
+        .set("authorization", &format!("Bearer {token}"))
+        .send_json(serde_json::json!({"kind": "city", "name": "Sapporo", "country": "JP"}))
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let said = log.lock().unwrap().clone();
+    assert!(said.contains("first admin token"), "{said}");
+    assert!(said.contains("admin-token"), "{said}");
+    assert!(!said.contains(&token), "the token went to a log: {said}");
+
+    let (mut again, _, log) = start();
+    again.kill().unwrap();
+    again.wait().unwrap();
+    assert!(!log.lock().unwrap().contains("first admin token"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), token);
+
+    // `token create` needs no name: it takes the scope's, numbered when taken.
+    let data = root.path().join("data");
+    for expected in ["write", "write-2"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_pobratim"))
+            .args(["token", "create", "--data"])
+            .arg(&data)
+            .env_remove("USER")
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{said}");
+        assert!(
+            said.contains(&format!("created token `{expected}`")),
+            "{said}"
+        );
+    }
+}

@@ -3,7 +3,8 @@
 //! A node record without an id (an edge list's city, a Wikidata item) names its node by
 //! what it holds: its Wikidata Q-id first, then the id its reader derived from kind,
 //! country and name, then a node of the same kind and country whose name normalises the
-//! same. A node that is another Wikidata item is never taken for it: the record then
+//! same (also when the derived id is taken by a node of another name: two spellings
+//! that derive one id). A node that is another Wikidata item is never taken for it: the record then
 //! gets an id of its own, the derived one followed by its Q-id (`city:de:neustadt-q14917`).
 //!
 //! When the node found has another id than the derived one, the links of the same file
@@ -32,6 +33,8 @@ pub(super) struct Matched {
     stored: Option<HashMap<String, NodeId>>,
     /// Q-id → node, of the nodes this import accepted.
     here: HashMap<String, NodeId>,
+    /// Node → Q-id, of the nodes this import accepted (the reverse of `here`).
+    claimed: HashMap<NodeId, String>,
     /// Derived id → the node an id-less record with that id was found to be.
     aliases: HashMap<NodeId, NodeId>,
 }
@@ -61,17 +64,21 @@ impl Pending<'_> {
             }
         }
         let mut existing = self.node(&node.id)?;
-        if existing.is_none() {
+        // The derived id is taken by a node spelt otherwise (spellings that derive one
+        // id, "Ploieşti" and "Ploiești"): a node spelt as the record is a better match.
+        let spelt_otherwise = whole(&existing).is_some_and(|found| found.name != node.name);
+        if existing.is_none() || spelt_otherwise {
             if let Some(id) = self.same_named(node)? {
                 let found = self.node(&id)?;
-                if !is_other_item(found.as_ref(), qid.as_deref()) {
+                let exact = whole(&found).is_some_and(|found| found.name == node.name);
+                if !self.is_other_item(&id, whole(&found), node) && (existing.is_none() || exact) {
                     node.id = id;
                     existing = found;
                 }
             }
         }
         if let Some(qid) = &qid {
-            if is_other_item(existing.as_ref(), Some(qid)) {
+            if self.is_other_item(&node.id, whole(&existing), node) {
                 let own = format!("{derived}-{}", qid.to_ascii_lowercase());
                 node.id = NodeId::new(own).map_err(|e| {
                     super::RowError::row(0, "id", format!("cannot give {qid} an id: {e}"))
@@ -87,6 +94,7 @@ impl Pending<'_> {
     pub(super) fn note_qid(&mut self, node: &Node) {
         if let Some(qid) = node.external_ids.get(WIKIDATA) {
             self.matched.here.insert(qid.clone(), node.id.clone());
+            self.matched.claimed.insert(node.id.clone(), qid.clone());
         }
     }
 
@@ -113,6 +121,17 @@ impl Pending<'_> {
             }
         }
         link
+    }
+
+    /// Whether the node `id` (stored as `found`, if known) is a Wikidata item other than
+    /// the one `record` names: by its stored Q-id, or by the Q-id this import gave it.
+    pub(super) fn is_other_item(&self, id: &NodeId, found: Option<&Node>, record: &Node) -> bool {
+        let Some(qid) = record.external_ids.get(WIKIDATA) else {
+            return false;
+        };
+        let stored = found.and_then(|found| found.external_ids.get(WIKIDATA));
+        let claimed = self.matched.claimed.get(id);
+        claimed.or(stored).is_some_and(|other| other != qid)
     }
 
     fn note_alias(&mut self, derived: NodeId, found: &NodeId) {
@@ -143,14 +162,11 @@ impl Pending<'_> {
     }
 }
 
-/// Whether `found` is a Wikidata item other than `qid`.
-fn is_other_item(found: Option<&Earlier<Node>>, qid: Option<&str>) -> bool {
-    match (found, qid) {
-        (Some(Earlier::Whole(found)), Some(qid)) => found
-            .external_ids
-            .get(WIKIDATA)
-            .is_some_and(|other| other != qid),
-        _ => false,
+/// The node, when the import knows it whole.
+fn whole(found: &Option<Earlier<Node>>) -> Option<&Node> {
+    match found {
+        Some(Earlier::Whole(node)) => Some(node),
+        _ => None,
     }
 }
 

@@ -475,12 +475,16 @@ impl<'a> Pending<'a> {
         Ok(outcome)
     }
 
-    /// An existing node of the same kind and country whose name normalises the same.
+    /// An existing node of the same kind and country whose name normalises the same (and
+    /// that is not another Wikidata item than `node`).
     fn same_named(&mut self, node: &Node) -> Result<Option<NodeId>, RowError> {
         let term = normalize(&node.name);
         if term.is_empty() {
             return Ok(None);
         }
+        // A node spelt exactly as the record is preferred to one that only normalises
+        // the same ("Piteşti" and "Pitești" are both `pitesti`).
+        let mut alike = None;
         for (id, rank) in self.store.search_terms(&term).map_err(storage)? {
             if rank != 0 {
                 continue;
@@ -489,10 +493,17 @@ impl<'a> Pending<'a> {
                 if candidate.kind == node.kind
                     && candidate.country == node.country
                     && normalize(&candidate.name) == term
+                    && !self.is_other_item(&id, Some(&candidate), node)
                 {
-                    return Ok(Some(id));
+                    if candidate.name == node.name {
+                        return Ok(Some(id));
+                    }
+                    alike.get_or_insert(id);
                 }
             }
+        }
+        if alike.is_some() {
+            return Ok(alike);
         }
         // Neither the chunk being written nor this one is in the name index yet.
         let in_flight = self.in_flight.as_ref();
