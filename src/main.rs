@@ -22,14 +22,22 @@ fn main() -> ExitCode {
     // (https://no-color.org): a log written to a file or a pipe stays plain text.
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
         && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty());
+    let cli = Cli::parse();
+    // A server's log is for its operator; a command prints its own summary for the
+    // person who ran it, and logs only warnings unless POBRATIM_LOG asks for more.
+    let default_level = match cli.command {
+        Command::Serve { .. } => "info",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_env("POBRATIM_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+            EnvFilter::try_from_env("POBRATIM_LOG")
+                .unwrap_or_else(|_| EnvFilter::new(default_level)),
         )
         .with_writer(std::io::stderr)
         .with_ansi(colour)
         .init();
-    match run(Cli::parse()) {
+    match run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");

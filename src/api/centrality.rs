@@ -16,9 +16,12 @@ use crate::service::Service;
 graph_params! {
     /// Ranking, paging and sampling options.
     pub struct CentralityParams {
-        /// Only the first `top` of the ranking (the ranking itself covers the whole graph).
+        /// Only the first `top` of the ranking, at least 1 (the ranking itself covers the
+        /// whole graph).
+        #[param(minimum = 1)]
         pub top: Option<usize>,
         /// Page size, 1–1000 (default 50).
+        #[param(minimum = 1, maximum = 1000)]
         pub limit: Option<usize>,
         /// `next_cursor` of the previous page.
         pub cursor: Option<String>,
@@ -26,7 +29,9 @@ graph_params! {
         pub kind: Option<NodeKind>,
         /// List only nodes of this country.
         pub country: Option<String>,
-        /// Betweenness from `k` sampled sources instead of all (reproducible with `seed`).
+        /// Betweenness from `k` sampled sources instead of all (reproducible with `seed`),
+        /// at least 1; only for `betweenness`.
+        #[param(minimum = 1)]
         pub k: Option<usize>,
         /// Seed of the source sample (default 0).
         pub seed: Option<u64>,

@@ -201,10 +201,29 @@ impl<T: DeserializeOwned> FromRequest for ValidQuery<T> {
 
 /// Parses a query string with field paths.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
-    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    // An empty parameter (`?country=`, as an HTML form sends an empty field) is one left
+    // out; the OpenAPI document says so.
+    let given: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let kept = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&given)
+        .finish();
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(kept.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        let message = e.inner().to_string();
+        let mut message = e.inner().to_string();
+        // The number parsers' own words ("invalid digit found in string") say what is
+        // wrong with the text, not what the parameter takes.
+        if message.contains("invalid digit") || message.contains("number too large") {
+            message =
+                format!("`{path}` must be a whole number, 0 or more (see the parameter's range)");
+        } else if message.contains("invalid float literal") {
+            message = format!("`{path}` must be a number");
+        } else if message.contains("provided string was not `true` or `false`") {
+            message = format!("`{path}` must be `true` or `false`");
+        }
         let field = if path == "." {
             message.split('`').nth(1).map(str::to_string)
         } else {

@@ -58,14 +58,16 @@ pub fn offset(cursor: Option<&str>) -> Result<usize, ApiError> {
     match super::page::decode_cursor(cursor)? {
         None => Ok(0),
         Some(bytes) => {
-            let raw: [u8; 8] = bytes.try_into().map_err(|_| {
-                ApiError::new(
+            // An offset is at most 8 bytes, big-endian (this list writes all 8).
+            if bytes.len() > 8 {
+                return Err(ApiError::new(
                     ProblemCode::InvalidCursor,
-                    "cursor: not a cursor this list returned",
+                    "cursor: not a cursor this list returned (at most 16 hex digits)",
                     Some("cursor".into()),
-                )
-            })?;
-            Ok(u64::from_be_bytes(raw) as usize)
+                ));
+            }
+            let offset = bytes.iter().fold(0u64, |n, b| (n << 8) | u64::from(*b));
+            Ok(usize::try_from(offset).unwrap_or(usize::MAX))
         }
     }
 }

@@ -30,6 +30,7 @@ pub struct LinkListParams {
     #[param(example = "city:ru:blagoveshchensk")]
     pub node: Option<String>,
     /// Page size, 1–1000 (default 50).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod batch;
 pub mod centrality;
 pub mod changes;
+mod contract;
 pub mod extract;
 pub mod filters;
 mod limit;
@@ -81,7 +82,7 @@ pub struct ApiDoc;
 
 /// The OpenAPI document as the committed `openapi/openapi.json` holds it.
 pub fn openapi_document() -> Result<String, serde_json::Error> {
-    ApiDoc::openapi().to_pretty_json()
+    serde_json::to_string_pretty(&contract::document())
 }
 
 /// Runs a service call on the blocking pool.

@@ -18,8 +18,10 @@ graph_params! {
     /// Depth and size of an ego network.
     pub struct NeighbourhoodParams {
         /// Hops from the centre, 1–6 (default 1).
+        #[param(minimum = 1, maximum = 6)]
         pub depth: Option<usize>,
         /// Most nodes returned, 1–10000 (default 500); `truncated` says when the cap cut the network short.
+        #[param(minimum = 1, maximum = 10000)]
         pub limit: Option<usize>,
         /// `json` (default) or `geojson`: an RFC 7946 FeatureCollection for a map — located
         /// nodes as points (with their distance), links between located members as lines.

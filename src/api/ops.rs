@@ -3,9 +3,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::ToSchema;
 
-use super::{version, ApiDoc};
+use super::version;
 use crate::service::Service;
 
 /// Health and size of the running service.
@@ -42,7 +42,7 @@ pub async fn healthz(service: web::Data<Service>) -> HttpResponse {
 /// This API's OpenAPI 3.1 document, generated from the code.
 #[utoipa::path(get, path = "/openapi.json", tag = "ops", responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
 pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    HttpResponse::Ok().json(super::contract::document())
 }
 
 /// Registers the routes.

@@ -27,6 +27,7 @@ graph_params! {
         /// `resource_allocation:1,shared_associations:0.2,proximity:0.1,same_country:-0.1`.
         pub weights: Option<String>,
         /// Suggestions to return, 1–200 (default 10; per member for an association).
+        #[param(minimum = 1, maximum = 200)]
         pub limit: Option<usize>,
         /// Only candidates in this country (ISO 3166-1 alpha-2).
         pub country: Option<String>,

@@ -21,7 +21,8 @@ graph_params! {
         /// End node id.
         #[param(example = "city:jp:niigata")]
         pub to: String,
-        /// Longest path considered, in hops (default and maximum 64).
+        /// Longest path considered, in hops, 1–64 (default 64).
+        #[param(minimum = 1, maximum = 64)]
         pub max_depth: Option<usize>,
         /// Costs per link kind for weighted paths, `kind:cost` comma-separated, each
         /// cost from 0.000001 to 1000000 (default 1 for every kind); the cost of a hop

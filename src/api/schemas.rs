@@ -243,8 +243,8 @@ mod mirror {
         pub evidence: Vec<&'static str>,
         /// The date the network was cut at, if any.
         pub as_of: Option<String>,
-        /// With `as_of`, whether undated links counted.
-        pub include_undated: bool,
+        /// With `as_of`, whether undated links counted (the `undated` parameter).
+        pub undated: bool,
     }
 
     /// A node as graph answers show it. A node whose stored record cannot be read is shown

@@ -77,7 +77,7 @@ pub fn open_service(config: &ServeConfig) -> Result<Service, StartError> {
     // A busy address is refused before anything is written: a new directory would
     // otherwise be created and loaded by a server that then cannot listen.
     std::net::TcpListener::bind(&config.bind).map_err(|source| StartError::Bind {
-        addr: config.bind.clone(),
+        addr: with_port_hint(&config.bind),
         source,
     })?;
     let service = Service::open(&config.data_dir)
@@ -140,6 +140,15 @@ fn announce_first_token(first: &crate::service::upkeep::FirstToken) {
         None => {}
     }
     eprintln!("{}", lines.join("\n"));
+}
+
+/// The address as given, with a hint when it has no port (`localhost`).
+fn with_port_hint(addr: &str) -> String {
+    if addr.contains(':') {
+        addr.to_string()
+    } else {
+        format!("{addr} (an address needs a port too, e.g. {addr}:8080)")
+    }
 }
 
 /// CORS for the allowed origins: reads and writes with their headers, the version

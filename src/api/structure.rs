@@ -18,12 +18,15 @@ graph_params! {
     /// Paging of groups (components, communities).
     pub struct GroupParams {
         /// Groups per page, 1–1000 (default 50).
+        #[param(minimum = 1, maximum = 1000)]
         pub limit: Option<usize>,
         /// `next_cursor` of the previous page.
         pub cursor: Option<String>,
         /// Member ids listed per group, 0–10000 (default 100).
+        #[param(maximum = 10000)]
         pub members: Option<usize>,
-        /// Louvain resolution (default 1).
+        /// Louvain resolution, greater than 0 (default 1).
+        #[param(exclusive_minimum = 0)]
         pub resolution: Option<f64>,
         /// Louvain seed (default 0).
         pub seed: Option<u64>,

@@ -153,7 +153,8 @@ pub enum Command {
         #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "csv"])]
         report_format: String,
     },
-    /// Export the whole network as a pobratim JSON document.
+    /// Export the network: pobratim JSON (everything), or a graph format (node-link,
+    /// GraphML, GEXF, GeoJSON, CSV tables, neo4j-admin CSV) under the query filters.
     Export {
         #[command(flatten)]
         data: DataArgs,

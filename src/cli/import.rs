@@ -57,6 +57,9 @@ pub fn run(
             Err(e) => {
                 bar.finish_and_clear();
                 eprintln!("{}: {e}", file.display());
+                if let Some(hint) = format_hint(file, format) {
+                    eprintln!("{hint}");
+                }
                 eprintln!("nothing written");
                 return Ok(ExitCode::FAILURE);
             }
@@ -133,4 +136,26 @@ fn progress_bar(files: &[PathBuf]) -> anyhow::Result<ProgressBar> {
         "{bar:30} {bytes}/{total_bytes} {msg} · {elapsed_precise} elapsed, ETA {eta}",
     )?);
     Ok(bar)
+}
+
+/// A hint when a file's name says it is in another format than the one asked for (the
+/// default, `pobratim`, reads a CSV file as broken JSON).
+fn format_hint(file: &Path, format: ImportFormat) -> Option<String> {
+    let name = file.to_string_lossy().to_ascii_lowercase();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    let (_, suggested) = [
+        (
+            ".csv",
+            "csv (pobratim tables), edge-list (twin-town lists) or sparql-csv",
+        ),
+        (".tsv", "sparql-tsv"),
+        (".graphml", "graphml"),
+        (".gexf", "gexf"),
+        (".xml", "graphml or gexf"),
+    ]
+    .into_iter()
+    .find(|(end, _)| name.ends_with(end))?;
+    (format == ImportFormat::Pobratim).then(|| {
+        format!("hint: this is read as --format pobratim (JSON); for this file give --format {suggested}")
+    })
 }

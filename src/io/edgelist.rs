@@ -78,11 +78,12 @@ fn endpoint(
     if name.is_empty() {
         return Err(fail("city", "the city name is empty".into()));
     }
+    let country_text = col("country");
+    // Without a `cc_*` cell, a `country_*` cell holding a code (`RU`) is that code.
     let code = match col("cc") {
-        "" => None,
+        "" => country_text.parse::<CountryCode>().ok(),
         raw => raw.parse::<CountryCode>().ok(),
     };
-    let country_text = col("country");
     let (id, id_given) = match col("id") {
         "" => (
             NodeId::derive(

@@ -22,7 +22,7 @@ pub enum IdError {
     #[error("an id cannot be empty")]
     Empty,
     /// The id is longer than the limit.
-    #[error("an id can be at most {0} bytes long")]
+    #[error("an id can be at most {0} characters long")]
     TooLong(usize),
     /// The id holds a character ids may not contain.
     #[error("an id cannot contain {0:?} (no whitespace, control characters or any of / ? # % \\ \" < >)")]
@@ -39,7 +39,9 @@ fn check(raw: &str, max: usize) -> Result<(), IdError> {
     if raw.is_empty() {
         return Err(IdError::Empty);
     }
-    if raw.len() > max {
+    // Counted in characters, as JSON Schema's `maxLength` counts them (the byte length
+    // bounds the count from above, so most ids are never counted).
+    if raw.len() > max && raw.chars().count() > max {
         return Err(IdError::TooLong(max));
     }
     // Ids are mostly ASCII: their bytes are checked against a table, and only the

@@ -33,6 +33,15 @@ impl NodeKind {
             NodeKind::State => "state",
         }
     }
+
+    /// The kind with its indefinite article, for sentences (`an association`).
+    pub fn with_article(self) -> &'static str {
+        match self {
+            NodeKind::City => "a city",
+            NodeKind::Association => "an association",
+            NodeKind::State => "a state",
+        }
+    }
 }
 
 /// A point on the globe, WGS 84 degrees.

@@ -126,6 +126,14 @@ fn competition_ranks(order: &[NodeIx], values: &[f64]) -> Vec<usize> {
     ranks
 }
 
+/// `top` asks for at least one node (`top=0` used to list one).
+fn check_top(query: &RankingQuery) -> Result<(), ServiceError> {
+    match query.top {
+        Some(0) => Err(bad_parameter("top", "must be at least 1")),
+        _ => Ok(()),
+    }
+}
+
 fn rank_of(values: &[f64], view: &GraphView, v: NodeIx) -> usize {
     1 + view
         .nodes()
@@ -136,6 +144,7 @@ fn rank_of(values: &[f64], view: &GraphView, v: NodeIx) -> usize {
 impl Service {
     /// One page of the ranking of every node of the filtered graph by `measure`.
     pub fn ranking(&self, measure: Measure, query: &RankingQuery) -> Result<Ranking, ServiceError> {
+        check_top(query)?;
         let country = query
             .country
             .as_deref()
@@ -211,6 +220,7 @@ impl Service {
         id: &NodeId,
         query: &RankingQuery,
     ) -> Result<NodeCentrality, ServiceError> {
+        check_top(query)?;
         let scope = self.scope(&query.filter);
         let v = scope
             .graph

@@ -21,8 +21,8 @@ pub struct Filters {
     pub evidence: Vec<&'static str>,
     /// The date the network was cut at, if any.
     pub as_of: Option<String>,
-    /// With `as_of`, whether undated links counted.
-    pub include_undated: bool,
+    /// With `as_of`, whether undated links counted (the `undated` parameter).
+    pub undated: bool,
 }
 
 impl From<&Filter> for Filters {
@@ -33,7 +33,7 @@ impl From<&Filter> for Filters {
             node_kinds: f.node_kind_names(),
             evidence: f.evidence_names(),
             as_of: f.as_of.map(|d| d.to_string()),
-            include_undated: f.include_undated,
+            undated: f.include_undated,
         }
     }
 }

@@ -236,10 +236,14 @@ fn node_of_kind(scope: &Scope, id: &NodeId, kind: NodeKind) -> Result<NodeIx, Se
     }
     let detail = match kind {
         NodeKind::City => format!(
-            "`{id}` is a {}; partners are suggested for cities (ask /api/v1/associations/{{id}}/partners for an association)",
-            found.as_str()
+            "`{id}` is {}; partners are suggested for cities (ask /api/v1/associations/{{id}}/partners for an association)",
+            found.with_article()
         ),
-        _ => format!("`{id}` is a {}, not an {}", found.as_str(), kind.as_str()),
+        _ => format!(
+            "`{id}` is {}, not {}",
+            found.with_article(),
+            kind.with_article()
+        ),
     };
     Err(ServiceError::BadQuery {
         field: "id".into(),

@@ -380,13 +380,13 @@ impl<'a> Staged<'a> {
             };
             if let Some(allowed) = link.kind.member_kinds(i) {
                 if !allowed.contains(&kind) {
-                    let names: Vec<&str> = allowed.iter().map(|k| k.as_str()).collect();
+                    let names: Vec<&str> = allowed.iter().map(|k| k.with_article()).collect();
                     return Err(ValidationError::new(
                         format!("members[{i}]"),
                         Violation::MemberKind,
                         format!(
-                            "`{member}` is a {}; a {} link needs a {} here",
-                            kind.as_str(),
+                            "`{member}` is {}; a {} link needs {} here",
+                            kind.with_article(),
                             link.kind.as_str(),
                             names.join(" or ")
                         ),

@@ -14,6 +14,7 @@ mod damaged;
 mod dashboards;
 mod errors;
 mod evaluate;
+mod first_hour;
 mod foreign;
 mod formats;
 mod graph;

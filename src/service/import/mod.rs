@@ -450,9 +450,9 @@ impl<'a> Pending<'a> {
                         line,
                         "kind",
                         format!(
-                            "node `{}` is a {} with links; an import cannot change its kind (PATCH it)",
+                            "node `{}` is {} with links; an import cannot change its kind (PATCH it)",
                             node.id,
-                            old_kind.as_str()
+                            old_kind.with_article()
                         ),
                     ));
                 }
@@ -556,13 +556,13 @@ impl<'a> Pending<'a> {
             };
             if let Some(allowed) = link.kind.member_kinds(i) {
                 if !allowed.contains(&kind) {
-                    let names: Vec<&str> = allowed.iter().map(|k| k.as_str()).collect();
+                    let names: Vec<&str> = allowed.iter().map(|k| k.with_article()).collect();
                     return Err(RowError::row(
                         line,
                         format!("members[{i}]"),
                         format!(
-                            "`{member}` is a {}; a {} link needs a {} here",
-                            kind.as_str(),
+                            "`{member}` is {}; a {} link needs {} here",
+                            kind.with_article(),
                             link.kind.as_str(),
                             names.join(" or ")
                         ),
