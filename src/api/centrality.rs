@@ -38,6 +38,33 @@ graph_params! {
     }
 }
 
+graph_params! {
+    /// Sampling options of one node's centralities.
+    pub struct NodeCentralityParams {
+        /// Betweenness from `k` sampled sources instead of all (reproducible with
+        /// `seed`), at least 1; the other measures are exact.
+        #[param(minimum = 1)]
+        pub k: Option<usize>,
+        /// Seed of the source sample (default 0).
+        pub seed: Option<u64>,
+    }
+}
+
+impl NodeCentralityParams {
+    fn query(&self) -> Result<RankingQuery, ApiError> {
+        Ok(RankingQuery {
+            filter: self.filter()?,
+            top: None,
+            kind: None,
+            country: None,
+            k: self.k,
+            seed: self.seed,
+            start: 0,
+            limit: 0,
+        })
+    }
+}
+
 /// A ranked node.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Ranked {
@@ -173,7 +200,7 @@ impl From<centrality::NodeCentrality> for NodeCentrality {
         (status = 200, description = "The ranking", body = Ranking),
         (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such measure", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The computation ran past its budget or did not converge", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The computation ran past its budget or did not converge, or `k` was given for a measure that is not sampled", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Too many expensive queries at once: retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_ranking(
@@ -195,7 +222,7 @@ pub async fn get_ranking(
 ///
 /// Every measure for one node with its rank in the filtered graph.
 #[utoipa::path(get, path = "/api/v1/nodes/{id}/centrality", tag = "graph",
-    params(("id" = String, Path, description = "Node id", example = "city:ru:blagoveshchensk"), CentralityParams),
+    params(("id" = String, Path, description = "Node id", example = "city:ru:blagoveshchensk"), NodeCentralityParams),
     responses(
         (status = 200, description = "Every measure", body = NodeCentrality),
         (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
@@ -206,10 +233,10 @@ pub async fn get_ranking(
 pub async fn get_node_centrality(
     service: web::Data<Service>,
     id: web::Path<String>,
-    params: ValidQuery<CentralityParams>,
+    params: ValidQuery<NodeCentralityParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, NodeId::new)?;
-    let query = params.0.query(0)?;
+    let query = params.0.query()?;
     super::answer_heavy(service, move |svc| {
         Ok(NodeCentrality::from(svc.node_centrality(&id, &query)?))
     })

@@ -9,8 +9,12 @@
 //! - cursors: the hex text lists hand out (offset cursors: at most 8 bytes);
 //! - request bodies: `POST /nodes` and `POST /links` take a record whose `id` may be
 //!   left out (`NewNode`, `NewLink`, whose id may not be `.` or `..`, and a new node's
-//!   may not hold `+`); `PATCH` takes a merge patch of the record's own fields
-//!   (`NodePatch`, `LinkPatch`).
+//!   may not hold `+`), and so do `PUT` and the batch's create and put operations;
+//!   `PATCH` (and `patch_*` operations) take a merge patch of the record's own fields
+//!   (`NodePatch`, `LinkPatch`);
+//! - numbers: `u64` parameters span the whole range (`uint64`), `within_km` is positive;
+//! - countries (the assigned ISO codes, either case), node fields, partner signals and
+//!   weights, path costs, and the words `format` and `mode` take.
 //!
 //! Rules between fields or against the store (a link's members exist, `ended` is not
 //! before `signed`, text without control characters) are stated in the field
@@ -50,6 +54,47 @@ fn id_pattern(max: usize, new: bool, node: bool) -> String {
     format!("^{dots}[^{ID_FORBIDDEN}{plus}]{{1,{max}}}$")
 }
 
+/// Fields a node list can be cut to (`fields=`).
+const NODE_FIELDS: &[&str] = &[
+    "id",
+    "kind",
+    "name",
+    "names",
+    "country",
+    "region",
+    "location",
+    "population",
+    "external_ids",
+    "tags",
+    "attrs",
+];
+
+/// The partner finder's signals, by their wire names.
+fn signal_names() -> Vec<&'static str> {
+    crate::service::partners::Signal::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect()
+}
+
+/// A pattern for a comma-separated list of `words` where empty items are skipped.
+fn optional_words_pattern(words: &[&str]) -> String {
+    let one = format!("{SPACE}({})?{SPACE}", words.join("|"));
+    format!("^{one}(,{one})*$")
+}
+
+/// An assigned ISO 3166-1 alpha-2 code, in either case (the server reads both).
+fn country_pattern() -> String {
+    let codes: Vec<String> = crate::model::CountryCode::all()
+        .map(|code| {
+            code.chars()
+                .map(|c| format!("[{}{}]", c, c.to_ascii_lowercase()))
+                .collect()
+        })
+        .collect();
+    format!("^({})$", codes.join("|"))
+}
+
 /// A pattern for a comma-separated list of `words`, or `every` alone.
 fn words_pattern(words: &[&str], every: &str) -> String {
     let one = format!("{SPACE}({}){SPACE}", words.join("|"));
@@ -80,6 +125,8 @@ fn refine_operations(path: &str, item: &mut Value) {
         let body = match (method.as_str(), path) {
             ("post", "/api/v1/nodes") => Some("NewNode"),
             ("post", "/api/v1/links") => Some("NewLink"),
+            ("put", "/api/v1/nodes/{id}") => Some("NewNode"),
+            ("put", "/api/v1/links/{id}") => Some("NewLink"),
             ("patch", "/api/v1/nodes/{id}") => Some("NodePatch"),
             ("patch", "/api/v1/links/{id}") => Some("LinkPatch"),
             _ => None,
@@ -113,6 +160,13 @@ fn refine_parameter(parameter: &mut Value, path: &str) {
     let Some(schema) = parameter.get_mut("schema").and_then(Value::as_object_mut) else {
         return;
     };
+    // An optional enum parameter may also be empty: an empty parameter is one left out.
+    if !required && schema.contains_key("$ref") {
+        let named = Value::Object(std::mem::take(schema));
+        schema.insert("anyOf".into(), json!([named, { "const": "" }]));
+        return;
+    }
+    let plain_string = schema.get("type").and_then(Value::as_str) == Some("string");
     match (name.as_str(), path) {
         ("k", "/api/v1/paths/k-shortest") => {
             schema.insert("minimum".into(), json!(1));
@@ -124,11 +178,28 @@ fn refine_parameter(parameter: &mut Value, path: &str) {
         }
         _ => {}
     }
+    if name == "within_km" {
+        schema.insert("exclusiveMinimum".into(), json!(0));
+    }
+    // A usize without a stated maximum takes what 64 bits hold.
+    if schema.get("type").and_then(Value::as_str) == Some("integer")
+        && schema.get("format").is_none()
+        && !schema.contains_key("maximum")
+    {
+        schema.insert("maximum".into(), json!(u64::MAX));
+    }
+    // utoipa writes a u64 as int64 from 0; the server takes the whole u64 range.
+    if schema.get("format").and_then(Value::as_str) == Some("int64")
+        && schema.get("minimum").and_then(Value::as_u64) == Some(0)
+    {
+        schema.insert("format".into(), json!("uint64"));
+        schema.insert("maximum".into(), json!(u64::MAX));
+    }
     let pattern = match (place.as_str(), name.as_str()) {
         ("path", "id") if link_path => id_pattern(MAX_LINK_ID_LEN, false, false),
         ("path", "id") => id_pattern(MAX_NODE_ID_LEN, false, true),
         ("query", "from" | "to" | "node") => id_pattern(MAX_NODE_ID_LEN, false, true),
-        ("query", "kinds") => words_pattern(
+        ("query", "kinds") if plain_string => words_pattern(
             &[
                 "twinning",
                 "friendship",
@@ -138,13 +209,34 @@ fn refine_parameter(parameter: &mut Value, path: &str) {
             ],
             "all",
         ),
-        ("query", "status") => words_pattern(
+        ("query", "status") if plain_string => words_pattern(
             &["active", "planned", "negotiating", "suspended", "ended"],
             "any",
         ),
-        ("query", "node_kinds") => words_pattern(&["city", "association", "state"], "all"),
-        ("query", "evidence") => words_pattern(&["stated", "inferred"], "any"),
+        ("query", "node_kinds") if plain_string => {
+            words_pattern(&["city", "association", "state"], "all")
+        }
+        ("query", "evidence") if plain_string => words_pattern(&["stated", "inferred"], "any"),
         ("query", "as_of") => date_pattern(),
+        ("query", "country" | "exclude_country") => country_pattern(),
+        ("query", "fields") => optional_words_pattern(NODE_FIELDS),
+        ("query", "format") if path.ends_with("/neighbourhood") => "^(json|geojson)$".into(),
+        ("query", "mode") => "^(members|pairs|both)$".into(),
+        ("query", "method") => format!("^{SPACE}({}){SPACE}$", signal_names().join("|")),
+        ("query", "weights") if path.starts_with("/api/v1/paths/") => {
+            let kind =
+                format!("{SPACE}(twinning|friendship|trilateral|membership|located_in){SPACE}");
+            // A cost from 0.000001 to 999999.9…: the server takes 1e-6 to 1e6.
+            let cost =
+                format!(r"{SPACE}([1-9][0-9]{{0,5}}(\.[0-9]*)?|0?\.0{{0,5}}[1-9][0-9]*){SPACE}");
+            format!("^{kind}:{cost}(,{kind}:{cost})*$")
+        }
+        ("query", "weights") => {
+            let signal = format!("{SPACE}({}){SPACE}", signal_names().join("|"));
+            // A weight within ±999999.9…: the server takes ±1e6.
+            let weight = format!(r"{SPACE}-?[0-9]{{1,6}}(\.[0-9]*)?{SPACE}");
+            format!("^{signal}(:{weight})?(,{signal}(:{weight})?)*$")
+        }
         ("query", "cursor") => {
             if OFFSET_LISTS.contains(&path) {
                 "^([0-9a-fA-F]{2}){1,8}$".to_string()
@@ -216,6 +308,53 @@ fn add_request_schemas(doc: &mut Value) {
         }
         schemas.insert(format!("New{record}"), new);
         schemas.insert(format!("{record}Patch"), patch_of(&stored, record));
+    }
+    if let Some(variants) = schemas
+        .get_mut("BatchOperation")
+        .and_then(|op| op.get_mut("oneOf"))
+        .and_then(Value::as_array_mut)
+    {
+        for variant in variants {
+            refine_batch_variant(variant);
+        }
+    }
+}
+
+/// One kind of batch operation: its record as a new record or a patch, its id with the
+/// id rules, and no other member (the server refuses unknown ones).
+fn refine_batch_variant(variant: &mut Value) {
+    let op = variant
+        .pointer("/properties/op/enum/0")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let link = op.ends_with("_link");
+    let Some(object) = variant.as_object_mut() else {
+        return;
+    };
+    object.insert("additionalProperties".into(), Value::Bool(false));
+    let Some(properties) = object.get_mut("properties").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let record = if link { "Link" } else { "Node" };
+    for (field, schema) in properties.iter_mut() {
+        match field.as_str() {
+            "node" | "link" => {
+                schema["$ref"] = json!(format!("#/components/schemas/New{record}"));
+            }
+            "patch" => {
+                *schema = json!({ "$ref": format!("#/components/schemas/{record}Patch") });
+            }
+            "id" => {
+                let max = if link {
+                    MAX_LINK_ID_LEN
+                } else {
+                    MAX_NODE_ID_LEN
+                };
+                schema["pattern"] = json!(id_pattern(max, false, !link));
+            }
+            _ => {}
+        }
     }
 }
 

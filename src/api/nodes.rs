@@ -290,6 +290,13 @@ pub async fn put_node(
                 Some("id".into()),
             ))
         }
+        Some(other) if !other.is_string() => {
+            return Err(ApiError::new(
+                ProblemCode::InvalidField,
+                "id: must be a string (or left out: the path names the node)",
+                Some("id".into()),
+            ))
+        }
         _ => {
             map.insert("id".into(), Value::String(id.to_string()));
         }

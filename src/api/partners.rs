@@ -218,7 +218,8 @@ impl From<suggestions::AssociationPartners> for AssociationPartners {
     params(("id" = String, Path, description = "City id", example = "city:ru:blagoveshchensk"), PartnerParams),
     responses(
         (status = 200, description = "Suggestions, best first", body = Partners),
-        (status = 400, description = "A bad parameter, or the node is not a city", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The node is of another kind (`wrong_node_kind`), or `method` and `weights` given together (`conflicting_parameters`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such node", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_node_partners(
@@ -242,7 +243,8 @@ pub async fn get_node_partners(
     params(("id" = String, Path, description = "Association id", example = "association:ru-far-east-siberia-mayors-japan-friendship"), PartnerParams),
     responses(
         (status = 200, description = "Suggestions", body = AssociationPartners),
-        (status = 400, description = "A bad parameter, or the node is not an association", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The node is of another kind (`wrong_node_kind`), or `method` and `weights` given together (`conflicting_parameters`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such node", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Too many expensive queries at once: retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
     ))]

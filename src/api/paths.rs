@@ -135,7 +135,8 @@ async fn run(
 #[utoipa::path(get, path = "/api/v1/paths/shortest", tag = "paths", params(PathParams),
     responses(
         (status = 200, description = "A shortest path", body = PathsResponse),
-        (status = 400, description = "A bad parameter, or a node that does not exist", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A node that does not exist (`unknown_node`), or the query ran past its budget", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The nodes are not connected under the filters", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn shortest(
@@ -152,7 +153,8 @@ pub async fn shortest(
 #[utoipa::path(get, path = "/api/v1/paths/weighted", tag = "paths", params(PathParams),
     responses(
         (status = 200, description = "The cheapest path", body = PathsResponse),
-        (status = 400, description = "A bad parameter, or a node that does not exist", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A node that does not exist (`unknown_node`), or the query ran past its budget", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The nodes are not connected under the filters", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn weighted(
@@ -169,9 +171,9 @@ pub async fn weighted(
 #[utoipa::path(get, path = "/api/v1/paths/k-shortest", tag = "paths", params(PathParams),
     responses(
         (status = 200, description = "Up to k paths, cheapest first", body = PathsResponse),
-        (status = 400, description = "A bad parameter, or a node that does not exist", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A node that does not exist (`unknown_node`), or the query ran past its budget", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The nodes are not connected under the filters", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The query ran past its budget", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn k_shortest(
     service: web::Data<Service>,
@@ -187,7 +189,8 @@ pub async fn k_shortest(
 #[utoipa::path(get, path = "/api/v1/paths/all-shortest", tag = "paths", params(PathParams),
     responses(
         (status = 200, description = "The shortest paths", body = PathsResponse),
-        (status = 400, description = "A bad parameter, or a node that does not exist", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A node that does not exist (`unknown_node`), or the query ran past its budget", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The nodes are not connected under the filters", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn all_shortest(

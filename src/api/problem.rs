@@ -84,7 +84,9 @@ problem_codes! {
     MemberKind => ("member_kind", StatusCode::UNPROCESSABLE_ENTITY, "Member of the wrong kind", "A member is of a kind the link kind does not take (membership: into an association; located_in: a city into a state)."),
     UnknownMember => ("unknown_member", StatusCode::UNPROCESSABLE_ENTITY, "Unknown member", "A member of the link does not exist; create the node first, or in the same batch."),
     IdMismatch => ("id_mismatch", StatusCode::UNPROCESSABLE_ENTITY, "Id does not match the path", "The id in the body differs from the id in the path."),
-    UnknownNode => ("unknown_node", StatusCode::BAD_REQUEST, "Unknown node", "A node a graph question names (`from`, `to`) does not exist."),
+    UnknownNode => ("unknown_node", StatusCode::UNPROCESSABLE_ENTITY, "Unknown node", "A node a graph question names (`from`, `to`) does not exist: the request is well formed, and names nothing the store holds."),
+    WrongNodeKind => ("wrong_node_kind", StatusCode::UNPROCESSABLE_ENTITY, "Node of another kind", "The node the path names exists but is of another kind than the operation takes: partners are suggested for a city (`/nodes/{id}/partners`) or for an association's members (`/associations/{id}/partners`)."),
+    ConflictingParameters => ("conflicting_parameters", StatusCode::UNPROCESSABLE_ENTITY, "Conflicting parameters", "Two query parameters, each valid alone, cannot go together: `method` with `weights` for partners, or a sample size `k` for a centrality that is not sampled. `field` names the one to drop."),
     NoPath => ("no_path", StatusCode::NOT_FOUND, "No path", "The two nodes are not connected under the question's filters within its `max_depth`. Widen `kinds` or `status`, or drop `as_of`."),
     QueryBudgetExceeded => ("query_budget_exceeded", StatusCode::UNPROCESSABLE_ENTITY, "Query budget exceeded", "The question ran past the server's time budget for one query. Ask for less: a sampled measure, a smaller depth, narrower filters."),
     QueryTooLarge => ("query_too_large", StatusCode::UNPROCESSABLE_ENTITY, "Query too large", "The answer would exceed a limit of the question (paths, nodes); ask for a smaller depth or limit."),
@@ -227,6 +229,12 @@ impl From<ServiceError> for ApiError {
                     ProblemCode::InvalidQuery
                 };
                 ApiError::new(code, detail, Some(field))
+            }
+            ServiceError::WrongKind { field, detail } => {
+                ApiError::new(ProblemCode::WrongNodeKind, detail, Some(field))
+            }
+            ServiceError::Conflicting { field, detail } => {
+                ApiError::new(ProblemCode::ConflictingParameters, detail, Some(field))
             }
             ServiceError::UnknownNode { id, field } => ApiError::new(
                 ProblemCode::UnknownNode,

@@ -15,7 +15,21 @@ use crate::service::structure::{self, GroupQuery};
 use crate::service::Service;
 
 graph_params! {
-    /// Paging of groups (components, communities).
+    /// Paging of components.
+    pub struct ComponentParams {
+        /// Groups per page, 1–1000 (default 50).
+        #[param(minimum = 1, maximum = 1000)]
+        pub limit: Option<usize>,
+        /// `next_cursor` of the previous page.
+        pub cursor: Option<String>,
+        /// Member ids listed per group, 0–10000 (default 100).
+        #[param(maximum = 10000)]
+        pub members: Option<usize>,
+    }
+}
+
+graph_params! {
+    /// Paging of communities, and the Louvain options.
     pub struct GroupParams {
         /// Groups per page, 1–1000 (default 50).
         #[param(minimum = 1, maximum = 1000)]
@@ -141,6 +155,17 @@ pub struct Timeline {
     pub undated: BTreeMap<&'static str, usize>,
 }
 
+impl ComponentParams {
+    fn query(&self) -> Result<GroupQuery, ApiError> {
+        Ok(GroupQuery {
+            limit: super::page::limit(self.limit.or(Some(DEFAULT_LIMIT)))?,
+            filter: self.filter()?,
+            start: offset(self.cursor.as_deref())?,
+            members: self.members,
+        })
+    }
+}
+
 impl GroupParams {
     fn query(&self) -> Result<GroupQuery, ApiError> {
         Ok(GroupQuery {
@@ -220,14 +245,14 @@ impl From<structure::Timeline> for Timeline {
 ///
 /// The connected components of the filtered graph, largest first, with their members.
 /// The partition equals `networkx.connected_components`.
-#[utoipa::path(get, path = "/api/v1/components", tag = "graph", params(GroupParams),
+#[utoipa::path(get, path = "/api/v1/components", tag = "graph", params(ComponentParams),
     responses(
         (status = 200, description = "The components", body = Groups),
         (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_components(
     service: web::Data<Service>,
-    params: ValidQuery<GroupParams>,
+    params: ValidQuery<ComponentParams>,
 ) -> Result<HttpResponse, ApiError> {
     let query = params.0.query()?;
     super::answer(service, move |svc| {

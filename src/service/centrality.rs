@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use super::analysis::{Filters, Measure, NodeRef, Scope};
-use super::filters::{bad_parameter, Filter};
+use super::filters::{bad_parameter, conflicting, Filter};
 use super::{Service, ServiceError};
 use crate::graph::view::GraphView;
 use crate::graph::{GraphSnapshot, NodeIx};
@@ -97,7 +97,7 @@ fn sample_of(
     match query.k {
         None => Ok(None),
         Some(_) if measure != Measure::Betweenness => {
-            Err(bad_parameter("k", "only betweenness is sampled"))
+            Err(conflicting("k", "only betweenness is sampled"))
         }
         Some(0) => Err(bad_parameter("k", "must be at least 1")),
         Some(k) if k >= n => Ok(None),
@@ -239,9 +239,7 @@ impl Service {
         let mut measures = Vec::new();
         for measure in Measure::ALL {
             let sample = match measure {
-                Measure::Betweenness => {
-                    sample_of(query, measure, scope.view.node_count()).unwrap_or(None)
-                }
+                Measure::Betweenness => sample_of(query, measure, scope.view.node_count())?,
                 _ => None,
             };
             let values = self.centrality_values(&scope, measure, sample, &self.budget())?;

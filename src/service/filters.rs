@@ -24,6 +24,14 @@ pub struct FilterWords<'a> {
 }
 
 /// A query parameter at fault: the detail is prefixed with the parameter's name.
+/// A parameter that cannot go with another one given (422, not 400: each is valid alone).
+pub(crate) fn conflicting(field: &str, detail: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Conflicting {
+        field: field.into(),
+        detail: format!("{field}: {detail}"),
+    }
+}
+
 pub(crate) fn bad_parameter(field: &str, detail: impl std::fmt::Display) -> ServiceError {
     ServiceError::BadQuery {
         field: field.into(),

@@ -99,6 +99,23 @@ pub enum ServiceError {
         /// What is wrong with it.
         detail: String,
     },
+    /// Query parameters each valid on its own that cannot go together (`method` with
+    /// `weights`; a sample size for a measure that is not sampled).
+    #[error("{detail}")]
+    Conflicting {
+        /// The parameter that does not fit the others.
+        field: String,
+        /// Why.
+        detail: String,
+    },
+    /// The node a question names is of another kind than the question takes.
+    #[error("{detail}")]
+    WrongKind {
+        /// The parameter that names it.
+        field: String,
+        /// Which kind it is, and which the question takes.
+        detail: String,
+    },
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -88,9 +88,10 @@ impl Service {
         let start = match &query.after {
             None => 0,
             Some(after) => {
+                // Any bytes are a place in the order (rank, then id bytes): the page
+                // starts after it.
                 let (rank, id) = after.split_first().ok_or_else(bad_cursor)?;
-                let id = std::str::from_utf8(id).map_err(|_| bad_cursor())?;
-                hits.partition_point(|(hit, r)| (*r, hit.as_str()) <= (*rank, id))
+                hits.partition_point(|(hit, r)| (*r, hit.as_str().as_bytes()) <= (*rank, id))
             }
         };
         let mut items = Vec::new();

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use super::analysis::{Filters, NodeRef, Scope};
-use super::filters::{bad_parameter, Filter};
+use super::filters::{bad_parameter, conflicting, Filter};
 use super::partners::{self, parse_weights, Component, PartnerQuery, Signal, Suggestion};
 use super::{Service, ServiceError};
 use crate::graph::NodeIx;
@@ -129,9 +129,11 @@ fn signal(field: &str, name: &str) -> Result<Signal, ServiceError> {
 impl PartnerRequest {
     /// The ranking these parameters ask for.
     pub fn query(&self) -> Result<PartnerQuery, ServiceError> {
+        // `mode` is read for associations only, but a bad one is refused everywhere.
+        self.mode()?;
         let weights = match (&self.method, &self.weights) {
             (Some(_), Some(_)) => {
-                return Err(bad_parameter(
+                return Err(conflicting(
                     "weights",
                     "give `method` or `weights`, not both",
                 ));
@@ -245,7 +247,7 @@ fn node_of_kind(scope: &Scope, id: &NodeId, kind: NodeKind) -> Result<NodeIx, Se
             kind.with_article()
         ),
     };
-    Err(ServiceError::BadQuery {
+    Err(ServiceError::WrongKind {
         field: "id".into(),
         detail,
     })

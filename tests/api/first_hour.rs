@@ -104,6 +104,12 @@ fn messages_name_kinds_with_their_article() {
         .unwrap_or_default()
         .to_string();
     assert!(detail.contains("is an association"), "{detail}");
+    assert_eq!(reply.status, 422);
+    let sampled = server.get("/api/v1/centrality/degree?k=5");
+    assert_eq!(
+        (sampled.status, sampled.body["code"].as_str()),
+        (422, Some("conflicting_parameters"))
+    );
 }
 
 #[test]

@@ -64,7 +64,7 @@ fn path_errors_are_clear() {
             missing.body["code"].as_str(),
             missing.body["field"].as_str()
         ),
-        (400, Some("unknown_node"), Some("from"))
+        (422, Some("unknown_node"), Some("from"))
     );
     let apart = server.get("/api/v1/paths/shortest?from=city:ru:moscow&to=city:jp:niigata");
     assert_eq!(

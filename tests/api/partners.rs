@@ -162,7 +162,16 @@ fn blagoveshchensk_is_explained_by_its_real_partners() {
         (400, Some("weights"))
     );
     let not_city = server.get("/api/v1/nodes/association:union-of-russian-cities/partners");
-    assert_eq!(not_city.status, 400);
+    assert_eq!(
+        (not_city.status, not_city.body["code"].as_str()),
+        (422, Some("wrong_node_kind"))
+    );
+    let both = server
+        .get("/api/v1/nodes/city:ru:blagoveshchensk/partners?method=adamic_adar&weights=jaccard:1");
+    assert_eq!(
+        (both.status, both.body["code"].as_str()),
+        (422, Some("conflicting_parameters"))
+    );
 }
 
 const COUNTRIES: [&str; 4] = ["RU", "JP", "CN", "KR"];
