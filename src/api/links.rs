@@ -131,7 +131,7 @@ pub async fn get_link(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id, LinkId::new)?;
     let at = service.version();
-    let link = blocking(&service, move |s| s.get_link(&id)).await?;
+    let link = blocking(&service, move |s| s.find_link(&id)).await?;
     Ok(version::json(StatusCode::OK, at, &link))
 }
 

@@ -255,7 +255,7 @@ pub async fn get_node(
     let id = path_id(&id, NodeId::new)?;
     let keep = fields(params.0.fields.as_deref())?;
     let at = service.version();
-    let node = blocking(&service, move |s| s.get_node(&id)).await?;
+    let node = blocking(&service, move |s| s.find_node(&id)).await?;
     match keep {
         None => Ok(version::json(StatusCode::OK, at, &node)),
         Some(keep) => Ok(version::json(StatusCode::OK, at, &trimmed(&node, &keep))),

@@ -209,6 +209,9 @@ impl From<ServiceError> for ApiError {
                 format!("{what} `{id}` does not exist"),
                 field,
             ),
+            ServiceError::NotFoundNear { .. } => {
+                ApiError::new(ProblemCode::NotFound, e.to_string(), None)
+            }
             ServiceError::Conflict {
                 kind,
                 detail,

@@ -7,7 +7,7 @@
 //! | column | meaning |
 //! | --- | --- |
 //! | `city_a`, `city_b` | city names |
-//! | `country_a`, `country_b` | country names as text (kept in `attrs.country_name` when there is no ISO code) |
+//! | `country_a`, `country_b` | countries, as a code (`RU`) or a name (`Russia`, as the world network's lists write it); kept in `attrs.country_name` when no ISO code is found |
 //! | `cc_a`, `cc_b` | ISO 3166-1 alpha-2 codes (may be empty) |
 //! | `lat_a`, `lon_a`, `lat_b`, `lon_b` | coordinates (may be empty) |
 //! | `id_a`, `id_b` | node ids; derived from kind, code and name when absent |
@@ -79,9 +79,14 @@ fn endpoint(
         return Err(fail("city", "the city name is empty".into()));
     }
     let country_text = col("country");
-    // Without a `cc_*` cell, a `country_*` cell holding a code (`RU`) is that code.
+    // Without a `cc_*` cell, a `country_*` cell holding a code (`RU`) or a country's
+    // name (`Russia`) gives the code.
     let code = match col("cc") {
-        "" => country_text.parse::<CountryCode>().ok(),
+        "" if country_text.is_empty() => None,
+        "" => country_text
+            .parse::<CountryCode>()
+            .ok()
+            .or_else(|| super::countries::code_of_name(country_text)),
         raw => raw.parse::<CountryCode>().ok(),
     };
     let (id, id_given) = match col("id") {

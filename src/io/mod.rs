@@ -1,6 +1,7 @@
 //! Import and export formats. One file per format.
 
 pub mod changes;
+pub mod countries;
 pub mod edgelist;
 pub mod export;
 pub mod json;

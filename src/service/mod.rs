@@ -81,6 +81,17 @@ pub enum ServiceError {
         /// The request field that named it, if any.
         field: Option<String>,
     },
+    /// The node or link asked for by id does not exist, but others look meant: a node
+    /// whose name is the text asked for, a link with the same members in the other order.
+    #[error("{what} `{id}` does not exist; did you mean {}?", quoted(near))]
+    NotFoundNear {
+        /// `node` or `link`.
+        what: &'static str,
+        /// The id asked for.
+        id: String,
+        /// Ids of the records that look meant (at most three).
+        near: Vec<String>,
+    },
     /// The write conflicts with what is stored.
     #[error("{detail}")]
     Conflict {
@@ -389,4 +400,12 @@ fn keep_until_failure<T>(
     failure: &mut Option<crate::store::StoreError>,
 ) -> Option<T> {
     item.map_err(|e| *failure = Some(e)).ok()
+}
+
+/// Ids as a sentence lists them: `a`, `b`.
+fn quoted(ids: &[String]) -> String {
+    ids.iter()
+        .map(|id| format!("`{id}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -24,22 +24,63 @@ impl Service {
     pub fn get_node(&self, id: &(impl AsRef<str> + ?Sized)) -> Result<Node, ServiceError> {
         self.store
             .get_node(id)?
-            .ok_or_else(|| ServiceError::NotFound {
-                what: "node",
-                id: id.as_ref().to_string(),
-                field: None,
-            })
+            .ok_or_else(|| not_found("node", id.as_ref().to_string(), Vec::new()))
     }
 
     /// Reads one link.
     pub fn get_link(&self, id: &(impl AsRef<str> + ?Sized)) -> Result<Link, ServiceError> {
         self.store
             .get_link(id)?
-            .ok_or_else(|| ServiceError::NotFound {
-                what: "link",
-                id: id.as_ref().to_string(),
-                field: None,
-            })
+            .ok_or_else(|| not_found("link", id.as_ref().to_string(), Vec::new()))
+    }
+
+    /// Reads one node for a person who typed its id: when there is none, the nodes
+    /// whose name is the id's last part (`vladivostok`, `city:ru:Vladivostok`) are
+    /// named in the error ([`ServiceError::NotFoundNear`]).
+    pub fn find_node(&self, id: &(impl AsRef<str> + ?Sized)) -> Result<Node, ServiceError> {
+        if let Some(node) = self.store.get_node(id)? {
+            return Ok(node);
+        }
+        let id = id.as_ref().to_string();
+        let asked = id
+            .rsplit(':')
+            .next()
+            .unwrap_or(&id)
+            .replace(['-', '_'], " ");
+        let term = normalize(&asked);
+        let mut near = Vec::new();
+        if !term.is_empty() {
+            let mut hits = self.store.search_terms(&term)?;
+            hits.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+            near.extend(
+                hits.into_iter()
+                    .filter(|(_, rank)| *rank == 0)
+                    .take(3)
+                    .map(|(found, _)| found.as_str().to_string()),
+            );
+        }
+        Err(not_found("node", id, near))
+    }
+
+    /// Reads one link for a person who typed its id: when there is none, a link of the
+    /// same kind on the same members given in the other order is named in the error.
+    pub fn find_link(&self, id: &(impl AsRef<str> + ?Sized)) -> Result<Link, ServiceError> {
+        if let Some(link) = self.store.get_link(id)? {
+            return Ok(link);
+        }
+        let id = id.as_ref().to_string();
+        let mut near = Vec::new();
+        if let Some((kind, members)) = id.split_once(':') {
+            let mut members: Vec<&str> = members.split('+').collect();
+            if members.len() > 1 {
+                members.reverse();
+                let turned = format!("{kind}:{}", members.join("+"));
+                if turned != id && self.store.get_link(&turned)?.is_some() {
+                    near.push(turned);
+                }
+            }
+        }
+        Err(not_found("link", id, near))
     }
 
     /// Lists nodes in id order, or searches names when `query.text` is set.
@@ -120,6 +161,19 @@ impl Service {
             items: items.into_iter().map(|(_, n)| n).collect(),
             next,
         })
+    }
+}
+
+/// A record that does not exist, with the ones that look meant, if any.
+fn not_found(what: &'static str, id: String, near: Vec<String>) -> ServiceError {
+    if near.is_empty() {
+        ServiceError::NotFound {
+            what,
+            id,
+            field: None,
+        }
+    } else {
+        ServiceError::NotFoundNear { what, id, near }
     }
 }
 

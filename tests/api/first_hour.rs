@@ -119,7 +119,7 @@ fn commands_hint_at_what_was_meant() {
     let csv = dir.path().join("links.csv");
     std::fs::write(
         &csv,
-        "city_a,country_a,city_b,country_b\nOmsk,RU,Niigata,JP\n",
+        "city_a,country_a,city_b,country_b\nOmsk,RU,Niigata,JP\nTomsk,Russia,Niigata,Japan\n",
     )
     .unwrap();
 
@@ -137,6 +137,20 @@ fn commands_hint_at_what_was_meant() {
         edges.status.success(),
         "{}",
         String::from_utf8_lossy(&edges.stderr)
+    );
+    let tomsk = pobratim(&[
+        "query",
+        "--data",
+        data.to_str().unwrap(),
+        "--format",
+        "json",
+        "neighbourhood",
+        "city:ru:tomsk",
+    ]);
+    assert!(
+        tomsk.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tomsk.stderr)
     );
     let omsk = pobratim(&[
         "query",
@@ -190,4 +204,28 @@ fn an_import_prints_one_summary_line_for_people() {
     for internal in ["streamed_ms", "graph_mb", "read_back", "INFO"] {
         assert!(!stderr.contains(internal), "{internal} in {stderr}");
     }
+}
+
+#[test]
+fn a_near_miss_id_says_what_was_meant() {
+    let server = TestServer::start_seeded();
+    let bare = server.get("/api/v1/nodes/vladivostok");
+    assert_eq!(bare.status, 404);
+    let detail = bare.body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("did you mean `city:ru:vladivostok`"),
+        "{detail}"
+    );
+    let turned = server.get("/api/v1/links/twinning:city:ru:blagoveshchensk+city:cn:wudalianchi");
+    assert_eq!(turned.status, 404);
+    let detail = turned.body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("did you mean `twinning:city:cn:wudalianchi+city:ru:blagoveshchensk`"),
+        "{detail}"
+    );
+    let nothing = server.get("/api/v1/nodes/city:xx:nowhere-at-all");
+    assert!(!nothing.body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("did you mean"));
 }
