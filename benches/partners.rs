@@ -40,6 +40,15 @@ fn main() {
     assert!(report.written);
     let scope = service.scope(&Filter::default());
     let data = service.partner_data(&scope.graph).unwrap();
+    let history = service.partner_history(&scope, &data).unwrap();
+    let fit_started = std::time::Instant::now();
+    let model = service.learned_model(&scope, &data, &history).unwrap();
+    println!(
+        "learned model: fitted on {} pairs in {:.2} s",
+        model.pairs,
+        fit_started.elapsed().as_secs_f64()
+    );
+    let (learned_weights, learned_scales) = model.ranking();
     let mut by_degree: Vec<NodeIx> = scope.view.nodes().collect();
     by_degree.sort_by_key(|v| std::cmp::Reverse(scope.view.degree(*v)));
     let hub = by_degree[0];
@@ -56,9 +65,15 @@ fn main() {
         exclude_country: None,
         within_km: None,
         limit: 10,
+        learned: false,
+        scales: None,
     };
     let default = query(DEFAULT_WEIGHTS.to_vec());
     let adamic_adar = query(vec![(Signal::AdamicAdar, 1.0)]);
+    let learned = PartnerQuery {
+        scales: Some(learned_scales),
+        ..query(learned_weights)
+    };
     println!(
         "real network: {} nodes, {} edges; hub degree {}, quartile degree {}",
         scope.view.node_count(),
@@ -68,14 +83,17 @@ fn main() {
     );
     let mut c = Criterion::default().configure_from_args().sample_size(30);
     c.bench_function("partners: one city (hub), default ranking", |b| {
-        b.iter(|| black_box(partners::rank(&scope, &data, hub, &default)))
+        b.iter(|| black_box(partners::rank(&scope, &data, &history, hub, &default)))
     });
     c.bench_function(
         "partners: one city (quartile degree), default ranking",
-        |b| b.iter(|| black_box(partners::rank(&scope, &data, median, &default))),
+        |b| b.iter(|| black_box(partners::rank(&scope, &data, &history, median, &default))),
     );
+    c.bench_function("partners: one city (hub), learned ranking", |b| {
+        b.iter(|| black_box(partners::rank(&scope, &data, &history, hub, &learned)))
+    });
     c.bench_function("partners: one city (hub), adamic_adar", |b| {
-        b.iter(|| black_box(partners::rank(&scope, &data, hub, &adamic_adar)))
+        b.iter(|| black_box(partners::rank(&scope, &data, &history, hub, &adamic_adar)))
     });
     c.bench_function(
         "partners: association of 100 members, default ranking",
@@ -83,7 +101,7 @@ fn main() {
             b.iter(|| {
                 let all: Vec<_> = members
                     .par_iter()
-                    .map(|&m| partners::rank(&scope, &data, m, &default))
+                    .map(|&m| partners::rank(&scope, &data, &history, m, &default))
                     .collect();
                 black_box(all)
             })

@@ -204,11 +204,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 report.k,
                 started.elapsed().as_secs_f64()
             );
-            println!("| method | precision@{k} | recall@{k} | AUC |\n| --- | --- | --- | --- |");
+            println!(
+                "| method | precision@{k} | recall@{k} | MRR | AUC |\n| --- | --- | --- | --- | --- |"
+            );
             for row in &report.methods {
                 println!(
-                    "| {} | {:.4} | {:.4} | {:.4} |",
-                    row.method, row.precision_at_k, row.recall_at_k, row.auc
+                    "| {} | {:.4} | {:.4} | {:.4} | {:.4} |",
+                    row.method, row.precision_at_k, row.recall_at_k, row.mrr, row.auc
                 );
             }
         }

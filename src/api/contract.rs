@@ -153,6 +153,22 @@ const OFFSET_LISTS: [&str; 4] = [
 ];
 
 fn refine_parameter(parameter: &mut Value, path: &str) {
+    refine_schema(parameter, path);
+    // An optional parameter may be empty, as one left out (see `extract::parse_query`):
+    // a text one's pattern says so; any other kind (numbers, booleans, enums) also
+    // takes the empty text.
+    let required = parameter["required"].as_bool().unwrap_or(false);
+    let place = parameter["in"].as_str().unwrap_or_default().to_string();
+    if let Some(schema) = parameter.get_mut("schema").and_then(Value::as_object_mut) {
+        let text = schema.get("type").and_then(Value::as_str) == Some("string");
+        if !required && place == "query" && !text {
+            let given = Value::Object(std::mem::take(schema));
+            schema.insert("anyOf".into(), json!([given, { "const": "" }]));
+        }
+    }
+}
+
+fn refine_schema(parameter: &mut Value, path: &str) {
     let link_path = path.starts_with("/api/v1/links/");
     let name = parameter["name"].as_str().unwrap_or_default().to_string();
     let place = parameter["in"].as_str().unwrap_or_default().to_string();
@@ -160,12 +176,6 @@ fn refine_parameter(parameter: &mut Value, path: &str) {
     let Some(schema) = parameter.get_mut("schema").and_then(Value::as_object_mut) else {
         return;
     };
-    // An optional enum parameter may also be empty: an empty parameter is one left out.
-    if !required && schema.contains_key("$ref") {
-        let named = Value::Object(std::mem::take(schema));
-        schema.insert("anyOf".into(), json!([named, { "const": "" }]));
-        return;
-    }
     let plain_string = schema.get("type").and_then(Value::as_str) == Some("string");
     match (name.as_str(), path) {
         ("k", "/api/v1/paths/k-shortest") => {
@@ -222,7 +232,10 @@ fn refine_parameter(parameter: &mut Value, path: &str) {
         ("query", "fields") => optional_words_pattern(NODE_FIELDS),
         ("query", "format") if path.ends_with("/neighbourhood") => "^(json|geojson)$".into(),
         ("query", "mode") => "^(members|pairs|both)$".into(),
-        ("query", "method") => format!("^{SPACE}({}){SPACE}$", signal_names().join("|")),
+        ("query", "method") => format!(
+            "^{SPACE}(learned|fixed|{}){SPACE}$",
+            signal_names().join("|")
+        ),
         ("query", "weights") if path.starts_with("/api/v1/paths/") => {
             let kind =
                 format!("{SPACE}(twinning|friendship|trilateral|membership|located_in){SPACE}");

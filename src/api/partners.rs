@@ -17,9 +17,13 @@ use crate::service::Service;
 graph_params! {
     /// What to rank by, and which candidates to consider.
     pub struct PartnerParams {
-        /// One method, ranked by its raw value (`common_neighbours`, `adamic_adar`, `jaccard`,
-        /// `resource_allocation`, `preferential_attachment`, `shared_associations`,
-        /// `proximity`, `population_ratio`, `shared_areas`).
+        /// One method: `learned` (a logistic regression over the signals, fitted on this
+        /// graph's own links; each component is weight × value / the signal's standard
+        /// deviation, and they add up to the score), `fixed` (the fixed default
+        /// weights), or one signal ranked by its raw value (`common_neighbours`,
+        /// `adamic_adar`, `jaccard`, `resource_allocation`, `preferential_attachment`,
+        /// `shared_associations`, `proximity`, `population_ratio`, `shared_areas`,
+        /// `same_country`, `country_affinity`, `partner_countries`, `degree`).
         pub method: Option<String>,
         /// Several signals with weights, e.g. `adamic_adar:1,proximity:0.3,same_country:-0.5`;
         /// each value is scaled to 0–1 before weighting, each weight from -1000000 to
@@ -62,8 +66,23 @@ pub struct PartnerSuggestion {
     pub shared_areas: Vec<String>,
     /// Great-circle distance, km, when both are located.
     pub distance_km: Option<f64>,
+    /// How often cities of the two countries are partners, when both are known.
+    pub country_pair: Option<CountryPairView>,
     /// The explanation in one sentence.
     pub why: String,
+}
+
+/// How often cities of two countries are partners in the graph asked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CountryPairView {
+    /// The city's country.
+    #[schema(example = "RU")]
+    pub country: String,
+    /// The candidate's country.
+    #[schema(example = "JP")]
+    pub candidate_country: String,
+    /// Partnerships between cities of the two countries.
+    pub partnerships: u64,
 }
 
 /// A signal and its weight.
@@ -161,6 +180,11 @@ impl From<Explained> for PartnerSuggestion {
             shared_associations: e.shared_associations,
             shared_areas: e.shared_areas,
             distance_km: e.distance_km,
+            country_pair: e.country_pair.map(|p| CountryPairView {
+                country: p.country,
+                candidate_country: p.candidate_country,
+                partnerships: p.partnerships,
+            }),
             why: e.why,
         }
     }

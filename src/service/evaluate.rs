@@ -14,6 +14,8 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::history::History;
+use super::learned;
 use super::partners::{rank_in, PartnerData, PartnerQuery, Signal, DEFAULT_WEIGHTS};
 use super::{Service, ServiceError};
 use crate::graph::algo::centrality::splitmix64;
@@ -53,6 +55,9 @@ pub struct MethodScore {
     pub recall_at_k: f64,
     /// AUC.
     pub auc: f64,
+    /// Mean reciprocal rank of each source's first hidden partner within its top 100
+    /// (0 when none is there).
+    pub mrr: f64,
 }
 
 /// The whole evaluation.
@@ -82,6 +87,9 @@ fn methods() -> Vec<(String, Vec<(Signal, f64)>)> {
         Signal::PreferentialAttachment,
         Signal::SharedAssociations,
         Signal::Proximity,
+        Signal::CountryAffinity,
+        Signal::PartnerCountries,
+        Signal::Degree,
     ]
     .into_iter()
     .map(|s| (s.as_str().to_string(), vec![(s, 1.0)]))
@@ -89,6 +97,12 @@ fn methods() -> Vec<(String, Vec<(Signal, f64)>)> {
     out.push(("default".into(), DEFAULT_WEIGHTS.to_vec()));
     out
 }
+
+/// The name of the learned ranking's row: fitted on each split's visible links only.
+const LEARNED: &str = "learned";
+
+/// Candidates ranked per source for the reciprocal rank.
+const MRR_DEPTH: usize = 100;
 
 impl Service {
     /// Runs the evaluation on the graph `filter` selects.
@@ -178,37 +192,72 @@ impl Service {
                 })
                 .collect()
         };
+        let history = History::of(&train_view, graph, &data);
+        // Fitted on the visible links only: the hidden ones are what it must find.
+        let model = learned::fit(&train_view, graph, &data, &history, setup.seed);
+        let (learned_weights, learned_scales) = model.ranking();
+        tracing::debug!(
+            ?learned_weights,
+            intercept = model.intercept,
+            pairs = model.pairs,
+            seconds = model.seconds,
+            "learned model"
+        );
         let mut rows: Vec<MethodScore> = methods()
             .into_iter()
-            .chain(setup.extra.iter().cloned())
-            .map(|(name, weights)| {
+            .map(|(name, weights)| (name, weights, None))
+            .chain(
+                setup
+                    .extra
+                    .iter()
+                    .cloned()
+                    .map(|(name, weights)| (name, weights, None)),
+            )
+            .chain(std::iter::once((
+                LEARNED.to_string(),
+                learned_weights,
+                Some(learned_scales),
+            )))
+            .map(|(name, weights, scales)| {
                 let query = PartnerQuery {
                     weights: weights.clone(),
                     country: None,
                     exclude_country: None,
                     within_km: None,
-                    limit: setup.k,
+                    limit: setup.k.max(MRR_DEPTH),
+                    learned: false,
+                    scales: scales.clone(),
                 };
-                let per_source: Vec<(f64, f64)> = sources
+                let per_source: Vec<(f64, f64, f64)> = sources
                     .par_iter()
                     .map(|&u| {
                         let partners: HashSet<NodeIx> =
                             train_view.neighbours(u).iter().copied().collect();
-                        let ranked = rank_in(&train_view, graph, &data, u, &query, &partners);
+                        let ranked =
+                            rank_in(&train_view, graph, &data, &history, u, &query, &partners);
                         let truth = &hidden[&u];
                         let hits = ranked
                             .iter()
+                            .take(setup.k)
                             .filter(|s| truth.contains(&s.candidate))
                             .count() as f64;
-                        (hits / setup.k as f64, hits / truth.len() as f64)
+                        let first = ranked.iter().position(|s| truth.contains(&s.candidate));
+                        let reciprocal = first.map_or(0.0, |i| 1.0 / (i + 1) as f64);
+                        (hits / setup.k as f64, hits / truth.len() as f64, reciprocal)
                     })
                     .collect();
                 let n = per_source.len().max(1) as f64;
+                let pairs = Pairs {
+                    view: &train_view,
+                    data: &data,
+                    history: &history,
+                };
                 MethodScore {
                     method: name,
                     precision_at_k: per_source.iter().map(|p| p.0).sum::<f64>() / n,
                     recall_at_k: per_source.iter().map(|p| p.1).sum::<f64>() / n,
-                    auc: auc(&train_view, &data, &weights, &positives, &negatives),
+                    auc: pairs.auc(&weights, scales.as_deref(), &positives, &negatives),
+                    mrr: per_source.iter().map(|p| p.2).sum::<f64>() / n,
                 }
             })
             .collect();
@@ -251,61 +300,74 @@ fn sample_non_edges(
     out
 }
 
-/// Weighted value of a pair; combined rankings scale each signal by its largest value
-/// over the sampled pairs (the per-source scaling of a ranking has no single pair).
-fn auc(
-    view: &GraphView,
-    data: &PartnerData,
-    weights: &[(Signal, f64)],
-    positives: &[(NodeIx, NodeIx)],
-    negatives: &[(NodeIx, NodeIx)],
-) -> f64 {
-    let values = |pairs: &[(NodeIx, NodeIx)]| -> Vec<Vec<f64>> {
-        pairs
-            .iter()
-            .map(|&(u, v)| {
-                let scores = link_prediction::pair(view, u, v);
-                weights
-                    .iter()
-                    .map(|(s, _)| data.value(u, v, &scores, *s))
-                    .collect()
-            })
-            .collect()
-    };
-    let (pos, neg) = (values(positives), values(negatives));
-    let scale: Vec<f64> = (0..weights.len())
-        .map(|i| {
-            let max = pos.iter().chain(&neg).map(|r| r[i]).fold(0.0, f64::max);
-            if weights.len() == 1 || max <= 0.0 {
-                1.0
-            } else {
-                1.0 / max
-            }
-        })
-        .collect();
-    let score = |row: &Vec<f64>| -> f64 {
-        row.iter()
-            .zip(weights)
-            .zip(&scale)
-            .map(|((v, (_, w)), s)| v * w * s)
-            .sum()
-    };
-    let n = pos.len().min(neg.len());
-    if n == 0 {
-        return f64::NAN;
-    }
-    let mut total = 0.0;
-    for i in 0..n {
-        let (p, q) = (score(&pos[i]), score(&neg[i]));
-        total += if p > q {
-            1.0
-        } else if p == q {
-            0.5
-        } else {
-            0.0
+/// What the AUC of a ranking is computed over.
+struct Pairs<'a> {
+    view: &'a GraphView,
+    data: &'a PartnerData,
+    history: &'a History,
+}
+
+impl Pairs<'_> {
+    /// The chance that a hidden link outscores an unlinked pair. Combined rankings scale
+    /// each signal by its largest value over the sampled pairs (the per-source scaling of
+    /// a ranking has no single pair), or by `scales` (the learned model's).
+    fn auc(
+        &self,
+        weights: &[(Signal, f64)],
+        scales: Option<&[f64]>,
+        positives: &[(NodeIx, NodeIx)],
+        negatives: &[(NodeIx, NodeIx)],
+    ) -> f64 {
+        let values = |pairs: &[(NodeIx, NodeIx)]| -> Vec<Vec<f64>> {
+            pairs
+                .iter()
+                .map(|&(u, v)| {
+                    let scores = link_prediction::pair(self.view, u, v);
+                    weights
+                        .iter()
+                        .map(|(s, _)| self.data.value(u, v, &scores, *s, self.history))
+                        .collect()
+                })
+                .collect()
         };
+        let (pos, neg) = (values(positives), values(negatives));
+        let scale: Vec<f64> = match scales {
+            Some(fixed) => fixed.to_vec(),
+            None => (0..weights.len())
+                .map(|i| {
+                    let max = pos.iter().chain(&neg).map(|r| r[i]).fold(0.0, f64::max);
+                    if weights.len() == 1 || max <= 0.0 {
+                        1.0
+                    } else {
+                        1.0 / max
+                    }
+                })
+                .collect(),
+        };
+        let score = |row: &Vec<f64>| -> f64 {
+            row.iter()
+                .zip(weights)
+                .zip(&scale)
+                .map(|((v, (_, w)), s)| v * w * s)
+                .sum()
+        };
+        let n = pos.len().min(neg.len());
+        if n == 0 {
+            return f64::NAN;
+        }
+        let mut total = 0.0;
+        for i in 0..n {
+            let (p, q) = (score(&pos[i]), score(&neg[i]));
+            total += if p > q {
+                1.0
+            } else if p == q {
+                0.5
+            } else {
+                0.0
+            };
+        }
+        total / n as f64
     }
-    total / n as f64
 }
 
 #[cfg(test)]

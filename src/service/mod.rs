@@ -18,7 +18,9 @@ pub mod filters;
 #[cfg(test)]
 mod format_properties;
 mod group;
+pub mod history;
 pub mod import;
+pub mod learned;
 pub mod neighbourhood;
 pub mod partners;
 pub mod paths;
@@ -166,6 +168,7 @@ pub struct Service {
     answers: answers::RenderedAnswers,
     query_budget: Duration,
     partners: Mutex<Option<Arc<partners::PartnerData>>>,
+    partner_models: Mutex<partners::KeptModels>,
     heavy_running: std::sync::atomic::AtomicUsize,
     max_heavy: usize,
     commits: group::CommitQueue,
@@ -242,6 +245,7 @@ impl Service {
             answers: answers::RenderedAnswers::new(answers::DEFAULT_ANSWER_CACHE_BYTES),
             query_budget: DEFAULT_QUERY_BUDGET,
             partners: Mutex::new(None),
+            partner_models: Mutex::new(partners::KeptModels::default()),
             heavy_running: std::sync::atomic::AtomicUsize::new(0),
             max_heavy: DEFAULT_MAX_HEAVY_QUERIES,
             commits: group::CommitQueue::default(),

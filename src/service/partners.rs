@@ -16,6 +16,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::analysis::Scope;
+use super::history::History;
+use super::learned::{self, Model};
 use super::{Service, ServiceError};
 use crate::graph::algo::link_prediction::{self, PairScores, Topological};
 use crate::graph::filter::Filter;
@@ -47,11 +49,19 @@ pub enum Signal {
     SharedAreas,
     /// 1 when both are in the same country (give it a negative weight as a penalty).
     SameCountry,
+    /// How much more often cities of the two countries are partners than chance
+    /// predicts: the log of the smoothed country-pair lift (see `service::history`).
+    CountryAffinity,
+    /// Share of the candidate's partners in the city's country, averaged with the
+    /// reverse.
+    PartnerCountries,
+    /// `ln(1 + deg u) + ln(1 + deg v)`.
+    Degree,
 }
 
 impl Signal {
     /// Every signal.
-    pub const ALL: [Signal; 10] = [
+    pub const ALL: [Signal; 13] = [
         Signal::CommonNeighbours,
         Signal::AdamicAdar,
         Signal::Jaccard,
@@ -62,6 +72,9 @@ impl Signal {
         Signal::PopulationRatio,
         Signal::SharedAreas,
         Signal::SameCountry,
+        Signal::CountryAffinity,
+        Signal::PartnerCountries,
+        Signal::Degree,
     ];
 
     /// The wire name.
@@ -77,6 +90,9 @@ impl Signal {
             Signal::PopulationRatio => "population_ratio",
             Signal::SharedAreas => "shared_areas",
             Signal::SameCountry => "same_country",
+            Signal::CountryAffinity => "country_affinity",
+            Signal::PartnerCountries => "partner_countries",
+            Signal::Degree => "degree",
         }
     }
 
@@ -163,6 +179,12 @@ pub struct PartnerQuery {
     pub within_km: Option<f64>,
     /// How many suggestions.
     pub limit: usize,
+    /// Rank by the learned model fitted on the graph (its weights and scales replace
+    /// `weights` when the ranking runs).
+    pub learned: bool,
+    /// Fixed scales of the signals (the learned model's); `None`: each is scaled by its
+    /// largest value among the candidates.
+    pub scales: Option<Vec<f64>>,
 }
 
 /// One signal's part in a score.
@@ -195,6 +217,9 @@ pub struct Suggestion {
     pub shared_areas: Vec<String>,
     /// Great-circle distance, when both are located.
     pub distance_km: Option<f64>,
+    /// The two countries and the partnerships between their cities, when both are
+    /// known: the history the country affinity rests on.
+    pub country_pair: Option<(CountryCode, CountryCode, u64)>,
 }
 
 /// Attributes the signals need, per node slot, read once per graph version.
@@ -272,11 +297,21 @@ impl PartnerData {
     }
 
     /// The raw value of `signal` for the pair `u`–`v` (`scores`: their topological scores).
-    pub fn value(&self, u: NodeIx, v: NodeIx, scores: &PairScores, signal: Signal) -> f64 {
+    pub fn value(
+        &self,
+        u: NodeIx,
+        v: NodeIx,
+        scores: &PairScores,
+        signal: Signal,
+        history: &History,
+    ) -> f64 {
         if let Some(method) = signal.topological() {
             return method.of(scores);
         }
         match signal {
+            Signal::CountryAffinity => history.affinity(u, v, false),
+            Signal::PartnerCountries => history.partner_countries(u, v, false),
+            Signal::Degree => history.degree(u, v, false),
             Signal::SharedAssociations => {
                 let other = &self.associations[v as usize];
                 self.associations[u as usize]
@@ -308,6 +343,11 @@ impl PartnerData {
             }
             _ => 0.0,
         }
+    }
+
+    /// The country of a node slot.
+    pub fn country_of(&self, v: NodeIx) -> Option<CountryCode> {
+        self.country.get(v as usize).copied().flatten()
     }
 
     fn distance(&self, a: NodeIx, b: NodeIx) -> Option<f64> {
@@ -349,7 +389,119 @@ impl Service {
         query: &PartnerQuery,
     ) -> Result<Vec<Suggestion>, ServiceError> {
         let data = self.partner_data(&scope.graph)?;
-        Ok(rank(scope, &data, u, query))
+        let history = self.partner_history(scope, &data)?;
+        let query = self.resolved(scope, &data, &history, query)?;
+        Ok(rank(scope, &data, &history, u, &query))
+    }
+
+    /// The history counts of `scope`'s view (made once per graph version and filter).
+    pub fn partner_history(
+        &self,
+        scope: &Scope,
+        data: &PartnerData,
+    ) -> Result<Arc<History>, ServiceError> {
+        let mut slot = self
+            .partner_models
+            .lock()
+            .map_err(|_| ServiceError::Poisoned)?;
+        if let Some(kept) = slot.get(scope.graph.version(), &scope.filter) {
+            return Ok(Arc::clone(&kept.history));
+        }
+        let history = Arc::new(History::of(&scope.view, &scope.graph, data));
+        slot.keep(
+            scope.graph.version(),
+            &scope.filter,
+            Arc::clone(&history),
+            None,
+        );
+        Ok(history)
+    }
+
+    /// The learned model of `scope`'s view, fitted once per graph version and filter.
+    pub fn learned_model(
+        &self,
+        scope: &Scope,
+        data: &PartnerData,
+        history: &Arc<History>,
+    ) -> Result<Arc<Model>, ServiceError> {
+        {
+            let slot = self
+                .partner_models
+                .lock()
+                .map_err(|_| ServiceError::Poisoned)?;
+            if let Some(model) = slot
+                .get(scope.graph.version(), &scope.filter)
+                .and_then(|kept| kept.model.clone())
+            {
+                return Ok(model);
+            }
+        }
+        let model = Arc::new(learned::fit(&scope.view, &scope.graph, data, history, 1));
+        tracing::info!(
+            pairs = model.pairs,
+            ms = (model.seconds * 1000.0) as u64,
+            version = scope.graph.version(),
+            "partner model fitted"
+        );
+        let mut slot = self
+            .partner_models
+            .lock()
+            .map_err(|_| ServiceError::Poisoned)?;
+        slot.keep(
+            scope.graph.version(),
+            &scope.filter,
+            Arc::clone(history),
+            Some(Arc::clone(&model)),
+        );
+        Ok(model)
+    }
+
+    /// The query with a learned ranking's weights and scales filled in.
+    pub fn resolved(
+        &self,
+        scope: &Scope,
+        data: &PartnerData,
+        history: &Arc<History>,
+        query: &PartnerQuery,
+    ) -> Result<PartnerQuery, ServiceError> {
+        let mut query = query.clone();
+        if query.learned {
+            let (weights, scales) = self.learned_model(scope, data, history)?.ranking();
+            query.weights = weights;
+            query.scales = Some(scales);
+        }
+        Ok(query)
+    }
+}
+
+/// The history and model kept for the last graph version and filter asked.
+#[derive(Default)]
+pub struct KeptModels {
+    kept: Option<(u64, Filter, Kept)>,
+}
+
+/// One view's history, and its model once fitted.
+pub struct Kept {
+    history: Arc<History>,
+    model: Option<Arc<Model>>,
+}
+
+impl KeptModels {
+    fn get(&self, version: u64, filter: &Filter) -> Option<&Kept> {
+        match &self.kept {
+            Some((v, f, kept)) if *v == version && f == filter => Some(kept),
+            _ => None,
+        }
+    }
+
+    fn keep(
+        &mut self,
+        version: u64,
+        filter: &Filter,
+        history: Arc<History>,
+        model: Option<Arc<Model>>,
+    ) {
+        self.kept = Some((version, filter.clone(), Kept { history, model }));
     }
 }
 
@@ -368,9 +520,23 @@ pub fn existing_partners(scope: &Scope, u: NodeIx) -> HashSet<NodeIx> {
 }
 
 /// Ranks every candidate of `u` (see the module documentation).
-pub fn rank(scope: &Scope, data: &PartnerData, u: NodeIx, query: &PartnerQuery) -> Vec<Suggestion> {
+pub fn rank(
+    scope: &Scope,
+    data: &PartnerData,
+    history: &History,
+    u: NodeIx,
+    query: &PartnerQuery,
+) -> Vec<Suggestion> {
     let partners = existing_partners(scope, u);
-    rank_in(&scope.view, &scope.graph, data, u, query, &partners)
+    rank_in(
+        &scope.view,
+        &scope.graph,
+        data,
+        history,
+        u,
+        query,
+        &partners,
+    )
 }
 
 /// Ranks the candidates of `u` in `view`, leaving out `partners` (the evaluation ranks
@@ -379,6 +545,7 @@ pub fn rank_in(
     view: &GraphView,
     graph: &GraphSnapshot,
     data: &PartnerData,
+    history: &History,
     u: NodeIx,
     query: &PartnerQuery,
     partners: &HashSet<NodeIx>,
@@ -427,7 +594,8 @@ pub fn rank_in(
         only
     };
     let areas_u = &data.areas[u as usize];
-    let raw = |v: NodeIx, scores: &PairScores, signal: Signal| data.value(u, v, scores, signal);
+    let raw =
+        |v: NodeIx, scores: &PairScores, signal: Signal| data.value(u, v, scores, signal, history);
     // Values in one flat table (row-major: candidate × signal); topological scores are
     // kept only for candidates that share a partner (the others are all zero but for
     // preferential attachment, which is recomputed for the few that make the list).
@@ -447,6 +615,9 @@ pub fn rank_in(
         .iter()
         .enumerate()
         .map(|(i, (signal, _))| {
+            if let Some(fixed) = &query.scales {
+                return fixed.get(i).copied().unwrap_or(1.0);
+            }
             if single || signal.is_unit() {
                 return 1.0;
             }
@@ -510,6 +681,7 @@ pub fn rank_in(
                 shared_associations: data.shared_associations(u, v),
                 shared_areas: areas_u.intersection(areas_v).cloned().collect(),
                 distance_km: data.distance(u, v),
+                country_pair: history.country_pair(u, v),
             }
         })
         .collect()

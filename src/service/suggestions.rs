@@ -59,8 +59,21 @@ pub struct Explained {
     pub shared_areas: Vec<String>,
     /// Great-circle distance, km, when both are located.
     pub distance_km: Option<f64>,
+    /// The history of the two cities' countries, when both are known.
+    pub country_pair: Option<CountryPair>,
     /// The explanation in one sentence.
     pub why: String,
+}
+
+/// How often cities of two countries are partners in the graph asked.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CountryPair {
+    /// The city's country.
+    pub country: String,
+    /// The candidate's country.
+    pub candidate_country: String,
+    /// Partnerships between cities of the two countries.
+    pub partnerships: u64,
 }
 
 /// Suggestions for one city.
@@ -138,6 +151,10 @@ impl PartnerRequest {
                     "give `method` or `weights`, not both",
                 ));
             }
+            // `learned`: the model fitted on the graph fills in its weights at ranking
+            // time; `fixed`: the fixed default, by name.
+            (Some(method), None) if method.trim() == "learned" => Vec::new(),
+            (Some(method), None) if method.trim() == "fixed" => partners::DEFAULT_WEIGHTS.to_vec(),
             (Some(method), None) => vec![(signal("method", method)?, 1.0)],
             (None, Some(raw)) => parse_weights(raw).map_err(|e| bad_parameter("weights", e))?,
             (None, None) => partners::DEFAULT_WEIGHTS.to_vec(),
@@ -157,12 +174,15 @@ impl PartnerRequest {
                 ));
             }
         }
+        let learned = self.method.as_deref().map(str::trim) == Some("learned");
         Ok(PartnerQuery {
             weights,
             country: country("country", &self.country)?,
             exclude_country: country("exclude_country", &self.exclude_country)?,
             within_km: self.within_km,
             limit,
+            learned,
+            scales: None,
         })
     }
 
@@ -211,6 +231,17 @@ fn why(node: &NodeRef, s: &Suggestion, named: &[NodeRef], associations: &[NodeRe
             "cooperates in the same areas ({})",
             s.shared_areas.join(", ")
         ));
+    }
+    if let Some((a, b, count)) = s.country_pair {
+        if count > 0 {
+            let plural = if count == 1 { "" } else { "s" };
+            let between = if a == b {
+                format!("cities of {} are partners of each other", a.as_str())
+            } else {
+                format!("cities of {} and {} are partners", a.as_str(), b.as_str())
+            };
+            reasons.push(format!("{between} {count} time{plural}"));
+        }
     }
     if let Some(km) = s.distance_km {
         reasons.push(format!("is {km:.0} km away"));
@@ -305,10 +336,13 @@ impl Service {
         let a = node_of_kind(&scope, id, NodeKind::Association)?;
         let members = members_of(&scope, a);
         let data = self.partner_data(&scope.graph)?;
+        let history = self.partner_history(&scope, &data)?;
+        // One model for every member: fitted (or found) once, before the members rank.
+        let query = self.resolved(&scope, &data, &history, &query)?;
         let ranked: Vec<(NodeIx, Vec<Suggestion>)> = members
             .par_iter()
             .filter(|m| scope.view.contains(**m))
-            .map(|&m| (m, partners::rank(&scope, &data, m, &query)))
+            .map(|&m| (m, partners::rank(&scope, &data, &history, m, &query)))
             .collect();
         let mut best: Vec<(f64, NodeIx, Suggestion)> = Vec::new();
         if pairs {
@@ -381,6 +415,11 @@ impl Service {
                     shared_associations,
                     shared_areas: s.shared_areas,
                     distance_km: s.distance_km,
+                    country_pair: s.country_pair.map(|(a, b, count)| CountryPair {
+                        country: a.as_str().to_string(),
+                        candidate_country: b.as_str().to_string(),
+                        partnerships: count,
+                    }),
                     why,
                 })
             })

@@ -10,6 +10,8 @@ use pobratim::model::{CountryCode, LinkKind, NodeId};
 use pobratim::service::partners::{self, PartnerQuery, Signal};
 use pobratim::service::Service;
 use pobratim::store::SledStore;
+
+use crate::common::TestServer;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -26,6 +28,8 @@ fn query(signal: Signal) -> PartnerQuery {
         exclude_country: None,
         within_km: None,
         limit: usize::MAX,
+        learned: false,
+        scales: None,
     }
 }
 
@@ -45,6 +49,7 @@ fn link_prediction_scores_equal_networkx() {
         let service = service_of(&doc);
         let scope = service.scope(&Filter::default());
         let data = service.partner_data(&scope.graph).unwrap();
+        let history = service.partner_history(&scope, &data).unwrap();
         let sources = expected["sources"].as_object().unwrap();
         assert!(!sources.is_empty());
         for (source, pairs) in sources {
@@ -56,10 +61,11 @@ fn link_prediction_scores_equal_networkx() {
                 Signal::ResourceAllocation,
                 Signal::PreferentialAttachment,
             ] {
-                let ours: BTreeMap<String, f64> = partners::rank(&scope, &data, u, &query(signal))
-                    .into_iter()
-                    .map(|s| (scope.graph.node_id(s.candidate).to_string(), s.score))
-                    .collect();
+                let ours: BTreeMap<String, f64> =
+                    partners::rank(&scope, &data, &history, u, &query(signal))
+                        .into_iter()
+                        .map(|s| (scope.graph.node_id(s.candidate).to_string(), s.score))
+                        .collect();
                 let name = signal.as_str();
                 for (v, values) in pairs.as_object().unwrap() {
                     let theirs = values[name].as_f64().unwrap();
@@ -235,6 +241,8 @@ proptest! {
             exclude_country: exclude.map(|c| COUNTRIES[c].parse::<CountryCode>().unwrap()),
             within_km: within,
             limit: 1000,
+            learned: false,
+            scales: None,
         };
         let existing: HashSet<String> = doc["links"]
             .as_array()
@@ -271,4 +279,38 @@ proptest! {
             }
         }
     }
+}
+
+/// The learned ranking: fitted on the seed's own links, each suggestion's components
+/// add up to its score, the country-pair history is named, and the fixed default stays
+/// available by name.
+#[test]
+fn the_learned_ranking_explains_every_part_of_its_score() {
+    let server = TestServer::start_seeded();
+    let reply = server.get("/api/v1/nodes/city:ru:blagoveshchensk/partners?method=learned&limit=5");
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let items = reply.body["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    for item in items {
+        let parts: f64 = item["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["contribution"].as_f64().unwrap())
+            .sum();
+        let score = item["score"].as_f64().unwrap();
+        assert!((parts - score).abs() < 1e-9, "{parts} vs {score}");
+        let signals: Vec<&str> = item["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["signal"].as_str().unwrap())
+            .collect();
+        assert!(signals.contains(&"country_affinity"), "{signals:?}");
+    }
+    let scores: Vec<f64> = items.iter().map(|i| i["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    let fixed = server.get("/api/v1/nodes/city:ru:blagoveshchensk/partners?method=fixed&limit=5");
+    let default = server.get("/api/v1/nodes/city:ru:blagoveshchensk/partners?limit=5");
+    assert_eq!(fixed.body["items"], default.body["items"]);
 }
