@@ -192,7 +192,7 @@ impl Service {
                 })
                 .collect()
         };
-        let history = History::of(&train_view, graph, &data);
+        let history = History::of(&train_view, graph, |v| data.country_of(v));
         // Fitted on the visible links only: the hidden ones are what it must find.
         let model = learned::fit(&train_view, graph, &data, &history, setup.seed);
         let (learned_weights, learned_scales) = model.ranking();

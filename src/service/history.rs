@@ -18,7 +18,6 @@
 
 use std::collections::HashMap;
 
-use super::partners::PartnerData;
 use crate::graph::view::GraphView;
 use crate::graph::{GraphSnapshot, NodeIx};
 use crate::model::{CountryCode, NodeKind};
@@ -44,7 +43,12 @@ pub struct History {
 
 impl History {
     /// Counts the city-to-city partnerships of `view`.
-    pub fn of(view: &GraphView, graph: &GraphSnapshot, data: &PartnerData) -> Self {
+    /// `country_of` gives a node slot's country.
+    pub fn of(
+        view: &GraphView,
+        graph: &GraphSnapshot,
+        country_of: impl Fn(NodeIx) -> Option<CountryCode>,
+    ) -> Self {
         let n = view.node_bound();
         let mut history = History {
             country: vec![None; n],
@@ -55,7 +59,7 @@ impl History {
         let mut index: HashMap<CountryCode, u16> = HashMap::new();
         let is_city = |v: NodeIx| graph.node_kind(v) == NodeKind::City;
         for v in view.nodes().filter(|v| is_city(*v)) {
-            if let Some(code) = data.country_of(v) {
+            if let Some(code) = country_of(v) {
                 let next = u16::try_from(index.len()).unwrap_or(u16::MAX);
                 let i = *index.entry(code).or_insert(next);
                 history.country[v as usize] = Some(i);
@@ -207,7 +211,7 @@ mod tests {
     fn with<T>(service: &Service, f: impl FnOnce(&History, &dyn Fn(&str) -> NodeIx) -> T) -> T {
         let scope = service.scope(&Filter::default());
         let data = service.partner_data(&scope.graph).unwrap();
-        let history = History::of(&scope.view, &scope.graph, &data);
+        let history = History::of(&scope.view, &scope.graph, |v| data.country_of(v));
         let graph = scope.graph.clone();
         let ix = move |id: &str| {
             graph

@@ -17,7 +17,6 @@ use serde::{Deserialize, Serialize};
 
 use super::analysis::Scope;
 use super::history::History;
-use super::learned::{self, Model};
 use super::{Service, ServiceError};
 use crate::graph::algo::link_prediction::{self, PairScores, Topological};
 use crate::graph::filter::Filter;
@@ -392,116 +391,6 @@ impl Service {
         let history = self.partner_history(scope, &data)?;
         let query = self.resolved(scope, &data, &history, query)?;
         Ok(rank(scope, &data, &history, u, &query))
-    }
-
-    /// The history counts of `scope`'s view (made once per graph version and filter).
-    pub fn partner_history(
-        &self,
-        scope: &Scope,
-        data: &PartnerData,
-    ) -> Result<Arc<History>, ServiceError> {
-        let mut slot = self
-            .partner_models
-            .lock()
-            .map_err(|_| ServiceError::Poisoned)?;
-        if let Some(kept) = slot.get(scope.graph.version(), &scope.filter) {
-            return Ok(Arc::clone(&kept.history));
-        }
-        let history = Arc::new(History::of(&scope.view, &scope.graph, data));
-        slot.keep(
-            scope.graph.version(),
-            &scope.filter,
-            Arc::clone(&history),
-            None,
-        );
-        Ok(history)
-    }
-
-    /// The learned model of `scope`'s view, fitted once per graph version and filter.
-    pub fn learned_model(
-        &self,
-        scope: &Scope,
-        data: &PartnerData,
-        history: &Arc<History>,
-    ) -> Result<Arc<Model>, ServiceError> {
-        {
-            let slot = self
-                .partner_models
-                .lock()
-                .map_err(|_| ServiceError::Poisoned)?;
-            if let Some(model) = slot
-                .get(scope.graph.version(), &scope.filter)
-                .and_then(|kept| kept.model.clone())
-            {
-                return Ok(model);
-            }
-        }
-        let model = Arc::new(learned::fit(&scope.view, &scope.graph, data, history, 1));
-        tracing::info!(
-            pairs = model.pairs,
-            ms = (model.seconds * 1000.0) as u64,
-            version = scope.graph.version(),
-            "partner model fitted"
-        );
-        let mut slot = self
-            .partner_models
-            .lock()
-            .map_err(|_| ServiceError::Poisoned)?;
-        slot.keep(
-            scope.graph.version(),
-            &scope.filter,
-            Arc::clone(history),
-            Some(Arc::clone(&model)),
-        );
-        Ok(model)
-    }
-
-    /// The query with a learned ranking's weights and scales filled in.
-    pub fn resolved(
-        &self,
-        scope: &Scope,
-        data: &PartnerData,
-        history: &Arc<History>,
-        query: &PartnerQuery,
-    ) -> Result<PartnerQuery, ServiceError> {
-        let mut query = query.clone();
-        if query.learned {
-            let (weights, scales) = self.learned_model(scope, data, history)?.ranking();
-            query.weights = weights;
-            query.scales = Some(scales);
-        }
-        Ok(query)
-    }
-}
-
-/// The history and model kept for the last graph version and filter asked.
-#[derive(Default)]
-pub struct KeptModels {
-    kept: Option<(u64, Filter, Kept)>,
-}
-
-/// One view's history, and its model once fitted.
-pub struct Kept {
-    history: Arc<History>,
-    model: Option<Arc<Model>>,
-}
-
-impl KeptModels {
-    fn get(&self, version: u64, filter: &Filter) -> Option<&Kept> {
-        match &self.kept {
-            Some((v, f, kept)) if *v == version && f == filter => Some(kept),
-            _ => None,
-        }
-    }
-
-    fn keep(
-        &mut self,
-        version: u64,
-        filter: &Filter,
-        history: Arc<History>,
-        model: Option<Arc<Model>>,
-    ) {
-        self.kept = Some((version, filter.clone(), Kept { history, model }));
     }
 }
 

@@ -45,9 +45,11 @@ fn the_document_states_the_bounds_the_server_enforces() {
     let limit = |path: &str| -> (u64, u64) {
         let params = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
         let limit = params.iter().find(|p| p["name"] == "limit").unwrap();
+        // An optional number may also be empty: `anyOf: [the number, ""]`.
+        let number = &limit["schema"]["anyOf"][0];
         (
-            limit["schema"]["minimum"].as_u64().unwrap(),
-            limit["schema"]["maximum"].as_u64().unwrap(),
+            number["minimum"].as_u64().unwrap(),
+            number["maximum"].as_u64().unwrap(),
         )
     };
     for (path, url) in [
