@@ -54,21 +54,6 @@ fn id_pattern(max: usize, new: bool, node: bool) -> String {
     format!("^{dots}[^{ID_FORBIDDEN}{plus}]{{1,{max}}}$")
 }
 
-/// Fields a node list can be cut to (`fields=`).
-const NODE_FIELDS: &[&str] = &[
-    "id",
-    "kind",
-    "name",
-    "names",
-    "country",
-    "region",
-    "location",
-    "population",
-    "external_ids",
-    "tags",
-    "attrs",
-];
-
 /// The partner finder's signals, by their wire names.
 fn signal_names() -> Vec<&'static str> {
     crate::service::partners::Signal::ALL
@@ -229,7 +214,7 @@ fn refine_schema(parameter: &mut Value, path: &str) {
         ("query", "evidence") if plain_string => words_pattern(&["stated", "inferred"], "any"),
         ("query", "as_of") => date_pattern(),
         ("query", "country" | "exclude_country") => country_pattern(),
-        ("query", "fields") => optional_words_pattern(NODE_FIELDS),
+        ("query", "fields") => optional_words_pattern(&super::nodes::NODE_FIELDS),
         ("query", "format") if path.ends_with("/neighbourhood") => "^(json|geojson)$".into(),
         ("query", "mode") => "^(members|pairs|both)$".into(),
         ("query", "method") => format!(

@@ -83,7 +83,7 @@ pub struct NodeFields {
 }
 
 /// The fields of a node.
-const NODE_FIELDS: [&str; 11] = [
+pub(crate) const NODE_FIELDS: [&str; 11] = [
     "id",
     "kind",
     "name",

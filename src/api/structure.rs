@@ -155,25 +155,40 @@ pub struct Timeline {
     pub undated: BTreeMap<&'static str, usize>,
 }
 
+/// The paging both group lists take.
+fn group_query(
+    limit: Option<usize>,
+    cursor: Option<&str>,
+    members: Option<usize>,
+    filter: crate::service::filters::Filter,
+) -> Result<GroupQuery, ApiError> {
+    Ok(GroupQuery {
+        limit: super::page::limit(limit.or(Some(DEFAULT_LIMIT)))?,
+        filter,
+        start: offset(cursor)?,
+        members,
+    })
+}
+
 impl ComponentParams {
     fn query(&self) -> Result<GroupQuery, ApiError> {
-        Ok(GroupQuery {
-            limit: super::page::limit(self.limit.or(Some(DEFAULT_LIMIT)))?,
-            filter: self.filter()?,
-            start: offset(self.cursor.as_deref())?,
-            members: self.members,
-        })
+        group_query(
+            self.limit,
+            self.cursor.as_deref(),
+            self.members,
+            self.filter()?,
+        )
     }
 }
 
 impl GroupParams {
     fn query(&self) -> Result<GroupQuery, ApiError> {
-        Ok(GroupQuery {
-            limit: super::page::limit(self.limit.or(Some(DEFAULT_LIMIT)))?,
-            filter: self.filter()?,
-            start: offset(self.cursor.as_deref())?,
-            members: self.members,
-        })
+        group_query(
+            self.limit,
+            self.cursor.as_deref(),
+            self.members,
+            self.filter()?,
+        )
     }
 }
 
