@@ -163,6 +163,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             kinds,
             status,
             also,
+            report: report_to,
         } => {
             let extra = also
                 .iter()
@@ -195,8 +196,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let started = std::time::Instant::now();
             let report = service.evaluate_partners(&filter, &setup)?;
-            println!(
-                "{}: {} of {} partnerships hidden, {} sources ranked, k = {} ({:.1} s)\n",
+            let heading = format!(
+                "{}: {} of {} partnerships hidden, {} sources ranked, k = {} ({:.1} s)",
                 report.split,
                 report.hidden,
                 report.edges,
@@ -204,14 +205,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 report.k,
                 started.elapsed().as_secs_f64()
             );
-            println!(
-                "| method | precision@{k} | recall@{k} | MRR | AUC |\n| --- | --- | --- | --- | --- |"
+            let mut table = format!(
+                "| method | precision@{k} | recall@{k} | MRR | AUC |\n| --- | --- | --- | --- | --- |\n"
             );
             for row in &report.methods {
-                println!(
-                    "| {} | {:.4} | {:.4} | {:.4} | {:.4} |",
+                table.push_str(&format!(
+                    "| {} | {:.4} | {:.4} | {:.4} | {:.4} |\n",
                     row.method, row.precision_at_k, row.recall_at_k, row.mrr, row.auc
-                );
+                ));
+            }
+            println!("{heading}\n\n{table}");
+            if let Some(path) = report_to {
+                let with = |ext: &str| {
+                    let mut name = path.as_os_str().to_owned();
+                    name.push(ext);
+                    std::path::PathBuf::from(name)
+                };
+                std::fs::write(with(".md"), format!("{heading}\n\n{table}"))
+                    .with_context(|| format!("cannot write {}", with(".md").display()))?;
+                std::fs::write(with(".json"), serde_json::to_string_pretty(&report)?)
+                    .with_context(|| format!("cannot write {}", with(".json").display()))?;
             }
         }
         Command::Check { data, repair } => {

@@ -217,6 +217,10 @@ pub enum Command {
         /// Also compare this weighted ranking (`adamic_adar:1,proximity:0.5`); repeatable.
         #[arg(long = "also")]
         also: Vec<String>,
+        /// Also write the evaluation to `<REPORT>.md` (the table) and `<REPORT>.json`
+        /// (every figure, with the split and counts).
+        #[arg(long)]
+        report: Option<PathBuf>,
     },
     /// Verify that records and indexes agree; exits 1 naming each problem.
     Check {

@@ -17,14 +17,26 @@ fn run(args: &[&str], data: &std::path::Path) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-/// `method → (precision, recall, auc)` from the command's table.
+/// `method → (precision, recall, auc)` from the command's table (its columns: method,
+/// precision, recall, MRR, AUC); the MRR is checked through [`mrr`].
 fn table(out: &str) -> BTreeMap<String, (f64, f64, f64)> {
     out.lines()
         .filter(|l| l.starts_with("| ") && !l.starts_with("| method") && !l.starts_with("| ---"))
         .map(|l| {
             let cells: Vec<&str> = l.trim_matches('|').split('|').map(str::trim).collect();
             let number = |i: usize| cells[i].parse::<f64>().unwrap();
-            (cells[0].to_string(), (number(1), number(2), number(3)))
+            (cells[0].to_string(), (number(1), number(2), number(4)))
+        })
+        .collect()
+}
+
+/// `method → MRR` from the command's table.
+fn mrr(out: &str) -> BTreeMap<String, f64> {
+    out.lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| method") && !l.starts_with("| ---"))
+        .map(|l| {
+            let cells: Vec<&str> = l.trim_matches('|').split('|').map(str::trim).collect();
+            (cells[0].to_string(), cells[3].parse::<f64>().unwrap())
         })
         .collect()
 }
@@ -73,6 +85,8 @@ fn evaluate_partners_gives_the_figures_worked_out_by_hand() {
     );
     let rows = table(&out);
     assert_eq!(rows["common_neighbours"], (0.5, 1.0, 1.0), "{out}");
+    // The hidden partner is first on both lists: reciprocal rank 1.
+    assert_eq!(mrr(&out)["common_neighbours"], 1.0, "{out}");
     assert_eq!(rows["adamic_adar"], (0.5, 1.0, 1.0), "{out}");
     for (method, (precision, recall, auc)) in &rows {
         assert!(
@@ -100,4 +114,38 @@ fn evaluate_partners_gives_the_figures_worked_out_by_hand() {
         &data,
     );
     assert_eq!(table(&random), table(&again));
+}
+
+#[test]
+fn evaluate_partners_writes_its_report_as_markdown_and_json() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let seed = dir.path().join("seed.json");
+    std::fs::write(&seed, pobratim::io::seed::SEED_JSON).unwrap();
+    let data = dir.path().join("data");
+    let import = crate::common::pobratim_on(&["import", seed.to_str().unwrap()], &data);
+    assert!(import.status.success(), "{import:?}");
+    let report = dir.path().join("seed-eval");
+    let out = run(
+        &[
+            "evaluate-partners",
+            "--holdout",
+            "0.2",
+            "--status",
+            "any",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+        &data,
+    );
+    let markdown = std::fs::read_to_string(dir.path().join("seed-eval.md")).unwrap();
+    assert!(out.contains(&markdown), "{out}\n---\n{markdown}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("seed-eval.json")).unwrap())
+            .unwrap();
+    let methods = json["methods"].as_array().unwrap();
+    assert_eq!(methods.len(), table(&out).len());
+    let learned = methods.iter().find(|m| m["method"] == "learned").unwrap();
+    for field in ["precision_at_k", "recall_at_k", "mrr", "auc"] {
+        assert!(learned[field].is_number(), "{field}: {learned}");
+    }
 }
