@@ -217,6 +217,11 @@ fn refine_schema(parameter: &mut Value, path: &str) {
         ("query", "fields") => optional_words_pattern(&super::nodes::NODE_FIELDS),
         ("query", "format") if path.ends_with("/neighbourhood") => "^(json|geojson)$".into(),
         ("query", "mode") => "^(members|pairs|both)$".into(),
+        ("query", "near") => concat!(
+            r"^-?(90(\.0+)?|[1-8]?[0-9](\.[0-9]+)?),",
+            r"-?(180(\.0+)?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]+)?)$"
+        )
+        .into(),
         ("query", "method") => format!(
             "^{SPACE}(learned|fixed|{}){SPACE}$",
             signal_names().join("|")

@@ -13,7 +13,7 @@ use super::problem::{ApiError, Problem, ProblemCode};
 use super::{blocking, version};
 use crate::model::{CountryCode, Node, NodeId, NodeKind};
 use crate::service::NodeFilter;
-use crate::service::{node_from_json, Change, NodeQuery, Service, WriteSummary};
+use crate::service::{node_from_json, Change, Near, NodeQuery, Service, WriteSummary};
 
 /// Filters, search and paging for the node list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -38,6 +38,47 @@ pub struct NodeListParams {
     /// `id,name,location` for a map.
     #[param(example = "id,name,country,location")]
     pub fields: Option<String>,
+    /// Rank located nodes by great-circle distance from this point, `LAT,LON` in
+    /// decimal degrees (latitude −90 to 90, longitude −180 to 180), nearest first; the
+    /// page gives each node's distance in `distances_km`. Not with `q`.
+    #[param(example = "43.115,131.885")]
+    pub near: Option<String>,
+    /// With `near`: only nodes within this many kilometres.
+    #[param(exclusive_minimum = 0)]
+    pub within_km: Option<f64>,
+    /// With `near`: only the nearest this many nodes (after `kind` and `country`).
+    #[param(minimum = 1)]
+    pub nearest: Option<usize>,
+}
+
+/// `LAT,LON` in plain decimal degrees (what the OpenAPI pattern of `near` allows).
+fn point(raw: &str) -> Result<crate::model::Location, ApiError> {
+    let bad = |why: &str| {
+        ApiError::new(
+            ProblemCode::InvalidQuery,
+            format!("near: `{raw}` {why} (give `LAT,LON` in decimal degrees, e.g. 43.115,131.885)"),
+            Some("near".into()),
+        )
+    };
+    let decimal = |part: &str| -> Option<f64> {
+        let digits = part.strip_prefix('-').unwrap_or(part);
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+        let digits_only = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+        // No leading zeros ("07"): the document's pattern allows none.
+        let leading_zero = whole.len() > 1 && whole.starts_with('0');
+        let plain = digits_only(whole) && digits_only(fraction) && !leading_zero;
+        plain.then(|| part.parse().ok()).flatten()
+    };
+    let (lat, lon) = raw
+        .split_once(',')
+        .ok_or_else(|| bad("is not two numbers"))?;
+    let (Some(lat), Some(lon)) = (decimal(lat), decimal(lon)) else {
+        return Err(bad("is not two plain decimal numbers"));
+    };
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        return Err(bad("is out of range"));
+    }
+    Ok(crate::model::Location { lat, lon })
 }
 
 /// Field selection of a single node.
@@ -167,7 +208,46 @@ impl NodeListParams {
             text: self.q,
             after: decode_cursor(self.cursor.as_deref())?,
             limit: limit(self.limit)?,
+            near: self
+                .near
+                .as_deref()
+                .map(point)
+                .transpose()?
+                .map(|from| Near {
+                    from,
+                    within_km: self.within_km,
+                    nearest: self.nearest,
+                }),
         };
+        for (given, field) in [
+            (self.within_km.is_some(), "within_km"),
+            (self.nearest.is_some(), "nearest"),
+        ] {
+            if given && query.near.is_none() {
+                return Err(ApiError::new(
+                    ProblemCode::InvalidQuery,
+                    format!("{field}: only with `near`"),
+                    Some(field.into()),
+                ));
+            }
+        }
+        if self
+            .within_km
+            .is_some_and(|km| !(km.is_finite() && km > 0.0))
+        {
+            return Err(ApiError::new(
+                ProblemCode::InvalidQuery,
+                "within_km: must be a positive number of kilometres",
+                Some("within_km".into()),
+            ));
+        }
+        if self.nearest == Some(0) {
+            return Err(ApiError::new(
+                ProblemCode::InvalidQuery,
+                "nearest: must be at least 1",
+                Some("nearest".into()),
+            ));
+        }
         Ok((query, keep))
     }
 }
@@ -189,18 +269,19 @@ pub async fn list_nodes(
     let limit = query.limit;
     let at = service.version();
     let page = blocking(&service, move |s| s.list_nodes(&query)).await?;
+    let distances = page.distances_km;
     match keep {
         None => Ok(version::json(
             StatusCode::OK,
             at,
-            &Page::new(page.items, limit, page.next, at),
+            &Page::new(page.items, limit, page.next, at).with_distances(distances),
         )),
         Some(keep) => {
             let items: Vec<Value> = page.items.iter().map(|n| trimmed(n, &keep)).collect();
             Ok(version::json(
                 StatusCode::OK,
                 at,
-                &Page::new(items, limit, page.next, at),
+                &Page::new(items, limit, page.next, at).with_distances(distances),
             ))
         }
     }

@@ -23,6 +23,10 @@ pub struct Page<T> {
     /// The graph version the page was read at.
     #[schema(example = 1)]
     pub graph_version: u64,
+    /// With `near` (node lists): each item's great-circle distance from the point, km,
+    /// in the order of `items`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distances_km: Option<Vec<f64>>,
 }
 
 impl<T> Page<T> {
@@ -33,7 +37,14 @@ impl<T> Page<T> {
             limit,
             next_cursor: next.map(|n| encode_cursor(&n)),
             graph_version,
+            distances_km: None,
         }
+    }
+
+    /// The page with its items' distances (a distance ranking).
+    pub fn with_distances(mut self, distances_km: Option<Vec<f64>>) -> Self {
+        self.distances_km = distances_km;
+        self
     }
 }
 

@@ -157,6 +157,8 @@ impl Service {
         };
         self.snapshots.committed(last);
         let first = last + 1 - accepted.len() as u64;
+        let changed: Vec<&[RecordChange]> = writes.iter().map(|(records, _)| *records).collect();
+        self.places_follow(first, last, &changed);
         let deltas: Vec<(u64, GraphDelta)> = accepted
             .iter()
             .enumerate()

@@ -25,6 +25,7 @@ pub mod neighbourhood;
 pub mod partners;
 pub mod paths;
 pub mod persisted;
+pub mod places;
 mod query;
 pub mod rendered;
 mod shown;
@@ -45,7 +46,7 @@ pub use crate::model::draft::{link_from_json, merge_patch, node_from_json};
 pub use crate::store::{LinkFilter, NodeFilter, StoreError};
 pub use import::{ImportOptions, ImportReport, Item, Record, RowError};
 pub use persisted::SnapshotOrigin;
-pub use query::NodeQuery;
+pub use query::{Near, NodeList, NodeQuery};
 pub use snapshots::SAVE_EVERY_COMPACTIONS;
 pub use write::{Change, WriteSummary};
 
@@ -169,6 +170,8 @@ pub struct Service {
     query_budget: Duration,
     partners: Mutex<Option<Arc<partners::PartnerData>>>,
     partner_models: Mutex<learned::KeptModels>,
+    places: Mutex<Option<places::Places>>,
+    places_built: std::sync::atomic::AtomicU64,
     heavy_running: std::sync::atomic::AtomicUsize,
     max_heavy: usize,
     commits: group::CommitQueue,
@@ -246,6 +249,8 @@ impl Service {
             query_budget: DEFAULT_QUERY_BUDGET,
             partners: Mutex::new(None),
             partner_models: Mutex::new(learned::KeptModels::default()),
+            places: Mutex::new(None),
+            places_built: std::sync::atomic::AtomicU64::new(0),
             heavy_running: std::sync::atomic::AtomicUsize::new(0),
             max_heavy: DEFAULT_MAX_HEAVY_QUERIES,
             commits: group::CommitQueue::default(),

@@ -17,6 +17,30 @@ pub struct NodeQuery {
     pub after: Option<Vec<u8>>,
     /// Page size.
     pub limit: usize,
+    /// Rank by great-circle distance from a point instead (located nodes only).
+    pub near: Option<Near>,
+}
+
+/// A distance ranking: nodes nearest to `from` first.
+#[derive(Clone, Copy, Debug)]
+pub struct Near {
+    /// The point.
+    pub from: crate::model::Location,
+    /// Only nodes within this many kilometres.
+    pub within_km: Option<f64>,
+    /// Only the `nearest` nodes (after the kind and country filters).
+    pub nearest: Option<usize>,
+}
+
+/// A page of nodes, with each one's distance when ranked by distance.
+#[derive(Clone, Debug, Default)]
+pub struct NodeList {
+    /// The nodes.
+    pub items: Vec<Node>,
+    /// Where the next page starts, if there is one.
+    pub next: Option<Vec<u8>>,
+    /// With `near`: each node's great-circle distance, km, in the order of `items`.
+    pub distances_km: Option<Vec<f64>>,
 }
 
 impl Service {
@@ -84,15 +108,72 @@ impl Service {
     }
 
     /// Lists nodes in id order, or searches names when `query.text` is set.
-    pub fn list_nodes(&self, query: &NodeQuery) -> Result<StorePage<Node>, ServiceError> {
-        match &query.text {
-            None => {
-                Ok(self
-                    .store
-                    .list_nodes(&query.filter, query.after.as_deref(), query.limit)?)
+    /// Lists nodes in id order, searches names when `query.text` is set, or ranks them
+    /// by distance when `query.near` is (from the spatial index; the cursor is then an
+    /// offset into the ranking).
+    pub fn list_nodes(&self, query: &NodeQuery) -> Result<NodeList, ServiceError> {
+        let page = match (&query.text, &query.near) {
+            (Some(_), Some(_)) => {
+                return Err(super::filters::conflicting(
+                    "near",
+                    "rank by `near` or search by `q`, not both",
+                ))
             }
-            Some(text) => self.search(text, query),
+            (None, Some(near)) => return self.nodes_near(near, query),
+            (None, None) => {
+                self.store
+                    .list_nodes(&query.filter, query.after.as_deref(), query.limit)?
+            }
+            (Some(text), None) => self.search(text, query)?,
+        };
+        Ok(NodeList {
+            items: page.items,
+            next: page.next,
+            distances_km: None,
+        })
+    }
+
+    /// One page of the distance ranking (see [`Service::list_nodes`]).
+    fn nodes_near(&self, near: &Near, query: &NodeQuery) -> Result<NodeList, ServiceError> {
+        let start = match query.after.as_deref() {
+            None => 0,
+            Some(bytes) if bytes.len() <= 8 => {
+                let offset = bytes.iter().fold(0u64, |n, b| (n << 8) | u64::from(*b));
+                usize::try_from(offset).unwrap_or(usize::MAX)
+            }
+            Some(_) => return Err(bad_cursor()),
+        };
+        let (kind, country) = (query.filter.kind, query.filter.country);
+        let ranked: Vec<(crate::model::NodeId, f64)> = self.with_places(|places| {
+            places
+                .nearest(near.from)
+                .take_while(|(_, km)| near.within_km.map_or(true, |r| *km <= r))
+                .filter(|(p, _)| kind.map_or(true, |k| p.kind == k))
+                .filter(|(p, _)| country.map_or(true, |c| p.country == Some(c)))
+                .take(near.nearest.unwrap_or(usize::MAX))
+                .skip(start)
+                .take(query.limit.saturating_add(1))
+                .map(|(p, km)| (p.id.clone(), km))
+                .collect()
+        })?;
+        let more = ranked.len() > query.limit;
+        let mut list = NodeList {
+            distances_km: Some(Vec::with_capacity(query.limit)),
+            ..NodeList::default()
+        };
+        for (id, km) in ranked.into_iter().take(query.limit) {
+            if let Some(node) = self.store.node_if_readable(&id)? {
+                list.items.push(node);
+                if let Some(d) = list.distances_km.as_mut() {
+                    d.push(km);
+                }
+            }
         }
+        if more {
+            let next = (start + query.limit) as u64;
+            list.next = Some(next.to_be_bytes().to_vec());
+        }
+        Ok(list)
     }
 
     /// Lists links.

@@ -25,6 +25,7 @@ mod nodes;
 mod openapi;
 mod partners;
 mod persistence;
+mod places;
 mod promises;
 mod reference;
 mod round_trip;

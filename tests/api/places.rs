@@ -1,0 +1,229 @@
+//! Questions of place: nodes ranked by great-circle distance from a point, from the
+//! spatial index, checked against a haversine over every located node of the world
+//! network, and followed through writes.
+
+use pobratim::graph::filter::Filter;
+use pobratim::model::{Location, NodeKind};
+use pobratim::service::documents::Dataset;
+use pobratim::service::export::ExportFormat;
+use pobratim::service::partners::haversine_km;
+use pobratim::service::{node_from_json, Change, Near, NodeFilter, NodeQuery, Service};
+use serde_json::{json, Value};
+
+use crate::common::TestServer;
+
+/// Every located node of the store: id, kind, location.
+fn located(service: &Service) -> Vec<(String, NodeKind, Location)> {
+    let mut out = Vec::new();
+    service
+        .export(ExportFormat::Pobratim, &Filter::default(), &mut out)
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out).unwrap();
+    doc["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["location"].is_object())
+        .map(|n| {
+            (
+                n["id"].as_str().unwrap().to_string(),
+                serde_json::from_value(n["kind"].clone()).unwrap(),
+                Location {
+                    lat: n["location"]["lat"].as_f64().unwrap(),
+                    lon: n["location"]["lon"].as_f64().unwrap(),
+                },
+            )
+        })
+        .collect()
+}
+
+fn near(
+    service: &Service,
+    from: Location,
+    within_km: Option<f64>,
+    nearest: Option<usize>,
+) -> Vec<(String, f64)> {
+    let query = NodeQuery {
+        filter: NodeFilter::default(),
+        text: None,
+        after: None,
+        limit: 1000,
+        near: Some(Near {
+            from,
+            within_km,
+            nearest,
+        }),
+    };
+    let page = service.list_nodes(&query).unwrap();
+    let distances = page.distances_km.unwrap();
+    page.items
+        .iter()
+        .map(|n| n.id.as_str().to_string())
+        .zip(distances)
+        .collect()
+}
+
+fn next(state: &mut u64) -> f64 {
+    *state = state
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (*state >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[test]
+fn distance_rankings_equal_a_haversine_over_every_located_node() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let service = Service::open(dir.path()).unwrap();
+    service.seed_if_new(Dataset::World).unwrap();
+    let all = located(&service);
+    assert!(all.len() > 17_000, "{}", all.len());
+    let mut state = 7;
+    for _ in 0..100 {
+        let from = Location {
+            lat: next(&mut state) * 180.0 - 90.0,
+            lon: next(&mut state) * 360.0 - 180.0,
+        };
+        let mut brute: Vec<(f64, &str)> = all
+            .iter()
+            .map(|(id, _, at)| {
+                (
+                    haversine_km((from.lat, from.lon), (at.lat, at.lon)),
+                    id.as_str(),
+                )
+            })
+            .collect();
+        brute.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // The ten nearest: the same distances in the same order (ties may swap ids).
+        let ten = near(&service, from, None, Some(10));
+        assert_eq!(ten.len(), 10);
+        for ((_, km), (expected, _)) in ten.iter().zip(&brute) {
+            assert!((km - expected).abs() < 1e-6, "{from:?}: {km} vs {expected}");
+        }
+        // Within 500 km: the same set, away from the boundary's rounding.
+        let radius = 500.0;
+        let within: std::collections::BTreeSet<String> = near(&service, from, Some(radius), None)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        for (km, id) in &brute {
+            if (km - radius).abs() < 1e-6 {
+                continue;
+            }
+            assert_eq!(
+                within.contains(*id),
+                *km <= radius,
+                "{from:?}: {id} at {km} km"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_index_follows_creations_moves_and_deletions() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let service = Service::open(dir.path()).unwrap();
+    service.seed_if_new(Dataset::Seed).unwrap();
+    let point = Location {
+        lat: -40.0,
+        lon: -120.0,
+    };
+    // Asked once, so that the index exists and must then follow the writes.
+    let before = near(&service, point, Some(100.0), None);
+    assert!(before.is_empty(), "{before:?}");
+    let put = |lat: f64, lon: f64| {
+        let node = json!({"id": "city:xx:buoy", "kind": "city", "name": "Buoy",
+            "location": {"lat": lat, "lon": lon}});
+        let Value::Object(map) = node else {
+            unreachable!()
+        };
+        service
+            .write(vec![(
+                String::new(),
+                Change::PutNode(node_from_json(map).unwrap()),
+            )])
+            .unwrap();
+    };
+    put(-40.1, -120.1);
+    let found = near(&service, point, Some(100.0), None);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, "city:xx:buoy");
+    put(10.0, 10.0);
+    assert!(near(&service, point, Some(100.0), None).is_empty());
+    assert_eq!(
+        near(
+            &service,
+            Location {
+                lat: 10.0,
+                lon: 10.0
+            },
+            None,
+            Some(1)
+        )[0]
+        .0,
+        "city:xx:buoy"
+    );
+    service
+        .write(vec![(
+            String::new(),
+            Change::DeleteNode {
+                id: pobratim::model::NodeId::new("city:xx:buoy").unwrap(),
+                cascade: false,
+            },
+        )])
+        .unwrap();
+    assert_ne!(
+        near(
+            &service,
+            Location {
+                lat: 10.0,
+                lon: 10.0
+            },
+            None,
+            Some(1)
+        )[0]
+        .0,
+        "city:xx:buoy"
+    );
+    // Followed through three writes, never rebuilt.
+    assert_eq!(service.places_built(), 1);
+}
+
+#[test]
+fn nodes_near_a_point_over_http() {
+    let server = TestServer::start_seeded();
+    let reply = server.get("/api/v1/nodes?near=43.115,131.885&nearest=3&kind=city");
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let items = reply.body["items"].as_array().unwrap();
+    let distances: Vec<f64> = reply.body["distances_km"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_f64().unwrap())
+        .collect();
+    assert_eq!((items.len(), distances.len()), (3, 3));
+    assert_eq!(items[0]["id"], "city:ru:vladivostok");
+    assert!(distances.windows(2).all(|w| w[0] <= w[1]), "{distances:?}");
+    // Paged by an offset cursor.
+    let first = server.get("/api/v1/nodes?near=43.115,131.885&limit=2");
+    let cursor = first.body["next_cursor"].as_str().unwrap().to_string();
+    let second = server.get(&format!(
+        "/api/v1/nodes?near=43.115,131.885&limit=2&cursor={cursor}"
+    ));
+    assert_ne!(first.body["items"][0]["id"], second.body["items"][0]["id"]);
+    // Rules.
+    let both = server.get("/api/v1/nodes?near=43.115,131.885&q=niigata");
+    assert_eq!(
+        (both.status, both.body["code"].as_str()),
+        (422, Some("conflicting_parameters"))
+    );
+    let alone = server.get("/api/v1/nodes?within_km=100");
+    assert_eq!(
+        (alone.status, alone.body["field"].as_str()),
+        (400, Some("within_km"))
+    );
+    let far = server.get("/api/v1/nodes?near=91,0");
+    assert_eq!(
+        (far.status, far.body["field"].as_str()),
+        (400, Some("near"))
+    );
+}
