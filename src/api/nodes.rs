@@ -225,7 +225,7 @@ impl NodeListParams {
         ] {
             if given && query.near.is_none() {
                 return Err(ApiError::new(
-                    ProblemCode::InvalidQuery,
+                    ProblemCode::ConflictingParameters,
                     format!("{field}: only with `near`"),
                     Some(field.into()),
                 ));
@@ -255,11 +255,14 @@ impl NodeListParams {
 /// List or search nodes
 ///
 /// Lists nodes in id order, filtered by kind and country; with `q`, searches names
-/// instead (every name in `names` too), exact matches before prefix matches.
+/// instead (every name in `names` too), exact matches before prefix matches; with
+/// `near`, ranks located nodes by great-circle distance from a point (a spatial index
+/// kept in step with writes), nearest first, each with its distance in `distances_km`.
 #[utoipa::path(get, path = "/api/v1/nodes", tag = "nodes", params(NodeListParams),
     responses(
         (status = 200, description = "A page of nodes (trimmed to `fields` when asked)", body = Page<NodeFields>),
         (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`near` and `q` given together, or `within_km` or `nearest` without `near` (`conflicting_parameters`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_nodes(
     service: web::Data<Service>,

@@ -191,7 +191,7 @@ pub async fn get_export(
         )),
         (status = 400, description = "A bad parameter, or a body that cannot be read", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is larger than 64 MiB (67,108,864 bytes); nothing written", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A record or the file is refused; nothing written", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A record or the file is refused (nothing written), or `missing` or `report_format` without `report=changes`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn post_import(
     service: web::Data<Service>,
@@ -207,7 +207,7 @@ pub async fn post_import(
     ] {
         if given && !report_changes {
             return Err(ApiError::new(
-                ProblemCode::InvalidQuery,
+                ProblemCode::ConflictingParameters,
                 format!("{field}: only with report=changes"),
                 Some(field.into()),
             ));

@@ -219,7 +219,7 @@ fn nodes_near_a_point_over_http() {
     let alone = server.get("/api/v1/nodes?within_km=100");
     assert_eq!(
         (alone.status, alone.body["field"].as_str()),
-        (400, Some("within_km"))
+        (422, Some("within_km"))
     );
     let far = server.get("/api/v1/nodes?near=91,0");
     assert_eq!(

@@ -286,7 +286,7 @@ fn a_newer_wikidata_extract_reports_exactly_what_its_import_then_changes() {
     );
     assert_eq!(
         (refused.status, refused.body["field"].as_str()),
-        (400, Some("missing"))
+        (422, Some("missing"))
     );
 }
 
