@@ -129,6 +129,81 @@ pub struct Stats {
     pub diameter: Option<usize>,
     /// Average shortest path length within the largest component.
     pub average_shortest_path_length: Option<f64>,
+    /// Great-circle lengths of the linked pairs whose two nodes are located.
+    pub link_lengths: LinkLengths,
+}
+
+/// The great-circle lengths of a graph's links: one per linked pair whose two nodes are
+/// located.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkLengths {
+    /// Linked pairs with both nodes located.
+    pub pairs: usize,
+    /// Linked pairs with a node that has no location.
+    pub unlocated: usize,
+    /// Mean length, km (null without located pairs).
+    pub mean_km: Option<f64>,
+    /// Percentiles, km, interpolated linearly between the sorted lengths (NumPy's
+    /// default), and the longest (null without located pairs).
+    pub quantiles_km: Option<LengthQuantiles>,
+    /// Pairs per bin: `[0, 100)`, `[100, 250)`, `[250, 500)`, `[500, 1000)`,
+    /// `[1000, 2000)`, `[2000, 5000)`, `[5000, 10000)` and `[10000, ∞)` km.
+    pub histogram: Vec<LengthBin>,
+}
+
+/// Percentiles of link lengths, km.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LengthQuantiles {
+    /// 10th percentile.
+    pub p10: f64,
+    /// 25th percentile.
+    pub p25: f64,
+    /// Median.
+    pub p50: f64,
+    /// 75th percentile.
+    pub p75: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// The longest.
+    pub max: f64,
+}
+
+/// One bin of the link-length histogram.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LengthBin {
+    /// Lower bound, km (included).
+    pub from_km: f64,
+    /// Upper bound, km (excluded); null for the last, open bin.
+    pub to_km: Option<f64>,
+    /// Pairs in the bin.
+    pub pairs: usize,
+}
+
+impl From<crate::service::places::LinkLengths> for LinkLengths {
+    fn from(l: crate::service::places::LinkLengths) -> Self {
+        Self {
+            pairs: l.pairs,
+            unlocated: l.unlocated,
+            mean_km: l.mean_km,
+            quantiles_km: l.quantiles_km.map(|q| LengthQuantiles {
+                p10: q.p10,
+                p25: q.p25,
+                p50: q.p50,
+                p75: q.p75,
+                p90: q.p90,
+                max: q.max,
+            }),
+            histogram: l
+                .histogram
+                .into_iter()
+                .map(|b| LengthBin {
+                    from_km: b.from_km,
+                    to_km: b.to_km,
+                    pairs: b.pairs,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// One year of the timeline.
@@ -233,6 +308,7 @@ impl From<structure::Stats> for Stats {
             largest_component: s.largest_component,
             diameter: s.diameter,
             average_shortest_path_length: s.average_shortest_path_length,
+            link_lengths: s.link_lengths.into(),
         }
     }
 }

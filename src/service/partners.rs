@@ -344,6 +344,11 @@ impl PartnerData {
         }
     }
 
+    /// The great-circle distance between two node slots, km, when both are located.
+    pub fn distance_km(&self, a: NodeIx, b: NodeIx) -> Option<f64> {
+        self.distance(a, b)
+    }
+
     /// The country of a node slot.
     pub fn country_of(&self, v: NodeIx) -> Option<CountryCode> {
         self.country.get(v as usize).copied().flatten()

@@ -128,7 +128,116 @@ impl Places {
     }
 }
 
+/// Upper bounds of the link-length histogram's bins, km; the last bin is open.
+pub const LENGTH_BINS_KM: [f64; 7] = [100.0, 250.0, 500.0, 1000.0, 2000.0, 5000.0, 10000.0];
+
+/// The great-circle lengths of a graph's links: one per linked pair whose two nodes
+/// are located.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct LinkLengths {
+    /// Linked pairs with both nodes located (the lengths below are theirs).
+    pub pairs: usize,
+    /// Linked pairs with a node that has no location.
+    pub unlocated: usize,
+    /// Mean length, km.
+    pub mean_km: Option<f64>,
+    /// Quantiles, km, interpolated linearly between the sorted lengths (NumPy's
+    /// default): 10th, 25th, 50th (median), 75th and 90th percentiles, and the longest.
+    pub quantiles_km: Option<LengthQuantiles>,
+    /// Pairs per bin: `[0, 100)`, `[100, 250)`, … `[5000, 10000)`, `[10000, ∞)` km.
+    pub histogram: Vec<LengthBin>,
+}
+
+/// Quantiles of link lengths, km.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LengthQuantiles {
+    /// 10th percentile.
+    pub p10: f64,
+    /// 25th percentile.
+    pub p25: f64,
+    /// Median.
+    pub p50: f64,
+    /// 75th percentile.
+    pub p75: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// The longest.
+    pub max: f64,
+}
+
+/// One bin of the link-length histogram.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LengthBin {
+    /// Lower bound, km (included).
+    pub from_km: f64,
+    /// Upper bound, km (excluded); `None` for the last, open bin.
+    pub to_km: Option<f64>,
+    /// Pairs in the bin.
+    pub pairs: usize,
+}
+
+impl LinkLengths {
+    /// The distribution of `lengths` (km), with `unlocated` pairs that have none.
+    pub fn of(mut lengths: Vec<f64>, unlocated: usize) -> Self {
+        lengths.sort_by(f64::total_cmp);
+        let n = lengths.len();
+        let at = |q: f64| -> f64 {
+            let position = q * (n - 1) as f64;
+            let (low, high) = (position.floor() as usize, position.ceil() as usize);
+            lengths[low] + (lengths[high] - lengths[low]) * (position - low as f64)
+        };
+        let mut histogram: Vec<LengthBin> = std::iter::once(0.0)
+            .chain(LENGTH_BINS_KM)
+            .zip(LENGTH_BINS_KM.iter().copied().map(Some).chain([None]))
+            .map(|(from_km, to_km)| LengthBin {
+                from_km,
+                to_km,
+                pairs: 0,
+            })
+            .collect();
+        for km in &lengths {
+            let bin = LENGTH_BINS_KM.partition_point(|upper| upper <= km);
+            histogram[bin].pairs += 1;
+        }
+        LinkLengths {
+            pairs: n,
+            unlocated,
+            mean_km: (n > 0).then(|| lengths.iter().sum::<f64>() / n as f64),
+            quantiles_km: (n > 0).then(|| LengthQuantiles {
+                p10: at(0.10),
+                p25: at(0.25),
+                p50: at(0.50),
+                p75: at(0.75),
+                p90: at(0.90),
+                max: lengths[n - 1],
+            }),
+            histogram,
+        }
+    }
+}
+
 impl Service {
+    /// The great-circle lengths of the linked pairs of `scope`'s view.
+    pub fn link_lengths(
+        &self,
+        scope: &super::analysis::Scope,
+    ) -> Result<LinkLengths, ServiceError> {
+        let data = self.partner_data(&scope.graph)?;
+        let (mut lengths, mut unlocated) = (Vec::new(), 0);
+        for u in scope.view.nodes() {
+            for &v in scope.view.neighbours(u) {
+                if v <= u {
+                    continue;
+                }
+                match data.distance_km(u, v) {
+                    Some(km) => lengths.push(km),
+                    None => unlocated += 1,
+                }
+            }
+        }
+        Ok(LinkLengths::of(lengths, unlocated))
+    }
+
     /// Runs `ask` on the spatial index as of the current graph version (built or
     /// rebuilt when it is behind).
     pub fn with_places<T>(&self, ask: impl FnOnce(&Places) -> T) -> Result<T, ServiceError> {
@@ -166,6 +275,24 @@ mod tests {
     use super::*;
 
     use crate::service::partners::haversine_km;
+
+    #[test]
+    fn lengths_give_numpy_quantiles_and_stated_bins() {
+        // numpy.percentile([10, 20, 300, 4000, 20000], [10, 25, 50, 75, 90])
+        //   = [14., 20., 300., 4000., 13600.]
+        let lengths = LinkLengths::of(vec![4000.0, 10.0, 20000.0, 300.0, 20.0], 2);
+        let q = lengths.quantiles_km.unwrap();
+        assert_eq!(
+            (q.p10, q.p25, q.p50, q.p75, q.p90, q.max),
+            (14.0, 20.0, 300.0, 4000.0, 13600.0, 20000.0)
+        );
+        assert_eq!((lengths.pairs, lengths.unlocated), (5, 2));
+        assert!((lengths.mean_km.unwrap() - 4866.0).abs() < 1e-9);
+        let counts: Vec<usize> = lengths.histogram.iter().map(|b| b.pairs).collect();
+        assert_eq!(counts, [2, 0, 1, 0, 0, 1, 0, 1]);
+        assert_eq!(lengths.histogram[7].to_km, None);
+        assert_eq!(LinkLengths::of(Vec::new(), 0).quantiles_km.is_none(), true);
+    }
 
     #[test]
     fn a_chord_converts_back_to_the_great_circle_distance() {

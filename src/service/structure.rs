@@ -88,6 +88,8 @@ pub struct Stats {
     pub diameter: Option<usize>,
     /// Average shortest path length within the largest component (likewise).
     pub average_shortest_path_length: Option<f64>,
+    /// Great-circle lengths of the linked pairs.
+    pub link_lengths: super::places::LinkLengths,
 }
 
 /// One year of the timeline.
@@ -237,6 +239,7 @@ impl Service {
             largest_component: sizes.iter().copied().max().unwrap_or(0),
             diameter: far.map(|(_, d, _)| d),
             average_shortest_path_length: far.map(|(_, _, a)| a),
+            link_lengths: self.link_lengths(&scope)?,
         })
     }
 

@@ -227,3 +227,74 @@ fn nodes_near_a_point_over_http() {
         (400, Some("near"))
     );
 }
+
+/// `/stats` gives the great-circle lengths of the linked pairs: on the world network,
+/// the same as a haversine and NumPy-style percentiles computed here from the shipped
+/// file.
+#[test]
+fn link_lengths_of_the_world_network_match_the_file() {
+    use std::collections::BTreeMap;
+    use std::io::Read;
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(pobratim::io::seed::WORLD_LINKS_GZ)
+        .read_to_string(&mut text)
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let at = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (ia, ib) = (at("id_a"), at("id_b"));
+    let coords = |row: &csv::StringRecord, side: &str| -> Option<(f64, f64)> {
+        Some((
+            row[at(&format!("lat_{side}"))].parse().ok()?,
+            row[at(&format!("lon_{side}"))].parse().ok()?,
+        ))
+    };
+    let mut pairs: BTreeMap<(String, String), Option<f64>> = BTreeMap::new();
+    for row in reader.records() {
+        let row = row.unwrap();
+        let (a, b) = (row[ia].to_string(), row[ib].to_string());
+        let key = if a < b { (a, b) } else { (b, a) };
+        let km = match (coords(&row, "a"), coords(&row, "b")) {
+            (Some(p), Some(q)) => Some(haversine_km(p, q)),
+            _ => None,
+        };
+        pairs.insert(key, km);
+    }
+    let mut lengths: Vec<f64> = pairs.values().flatten().copied().collect();
+    lengths.sort_by(f64::total_cmp);
+    let percentile = |q: f64| {
+        let position = q * (lengths.len() - 1) as f64;
+        let (low, high) = (position.floor() as usize, position.ceil() as usize);
+        lengths[low] + (lengths[high] - lengths[low]) * (position - low as f64)
+    };
+    let server = TestServer::start_seeded_with(|c| c.dataset = Some(Dataset::World));
+    let stats = server.get("/api/v1/stats?kinds=twinning&distances=false");
+    assert_eq!(stats.status, 200, "{}", stats.body);
+    let found = &stats.body["link_lengths"];
+    assert_eq!(found["pairs"].as_u64().unwrap() as usize, lengths.len());
+    assert_eq!(
+        found["unlocated"].as_u64().unwrap() as usize,
+        pairs.values().filter(|k| k.is_none()).count()
+    );
+    for (name, q) in [
+        ("p10", 0.1),
+        ("p25", 0.25),
+        ("p50", 0.5),
+        ("p75", 0.75),
+        ("p90", 0.9),
+    ] {
+        let got = found["quantiles_km"][name].as_f64().unwrap();
+        assert!(
+            (got - percentile(q)).abs() < 1e-6,
+            "{name}: {got} vs {}",
+            percentile(q)
+        );
+    }
+    let binned: u64 = found["histogram"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["pairs"].as_u64().unwrap())
+        .sum();
+    assert_eq!(binned as usize, lengths.len());
+}
