@@ -291,7 +291,7 @@ mod tests {
         let counts: Vec<usize> = lengths.histogram.iter().map(|b| b.pairs).collect();
         assert_eq!(counts, [2, 0, 1, 0, 0, 1, 0, 1]);
         assert_eq!(lengths.histogram[7].to_km, None);
-        assert_eq!(LinkLengths::of(Vec::new(), 0).quantiles_km.is_none(), true);
+        assert!(LinkLengths::of(Vec::new(), 0).quantiles_km.is_none());
     }
 
     #[test]
