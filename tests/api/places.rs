@@ -298,3 +298,52 @@ fn link_lengths_of_the_world_network_match_the_file() {
         .sum();
     assert_eq!(binned as usize, lengths.len());
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 24, ..Default::default() })]
+
+    /// Creations, moves and deletions in any order: after each write, the distance
+    /// ranking equals a haversine over the nodes the store then holds, and the index
+    /// was never rebuilt (it followed every write).
+    #[test]
+    fn the_index_stays_right_through_any_writes(
+        ops in proptest::collection::vec((0u8..3, 0usize..6, -80.0f64..80.0, -170.0f64..170.0), 1..25)
+    ) {
+        let dir = tempfile::TempDir::new().unwrap();
+        let service = Service::open(dir.path()).unwrap();
+        let from = Location { lat: 0.0, lon: 0.0 };
+        let _ = near(&service, from, None, None);
+        let mut held: std::collections::BTreeMap<String, Location> = Default::default();
+        for (op, slot, lat, lon) in ops {
+            let id = format!("city:xx:p{slot}");
+            let change = if op == 2 {
+                if !held.contains_key(&id) {
+                    continue;
+                }
+                held.remove(&id);
+                Change::DeleteNode { id: pobratim::model::NodeId::new(id.as_str()).unwrap(), cascade: false }
+            } else {
+                let at = Location { lat, lon };
+                held.insert(id.clone(), at);
+                let node = json!({"id": id, "kind": "city", "name": format!("P{slot}"),
+                    "location": {"lat": lat, "lon": lon}});
+                let Value::Object(map) = node else { unreachable!() };
+                Change::PutNode(node_from_json(map).unwrap())
+            };
+            service.write(vec![(String::new(), change)]).unwrap();
+            let found = near(&service, from, None, None);
+            let mut expected: Vec<(f64, String)> = held
+                .iter()
+                .map(|(id, at)| (haversine_km((0.0, 0.0), (at.lat, at.lon)), id.clone()))
+                .collect();
+            expected.sort_by(|a, b| a.0.total_cmp(&b.0));
+            proptest::prop_assert_eq!(found.len(), expected.len());
+            for ((id, km), (want, _)) in found.iter().zip(&expected) {
+                proptest::prop_assert!((km - want).abs() < 1e-6, "{} at {} vs {}", id, km, want);
+            }
+            let ids: std::collections::BTreeSet<&String> = found.iter().map(|(id, _)| id).collect();
+            proptest::prop_assert_eq!(ids, held.keys().collect());
+        }
+        proptest::prop_assert_eq!(service.places_built(), 1);
+    }
+}
