@@ -149,41 +149,18 @@ fn the_index_follows_creations_moves_and_deletions() {
     assert_eq!(found[0].0, "city:xx:buoy");
     put(10.0, 10.0);
     assert!(near(&service, point, Some(100.0), None).is_empty());
-    assert_eq!(
-        near(
-            &service,
-            Location {
-                lat: 10.0,
-                lon: 10.0
-            },
-            None,
-            Some(1)
-        )[0]
-        .0,
-        "city:xx:buoy"
-    );
-    service
-        .write(vec![(
-            String::new(),
-            Change::DeleteNode {
-                id: pobratim::model::NodeId::new("city:xx:buoy").unwrap(),
-                cascade: false,
-            },
-        )])
-        .unwrap();
-    assert_ne!(
-        near(
-            &service,
-            Location {
-                lat: 10.0,
-                lon: 10.0
-            },
-            None,
-            Some(1)
-        )[0]
-        .0,
-        "city:xx:buoy"
-    );
+    let moved_to = Location {
+        lat: 10.0,
+        lon: 10.0,
+    };
+    let nearest_there = || near(&service, moved_to, None, Some(1))[0].0.clone();
+    assert_eq!(nearest_there(), "city:xx:buoy");
+    let gone = Change::DeleteNode {
+        id: pobratim::model::NodeId::new("city:xx:buoy").unwrap(),
+        cascade: false,
+    };
+    service.write(vec![(String::new(), gone)]).unwrap();
+    assert_ne!(nearest_there(), "city:xx:buoy");
     // Followed through three writes, never rebuilt.
     assert_eq!(service.places_built(), 1);
 }

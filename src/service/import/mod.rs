@@ -434,7 +434,7 @@ impl<'a> Pending<'a> {
                 Outcome::Created
             }
             Some(old) if old.same_as(&node) => {
-                self.note_reported_node(line, &node);
+                self.note_reported_node(line, &node)?;
                 return Ok(Outcome::Unchanged);
             }
             Some(old) => {
@@ -464,7 +464,7 @@ impl<'a> Pending<'a> {
         seen.accepted = true;
         self.note_named(&node);
         self.note_qid(&node);
-        self.note_reported_node(line, &node);
+        self.note_reported_node(line, &node)?;
         match self.nodes.get_mut(&node.id) {
             Some(slot) => slot.1 = node,
             None => {
@@ -593,7 +593,7 @@ impl<'a> Pending<'a> {
         let outcome = match &existing {
             None => Outcome::Created,
             Some(old) if old.same_as(&link) => {
-                self.note_reported_link(line, &link);
+                self.note_reported_link(line, &link)?;
                 return Ok(Outcome::Unchanged);
             }
             Some(Earlier::Retired { pair: old, .. }) => {
@@ -612,7 +612,7 @@ impl<'a> Pending<'a> {
                 Outcome::Updated
             }
         };
-        self.note_reported_link(line, &link);
+        self.note_reported_link(line, &link)?;
         self.set_owner(&pair, Some(&link.id));
         for (member, kind) in link.members.iter().zip(member_kinds) {
             let seen = self.see(member);

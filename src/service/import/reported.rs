@@ -9,7 +9,7 @@
 
 use hashbrown::{HashMap, HashSet};
 
-use super::Pending;
+use super::{storage, Pending, RowError};
 use crate::io::changes::{ChangeLine, RecordType};
 use crate::model::{Link, LinkId, Node, NodeId};
 use crate::store::{SledStore, StoreError};
@@ -43,58 +43,48 @@ impl Pending<'_> {
     }
 
     /// Notes the node a record leaves (after matching and merging).
-    pub(super) fn note_reported_node(&mut self, line: u64, node: &Node) {
+    pub(super) fn note_reported_node(&mut self, line: u64, node: &Node) -> Result<(), RowError> {
         let Some(reported) = self.reported.as_mut() else {
-            return;
+            return Ok(());
         };
-        if let Some(noted) = reported.nodes.get_mut(&node.id) {
-            noted.after = node.clone();
-            return;
-        }
-        let before = if self.graph.index_of(&node.id).is_some() {
-            self.store.get_node(&node.id).ok().flatten()
-        } else {
-            None
-        };
-        reported.order.push(Key::Node(node.id.clone()));
-        reported.nodes.insert(
-            node.id.clone(),
-            Noted {
-                line,
-                before,
-                after: node.clone(),
+        let (graph, store) = (self.graph, self.store);
+        note(
+            &mut reported.order,
+            &mut reported.nodes,
+            &node.id,
+            Key::Node,
+            line,
+            node,
+            || match graph.index_of(&node.id) {
+                Some(_) => store.get_node(&node.id).map_err(storage),
+                None => Ok(None),
             },
-        );
+        )
     }
 
     /// Notes the link a record leaves (after merging).
-    pub(super) fn note_reported_link(&mut self, line: u64, link: &Link) {
+    pub(super) fn note_reported_link(&mut self, line: u64, link: &Link) -> Result<(), RowError> {
         let Some(reported) = self.reported.as_mut() else {
-            return;
+            return Ok(());
         };
         if let Some(document) = link.source.as_ref().and_then(|s| s.document.as_ref()) {
             if !reported.documents.contains(document) {
                 reported.documents.insert(document.clone());
             }
         }
-        if let Some(noted) = reported.links.get_mut(&link.id) {
-            noted.after = link.clone();
-            return;
-        }
-        let before = if self.graph.link_ix(&link.id).is_some() {
-            self.store.get_link(&link.id).ok().flatten()
-        } else {
-            None
-        };
-        reported.order.push(Key::Link(link.id.clone()));
-        reported.links.insert(
-            link.id.clone(),
-            Noted {
-                line,
-                before,
-                after: link.clone(),
+        let (graph, store) = (self.graph, self.store);
+        note(
+            &mut reported.order,
+            &mut reported.links,
+            &link.id,
+            Key::Link,
+            line,
+            link,
+            || match graph.link_ix(&link.id) {
+                Some(_) => store.get_link(&link.id).map_err(storage),
+                None => Ok(None),
             },
-        );
+        )
     }
 
     /// The report, in file order; with `missing`, followed by the stored links of the
@@ -164,4 +154,31 @@ fn missing_links(store: &SledStore, reported: &Reported) -> Result<Vec<ChangeLin
         });
     }
     Ok(out)
+}
+
+/// Notes a record's state after a row: the first time, with its state before the import
+/// (`before`, read from the store only then) and its place in file order.
+fn note<K: Clone + Eq + std::hash::Hash, T: Clone>(
+    order: &mut Vec<Key>,
+    noted: &mut HashMap<K, Noted<T>>,
+    id: &K,
+    key: fn(K) -> Key,
+    line: u64,
+    after: &T,
+    before: impl FnOnce() -> Result<Option<T>, RowError>,
+) -> Result<(), RowError> {
+    if let Some(kept) = noted.get_mut(id) {
+        kept.after = after.clone();
+        return Ok(());
+    }
+    order.push(key(id.clone()));
+    noted.insert(
+        id.clone(),
+        Noted {
+            line,
+            before: before()?,
+            after: after.clone(),
+        },
+    );
+    Ok(())
 }
