@@ -130,6 +130,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             node_kinds,
             evidence,
             as_of,
+            manifest,
         } => {
             let filter = pobratim::service::filters::FilterWords {
                 kinds: Some(&kinds),
@@ -149,8 +150,51 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         .with_context(|| format!("cannot create {}", out.display()))?,
                 ))
             };
-            service.export(format, &filter, &mut sink)?;
+            let mut written = service.export(format, &filter, &mut sink)?;
             sink.flush()?;
+            if manifest {
+                if out.as_os_str() == "-" {
+                    anyhow::bail!("--manifest needs --out FILE: the manifest is written beside it");
+                }
+                let beside = pobratim::cli::manifest_path(&out);
+                if let Some(name) = out.file_name() {
+                    written.file = name.to_string_lossy().into_owned();
+                }
+                let json = serde_json::to_vec_pretty(&written)?;
+                std::fs::write(&beside, [json.as_slice(), b"\n"].concat())
+                    .with_context(|| format!("cannot write {}", beside.display()))?;
+                eprintln!(
+                    "exported {} node(s) and {} link(s) at graph version {} to {} ({} bytes, sha256 {}); manifest {}",
+                    written.nodes,
+                    written.links,
+                    written.graph_version,
+                    out.display(),
+                    written.bytes,
+                    written.sha256,
+                    beside.display()
+                );
+            }
+        }
+        Command::Verify { file, manifest } => {
+            let claimed = std::fs::read(&manifest)
+                .with_context(|| format!("cannot read {}", manifest.display()))?;
+            let opened =
+                File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let verified =
+                pobratim::service::manifest::verify(opened, &claimed).with_context(|| {
+                    format!("{} does not match {}", file.display(), manifest.display())
+                })?;
+            println!(
+                "ok: {} matches {} ({} bytes, sha256 {}{})",
+                file.display(),
+                manifest.display(),
+                verified.bytes,
+                verified.sha256,
+                verified
+                    .graph_version
+                    .map(|v| format!(", graph version {v}"))
+                    .unwrap_or_default()
+            );
         }
         Command::EvaluatePartners {
             data,

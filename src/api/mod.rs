@@ -11,6 +11,7 @@ pub mod batch;
 pub mod centrality;
 pub mod changes;
 mod contract;
+pub mod export;
 pub mod extract;
 pub mod filters;
 mod limit;
@@ -57,7 +58,7 @@ use security::Security;
         structure::get_components, structure::get_communities, structure::get_stats, structure::get_timeline,
         partners::get_node_partners, partners::get_association_partners,
         sources::list_sources, sources::get_source,
-        transfer::get_export,
+        export::get_export, export::get_export_manifest,
         transfer::post_import, changes::list_changes, changes::node_history, changes::link_history,
         admin::list_tokens, admin::create_token, admin::revoke_token, admin::backup,
         ops::healthz, ops::openapi_json, metrics::get_metrics,
@@ -186,6 +187,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(structure::configure)
             .configure(partners::configure)
             .configure(sources::configure)
+            .configure(export::configure)
             .configure(transfer::configure)
             .configure(changes::configure)
             .configure(admin::configure),

@@ -95,6 +95,8 @@ mirrored! {
     crate::service::upkeep::RecordDiff => RecordDiff;
     crate::service::upkeep::ChangeCounts => ChangeCounts;
     crate::service::upkeep::ChangeEntry => ChangeEntry;
+    crate::service::manifest::ExportManifest => ExportManifest;
+    crate::service::manifest::CitedSource => CitedSource;
 }
 
 /// The JSON of records and answers the lower layers define, described for OpenAPI:
@@ -110,6 +112,7 @@ mod mirror {
     use crate::model::{
         CountryCode, Evidence, LinkId, LinkKind, LinkStatus, NodeId, NodeKind, PartialDate,
     };
+    use crate::service::export::ExportFormat;
     use crate::service::partners::Signal;
     use crate::service::upkeep::{Operation, RecordType};
 
@@ -228,6 +231,57 @@ mod mirror {
         #[serde(default)]
         #[schema(value_type = Object)]
         pub attrs: serde_json::Map<String, serde_json::Value>,
+    }
+
+    /// What an export wrote: enough to check the file and to cite it.
+    #[derive(Serialize, ToSchema)]
+    pub struct ExportManifest {
+        /// Layout version of this manifest (1).
+        pub manifest_version: u32,
+        /// The file's name.
+        #[schema(example = "network.graphml")]
+        pub file: String,
+        /// The export format (`graphml`).
+        pub format: ExportFormat,
+        /// Its media type.
+        pub media_type: String,
+        /// Size of the file in bytes.
+        pub bytes: u64,
+        /// SHA-256 of the file, as 64 lowercase hexadecimal digits.
+        #[schema(pattern = "^[0-9a-f]{64}$")]
+        pub sha256: String,
+        /// The graph version the records were read at.
+        pub graph_version: u64,
+        /// The filters the records were selected by; `None` for pobratim's own format,
+        /// which holds every record.
+        pub filters: Option<Filters>,
+        /// The pobratim release that wrote the file.
+        pub pobratim_version: String,
+        /// Nodes in the file.
+        pub nodes: u64,
+        /// Links in the file.
+        pub links: u64,
+        /// Links without a `source.document`.
+        pub links_without_source: u64,
+        /// The documents the file's links cite, in key order.
+        pub sources: Vec<CitedSource>,
+    }
+
+    /// A document the exported links cite, with what a reuse must credit.
+    #[derive(Serialize, ToSchema)]
+    pub struct CitedSource {
+        /// The `source.document` the links name.
+        pub document: String,
+        /// Links of the file citing it.
+        pub links: u64,
+        /// Its title, where pobratim describes the document.
+        pub title: Option<String>,
+        /// Who issued it, or whom a reuse must credit.
+        pub credit: Option<String>,
+        /// The licence of its content, where one is known.
+        pub licence: Option<String>,
+        /// Where it can be read.
+        pub url: Option<String>,
     }
 
     /// The filters a response was computed under.
@@ -426,6 +480,29 @@ mod tests {
             contribution: 1.0,
         };
         let filters = Filters::from(&crate::service::filters::Filter::default());
+        let cited = crate::service::manifest::CitedSource {
+            document: "d".into(),
+            links: 1,
+            title: None,
+            credit: None,
+            licence: None,
+            url: None,
+        };
+        let manifest = crate::service::manifest::ExportManifest {
+            manifest_version: 1,
+            file: "network.gexf".into(),
+            format: "gexf",
+            media_type: "application/gexf+xml",
+            bytes: 1,
+            sha256: "0".repeat(64),
+            graph_version: 1,
+            filters: Some(Filters::from(&crate::service::filters::Filter::default())),
+            pobratim_version: "0.1.0",
+            nodes: 1,
+            links: 1,
+            links_without_source: 0,
+            sources: vec![cited.clone()],
+        };
         let pairs = [
             (documented::<Node>(), written(&node)),
             (documented::<Link>(), written(&link)),
@@ -440,6 +517,14 @@ mod tests {
             (documented::<NodeRef>(), written(&node_ref)),
             (documented::<Component>(), written(&component)),
             (documented::<Filters>(), written(&filters)),
+            (
+                documented::<crate::service::manifest::ExportManifest>(),
+                written(&manifest),
+            ),
+            (
+                documented::<crate::service::manifest::CitedSource>(),
+                written(&cited),
+            ),
             (
                 documented::<WriteSummary>(),
                 written(WriteSummary::default()),

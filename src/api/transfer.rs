@@ -1,4 +1,4 @@
-//! `/api/v1/export` and `/api/v1/import`: the CLI's formats over HTTP.
+//! `/api/v1/import`: the CLI's import formats over HTTP.
 
 use actix_web::http::StatusCode;
 
@@ -8,21 +8,12 @@ use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::extract::{RawBody, ValidQuery};
-use super::filters::graph_params;
 use super::problem::{internal, ApiError, Problem, ProblemCode};
 use super::version;
 use crate::model::LinkKind;
-use crate::service::export::{ExportFormat, ImportFormat};
+use crate::service::export::ImportFormat;
 use crate::service::import::{self as import_records, open_items, ImportOptions, ReportFormat};
 use crate::service::Service;
-
-graph_params! {
-    /// Format and filters of an export.
-    pub struct ExportParams {
-        /// The format (default `pobratim`).
-        pub format: Option<ExportFormat>,
-    }
-}
 
 /// Options of an import.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -132,49 +123,6 @@ impl From<import_records::ImportReport> for ImportReport {
     }
 }
 
-/// Export the network
-///
-/// The network in `format`, filtered like graph questions (graph formats default to
-/// every link kind and status here).
-#[utoipa::path(get, path = "/api/v1/export", tag = "transfer", params(ExportParams),
-    responses(
-        (status = 200, description = "The export, streamed, in the format's media type", content(
-            (Object = "application/json"),
-            (Object = "application/geo+json"),
-            (String = "application/graphml+xml"),
-            (String = "application/gexf+xml"),
-            (String = "text/csv"),
-        )),
-        (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn get_export(
-    service: web::Data<Service>,
-    params: ValidQuery<ExportParams>,
-) -> Result<HttpResponse, ApiError> {
-    let params = params.0;
-    let filter = crate::service::filters::FilterWords {
-        kinds: Some(params.kinds.as_deref().unwrap_or("all")),
-        status: Some(params.status.as_deref().unwrap_or("any")),
-        node_kinds: params.node_kinds.as_deref(),
-        evidence: params.evidence.as_deref(),
-        as_of: params.as_of.as_deref(),
-        undated: params.undated,
-    }
-    .parse()?;
-    let format = params.format.unwrap_or(ExportFormat::Pobratim);
-    let at = service.version();
-    let svc = service.into_inner();
-    let body =
-        super::stream::written_off_thread("export", move |out| svc.export(format, &filter, out));
-    let name = format!("network.{}", format.extension());
-    Ok(super::stream::attachment(
-        at,
-        format.media_type(),
-        &name,
-        body,
-    ))
-}
-
 /// Import records
 ///
 /// Upserts every record of the body, in `format` (by id, or a node without one by kind,
@@ -263,6 +211,5 @@ fn refusal(first: &import_records::RowError, refused: u64) -> ApiError {
 
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/export", web::get().to(get_export))
-        .route("/import", web::post().to(post_import));
+    cfg.route("/import", web::post().to(post_import));
 }

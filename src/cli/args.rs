@@ -179,6 +179,19 @@ pub enum Command {
         /// The network as it stood at this date (YYYY, YYYY-MM or YYYY-MM-DD).
         #[arg(long, env = "POBRATIM_EXPORT_AS_OF")]
         as_of: Option<String>,
+        /// Also write the manifest beside the file, as `<out>.manifest.json`: its
+        /// SHA-256, size, graph version, filters, record counts and cited sources
+        /// (`pobratim verify` checks a file against it).
+        #[arg(long, requires = "out")]
+        manifest: bool,
+    },
+    /// Check that a file is the one its manifest describes (same size and SHA-256);
+    /// exits 1 when it is not.
+    Verify {
+        /// The exported file.
+        file: PathBuf,
+        /// Its manifest (`pobratim export --manifest`, or `GET /api/v1/export/manifest`).
+        manifest: PathBuf,
     },
     /// Judge the partner finder on history: hide the links signed after `--cutoff` (or,
     /// for undated data, a seeded random `--holdout` fraction), predict from the rest, and

@@ -13,6 +13,14 @@ pub use args::{Cli, Command, DataArgs, ExportFormat, ImportFormat, TokenAction};
 use crate::service::upkeep::{Upkeep, ADDRESS_FILE};
 use crate::service::{Service, ServiceError, StoreError};
 
+/// Where `pobratim export --manifest` writes the manifest of `out`: beside it, as
+/// `<out>.manifest.json`.
+pub fn manifest_path(out: &Path) -> std::path::PathBuf {
+    let mut name = out.as_os_str().to_owned();
+    name.push(".manifest.json");
+    std::path::PathBuf::from(name)
+}
+
 /// Opens the service on a data directory that must exist already: a command that
 /// reads must not create an empty store where a path was mistyped.
 pub fn open_existing(dir: &Path) -> anyhow::Result<Service> {

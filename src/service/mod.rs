@@ -21,6 +21,7 @@ mod group;
 pub mod history;
 pub mod import;
 pub mod learned;
+pub mod manifest;
 pub mod neighbourhood;
 pub mod partners;
 pub mod paths;

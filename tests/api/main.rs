@@ -7,6 +7,7 @@ mod access;
 mod architecture;
 mod batch;
 mod browser;
+mod citable;
 mod cli;
 mod crash;
 mod crash_import;
