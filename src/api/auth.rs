@@ -60,6 +60,20 @@ impl FromRequest for Caller {
 
 /// The scope a request needs, if any. A method the route does not answer, or a path
 /// that is no route, needs none: it is answered 405 or 404 whoever asks.
+/// The change log and a record's change history (`/api/v1/nodes/{id}/history`,
+/// `/api/v1/links/{id}/history`) say who wrote what: a write token reads them. The
+/// histories of graph questions (`…/centrality/history`) are reads like any other.
+fn is_change_log(path: &str) -> bool {
+    if path == "/api/v1/changes" {
+        return true;
+    }
+    let Some(rest) = path.strip_prefix("/api/v1/") else {
+        return false;
+    };
+    let parts: Vec<&str> = rest.split('/').collect();
+    matches!(parts.as_slice(), ["nodes" | "links", _, "history"])
+}
+
 fn required_scope(method: &Method, path: &str, private: bool) -> Option<Scope> {
     let answered = super::allowed(path).is_some_and(|methods| {
         methods.contains(&method.as_str()) || (*method == Method::HEAD && methods.contains(&"GET"))
@@ -71,7 +85,7 @@ fn required_scope(method: &Method, path: &str, private: bool) -> Option<Scope> {
     if path.starts_with("/api/v1/admin/") {
         return Some(Scope::Admin);
     }
-    if path == "/api/v1/changes" || (path.starts_with("/api/v1/") && path.ends_with("/history")) {
+    if is_change_log(path) {
         return Some(Scope::Write);
     }
     let reading = matches!(*method, Method::GET | Method::HEAD);
@@ -244,6 +258,19 @@ mod tests {
         assert_eq!(
             required_scope(&get, "/api/v1/nodes/city:ru:x/history", false),
             Some(Scope::Write)
+        );
+        assert_eq!(
+            required_scope(&get, "/api/v1/links/twinning:a+b/history", false),
+            Some(Scope::Write)
+        );
+        assert_eq!(
+            required_scope(&get, "/api/v1/nodes/city:ru:x/centrality/history", false),
+            None,
+            "a centrality history is a graph question"
+        );
+        assert_eq!(
+            required_scope(&get, "/api/v1/centrality/pagerank/history", false),
+            None
         );
         assert_eq!(
             required_scope(&get, "/api/v1/admin/tokens", false),

@@ -187,6 +187,17 @@ impl From<centrality::NodeCentrality> for NodeCentrality {
     }
 }
 
+/// The measure a path segment names; 404 otherwise.
+pub(super) fn measure_named(name: &str) -> Result<Measure, ApiError> {
+    serde_json::from_value(serde_json::Value::String(name.to_string())).map_err(|_| {
+        ApiError::new(
+            ProblemCode::NotFound,
+            "no such measure: use degree, betweenness, closeness, harmonic, pagerank or eigenvector",
+            Some("measure".into()),
+        )
+    })
+}
+
 /// Centrality ranking
 ///
 /// Ranks every node of the filtered graph by `measure` — `degree`, `betweenness`,
@@ -208,8 +219,7 @@ pub async fn get_ranking(
     measure: web::Path<String>,
     params: ValidQuery<CentralityParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let measure: Measure = serde_json::from_value(serde_json::Value::String(measure.into_inner()))
-        .map_err(|_| ApiError::new(ProblemCode::NotFound, "no such measure: use degree, betweenness, closeness, harmonic, pagerank or eigenvector", Some("measure".into())))?;
+    let measure = measure_named(&measure)?;
     let limit = super::page::limit(params.0.limit.or(Some(DEFAULT_LIMIT)))?.min(MAX_LIMIT);
     let query = params.0.query(limit)?;
     super::answer_heavy(service, move |svc| {

@@ -33,6 +33,7 @@ pub mod sources;
 pub mod stream;
 pub mod structure;
 pub mod transfer;
+pub mod trends;
 pub mod version;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -56,6 +57,7 @@ use security::Security;
         batch::apply_batch, paths::shortest, paths::weighted, paths::k_shortest, paths::all_shortest,
         neighbourhood::get_neighbourhood, neighbourhood::get_neighbours, centrality::get_ranking, centrality::get_node_centrality,
         structure::get_components, structure::get_communities, structure::get_stats, structure::get_timeline,
+        trends::get_node_history, trends::get_ranking_history, trends::get_shape_series,
         partners::get_node_partners, partners::get_association_partners,
         sources::list_sources, sources::get_source,
         export::get_export, export::get_export_manifest,
@@ -187,6 +189,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(structure::configure)
             .configure(partners::configure)
             .configure(sources::configure)
+            .configure(trends::configure)
             .configure(export::configure)
             .configure(transfer::configure)
             .configure(changes::configure)

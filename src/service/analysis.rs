@@ -262,6 +262,32 @@ impl Service {
     }
 }
 
+/// Centrality values of every node slot of `view`, computed afresh (no cache): for
+/// questions that look at many views once each, such as a history.
+pub fn centrality_of(
+    view: &GraphView,
+    measure: Measure,
+    sample: Option<(usize, u64)>,
+    budget: &Budget,
+) -> Result<Vec<f64>, QueryError> {
+    match measure {
+        Measure::Degree => Ok(centrality::degree(view)),
+        Measure::Betweenness => {
+            let sources = sample.map(|(k, seed)| centrality::sample_sources(view, k, seed));
+            centrality::betweenness(view, sources.as_deref(), budget)
+        }
+        Measure::Closeness => Ok(centrality::closeness(
+            view,
+            &centrality::distance_sums(view, budget)?,
+        )),
+        Measure::Harmonic => Ok(centrality::harmonic(&centrality::distance_sums(
+            view, budget,
+        )?)),
+        Measure::Pagerank => centrality::pagerank(view, 0.85, 100, 1e-6),
+        Measure::Eigenvector => centrality::eigenvector(view, 100, 1e-6),
+    }
+}
+
 /// A centrality measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -89,24 +89,25 @@ pub struct NodeCentrality {
 
 /// The betweenness sample a query asks for: `None` for exact values (also when `k`
 /// covers every node).
-fn sample_of(
-    query: &RankingQuery,
+pub(super) fn sample_of(
+    k: Option<usize>,
+    seed: Option<u64>,
     measure: Measure,
     n: usize,
 ) -> Result<Option<(usize, u64)>, ServiceError> {
-    match query.k {
+    match k {
         None => Ok(None),
         Some(_) if measure != Measure::Betweenness => {
             Err(conflicting("k", "only betweenness is sampled"))
         }
         Some(0) => Err(bad_parameter("k", "must be at least 1")),
         Some(k) if k >= n => Ok(None),
-        Some(k) => Ok(Some((k, query.seed.unwrap_or(0)))),
+        Some(k) => Ok(Some((k, seed.unwrap_or(0)))),
     }
 }
 
 /// Node indices of the view ranked by value, best first, ties by id.
-fn ranked(graph: &GraphSnapshot, view: &GraphView, values: &[f64]) -> Vec<NodeIx> {
+pub(super) fn ranked(graph: &GraphSnapshot, view: &GraphView, values: &[f64]) -> Vec<NodeIx> {
     let mut order: Vec<NodeIx> = view.nodes().collect();
     order.sort_by(|a, b| {
         values[*b as usize]
@@ -117,7 +118,7 @@ fn ranked(graph: &GraphSnapshot, view: &GraphView, values: &[f64]) -> Vec<NodeIx
 }
 
 /// 1-based ranks of an ordered list: equal values share the better rank.
-fn competition_ranks(order: &[NodeIx], values: &[f64]) -> Vec<usize> {
+pub(super) fn competition_ranks(order: &[NodeIx], values: &[f64]) -> Vec<usize> {
     let mut ranks: Vec<usize> = Vec::with_capacity(order.len());
     for (i, v) in order.iter().enumerate() {
         let tied = i > 0 && values[*v as usize] == values[order[i - 1] as usize];
@@ -152,7 +153,7 @@ impl Service {
             .transpose()
             .map_err(|e| bad_parameter("country", e))?;
         let scope = self.scope(&query.filter);
-        let sample = sample_of(query, measure, scope.view.node_count())?;
+        let sample = sample_of(query.k, query.seed, measure, scope.view.node_count())?;
         let values = self.centrality_values(&scope, measure, sample, &self.budget())?;
         let in_country = country
             .map(|c| self.nodes_of_country(&scope, &c))
@@ -239,7 +240,9 @@ impl Service {
         let mut measures = Vec::new();
         for measure in Measure::ALL {
             let sample = match measure {
-                Measure::Betweenness => sample_of(query, measure, scope.view.node_count())?,
+                Measure::Betweenness => {
+                    sample_of(query.k, query.seed, measure, scope.view.node_count())?
+                }
                 _ => None,
             };
             let values = self.centrality_values(&scope, measure, sample, &self.budget())?;

@@ -34,6 +34,7 @@ mod snapshots;
 pub mod sources;
 pub mod structure;
 pub mod suggestions;
+pub mod trends;
 pub mod upkeep;
 mod write;
 
