@@ -76,6 +76,8 @@ pub struct Partner {
     /// The admitted links joining the two.
     #[schema(value_type = Vec<Link>)]
     pub links: Vec<RecordJson>,
+    /// Great-circle distance between the two, km, when both are located.
+    pub distance_km: Option<f64>,
 }
 
 /// The direct partners of a node.
@@ -90,6 +92,9 @@ pub struct Neighbours {
     pub node: RecordJson,
     /// Its partners, in id order.
     pub partners: Vec<Partner>,
+    /// How far its partners are: the distribution of `distance_km` over them (`pairs`
+    /// counts the located partners).
+    pub partner_distances: super::structure::LinkLengths,
 }
 
 /// Bytes of JSON around each record of an answer (field names, a distance).
@@ -174,8 +179,10 @@ impl From<neighbourhood::Neighbours> for Neighbours {
                 .map(|p| Partner {
                     node: p.node,
                     links: p.links,
+                    distance_km: p.distance_km,
                 })
                 .collect(),
+            partner_distances: answer.partner_distances.into(),
         }
     }
 }
@@ -252,7 +259,9 @@ async fn geojson(
 
 /// Direct partners
 ///
-/// The nodes one hop away under the filters, each with the links to it.
+/// The nodes one hop away under the filters, each with the links to it and its
+/// great-circle distance (`distance_km`, when both are located), and the distribution
+/// of those distances (`partner_distances`: mean, quantiles, histogram).
 #[utoipa::path(get, path = "/api/v1/nodes/{id}/neighbours", tag = "graph",
     params(("id" = String, Path, description = "Node id", example = "city:ru:blagoveshchensk"), NeighboursParams),
     responses(

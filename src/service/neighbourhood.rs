@@ -106,6 +106,8 @@ pub struct Partner {
     pub node: RecordJson,
     /// The links joining the two.
     pub links: Vec<RecordJson>,
+    /// Great-circle distance between the two, km, when both are located.
+    pub distance_km: Option<f64>,
 }
 
 /// The direct partners of a node.
@@ -119,6 +121,14 @@ pub struct Neighbours {
     pub node: RecordJson,
     /// Its partners, in id order.
     pub partners: Vec<Partner>,
+    /// How far its partners are: the distribution of `distance_km` over them.
+    pub partner_distances: super::places::LinkLengths,
+}
+
+/// Where a rendered node record says it is.
+fn location_of(record: &RecordJson) -> Option<(f64, f64)> {
+    let node: super::analysis::NodeRef = record.parse().ok()?;
+    node.location.map(|l| (l.lat, l.lon))
 }
 
 /// An answer as the caller's rendering wrote it, and the graph version it read.
@@ -332,19 +342,26 @@ impl Service {
         let mut links = self
             .links_json(&scope.graph, &per_partner.concat())?
             .into_iter();
-        let partners = refs
+        let centre_at = location_of(&node);
+        let partners: Vec<Partner> = refs
             .into_iter()
             .zip(&per_partner)
             .map(|(node, of_partner)| Partner {
+                distance_km: centre_at
+                    .zip(location_of(&node))
+                    .map(|(a, b)| super::partners::haversine_km(a, b)),
                 node,
                 links: links.by_ref().take(of_partner.len()).collect(),
             })
             .collect();
+        let lengths: Vec<f64> = partners.iter().filter_map(|p| p.distance_km).collect();
+        let unlocated = partners.len() - lengths.len();
         Ok(Neighbours {
             graph_version: scope.graph.version(),
             filters: (&scope.filter).into(),
             node,
             partners,
+            partner_distances: super::places::LinkLengths::of(lengths, unlocated),
         })
     }
 }

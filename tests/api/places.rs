@@ -324,3 +324,48 @@ proptest::proptest! {
         proptest::prop_assert_eq!(service.places_built(), 1);
     }
 }
+
+#[test]
+fn a_nodes_partners_come_with_their_distances() {
+    let server = TestServer::start_seeded();
+    let id = "city:ru:blagoveshchensk";
+    let answer = server.get(&format!("/api/v1/nodes/{id}/neighbours"));
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let at = |node: &Value| {
+        node["location"].is_object().then(|| {
+            (
+                node["location"]["lat"].as_f64().unwrap(),
+                node["location"]["lon"].as_f64().unwrap(),
+            )
+        })
+    };
+    let centre = at(&answer.body["node"]).unwrap();
+    let partners = answer.body["partners"].as_array().unwrap();
+    let mut lengths = Vec::new();
+    for partner in partners {
+        match at(&partner["node"]) {
+            Some(there) => {
+                let km = haversine_km(centre, there);
+                assert!(
+                    (partner["distance_km"].as_f64().unwrap() - km).abs() < 1e-9,
+                    "{partner}"
+                );
+                lengths.push(km);
+            }
+            None => assert!(partner["distance_km"].is_null(), "{partner}"),
+        }
+    }
+    assert!(!lengths.is_empty());
+    let summary = &answer.body["partner_distances"];
+    assert_eq!(summary["pairs"], json!(lengths.len()));
+    assert_eq!(summary["unlocated"], json!(partners.len() - lengths.len()));
+    let mean = lengths.iter().sum::<f64>() / lengths.len() as f64;
+    assert!((summary["mean_km"].as_f64().unwrap() - mean).abs() < 1e-6);
+    let binned: u64 = summary["histogram"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["pairs"].as_u64().unwrap())
+        .sum();
+    assert_eq!(binned as usize, lengths.len());
+}
