@@ -64,24 +64,32 @@ fn entry(placed: Placed) -> Entry {
 
 impl Places {
     fn build(service: &Service, version: u64) -> Result<Self, ServiceError> {
-        let mut entries = HashMap::new();
+        let mut placed = Vec::new();
         for node in service.store.scan_nodes() {
             let node = node?;
             if let Some(location) = node.location {
-                let placed = Placed {
-                    id: node.id.clone(),
+                placed.push(Placed {
+                    id: node.id,
                     kind: node.kind,
                     country: node.country,
                     location,
-                };
-                entries.insert(node.id, entry(placed));
+                });
             }
         }
-        Ok(Places {
+        Ok(Self::of(version, placed))
+    }
+
+    /// The index of these located nodes, as of graph `version` (bulk-loaded).
+    pub fn of(version: u64, placed: Vec<Placed>) -> Self {
+        let entries: HashMap<NodeId, Entry> = placed
+            .into_iter()
+            .map(|p| (p.id.clone(), entry(p)))
+            .collect();
+        Places {
             version,
             tree: RTree::bulk_load(entries.values().cloned().collect()),
             entries,
-        })
+        }
     }
 
     /// Applies the node changes of the writes committed as versions `first..=last`, if
