@@ -63,7 +63,10 @@ fn points(count: usize) -> Vec<Location> {
 fn place(c: &mut Criterion) {
     let dir = env_dir("POBRATIM_PLACES_DATA", "/tmp/net-1m");
     let Ok(mut reader) = csv::Reader::from_path(dir.join("nodes.csv")) else {
-        eprintln!("no network at {}: skipping the place benches", dir.display());
+        eprintln!(
+            "no network at {}: skipping the place benches",
+            dir.display()
+        );
         return;
     };
     let mut placed = Vec::new();
@@ -201,12 +204,17 @@ fn time_on(name: &str, service: &Service) {
         top: Some(10),
         ..HistoryQuery::default()
     };
-    timed(&format!("{name}, one city's PageRank"), service, &id, || {
-        let h = service
-            .node_centrality_history(&id, Measure::Pagerank, &query)
-            .unwrap();
-        (h.steps.len(), h.distinct_graphs)
-    });
+    timed(
+        &format!("{name}, one city's PageRank"),
+        service,
+        &id,
+        || {
+            let h = service
+                .node_centrality_history(&id, Measure::Pagerank, &query)
+                .unwrap();
+            (h.steps.len(), h.distinct_graphs)
+        },
+    );
     timed(&format!("{name}, top 10 by PageRank"), service, &id, || {
         let h = service.ranking_history(Measure::Pagerank, &query).unwrap();
         (h.steps.len(), h.distinct_graphs)

@@ -61,6 +61,11 @@ graph_params! {
     pub struct TimelineParams {
         /// Also give the network's statistics as of the end of each year (default false).
         pub stats: Option<bool>,
+        /// `json` (default) or `csv`: one row per year, `year,signed` and a
+        /// `signed_<kind>` column per link kind, then with `stats=true` the statistics
+        /// (`nodes,edges,density,components,largest_component,average_clustering,transitivity,degree_assortativity`).
+        /// Undated links are not a year: they are in the JSON only.
+        pub format: Option<super::trends::SeriesFormat>,
     }
 }
 
@@ -407,7 +412,10 @@ pub async fn get_stats(
 /// network's statistics as of the end of each year, to watch the network grow.
 #[utoipa::path(get, path = "/api/v1/timeline", tag = "graph", params(TimelineParams),
     responses(
-        (status = 200, description = "The timeline", body = Timeline),
+        (status = 200, description = "The timeline", content(
+            (Timeline = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 400, description = "A bad parameter", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_timeline(
@@ -416,10 +424,66 @@ pub async fn get_timeline(
 ) -> Result<HttpResponse, ApiError> {
     let filter = params.0.filter()?;
     let with_stats = params.0.stats.unwrap_or(false);
-    super::answer(service, move |svc| {
-        Ok(Timeline::from(svc.timeline(&filter, with_stats)?))
+    let format = params.0.format.unwrap_or_default();
+    let timeline = super::blocking(&service, move |svc| svc.timeline(&filter, with_stats)).await?;
+    let timeline = Timeline::from(timeline);
+    super::trends::series(format, timeline.graph_version, &timeline, || {
+        timeline_csv(&timeline)
     })
-    .await
+}
+
+/// The timeline as CSV rows, one per year.
+fn timeline_csv(timeline: &Timeline) -> Result<Vec<u8>, ApiError> {
+    let kinds: Vec<&str> = crate::model::LinkKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    let with_stats = timeline.years.iter().any(|y| y.stats.is_some());
+    let mut header: Vec<String> = vec!["year".into(), "signed".into()];
+    header.extend(kinds.iter().map(|k| format!("signed_{k}")));
+    if with_stats {
+        header.extend(
+            [
+                "nodes",
+                "edges",
+                "density",
+                "components",
+                "largest_component",
+                "average_clustering",
+                "transitivity",
+                "degree_assortativity",
+            ]
+            .map(String::from),
+        );
+    }
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    super::trends::csv_of(
+        &header,
+        timeline.years.iter().map(|y| {
+            let mut row = vec![
+                y.year.to_string(),
+                y.signed.values().sum::<usize>().to_string(),
+            ];
+            row.extend(
+                kinds
+                    .iter()
+                    .map(|k| y.signed.get(k).copied().unwrap_or(0).to_string()),
+            );
+            if let Some(s) = &y.stats {
+                row.extend([
+                    s.nodes.to_string(),
+                    s.edges.to_string(),
+                    s.density.to_string(),
+                    s.components.to_string(),
+                    s.largest_component.to_string(),
+                    s.average_clustering.to_string(),
+                    s.transitivity.to_string(),
+                    super::trends::cell(s.degree_assortativity),
+                ]);
+            }
+            row
+        }),
+    )
 }
 
 /// Registers the routes.

@@ -308,12 +308,15 @@ impl From<&trends::ShapeSeries> for ShapeSeries {
 }
 
 /// A number for a CSV cell: empty when absent.
-fn cell<T: ToString>(value: Option<T>) -> String {
+pub(super) fn cell<T: ToString>(value: Option<T>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
 }
 
 /// Rows of CSV with a header.
-fn csv_of(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, ApiError> {
+pub(super) fn csv_of(
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> Result<Vec<u8>, ApiError> {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record(header).map_err(|e| internal(&e))?;
     for row in rows {
@@ -323,7 +326,7 @@ fn csv_of(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<Ve
 }
 
 /// A series as the `format` asks: JSON, or CSV rows with the version headers.
-fn series<T: Serialize>(
+pub(super) fn series<T: Serialize>(
     format: SeriesFormat,
     version: u64,
     json: &T,

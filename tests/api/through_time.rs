@@ -163,3 +163,32 @@ fn bad_steps_are_refused_naming_the_parameter() {
     let given = empty.get("/api/v1/timeline/series?from=2000&to=2001");
     assert_eq!(given.status, 200, "{}", given.body);
 }
+
+#[test]
+fn the_timeline_comes_as_csv_too() {
+    let server = TestServer::start_seeded();
+    let json = server.get("/api/v1/timeline?stats=true");
+    let csv = server.get("/api/v1/timeline?stats=true&format=csv");
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    let text = csv.body.as_str().unwrap();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let header = rows.headers().unwrap().clone();
+    assert_eq!(&header[0], "year");
+    assert!(header.iter().any(|h| h == "signed_twinning"));
+    assert!(header.iter().any(|h| h == "largest_component"));
+    let years = json.body["years"].as_array().unwrap();
+    let records: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), years.len());
+    for (row, year) in records.iter().zip(years) {
+        assert_eq!(row[0], year["year"].to_string());
+        let signed: u64 = year["signed"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .sum();
+        assert_eq!(row[1], signed.to_string());
+        let at = header.iter().position(|h| h == "components").unwrap();
+        assert_eq!(row[at], year["stats"]["components"].to_string());
+    }
+}
