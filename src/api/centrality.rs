@@ -30,8 +30,8 @@ graph_params! {
         /// List only nodes of this country.
         pub country: Option<String>,
         /// Betweenness from `k` sampled sources instead of all (reproducible with `seed`),
-        /// at least 1; only for `betweenness`.
-        #[param(minimum = 1)]
+        /// at least 2; only for `betweenness`.
+        #[param(minimum = 2)]
         pub k: Option<usize>,
         /// Seed of the source sample (default 0).
         pub seed: Option<u64>,
@@ -42,8 +42,8 @@ graph_params! {
     /// Sampling options of one node's centralities.
     pub struct NodeCentralityParams {
         /// Betweenness from `k` sampled sources instead of all (reproducible with
-        /// `seed`), at least 1; the other measures are exact.
-        #[param(minimum = 1)]
+        /// `seed`), at least 2; the other measures are exact.
+        #[param(minimum = 2)]
         pub k: Option<usize>,
         /// Seed of the source sample (default 0).
         pub seed: Option<u64>,

@@ -203,7 +203,7 @@ fn respond_with_link(
     summary: &WriteSummary,
     link: crate::model::Link,
 ) -> HttpResponse {
-    let location = format!("/api/v1/links/{id}");
+    let location = version::record_location("links", id.as_str());
     let mut builder = version::versioned(HttpResponse::build(status), summary.graph_version);
     if status == StatusCode::CREATED {
         builder.insert_header((header::LOCATION, location));

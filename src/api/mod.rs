@@ -67,7 +67,7 @@ use security::Security;
     ),
     modifiers(&Security),
     components(schemas(problem::Problem, crate::model::Node, crate::model::Link, crate::service::WriteSummary,
-        crate::service::export::ExportFormat, crate::service::export::ImportFormat)),
+        crate::service::export::ExportFormat, crate::service::export::ImportFormat, trends::SeriesFormat)),
     tags(
         (name = "nodes", description = "Cities, associations and states"),
         (name = "links", description = "Twinning, friendship, trilateral, membership and located_in links"),

@@ -475,7 +475,7 @@ fn respond_with_node(
     summary: &WriteSummary,
     node: crate::model::Node,
 ) -> HttpResponse {
-    let location = format!("/api/v1/nodes/{id}");
+    let location = version::record_location("nodes", id.as_str());
     let mut builder = version::versioned(HttpResponse::build(status), summary.graph_version);
     if status == StatusCode::CREATED {
         builder.insert_header((header::LOCATION, location));

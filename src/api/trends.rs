@@ -42,8 +42,8 @@ graph_params! {
         #[param(minimum = 1, maximum = 9999)]
         pub step: Option<u16>,
         /// Betweenness from `k` sampled sources instead of all (reproducible with `seed`),
-        /// at least 1; only for `betweenness`.
-        #[param(minimum = 1)]
+        /// at least 2; only for `betweenness`.
+        #[param(minimum = 2)]
         pub k: Option<usize>,
         /// Seed of the source sample (default 0).
         pub seed: Option<u64>,
@@ -69,8 +69,8 @@ graph_params! {
         pub top: Option<usize>,
         /// List only nodes of this kind (the measure covers the whole filtered graph).
         pub kind: Option<NodeKind>,
-        /// Betweenness from `k` sampled sources instead of all, at least 1; only for `betweenness`.
-        #[param(minimum = 1)]
+        /// Betweenness from `k` sampled sources instead of all, at least 2; only for `betweenness`.
+        #[param(minimum = 2)]
         pub k: Option<usize>,
         /// Seed of the source sample (default 0).
         pub seed: Option<u64>,
@@ -460,9 +460,9 @@ async fn heavy<T: Send + 'static>(
             (NodeHistory = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 400, description = "A bad parameter: a year outside 1–9999, `to` before `from`, more than 200 steps, or no dated link to default `from` from", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter: a year outside 1–9999, `step` 0", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such node", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`as_of` given (each step is its own cut), `k` for a measure that is not sampled, or the computation ran past its budget", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`as_of` given (each step is its own cut); `to` before `from` (given, or the first year a link was signed); more than 200 steps; no dated link to start from without `from`; `k` for a measure that is not sampled; or the computation ran past its budget", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Too many expensive queries at once: retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_node_history(
@@ -511,9 +511,9 @@ pub async fn get_node_history(
             (RankingHistory = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 400, description = "A bad parameter: a year outside 1–9999, `to` before `from`, more than 200 steps, `top` outside 1–100", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter: a year outside 1–9999, `step` 0, `top` outside 1–100", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such measure", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`as_of` given (each step is its own cut), `k` for a measure that is not sampled, or the computation ran past its budget", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`as_of` given (each step is its own cut); `to` before `from` (given, or the first year a link was signed); more than 200 steps; no dated link to start from without `from`; `k` for a measure that is not sampled; or the computation ran past its budget", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Too many expensive queries at once: retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_ranking_history(
@@ -562,8 +562,8 @@ pub async fn get_ranking_history(
             (ShapeSeries = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 400, description = "A bad parameter: a year outside 1–9999, `to` before `from`, more than 200 steps", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`as_of` given (each step is its own cut)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad parameter: a year outside 1–9999, `step` 0", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`as_of` given (each step is its own cut); `to` before `from` (given, or the first year a link was signed); more than 200 steps; no dated link to start from without `from`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Too many expensive queries at once: retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_shape_series(

@@ -100,3 +100,25 @@ pub async fn not_modified(
         _ => next.call(req).await.map(|r| r.map_into_left_body()),
     }
 }
+
+/// Characters a `Location` path segment keeps as they are: RFC 3986's `pchar` less the
+/// sub-delimiters ids never use; every other byte (non-ASCII text above all: a header is
+/// ASCII) is percent-encoded.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b':')
+    .remove(b'@')
+    .remove(b'+')
+    .remove(b'!');
+
+/// The address of a record, `/api/v1/<collection>/<id>`, with the id percent-encoded
+/// as one path segment (UTF-8), as a `Location` header must carry it.
+pub fn record_location(collection: &str, id: &str) -> String {
+    format!(
+        "/api/v1/{collection}/{}",
+        percent_encoding::utf8_percent_encode(id, SEGMENT)
+    )
+}

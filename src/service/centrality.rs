@@ -100,7 +100,10 @@ pub(super) fn sample_of(
         Some(_) if measure != Measure::Betweenness => {
             Err(conflicting("k", "only betweenness is sampled"))
         }
-        Some(0) => Err(bad_parameter("k", "must be at least 1")),
+        Some(k) if k < 2 => Err(bad_parameter(
+            "k",
+            "must be at least 2: with one sampled source, that source's own value is 0/0 (NetworkX gives NaN)",
+        )),
         Some(k) if k >= n => Ok(None),
         Some(k) => Ok(Some((k, seed.unwrap_or(0)))),
     }

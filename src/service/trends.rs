@@ -250,9 +250,9 @@ impl Service {
         let from = match steps.from.or(first) {
             Some(from) => from,
             None => {
-                return Err(bad_parameter(
+                return Err(conflicting(
                     "from",
-                    "no link of the filtered graph has a signing date: give `from` and `to`",
+                    "no link of the filtered graph has a signing date to start from: give `from` and `to`",
                 ))
             }
         };
@@ -261,18 +261,20 @@ impl Service {
         for (field, year) in [("from", from), ("to", to)] {
             PartialDate::new(year, None, None).map_err(|e| bad_parameter(field, e))?;
         }
-        if step == 0 {
-            return Err(bad_parameter("step", "must be at least 1"));
+        if !(1..=9999).contains(&step) {
+            return Err(bad_parameter("step", "must be 1 to 9999"));
         }
         if to < from {
-            return Err(bad_parameter(
-                "to",
-                format!("must not be before `from` ({from})"),
-            ));
+            let given = if steps.from.is_some() {
+                "`from`"
+            } else {
+                "`from` (the first year a link was signed)"
+            };
+            return Err(conflicting("to", format!("{to} is before {given}, {from}")));
         }
         let count = usize::from((to - from) / step) + 1;
         if count > MAX_STEPS {
-            return Err(bad_parameter(
+            return Err(conflicting(
                 "step",
                 format!(
                     "{from} to {to} by {step} is {count} steps; at most {MAX_STEPS} (a larger `step`, or a shorter span)"

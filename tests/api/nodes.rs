@@ -213,3 +213,21 @@ fn if_none_match_answers_304_until_the_graph_changes() {
     assert_eq!(after.status(), 200, "a write makes the cached answer stale");
     assert_ne!(after.header("etag"), Some(tag.as_str()));
 }
+
+#[test]
+fn location_headers_are_ascii_and_lead_back_to_the_record() {
+    let server = TestServer::start();
+    let response = ureq::post(&format!("{}/api/v1/nodes", server.base))
+        .set("authorization", &format!("Bearer {}", server.token))
+        .send_json(serde_json::json!({"kind": "city", "name": "鳝 town", "country": "CN"}))
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let location = response.header("location").unwrap().to_string();
+    assert!(location.is_ascii(), "{location}");
+    let created: serde_json::Value = response.into_json().unwrap();
+    let id = created["id"].as_str().unwrap();
+    assert!(!id.is_ascii(), "the id keeps the name's script: {id}");
+    let read = server.get(&location);
+    assert_eq!(read.status, 200, "{location}: {}", read.body);
+    assert_eq!(read.body["id"], serde_json::json!(id));
+}

@@ -138,9 +138,11 @@ fn the_shape_series_equals_the_stats_as_of_each_year() {
 fn bad_steps_are_refused_naming_the_parameter() {
     let server = TestServer::start_seeded();
     for (query, status, field) in [
-        ("from=2010&to=2000", 400, "to"),
-        ("from=1&to=9999&step=1", 400, "step"),
+        ("from=2010&to=2000", 422, "to"),
+        ("to=1", 422, "to"),
+        ("from=1&to=9999&step=1", 422, "step"),
         ("step=0", 400, "step"),
+        ("step=10000", 400, "step"),
         ("from=0", 400, "from"),
         ("as_of=2010", 422, "as_of"),
         ("top=0", 400, "top"),
@@ -151,6 +153,10 @@ fn bad_steps_are_refused_naming_the_parameter() {
         assert_eq!(reply.status, status, "{query}: {}", reply.body);
         assert_eq!(reply.body["field"], json!(field), "{query}");
     }
+    // One sampled source would leave that source's own value 0/0.
+    let one = server.get("/api/v1/centrality/betweenness/history?k=1");
+    assert_eq!(one.status, 400, "{}", one.body);
+    assert_eq!(one.body["field"], json!("k"));
     let missing = server.get("/api/v1/nodes/city:xx:nowhere/centrality/history");
     assert_eq!(missing.status, 404, "{}", missing.body);
     let no_measure = server.get("/api/v1/centrality/fame/history");
@@ -158,7 +164,7 @@ fn bad_steps_are_refused_naming_the_parameter() {
     // A graph with no dated link has no default span.
     let empty = TestServer::start();
     let none = empty.get("/api/v1/timeline/series");
-    assert_eq!(none.status, 400, "{}", none.body);
+    assert_eq!(none.status, 422, "{}", none.body);
     assert_eq!(none.body["field"], json!("from"));
     let given = empty.get("/api/v1/timeline/series?from=2000&to=2001");
     assert_eq!(given.status, 200, "{}", given.body);
