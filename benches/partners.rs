@@ -48,7 +48,7 @@ fn main() {
         model.pairs,
         fit_started.elapsed().as_secs_f64()
     );
-    let (learned_weights, learned_scales) = model.ranking();
+    let (learned_weights, learned_bins) = model.ranking();
     let mut by_degree: Vec<NodeIx> = scope.view.nodes().collect();
     by_degree.sort_by_key(|v| std::cmp::Reverse(scope.view.degree(*v)));
     let hub = by_degree[0];
@@ -66,12 +66,12 @@ fn main() {
         within_km: None,
         limit: 10,
         learned: false,
-        scales: None,
+        bins: None,
     };
     let default = query(DEFAULT_WEIGHTS.to_vec());
     let adamic_adar = query(vec![(Signal::AdamicAdar, 1.0)]);
     let learned = PartnerQuery {
-        scales: Some(learned_scales),
+        bins: Some(learned_bins),
         ..query(learned_weights)
     };
     println!(

@@ -175,6 +175,33 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
         }
+        Command::Partners {
+            action:
+                pobratim::cli::PartnersAction::Fit {
+                    data,
+                    kinds,
+                    status,
+                    json,
+                },
+        } => {
+            let service = pobratim::cli::open_existing(&data.data_dir)?;
+            let filter = pobratim::service::filters::FilterWords {
+                kinds: Some(&kinds),
+                status: Some(&status),
+                ..Default::default()
+            }
+            .parse()?;
+            let model = service.partner_model(&filter)?;
+            let version = service.version();
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&pobratim::cli::model_json(&model, version))?
+                );
+            } else {
+                print!("{}", pobratim::cli::model_table(&model, version));
+            }
+        }
         Command::Verify { file, manifest } => {
             let claimed = std::fs::read(&manifest)
                 .with_context(|| format!("cannot read {}", manifest.display()))?;

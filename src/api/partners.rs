@@ -17,9 +17,9 @@ use crate::service::Service;
 graph_params! {
     /// What to rank by, and which candidates to consider.
     pub struct PartnerParams {
-        /// One method: `learned` (a logistic regression over the signals, fitted on this
-        /// graph's own links; each component is weight × value / the signal's standard
-        /// deviation, and they add up to the score), `fixed` (the fixed default
+        /// One method: `learned` (an additive model over binned signals, fitted on this
+        /// graph's own links; each component is the log-odds of the bin its value falls
+        /// in, given as its weight, and they add up to the score), `fixed` (the fixed default
         /// weights), or one signal ranked by its raw value (`common_neighbours`,
         /// `adamic_adar`, `jaccard`, `resource_allocation`, `preferential_attachment`,
         /// `shared_associations`, `proximity`, `population_ratio`, `shared_areas`,

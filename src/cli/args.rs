@@ -235,6 +235,12 @@ pub enum Command {
         #[arg(long)]
         report: Option<PathBuf>,
     },
+    /// The partner finder's learned model.
+    Partners {
+        /// What to do.
+        #[command(subcommand)]
+        action: PartnersAction,
+    },
     /// Verify that records and indexes agree; exits 1 naming each problem.
     Check {
         #[command(flatten)]
@@ -260,6 +266,28 @@ pub enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+}
+
+/// Partner-finder commands.
+#[derive(Debug, Subcommand)]
+pub enum PartnersAction {
+    /// Fit the learned ranking (`method=learned`) on the graph's own partnerships and
+    /// print what it learned: each signal's bins and the log-odds each adds, the
+    /// training pairs and the time the fit took. A server fits it on the first learned
+    /// question of each graph version.
+    Fit {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Link kinds that count as partnerships, comma-separated.
+        #[arg(long, default_value = "twinning,friendship,trilateral")]
+        kinds: String,
+        /// Link statuses that count, comma-separated or `any`.
+        #[arg(long, default_value = "active")]
+        status: String,
+        /// Print the model as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Token commands.

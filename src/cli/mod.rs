@@ -8,7 +8,7 @@ pub mod query;
 
 use std::path::Path;
 
-pub use args::{Cli, Command, DataArgs, ExportFormat, ImportFormat, TokenAction};
+pub use args::{Cli, Command, DataArgs, ExportFormat, ImportFormat, PartnersAction, TokenAction};
 
 use crate::service::upkeep::{Upkeep, ADDRESS_FILE};
 use crate::service::{Service, ServiceError, StoreError};
@@ -71,4 +71,53 @@ fn must_exist(dir: &Path) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The learned partner model as `pobratim partners fit --json` prints it.
+pub fn model_json(model: &crate::service::learned::Model, version: u64) -> serde_json::Value {
+    let signals: Vec<serde_json::Value> = crate::service::learned::LEARNED_SIGNALS
+        .iter()
+        .enumerate()
+        .map(|(i, signal)| {
+            serde_json::json!({
+                "signal": signal.as_str(),
+                "cut_points": model.bins.edges.get(i),
+                "log_odds": model.bins.log_odds.get(i),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "graph_version": version,
+        "pairs": model.pairs,
+        "seconds": model.seconds,
+        "intercept": model.intercept,
+        "signals": signals,
+    })
+}
+
+/// The learned partner model as a table: per signal, each bin's range and log-odds.
+pub fn model_table(model: &crate::service::learned::Model, version: u64) -> String {
+    use std::fmt::Write as _;
+    let mut out = format!(
+        "partner model: fitted on {} pairs in {:.2} s (graph version {version}); intercept {:.3}\n\n| signal | bin | log-odds |\n| --- | --- | --- |\n",
+        model.pairs, model.seconds, model.intercept
+    );
+    let number = |x: f64| format!("{x:.4}");
+    for (i, signal) in crate::service::learned::LEARNED_SIGNALS.iter().enumerate() {
+        let (Some(edges), Some(odds)) = (model.bins.edges.get(i), model.bins.log_odds.get(i))
+        else {
+            continue;
+        };
+        for (b, log_odds) in odds.iter().enumerate() {
+            let range = match (b.checked_sub(1).map(|p| edges[p]), edges.get(b)) {
+                (None, Some(hi)) => format!("< {}", number(*hi)),
+                (Some(lo), Some(hi)) => format!("{} – {}", number(lo), number(*hi)),
+                (Some(lo), None) => format!("≥ {}", number(lo)),
+                (None, None) => "all".to_string(),
+            };
+            // Writing into a String cannot fail.
+            let _ = writeln!(out, "| {} | {range} | {log_odds:+.3} |", signal.as_str());
+        }
+    }
+    out
 }

@@ -195,7 +195,7 @@ impl Service {
         let history = History::of(&train_view, graph, |v| data.country_of(v));
         // Fitted on the visible links only: the hidden ones are what it must find.
         let model = learned::fit(&train_view, graph, &data, &history, setup.seed);
-        let (learned_weights, learned_scales) = model.ranking();
+        let (learned_weights, learned_bins) = model.ranking();
         tracing::debug!(
             ?learned_weights,
             intercept = model.intercept,
@@ -216,9 +216,9 @@ impl Service {
             .chain(std::iter::once((
                 LEARNED.to_string(),
                 learned_weights,
-                Some(learned_scales),
+                Some(learned_bins),
             )))
-            .map(|(name, weights, scales)| {
+            .map(|(name, weights, bins)| {
                 let query = PartnerQuery {
                     weights: weights.clone(),
                     country: None,
@@ -226,7 +226,7 @@ impl Service {
                     within_km: None,
                     limit: setup.k.max(MRR_DEPTH),
                     learned: false,
-                    scales: scales.clone(),
+                    bins: bins.clone(),
                 };
                 let per_source: Vec<(f64, f64, f64)> = sources
                     .par_iter()
@@ -256,7 +256,7 @@ impl Service {
                     method: name,
                     precision_at_k: per_source.iter().map(|p| p.0).sum::<f64>() / n,
                     recall_at_k: per_source.iter().map(|p| p.1).sum::<f64>() / n,
-                    auc: pairs.auc(&weights, scales.as_deref(), &positives, &negatives),
+                    auc: pairs.auc(&weights, bins.as_deref(), &positives, &negatives),
                     mrr: per_source.iter().map(|p| p.2).sum::<f64>() / n,
                 }
             })
@@ -310,11 +310,11 @@ struct Pairs<'a> {
 impl Pairs<'_> {
     /// The chance that a hidden link outscores an unlinked pair. Combined rankings scale
     /// each signal by its largest value over the sampled pairs (the per-source scaling of
-    /// a ranking has no single pair), or by `scales` (the learned model's).
+    /// a ranking has no single pair); the learned model adds its bins' log-odds.
     fn auc(
         &self,
         weights: &[(Signal, f64)],
-        scales: Option<&[f64]>,
+        bins: Option<&learned::Bins>,
         positives: &[(NodeIx, NodeIx)],
         negatives: &[(NodeIx, NodeIx)],
     ) -> f64 {
@@ -331,25 +331,30 @@ impl Pairs<'_> {
                 .collect()
         };
         let (pos, neg) = (values(positives), values(negatives));
-        let scale: Vec<f64> = match scales {
-            Some(fixed) => fixed.to_vec(),
-            None => (0..weights.len())
-                .map(|i| {
-                    let max = pos.iter().chain(&neg).map(|r| r[i]).fold(0.0, f64::max);
-                    if weights.len() == 1 || max <= 0.0 {
-                        1.0
-                    } else {
-                        1.0 / max
-                    }
-                })
-                .collect(),
-        };
+        let scale: Vec<f64> = (0..weights.len())
+            .map(|i| {
+                let max = pos.iter().chain(&neg).map(|r| r[i]).fold(0.0, f64::max);
+                if weights.len() == 1 || max <= 0.0 {
+                    1.0
+                } else {
+                    1.0 / max
+                }
+            })
+            .collect();
         let score = |row: &Vec<f64>| -> f64 {
-            row.iter()
-                .zip(weights)
-                .zip(&scale)
-                .map(|((v, (_, w)), s)| v * w * s)
-                .sum()
+            match bins {
+                Some(bins) => row
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| bins.contribution(i, *v))
+                    .sum(),
+                None => row
+                    .iter()
+                    .zip(weights)
+                    .zip(&scale)
+                    .map(|((v, (_, w)), s)| v * w * s)
+                    .sum(),
+            }
         };
         let n = pos.len().min(neg.len());
         if n == 0 {

@@ -1,20 +1,23 @@
-//! The learned ranking of the partner finder: a logistic regression over the signals,
+//! The learned ranking of the partner finder: an additive model over binned signals,
 //! fitted on the network's own links.
 //!
 //! Training pairs come from one graph view (the filtered graph, or an evaluation's view
 //! with the hidden links removed): every partnership between two cities (at most
-//! [`MAX_POSITIVES`], a seeded sample) against as many unlinked pairs, half drawn at
-//! random among all cities and half among each city's own candidates (cities that share
-//! a partner with it). Fitted so, it separates links from unlinked pairs well (AUC) but
-//! orders one city's list worse than the fixed default (precision@10): see
-//! docs/partner-finder.md. A linked pair's signals leave its own link
-//! out (see [`super::history`]). Each signal is scaled by its standard deviation over
-//! the training pairs; the model is fitted by Newton's method (iteratively reweighted
-//! least squares) with a small ridge penalty, and is deterministic for its seed.
+//! [`MAX_POSITIVES`], a seeded sample) against as many pairs of cities drawn at random
+//! among the unlinked ones. Uniform draws keep the base rates of the signals: drawing
+//! negatives among a city's own candidates (partners of partners) makes "shares a
+//! partner" look like a reason *against* a link, and ranks worse. A linked pair's
+//! signals leave its own link out (see [`super::history`]).
 //!
-//! A suggestion's score is the sum of the signals' contributions, weight × value /
-//! standard deviation: the model's log-odds less a constant, so the order is the
-//! model's and every part of the score is shown.
+//! Each signal's values over the training pairs are cut into at most [`BINS`] bins at
+//! their quantiles (repeated cut points merged, so a signal that is mostly zero has a
+//! bin for zero), and a logistic regression over the bins (one indicator per bin) is
+//! fitted by Newton's method with a small ridge penalty; it is deterministic for its
+//! seed. A suggestion's score is the sum, over the signals, of the log-odds of the bin
+//! its value falls in: an exact lookup, so every part of the score is shown and the parts
+//! add up to it (the model's log-odds less its intercept). Unlike a weight per signal,
+//! the bins let a signal matter in steps: sharing one partner matters much more than
+//! the difference between sharing three and four.
 
 use std::collections::HashSet;
 
@@ -47,17 +50,44 @@ pub const LEARNED_SIGNALS: [Signal; 9] = [
 /// Most partnerships used as positive examples.
 pub const MAX_POSITIVES: usize = 50_000;
 
-/// Ridge penalty on the weights (not on the intercept).
+/// Ridge penalty on the bins' log-odds (not on the intercept).
 const RIDGE: f64 = 1e-3;
+
+/// Most bins per signal.
+pub const BINS: usize = 20;
+
+/// The bins of each learned signal and the log-odds each bin adds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bins {
+    /// Per signal (in [`LEARNED_SIGNALS`] order): the cut points, ascending; a value
+    /// falls in the bin numbered by how many cut points are at or below it.
+    pub edges: Vec<Vec<f64>>,
+    /// Per signal: the log-odds of each bin (one more than its cut points).
+    pub log_odds: Vec<Vec<f64>>,
+}
+
+impl Bins {
+    /// The bin of `value` for signal `i`.
+    pub fn bin(&self, i: usize, value: f64) -> usize {
+        self.edges[i].partition_point(|e| *e <= value)
+    }
+
+    /// What signal `i` at `value` adds to a score.
+    pub fn contribution(&self, i: usize, value: f64) -> f64 {
+        self.log_odds
+            .get(i)
+            .and_then(|odds| odds.get(self.bin(i, value)))
+            .copied()
+            .unwrap_or(0.0)
+    }
+}
 
 /// A fitted model.
 #[derive(Clone, Debug)]
 pub struct Model {
-    /// Weight of each of [`LEARNED_SIGNALS`], per standard deviation of the signal.
-    pub weights: Vec<f64>,
-    /// 1 / standard deviation of each signal over the training pairs.
-    pub scale: Vec<f64>,
-    /// The intercept (log-odds of a pair with every signal 0).
+    /// The bins of each of [`LEARNED_SIGNALS`] and their log-odds.
+    pub bins: Arc<Bins>,
+    /// The intercept (log-odds of a pair whose every bin adds 0).
     pub intercept: f64,
     /// Training pairs (positive and negative).
     pub pairs: usize,
@@ -66,15 +96,12 @@ pub struct Model {
 }
 
 impl Model {
-    /// The weights as a ranking (signal, weight) and the scales that go with them.
-    pub fn ranking(&self) -> (Vec<(Signal, f64)>, Vec<f64>) {
+    /// The signals as a ranking (each weighted 1: its bins carry the weight) and the
+    /// bins that go with them.
+    pub fn ranking(&self) -> (Vec<(Signal, f64)>, Arc<Bins>) {
         (
-            LEARNED_SIGNALS
-                .iter()
-                .copied()
-                .zip(self.weights.iter().copied())
-                .collect(),
-            self.scale.clone(),
+            LEARNED_SIGNALS.iter().map(|s| (*s, 1.0)).collect(),
+            Arc::clone(&self.bins),
         )
     }
 }
@@ -135,23 +162,9 @@ pub fn fit(
     while negatives.len() < positives.len() && tries < positives.len() * 40 && cities.len() > 1 {
         tries += 1;
         let u = cities[(splitmix64(&mut state) % cities.len() as u64) as usize];
-        // Every other draw: a candidate of u's own list (a partner of a partner).
-        let v = if tries % 2 == 0 {
-            let near = view.neighbours(u);
-            if near.is_empty() {
-                continue;
-            }
-            let w = near[(splitmix64(&mut state) % near.len() as u64) as usize];
-            let far = view.neighbours(w);
-            if far.is_empty() {
-                continue;
-            }
-            far[(splitmix64(&mut state) % far.len() as u64) as usize]
-        } else {
-            cities[(splitmix64(&mut state) % cities.len() as u64) as usize]
-        };
+        let v = cities[(splitmix64(&mut state) % cities.len() as u64) as usize];
         let pair = (u.min(v), u.max(v));
-        if u == v || !is_city(v) || linked(u, v) || !seen.insert(pair) {
+        if u == v || linked(u, v) || !seen.insert(pair) {
             continue;
         }
         negatives.push(pair);
@@ -168,67 +181,95 @@ pub fn fit(
             (x, if is_link { 1.0 } else { 0.0 })
         })
         .collect();
-    let (weights, scale, intercept) = logistic(&rows);
+    let (bins, intercept) = binned_logistic(&rows, BINS);
     Model {
-        weights,
-        scale,
+        bins: Arc::new(bins),
         intercept,
         pairs: rows.len(),
         seconds: started.elapsed().as_secs_f64(),
     }
 }
 
-/// Logistic regression by Newton's method on signals scaled to unit deviation: the
-/// weights (per unit of scaled signal), the scales, and the intercept.
-// Dense matrix arithmetic reads plainest with indices.
-#[allow(clippy::needless_range_loop)]
-pub fn logistic(rows: &[(Vec<f64>, f64)]) -> (Vec<f64>, Vec<f64>, f64) {
-    let width = rows.first().map_or(0, |r| r.0.len());
-    let n = rows.len().max(1) as f64;
-    let scale: Vec<f64> = (0..width)
-        .map(|j| {
-            let mean = rows.iter().map(|r| r.0[j]).sum::<f64>() / n;
-            let var = rows.iter().map(|r| (r.0[j] - mean).powi(2)).sum::<f64>() / n;
-            if var > 1e-18 {
-                1.0 / var.sqrt()
-            } else {
-                0.0
-            }
+/// Cut points of `values` at the `1/bins … (bins-1)/bins` positions of their sorted
+/// order, repeated ones merged. A value repeated past a bin's share (zero, for the
+/// signals of shared partners) also gets the next larger value as a cut point, so it is
+/// a bin of its own, apart from the values just above it; a cut point at the smallest
+/// value would leave an empty bin below it, and is dropped.
+fn quantile_edges(mut values: Vec<f64>, bins: usize) -> Vec<f64> {
+    values.sort_by(f64::total_cmp);
+    let share = values.len() / bins.max(1);
+    let mut edges: Vec<f64> = (1..bins)
+        .filter_map(|q| values.get(q * values.len() / bins).copied())
+        .collect();
+    edges.dedup();
+    let above: Vec<f64> = edges
+        .iter()
+        .filter_map(|e| {
+            let first = values.partition_point(|v| v < e);
+            let after = values.partition_point(|v| v <= e);
+            (after - first >= share.max(1))
+                .then(|| values.get(after).copied())
+                .flatten()
         })
         .collect();
-    // Parameters: the weights, then the intercept.
-    let dim = width + 1;
+    edges.extend(above);
+    edges.sort_by(f64::total_cmp);
+    edges.dedup();
+    if let Some(&smallest) = values.first() {
+        edges.retain(|e| *e > smallest);
+    }
+    edges
+}
+
+/// Logistic regression over binned features (see the module documentation): the bins
+/// with their log-odds, and the intercept.
+// Dense matrix arithmetic reads plainest with indices.
+#[allow(clippy::needless_range_loop)]
+pub fn binned_logistic(rows: &[(Vec<f64>, f64)], bins: usize) -> (Bins, f64) {
+    let width = rows.first().map_or(0, |r| r.0.len());
+    let edges: Vec<Vec<f64>> = (0..width)
+        .map(|j| quantile_edges(rows.iter().map(|r| r.0[j]).collect(), bins))
+        .collect();
+    let mut offsets = Vec::with_capacity(width);
+    let mut dim = 0;
+    for e in &edges {
+        offsets.push(dim);
+        dim += e.len() + 1;
+    }
+    let intercept_at = dim;
+    dim += 1;
+    // Each row as the indices of its bins (one per signal) and the intercept.
+    let active: Vec<(Vec<usize>, f64)> = rows
+        .iter()
+        .map(|(x, y)| {
+            let mut at: Vec<usize> = x
+                .iter()
+                .enumerate()
+                .map(|(j, v)| offsets[j] + edges[j].partition_point(|e| *e <= *v))
+                .collect();
+            at.push(intercept_at);
+            (at, *y)
+        })
+        .collect();
+    let n = rows.len().max(1) as f64;
     let mut beta = vec![0.0; dim];
-    let features = |row: &[f64]| -> Vec<f64> {
-        row.iter()
-            .zip(&scale)
-            .map(|(x, s)| x * s)
-            .chain(std::iter::once(1.0))
-            .collect()
-    };
-    let scaled: Vec<(Vec<f64>, f64)> = rows.iter().map(|(x, y)| (features(x), *y)).collect();
     for _ in 0..50 {
         let mut gradient = vec![0.0; dim];
         let mut hessian = vec![vec![0.0; dim]; dim];
-        for (x, y) in &scaled {
-            let z: f64 = x.iter().zip(&beta).map(|(a, b)| a * b).sum();
+        for (at, y) in &active {
+            let z: f64 = at.iter().map(|i| beta[*i]).sum();
             let p = 1.0 / (1.0 + (-z).exp());
             let w = (p * (1.0 - p)).max(1e-12);
-            for i in 0..dim {
-                gradient[i] += (y - p) * x[i];
-                for j in 0..=i {
-                    hessian[i][j] += w * x[i] * x[j];
+            for &i in at {
+                gradient[i] += y - p;
+                for &j in at {
+                    hessian[i][j] += w;
                 }
             }
         }
-        for i in 0..dim {
-            for j in 0..i {
-                hessian[j][i] = hessian[i][j];
-            }
-            if i < width {
-                gradient[i] -= RIDGE * n * beta[i];
-                hessian[i][i] += RIDGE * n;
-            }
+        for i in 0..intercept_at {
+            gradient[i] -= RIDGE * n * beta[i];
+            hessian[i][i] += RIDGE * n;
         }
         let Some(step) = solve(hessian, gradient) else {
             break;
@@ -241,9 +282,12 @@ pub fn logistic(rows: &[(Vec<f64>, f64)]) -> (Vec<f64>, Vec<f64>, f64) {
             break;
         }
     }
-    let intercept = beta[width];
-    beta.truncate(width);
-    (beta, scale, intercept)
+    let log_odds = edges
+        .iter()
+        .enumerate()
+        .map(|(j, e)| beta[offsets[j]..offsets[j] + e.len() + 1].to_vec())
+        .collect();
+    (Bins { edges, log_odds }, beta[intercept_at])
 }
 
 /// Solves `a x = b` by Gaussian elimination with partial pivoting.
@@ -338,7 +382,16 @@ impl Service {
         Ok(model)
     }
 
-    /// The query with a learned ranking's weights and scales filled in.
+    /// The learned model of the graph `filter` selects (fitted, or kept from an
+    /// earlier question at this graph version).
+    pub fn partner_model(&self, filter: &Filter) -> Result<Arc<Model>, ServiceError> {
+        let scope = self.scope(filter);
+        let data = self.partner_data(&scope.graph)?;
+        let history = self.partner_history(&scope, &data)?;
+        self.learned_model(&scope, &data, &history)
+    }
+
+    /// The query with a learned ranking's signals and bins filled in.
     pub fn resolved(
         &self,
         scope: &Scope,
@@ -348,9 +401,9 @@ impl Service {
     ) -> Result<PartnerQuery, ServiceError> {
         let mut query = query.clone();
         if query.learned {
-            let (weights, scales) = self.learned_model(scope, data, history)?.ranking();
+            let (weights, bins) = self.learned_model(scope, data, history)?.ranking();
             query.weights = weights;
-            query.scales = Some(scales);
+            query.bins = Some(bins);
         }
         Ok(query)
     }
@@ -392,31 +445,56 @@ mod tests {
     use super::*;
 
     #[test]
-    fn logistic_regression_recovers_a_known_model() {
-        // y = 1 exactly when 2·x0 − x1 > 0.5, on a grid: the fitted weights keep the
-        // sign and ratio of the separating direction.
+    fn binned_logistic_regression_learns_a_step() {
+        // y = 1 exactly when x0 > 0.5 (x1 is noise): x0's bins above the step outweigh
+        // those below it, and x1's bins stay near one another.
         let mut rows = Vec::new();
         for i in 0..40 {
             for j in 0..40 {
-                let (x0, x1) = (f64::from(i) / 10.0, f64::from(j) / 10.0);
-                let y = if 2.0 * x0 - x1 > 0.5 { 1.0 } else { 0.0 };
-                rows.push((vec![x0, x1], y));
+                let (x0, x1) = (f64::from(i) / 40.0, f64::from((j * 7) % 40) / 40.0);
+                rows.push((vec![x0, x1], f64::from(u8::from(x0 > 0.5))));
             }
         }
-        let (w, s, _) = logistic(&rows);
-        let (w0, w1) = (w[0] * s[0], w[1] * s[1]);
-        assert!(w0 > 0.0 && w1 < 0.0, "{w0} {w1}");
-        assert!((w0 / -w1 - 2.0).abs() < 0.2, "{}", w0 / -w1);
+        let (bins, _) = binned_logistic(&rows, 8);
+        let low = bins.contribution(0, 0.1);
+        let high = bins.contribution(0, 0.9);
+        assert!(high - low > 4.0, "{low} {high}");
+        let spread = bins.log_odds[1].iter().fold(0.0_f64, |m, w| m.max(w.abs()));
+        assert!(spread < 0.5, "{:?}", bins.log_odds[1]);
     }
 
     #[test]
-    fn a_constant_signal_gets_no_weight() {
-        let rows: Vec<(Vec<f64>, f64)> = (0..100)
-            .map(|i| (vec![f64::from(i), 3.0], f64::from(u8::from(i > 50))))
-            .collect();
-        let (w, s, _) = logistic(&rows);
-        assert_eq!(s[1], 0.0);
-        assert!(w[1].abs() < 1e-9);
+    fn a_value_falls_in_the_bin_its_cut_points_name() {
+        let bins = Bins {
+            edges: vec![vec![0.0, 1.0, 2.0]],
+            log_odds: vec![vec![-1.0, 0.5, 1.5, 3.0]],
+        };
+        assert_eq!(bins.contribution(0, -0.5), -1.0);
+        assert_eq!(bins.contribution(0, 0.0), 0.5);
+        assert_eq!(bins.contribution(0, 1.5), 1.5);
+        assert_eq!(bins.contribution(0, 9.0), 3.0);
+        // A signal the model does not know adds nothing.
+        assert_eq!(bins.contribution(3, 1.0), 0.0);
+    }
+
+    #[test]
+    fn a_mostly_zero_signal_keeps_a_bin_for_zero() {
+        let mut values = vec![0.0; 90];
+        values.extend((1..=10).map(f64::from));
+        let edges = quantile_edges(values, 12);
+        // The smallest value above zero is a cut point: zero has its own bin.
+        assert_eq!(edges.first(), Some(&1.0));
+        let bins = Bins {
+            log_odds: vec![vec![0.0; edges.len() + 1]],
+            edges: vec![edges],
+        };
+        assert_eq!(bins.bin(0, 0.0), 0);
+        assert_eq!(bins.bin(0, 1.0), 1);
+        // A continuous signal gets no sliver bins: each holds about its share.
+        let spread: Vec<f64> = (0..1200).map(f64::from).collect();
+        let edges = quantile_edges(spread, 12);
+        assert_eq!(edges.len(), 11);
+        assert!(edges.windows(2).all(|w| w[1] - w[0] >= 99.0), "{edges:?}");
     }
 
     #[test]

@@ -178,12 +178,13 @@ pub struct PartnerQuery {
     pub within_km: Option<f64>,
     /// How many suggestions.
     pub limit: usize,
-    /// Rank by the learned model fitted on the graph (its weights and scales replace
+    /// Rank by the learned model fitted on the graph (its signals and bins replace
     /// `weights` when the ranking runs).
     pub learned: bool,
-    /// Fixed scales of the signals (the learned model's); `None`: each is scaled by its
-    /// largest value among the candidates.
-    pub scales: Option<Vec<f64>>,
+    /// The learned model's bins: each signal adds the log-odds of its value's bin
+    /// (`weights` then names the signals, in the bins' order). `None`: each signal is
+    /// scaled by its largest value among the candidates and weighted.
+    pub bins: Option<std::sync::Arc<super::learned::Bins>>,
 }
 
 /// One signal's part in a score.
@@ -509,10 +510,7 @@ pub fn rank_in(
         .iter()
         .enumerate()
         .map(|(i, (signal, _))| {
-            if let Some(fixed) = &query.scales {
-                return fixed.get(i).copied().unwrap_or(1.0);
-            }
-            if single || signal.is_unit() {
+            if single || signal.is_unit() || query.bins.is_some() {
                 return 1.0;
             }
             let max = values
@@ -532,12 +530,24 @@ pub fn rank_in(
         .zip(&scale)
         .map(|((_, w), s)| w * s)
         .collect();
+    // What each signal at a value adds: its bin's log-odds for the learned model,
+    // weight × scaled value otherwise.
+    let part = |i: usize, x: f64| -> f64 {
+        match &query.bins {
+            Some(bins) => bins.contribution(i, x),
+            None => x * factor[i],
+        }
+    };
     let mut scored: Vec<(f64, NodeIx, usize)> = candidates
         .iter()
         .enumerate()
         .map(|(row, &v)| {
             let cells = &values[row * width..(row + 1) * width];
-            let score = cells.iter().zip(&factor).map(|(x, f)| x * f).sum::<f64>();
+            let score = cells
+                .iter()
+                .enumerate()
+                .map(|(i, x)| part(i, *x))
+                .sum::<f64>();
             (score, v, row)
         })
         .collect();
@@ -558,12 +568,20 @@ pub fn rank_in(
             let components = weights
                 .iter()
                 .zip(cells)
-                .zip(&scale)
-                .map(|(((signal, weight), value), s)| Component {
-                    signal: *signal,
-                    value: *value,
-                    weight: *weight,
-                    contribution: weight * value * s,
+                .enumerate()
+                .map(|(i, ((signal, weight), value))| {
+                    let contribution = part(i, *value);
+                    Component {
+                        signal: *signal,
+                        value: *value,
+                        // A bin's log-odds is its weight: it is what the value adds.
+                        weight: if query.bins.is_some() {
+                            contribution
+                        } else {
+                            *weight
+                        },
+                        contribution,
+                    }
                 })
                 .collect();
             let areas_v = &data.areas[v as usize];

@@ -182,7 +182,7 @@ impl PartnerRequest {
             within_km: self.within_km,
             limit,
             learned,
-            scales: None,
+            bins: None,
         })
     }
 

@@ -29,7 +29,7 @@ fn query(signal: Signal) -> PartnerQuery {
         within_km: None,
         limit: usize::MAX,
         learned: false,
-        scales: None,
+        bins: None,
     }
 }
 
@@ -242,7 +242,7 @@ proptest! {
             within_km: within,
             limit: 1000,
             learned: false,
-            scales: None,
+            bins: None,
         };
         let existing: HashSet<String> = doc["links"]
             .as_array()
@@ -307,6 +307,10 @@ fn the_learned_ranking_explains_every_part_of_its_score() {
             .map(|c| c["signal"].as_str().unwrap())
             .collect();
         assert!(signals.contains(&"country_affinity"), "{signals:?}");
+        // Each signal adds the log-odds of its value's bin: its weight is what it adds.
+        for c in item["components"].as_array().unwrap() {
+            assert_eq!(c["weight"], c["contribution"], "{c}");
+        }
     }
     let scores: Vec<f64> = items.iter().map(|i| i["score"].as_f64().unwrap()).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
