@@ -107,5 +107,17 @@ fn main() {
             })
         },
     );
+    c.bench_function(
+        "partners: association of 100 members, learned ranking",
+        |b| {
+            b.iter(|| {
+                let all: Vec<_> = members
+                    .par_iter()
+                    .map(|&m| partners::rank(&scope, &data, &history, m, &learned))
+                    .collect();
+                black_box(all)
+            })
+        },
+    );
     c.final_summary();
 }
