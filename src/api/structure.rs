@@ -442,19 +442,7 @@ fn timeline_csv(timeline: &Timeline) -> Result<Vec<u8>, ApiError> {
     let mut header: Vec<String> = vec!["year".into(), "signed".into()];
     header.extend(kinds.iter().map(|k| format!("signed_{k}")));
     if with_stats {
-        header.extend(
-            [
-                "nodes",
-                "edges",
-                "density",
-                "components",
-                "largest_component",
-                "average_clustering",
-                "transitivity",
-                "degree_assortativity",
-            ]
-            .map(String::from),
-        );
+        header.extend(super::trends::SHAPE_COLUMNS.map(String::from));
     }
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     super::trends::csv_of(

@@ -392,20 +392,24 @@ fn ranking_history_csv(h: &RankingHistory) -> Result<Vec<u8>, ApiError> {
     )
 }
 
+/// The CSV columns of the network's shape in a step or a year, in order.
+pub(super) const SHAPE_COLUMNS: [&str; 8] = [
+    "nodes",
+    "edges",
+    "density",
+    "components",
+    "largest_component",
+    "average_clustering",
+    "transitivity",
+    "degree_assortativity",
+];
+
 fn shape_series_csv(h: &ShapeSeries) -> Result<Vec<u8>, ApiError> {
+    let mut header = vec!["year"];
+    header.extend(SHAPE_COLUMNS);
+    header.push("same_graph_as");
     csv_of(
-        &[
-            "year",
-            "nodes",
-            "edges",
-            "density",
-            "components",
-            "largest_component",
-            "average_clustering",
-            "transitivity",
-            "degree_assortativity",
-            "same_graph_as",
-        ],
+        &header,
         h.steps.iter().map(|s| {
             vec![
                 s.year.to_string(),
