@@ -314,7 +314,7 @@ impl Pairs<'_> {
     fn auc(
         &self,
         weights: &[(Signal, f64)],
-        bins: Option<&learned::Bins>,
+        bins: Option<&super::binned::Bins>,
         positives: &[(NodeIx, NodeIx)],
         negatives: &[(NodeIx, NodeIx)],
     ) -> f64 {

@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod answers;
+pub mod binned;
 mod cache;
 pub mod centrality;
 mod damaged;

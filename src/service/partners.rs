@@ -184,7 +184,7 @@ pub struct PartnerQuery {
     /// The learned model's bins: each signal adds the log-odds of its value's bin
     /// (`weights` then names the signals, in the bins' order). `None`: each signal is
     /// scaled by its largest value among the candidates and weighted.
-    pub bins: Option<std::sync::Arc<super::learned::Bins>>,
+    pub bins: Option<std::sync::Arc<super::binned::Bins>>,
 }
 
 /// One signal's part in a score.
