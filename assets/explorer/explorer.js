@@ -61,10 +61,62 @@ async function search() {
   if (!page.items.length) list.append(el("li", { textContent: "No match" }));
 }
 
+// ---- the address: what is shown lives in the URL ----
+// `#city=<id>&year=<YYYY>` (the year only when the slider is not at today). Opening a
+// city or letting go of the slider adds a history entry, so Back and Forward step
+// through what was shown; editing the address, or opening a shared one, shows it. An
+// address of a bare id (`#city:ru:blagoveshchensk`) still opens that city.
+function readAddress() {
+  const raw = location.hash.slice(1);
+  if (!raw) return { id: null, year: NOW };
+  if (!raw.includes("=")) return { id: decodeURIComponent(raw), year: NOW };
+  const params = new URLSearchParams(raw);
+  const year = Number(params.get("year"));
+  const min = Number($("year").min);
+  return { id: params.get("city"), year: Number.isInteger(year) && year >= min && year < NOW ? year : NOW };
+}
+
+function address() {
+  const params = new URLSearchParams();
+  if (state.id) params.set("city", state.id);
+  if (state.year < NOW) params.set("year", String(state.year));
+  const text = params.toString();
+  return text ? `#${text}` : location.pathname;
+}
+
+function remember(push) {
+  const next = address();
+  if (next === location.hash || (next === location.pathname && !location.hash)) return;
+  if (push) history.pushState(null, "", next);
+  else history.replaceState(null, "", next);
+}
+
+function setYear(year) {
+  state.year = year;
+  $("year").value = String(year);
+  $("year-label").textContent = year >= NOW ? "today" : String(year);
+}
+
+// Shows what the address says, adding no history entry.
+async function follow() {
+  const wanted = readAddress();
+  const yearChanged = wanted.year !== state.year;
+  if (yearChanged) setYear(wanted.year);
+  if (wanted.id && wanted.id !== state.id) {
+    state.id = wanted.id;
+    await Promise.all([drawCity(), drawSuggestions()]);
+  } else if (yearChanged) {
+    await drawCity();
+  }
+}
+window.addEventListener("popstate", follow);
+window.addEventListener("hashchange", follow);
+
 // ---- one city ----
 async function open(id) {
+  const moved = id !== state.id;
   state.id = id;
-  history.replaceState(null, "", `#${encodeURIComponent(id)}`);
+  remember(moved);
   await Promise.all([drawCity(), drawSuggestions()]);
 }
 
@@ -190,11 +242,12 @@ async function drawSuggestions() {
 
 // ---- year slider ----
 $("year").addEventListener("input", () => {
-  state.year = Number($("year").value);
-  $("year-label").textContent = state.year >= NOW ? "today" : String(state.year);
+  setYear(Number($("year").value));
   clearTimeout(yearTimer);
   yearTimer = setTimeout(drawCity, 120);
 });
+// Letting go of the slider is a step Back can return from.
+$("year").addEventListener("change", () => remember(true));
 let yearTimer = null;
 
 // ---- map: equirectangular projection, country outlines shipped in the binary ----
@@ -292,4 +345,4 @@ async function drawTop() {
 $("measure").addEventListener("change", drawTop);
 
 drawTop();
-if (location.hash.length > 1) open(decodeURIComponent(location.hash.slice(1)));
+follow();

@@ -94,6 +94,25 @@ test("search, partners drawn, a link's source, the year slider, a path", async (
   await p.locator('#partners li[data-id="city:jp:niigata"] button[data-id]').click();
   await p.waitForFunction(() => document.querySelector("#title").textContent.includes("Niigata"));
 
+  // The address says what is shown, and Back and Forward step through it: Niigata,
+  // then Blagoveshchensk today, then Blagoveshchensk in 2002, and forward again.
+  assert.match(p.url(), /#city=city%3Ajp%3Aniigata$/);
+  const title = (name) =>
+    p.waitForFunction((n) => document.querySelector("#title").textContent.includes(n), name);
+  await p.goBack();
+  await title("Blagoveshchensk");
+  await p.locator('#partners li[data-id="city:cn:wudalianchi"]').waitFor();
+  assert.equal(await p.textContent("#year-label"), "today");
+  await p.goBack();
+  await p.locator('#partners li[data-id="city:cn:wudalianchi"]').waitFor({ state: "detached" });
+  assert.equal(await p.textContent("#year-label"), "2002");
+  assert.equal(await p.inputValue("#year"), "2002");
+  assert.match(p.url(), /#city=city%3Aru%3Ablagoveshchensk&year=2002$/);
+  await p.goForward();
+  await p.locator('#partners li[data-id="city:cn:wudalianchi"]').waitFor();
+  await p.goForward();
+  await title("Niigata");
+
   // A shortest path between two cities: every hop, the middle ones included, as the API
   // answers it.
   await p.fill("#path-from", "Krasnoyarsk");
@@ -108,6 +127,28 @@ test("search, partners drawn, a link's source, the year slider, a path", async (
   assert.ok(hops.length >= 3, `a path with a middle: ${hops}`);
   await p.locator("#top li").first().waitFor();
   await p.screenshot({ path: `${SHOTS}/path.png`, fullPage: true });
+  assert.deepEqual(failures, []);
+});
+
+test("a shared address shows its city and year; editing the address follows it", async () => {
+  const { p, failures } = await page({ width: 1280, height: 900 });
+  await p.goto(BASE + "/#city=city%3Aru%3Ablagoveshchensk&year=2002");
+  await p.locator('#partners li[data-id="city:cn:heihe"]').waitFor();
+  assert.match(await p.textContent("#title"), /Blagoveshchensk/);
+  assert.equal(await p.textContent("#year-label"), "2002");
+  assert.equal(
+    await p.locator('#partners li[data-id="city:cn:wudalianchi"]').count(),
+    0,
+    "no Wudalianchi before its 2003 twinning",
+  );
+  await p.evaluate(() => {
+    location.hash = "#city=city%3Ajp%3Aniigata";
+  });
+  await p.waitForFunction(() => document.querySelector("#title").textContent.includes("Niigata"));
+  assert.equal(await p.textContent("#year-label"), "today");
+  // An address of a bare id, as earlier versions wrote them, still opens the city.
+  await p.goto(BASE + "/#city:ru:blagoveshchensk");
+  await p.locator('#partners li[data-id="city:cn:wudalianchi"]').waitFor();
   assert.deepEqual(failures, []);
 });
 
