@@ -145,7 +145,7 @@ function drawGraph() {
     const m = link.members.filter((x) => present.has(x));
     for (let i = 0; i < m.length; i++) {
       for (let j = i + 1; j < m.length; j++) {
-        elements.push({ data: { id: `${link.id}#${i}${j}`, source: m[i], target: m[j], kind: link.kind, link: link.id } });
+        elements.push({ data: { id: `${link.id}#${i}${j}`, source: m[i], target: m[j], kind: link.kind, status: link.status, link: link.id } });
       }
     }
   }
@@ -159,17 +159,24 @@ function drawGraph() {
       { selector: "edge", style: { width: 2, "line-color": "#9fb3c8", "curve-style": "bezier" } },
       { selector: "edge[kind = 'friendship']", style: { "line-style": "dashed" } },
       { selector: "edge[kind = 'trilateral']", style: { "line-color": "#d68910" } },
+      { selector: "edge[status != 'active']", style: { "line-style": "dotted", opacity: 0.7 } },
+      { selector: "edge.chosen", style: { width: 5, "line-color": "#c0392b", opacity: 1 } },
     ],
   });
   cy.on("tap", "node", (e) => {
     if (e.target.id() !== state.id) open(e.target.id());
   });
-  cy.on("tap", "edge", (e) => showLink(e.target.data("link")));
+  cy.on("tap", "edge", (e) => showLink(e.target.data("link"), $("graph")));
   window.explorerGraph = cy;
 }
 
 function drawPartners() {
   const list = $("partners");
+  // The details box may sit inside the list (after a partner's line): take it back
+  // below the graph, closed, before the list is redrawn.
+  const box = $("link-detail");
+  box.hidden = true;
+  $("graph").after(box);
   list.replaceChildren();
   const partners = state.nodes.filter((n) => n.id !== state.id).sort((a, b) => a.name.localeCompare(b.name));
   for (const partner of partners) {
@@ -181,18 +188,21 @@ function drawPartners() {
     for (const link of state.links.filter((l) => l.members.includes(partner.id) && l.members.includes(state.id))) {
       const tag = el("button", { type: "button", className: "linklike kind", textContent: `${link.kind}${link.signed ? " " + link.signed : ""}${link.status !== "active" ? " (" + link.status + ")" : ""}` });
       tag.dataset.link = link.id;
-      tag.addEventListener("click", () => showLink(link.id));
+      tag.addEventListener("click", () => showLink(link.id, item));
       item.append(tag);
     }
     list.append(item);
   }
   if (!partners.length) list.append(el("li", { textContent: "No partners at this date" }));
-  $("link-detail").hidden = true;
 }
 
-function showLink(id) {
+// A link's details open right after what was clicked (its edge's graph, or its
+// partner's line), and its edges are marked on the graph.
+function showLink(id, beside) {
   const link = state.links.find((l) => l.id === id);
   if (!link) return;
+  window.explorerGraph?.edges().removeClass("chosen");
+  window.explorerGraph?.edges().filter((e) => e.data("link") === id).addClass("chosen");
   const names = link.members.map((m) => state.nodes.find((n) => n.id === m)?.name || m);
   const box = $("link-detail");
   box.replaceChildren(
@@ -204,7 +214,9 @@ function showLink(id) {
   if (link.source?.quote) box.append(el("blockquote", { textContent: link.source.quote }));
   if (link.notes) box.append(el("div", { className: "notes", textContent: link.notes }));
   if (link.source?.document) box.append(citation(link.source));
+  if (beside) beside.after(box);
   box.hidden = false;
+  box.scrollIntoView({ block: "nearest" });
 }
 
 // ---- citations: the documents links cite, read once ----

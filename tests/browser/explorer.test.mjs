@@ -65,15 +65,33 @@ test("search, partners drawn, a link's source, the year slider, a path", async (
   assert.ok(Number(await p.getAttribute("#map", "data-cities")) > 5, "cities on the map");
   await p.screenshot({ path: `${SHOTS}/blagoveshchensk.png`, fullPage: true });
 
-  // A link's kind, date and quoted source.
-  await p.locator('#partners li[data-id="city:cn:wudalianchi"] button[data-link]').first().click();
+  // A link's kind, date and quoted source, opened right below the partner's line, its
+  // edge marked on the graph.
+  const tag = p.locator('#partners li[data-id="city:cn:wudalianchi"] button[data-link]').first();
+  await tag.click();
   const detail = await p.textContent("#link-detail");
+  const [tagBox, detailBox] = [await tag.boundingBox(), await p.locator("#link-detail").boundingBox()];
+  assert.ok(
+    detailBox.y >= tagBox.y && detailBox.y - (tagBox.y + tagBox.height) < 40,
+    `the details open right below what was clicked: ${JSON.stringify([tagBox, detailBox])}`,
+  );
+  const marked = await p.evaluate(() => window.explorerGraph.edges(".chosen").map((e) => e.data("link")));
+  assert.ok(marked.length > 0 && marked.every((l) => l.includes("wudalianchi")), `marked: ${marked}`);
   assert.match(detail, /twinning/);
   assert.match(detail, /2003-07-17/);
   assert.match(detail, /Удалянчи/);
   assert.match(detail, /stated by its document/);
   assert.match(detail, /Blagoveshchensk city administration/, "the full citation of the document");
   await p.screenshot({ path: `${SHOTS}/link-detail.png`, fullPage: true });
+
+  // A line clicked on the graph opens its link right below the graph.
+  await p.evaluate(() =>
+    window.explorerGraph.edges().filter((e) => e.data("link").includes("heihe"))[0].emit("tap"),
+  );
+  await p.waitForFunction(() => /heihe/i.test(document.querySelector("#link-detail").textContent));
+  const [graphBox, openBox] = [await p.locator("#graph").boundingBox(), await p.locator("#link-detail").boundingBox()];
+  assert.ok(openBox.y - (graphBox.y + graphBox.height) < 40, "right below the graph");
+  assert.match(await p.textContent("#legend"), /dotted: not active/);
 
   // A tie read from the text, not stated by it, says so.
   await p.locator('#partners li[data-id="city:cn:dalian"] button[data-link]').first().click();
