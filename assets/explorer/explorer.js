@@ -12,7 +12,7 @@ const $ = (id) => document.getElementById(id);
 async function api(path) {
   const response = await fetch(path, { headers: { Accept: "application/json" } });
   const body = await response.json();
-  if (!response.ok) throw new Error(body.detail || response.statusText);
+  if (!response.ok) throw Object.assign(new Error(body.detail || response.statusText), { code: body.code });
   return body;
 }
 
@@ -152,6 +152,9 @@ function drawGraph() {
   const cy = cytoscape({
     container: $("graph"),
     elements,
+    // A network of a few nodes would otherwise be fitted at a zoom that makes its
+    // labels huge.
+    maxZoom: 1.5,
     layout: { name: "concentric", concentric: (n) => (n.data("centre") ? 2 : 1), levelWidth: () => 1, animate: false },
     style: [
       { selector: "node", style: { label: "data(label)", "font-size": 11, "background-color": "#5b7fa8", width: 14, height: 14 } },
@@ -318,28 +321,95 @@ async function drawMap() {
 }
 
 // ---- shortest path ----
-async function resolve(text) {
-  const page = await api(`/api/v1/nodes?q=${encodeURIComponent(text)}&limit=1`);
+// A name typed for a path end is resolved by search: one exact match (or one match at
+// all) is taken; otherwise the matches are offered to choose from, and the choice is
+// kept on the input until its text changes.
+class Choice extends Error {
+  constructor(input, text, items) {
+    super(`Which “${text}”?`);
+    Object.assign(this, { input, items });
+  }
+}
+
+async function resolve(input) {
+  const text = input.value.trim();
+  if (input.dataset.id && input.dataset.label === input.value) {
+    return { id: input.dataset.id, name: input.dataset.name };
+  }
+  const page = await api(`/api/v1/nodes?q=${encodeURIComponent(text)}&limit=6`);
   if (!page.items.length) throw new Error(`no city named “${text}”`);
-  return page.items[0];
+  const lower = text.toLowerCase();
+  const exact = page.items.filter(
+    (n) => n.name.toLowerCase() === lower || Object.values(n.names || {}).some((x) => x.toLowerCase() === lower),
+  );
+  if (exact.length === 1) return exact[0];
+  if (page.items.length === 1) return page.items[0];
+  throw new Choice(input, text, exact.length ? exact : page.items);
+}
+
+function offer(out, choice) {
+  const item = el("li", { className: "choice", textContent: `${choice.message} ` });
+  for (const node of choice.items) {
+    const pick = el("button", {
+      type: "button",
+      className: "linklike",
+      textContent: `${label(node)}${node.country ? " · " + node.country : ""}`,
+    });
+    pick.dataset.id = node.id;
+    pick.addEventListener("click", () => {
+      const input = choice.input;
+      input.value = label(node);
+      Object.assign(input.dataset, { id: node.id, name: node.name, label: input.value });
+      $("path-form").requestSubmit();
+    });
+    item.append(pick, " ");
+  }
+  out.append(item);
+}
+
+/** One hop: the link kinds that join the two, with the first link's quoted source. */
+function hopLine(step) {
+  const link = step.links[0];
+  const kinds = [...new Set(step.links.map((l) => l.kind))].join(", ");
+  const line = el("div", { className: "hop" }, [`↓ ${kinds}${link?.signed ? " " + link.signed : ""}`]);
+  if (link?.source?.quote) {
+    const quote = el("details", {}, [el("summary", { textContent: "source" }), el("blockquote", { textContent: link.source.quote })]);
+    if (link.source.document) quote.append(citation(link.source));
+    line.append(" ", quote);
+  }
+  return line;
 }
 
 $("path-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   const out = $("path-result");
   out.replaceChildren();
+  let ends = [];
   try {
-    const [from, to] = await Promise.all([resolve($("path-from").value), resolve($("path-to").value)]);
+    ends = await Promise.all([resolve($("path-from")), resolve($("path-to"))]);
+    const [from, to] = ends;
     const answer = await api(`/api/v1/paths/shortest?from=${encodeURIComponent(from.id)}&to=${encodeURIComponent(to.id)}&kinds=${KINDS}${asOf()}`);
-    for (const node of answer.paths[0].nodes) {
+    const path = answer.paths[0];
+    path.nodes.forEach((node, i) => {
       const go = el("button", { type: "button", className: "linklike", textContent: node.name });
       go.addEventListener("click", () => open(node.id));
-      out.append(el("li", {}, [go]));
-    }
+      const item = el("li", {}, [go]);
+      if (path.steps[i]) item.append(hopLine(path.steps[i]));
+      out.append(item);
+    });
   } catch (err) {
-    out.append(el("li", { className: "error", textContent: err.message }));
+    if (err instanceof Choice) return offer(out, err);
+    const [from, to] = ends;
+    const text = err.code === "no_path" && from && to
+      ? `No path between ${from.name} and ${to.name} over ${KINDS.replaceAll(",", ", ")} links${state.year < NOW ? " as of " + state.year : ""}.`
+      : err.message;
+    out.append(el("li", { className: "error", textContent: text }));
   }
 });
+for (const id of ["path-from", "path-to"]) {
+  // A new text is a new question: the earlier choice no longer holds.
+  $(id).addEventListener("input", (e) => delete e.target.dataset.id);
+}
 
 // ---- top cities ----
 async function drawTop() {

@@ -111,6 +111,9 @@ test("search, partners drawn, a link's source, the year slider, a path", async (
   // Follow a partner.
   await p.locator('#partners li[data-id="city:jp:niigata"] button[data-id]').click();
   await p.waitForFunction(() => document.querySelector("#title").textContent.includes("Niigata"));
+  // Three nodes are drawn at a zoom that keeps labels readable, not fitted huge.
+  await p.waitForFunction(() => window.explorerGraph.nodes().length <= 5);
+  assert.ok(await p.evaluate(() => window.explorerGraph.zoom()) <= 1.5);
 
   // The address says what is shown, and Back and Forward step through it: Niigata,
   // then Blagoveshchensk today, then Blagoveshchensk in 2002, and forward again.
@@ -137,12 +140,35 @@ test("search, partners drawn, a link's source, the year slider, a path", async (
   await p.fill("#path-to", "Niigata");
   await p.click("#path-go");
   await p.locator("#path-result li").nth(1).waitFor();
-  const hops = await p.locator("#path-result li").allTextContents();
+  const hops = await p.locator("#path-result li > button").allTextContents();
   const path = await apiGet(
     `/api/v1/paths/shortest?from=city:ru:krasnoyarsk&to=city:jp:niigata&kinds=${KINDS}`,
   );
   assert.deepEqual(hops, path.paths[0].nodes.map((n) => n.name));
   assert.ok(hops.length >= 3, `a path with a middle: ${hops}`);
+  // Each hop names the kind of link it follows, with the link's quoted source.
+  const steps = await p.locator("#path-result .hop").allTextContents();
+  assert.equal(steps.length, path.paths[0].steps.length);
+  path.paths[0].steps.forEach((step, i) => assert.ok(steps[i].includes(step.links[0].kind), steps[i]));
+  const quoted = path.paths[0].steps.find((s) => s.links[0].source?.quote);
+  if (quoted) {
+    await p.locator("#path-result .hop summary").first().click();
+    assert.ok((await p.textContent("#path-result")).includes(quoted.links[0].source.quote.slice(0, 20)));
+  }
+  // Unconnected ends are named, not given as ids.
+  await p.fill("#path-to", "Union of Russian Cities");
+  await p.click("#path-go");
+  await p.locator("#path-result li.error").waitFor();
+  const unconnected = await p.textContent("#path-result li.error");
+  assert.match(unconnected, /^No path between Krasnoyarsk and Union of Russian Cities/);
+  assert.ok(!unconnected.includes("city:"), unconnected);
+  // A name that matches several nodes offers them; the one chosen is used.
+  await p.fill("#path-to", "Sh");
+  await p.click("#path-go");
+  await p.locator("#path-result li.choice button").first().waitFor();
+  assert.match(await p.textContent("#path-result li.choice"), /Which “Sh”\?/);
+  await p.locator('#path-result li.choice button[data-id="city:cn:shenyang"]').click();
+  await p.waitForFunction(() => document.querySelector("#path-result li:last-child > button")?.textContent === "Shenyang");
   await p.locator("#top li").first().waitFor();
   await p.screenshot({ path: `${SHOTS}/path.png`, fullPage: true });
   assert.deepEqual(failures, []);
