@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Every test, on a fresh machine too: installs what the browser test needs when it is
-# missing (Debian's chromium; the npm packages of package-lock.json), checks that the
+# missing (Debian's chromium and CJK fonts; the npm packages of package-lock.json), checks that the
 # vendored front-end libraries are the lockfile's, then runs `cargo test --locked` and
 # the schemathesis conformance run (scripts/conformance.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [[ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]]; then
+# The browser test needs Chromium, and fonts with Chinese, Japanese and Korean glyphs so
+# that its screenshots show the names a user sees (it checks they are not boxes).
+missing=()
+[[ -x "${CHROMIUM:-/usr/bin/chromium}" ]] || missing+=(chromium)
+[[ -n "$(fc-list :lang=ja 2>/dev/null)" && -n "$(fc-list :lang=ko 2>/dev/null)" ]] || missing+=(fonts-noto-cjk)
+if (( ${#missing[@]} )); then
   if [[ "$(id -u)" == 0 ]]; then
-    echo "== installing Debian's chromium for the browser test"
+    echo "== installing Debian's ${missing[*]} for the browser test"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "the browser test needs Chromium: sudo apt-get install chromium (or set CHROMIUM)" >&2
+    echo "the browser test needs: sudo apt-get install ${missing[*]} (or set CHROMIUM)" >&2
     exit 1
   fi
 fi

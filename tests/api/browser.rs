@@ -56,7 +56,7 @@ fn the_explorer_works_in_headless_chromium() {
         println!("{}", timings.trim());
     }
     assert!(
-        said.contains("pass 6") || said.contains("ℹ pass 6"),
+        said.contains("pass 7") || said.contains("ℹ pass 7"),
         "{said}"
     );
 }

@@ -174,6 +174,30 @@ test("search, partners drawn, a link's source, the year slider, a path", async (
   assert.deepEqual(failures, []);
 });
 
+test("Chinese, Japanese and Korean names are drawn as glyphs, not boxes", async () => {
+  const { p, failures } = await page({ width: 1280, height: 900 });
+  await p.goto(BASE + "/");
+  // A private-use character has no glyph in any font: it is drawn as the missing-glyph
+  // box. A name's characters must be drawn otherwise.
+  const drawn = await p.evaluate(() => {
+    const draw = (text) => {
+      const canvas = document.createElement("canvas");
+      canvas.width = 48;
+      canvas.height = 48;
+      const context = canvas.getContext("2d");
+      context.font = "32px " + getComputedStyle(document.body).fontFamily;
+      context.fillText(text, 4, 36);
+      return canvas.toDataURL();
+    };
+    const box = draw("\uE000");
+    return Object.fromEntries(["新", "潟", "上", "越", "한", "平"].map((c) => [c, draw(c) !== box]));
+  });
+  for (const [character, glyph] of Object.entries(drawn)) {
+    assert.ok(glyph, `${character} is drawn as a box: install fonts-noto-cjk`);
+  }
+  assert.deepEqual(failures, []);
+});
+
 test("a shared address shows its city and year; editing the address follows it", async () => {
   const { p, failures } = await page({ width: 1280, height: 900 });
   await p.goto(BASE + "/#city=city%3Aru%3Ablagoveshchensk&year=2002");
