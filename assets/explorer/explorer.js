@@ -118,6 +118,9 @@ async function open(id) {
   state.id = id;
   remember(moved);
   await Promise.all([drawCity(), drawSuggestions()]);
+  // Opened from a list further down (the ranking, on a phone): bring its title into view.
+  const title = $("title");
+  if (moved && title.getBoundingClientRect().top < 0) title.scrollIntoView({ block: "start" });
 }
 
 async function drawCity() {
@@ -166,6 +169,9 @@ function drawGraph() {
       { selector: "edge.chosen", style: { width: 5, "line-color": "#c0392b", opacity: 1 } },
     ],
   });
+  // Nodes are links to their city: the pointer says so.
+  cy.on("mouseover", "node", () => ($("graph").style.cursor = "pointer"));
+  cy.on("mouseout", "node", () => ($("graph").style.cursor = ""));
   cy.on("tap", "node", (e) => {
     if (e.target.id() !== state.id) open(e.target.id());
   });

@@ -264,6 +264,15 @@ test("usable on a phone-sized screen", async () => {
   const box = await p.locator("#graph").boundingBox();
   assert.ok(box.width > 300, "the graph uses the screen's width");
   await p.screenshot({ path: `${SHOTS}/phone.png`, fullPage: true });
+  // A city tapped in the ranking, far down the page, is shown from its title.
+  const ranked = p.locator("#top li button", { hasText: "Moscow" });
+  await ranked.scrollIntoViewIfNeeded();
+  await ranked.click();
+  await p.waitForFunction(() => document.querySelector("#title").textContent.includes("Moscow"));
+  await p.waitForFunction(() => {
+    const top = document.querySelector("#title").getBoundingClientRect().top;
+    return top >= 0 && top < window.innerHeight;
+  });
   assert.deepEqual(failures, []);
 });
 
