@@ -154,14 +154,15 @@ pub(crate) fn respond<T: serde::Serialize + Versioned>(answer: &T) -> HttpRespon
     )
 }
 
-/// As [`answer`], for an expensive question: it takes one of the service's heavy-query
-/// slots first, and answers 503 `busy` with `Retry-After` when none is free.
-pub(crate) async fn answer_heavy<T: serde::Serialize + Versioned + Send + 'static>(
+/// Runs an expensive question off the request threads in one of the service's
+/// heavy-query slots, or answers 503 `busy` with `Retry-After` when none is free.
+pub(crate) async fn heavy<T: Send + 'static>(
     service: web::Data<Service>,
     question: impl FnOnce(&Service) -> Result<T, ApiError> + Send + 'static,
-) -> Result<HttpResponse, ApiError> {
-    answer(service, move |svc| {
-        let _slot = svc.try_heavy().ok_or_else(|| {
+) -> Result<T, ApiError> {
+    let service = service.into_inner();
+    web::block(move || {
+        let _slot = service.try_heavy().ok_or_else(|| {
             ApiError::new(
                 ProblemCode::Busy,
                 format!(
@@ -171,9 +172,18 @@ pub(crate) async fn answer_heavy<T: serde::Serialize + Versioned + Send + 'stati
                 None,
             )
         })?;
-        question(svc)
+        question(&service)
     })
     .await
+    .map_err(|e| internal(&e))?
+}
+
+/// As [`answer`], for an expensive question (see [`heavy`]).
+pub(crate) async fn answer_heavy<T: serde::Serialize + Versioned + Send + 'static>(
+    service: web::Data<Service>,
+    question: impl FnOnce(&Service) -> Result<T, ApiError> + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    Ok(respond(&heavy(service, question).await?))
 }
 
 /// Registers every route of the service, including operational ones.

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::centrality::Ranked;
 use super::extract::{path_id, ValidQuery};
 use super::filters::graph_params;
-use super::problem::{internal, ApiError, Problem, ProblemCode};
+use super::problem::{internal, ApiError, Problem};
 use super::version;
 use crate::model::{NodeId, NodeKind};
 use crate::service::analysis::{Filters, Measure, NodeRef};
@@ -427,29 +427,6 @@ fn shape_series_csv(h: &ShapeSeries) -> Result<Vec<u8>, ApiError> {
     )
 }
 
-/// Runs a history question off the request threads in one of the heavy slots.
-async fn heavy<T: Send + 'static>(
-    service: web::Data<Service>,
-    question: impl FnOnce(&Service) -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    let service = service.into_inner();
-    web::block(move || {
-        let _slot = service.try_heavy().ok_or_else(|| {
-            ApiError::new(
-                ProblemCode::Busy,
-                format!(
-                    "every slot for expensive queries is taken; retry in {} s",
-                    super::problem::RETRY_AFTER_SECONDS
-                ),
-                None,
-            )
-        })?;
-        question(&service)
-    })
-    .await
-    .map_err(|e| internal(&e))?
-}
-
 /// A node's centrality through time
 ///
 /// The node's value and rank by `measure` as the network stood at the end of each
@@ -489,7 +466,7 @@ pub async fn get_node_history(
         top: None,
         kind: None,
     };
-    let history = heavy(service, move |svc| {
+    let history = super::heavy(service, move |svc| {
         Ok(NodeHistory::from(
             &*svc.node_centrality_history(&id, measure, &query)?,
         ))
@@ -539,7 +516,7 @@ pub async fn get_ranking_history(
         top: params.top,
         kind: params.kind,
     };
-    let history = heavy(service, move |svc| {
+    let history = super::heavy(service, move |svc| {
         Ok(RankingHistory::from(
             &*svc.ranking_history(measure, &query)?,
         ))
@@ -584,7 +561,7 @@ pub async fn get_shape_series(
         },
         ..HistoryQuery::default()
     };
-    let history = heavy(service, move |svc| {
+    let history = super::heavy(service, move |svc| {
         Ok(ShapeSeries::from(&*svc.shape_series(&query)?))
     })
     .await?;
