@@ -369,13 +369,18 @@ fn serve(config: &ServeConfig) -> anyhow::Result<()> {
     // for the next start.
     std::thread::spawn(move || {
         let started = std::time::Instant::now();
+        let mut view_bytes = 0;
         for filter in [
             pobratim::graph::filter::Filter::default(),
             pobratim::graph::filter::Filter::everything(),
         ] {
-            saver.scope(&filter);
+            view_bytes += saver.scope(&filter).view.heap_bytes();
         }
-        tracing::info!(ms = started.elapsed().as_millis() as u64, "views warmed");
+        tracing::info!(
+            ms = started.elapsed().as_millis() as u64,
+            views_mb = view_bytes >> 20,
+            "views warmed"
+        );
         let current =
             saver.snapshot_origin() == pobratim::service::SnapshotOrigin::File { replayed: 0 };
         if current {

@@ -30,13 +30,7 @@ pub(super) fn compact_appended(graph: &GraphSnapshot) -> Result<GraphSnapshot, P
             .map_err(|()| ProjectError::TooLarge)?;
         links.push(*graph.link(l));
     }
-    link_ids.index_from(
-        base.links.len(),
-        super::link_ids::Names {
-            nodes: &node_ids,
-            links: &links,
-        },
-    );
+    link_ids.index_from(base.links.len(), links.len());
     let adjacency = extend_adjacency(graph, node_ids.len())?;
     Ok(with_adjacency(
         graph.version(),

@@ -113,10 +113,7 @@ pub(crate) fn build_indexed(
     links: Vec<LinkEntry>,
     mut link_ids: LinkIds,
 ) -> Result<GraphSnapshot, ProjectError> {
-    link_ids.index_all(super::link_ids::Names {
-        nodes: &node_ids,
-        links: &links,
-    });
+    link_ids.index_all(links.len());
     assemble(version, node_ids, node_kinds, links, link_ids)
 }
 

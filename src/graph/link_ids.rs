@@ -1,25 +1,24 @@
 //! Link ids of a snapshot base. Most link ids are derived — `kind:a+b`, the kind and the
 //! canonical members ([`crate::model::LinkId::derive`]) — and those are not stored at
 //! all: they are written out from the node ids when asked for. Only ids chosen by a
-//! writer are kept, in a text arena. A hash table of link indices finds both kinds.
-//! On the 1M network every id is derived, which saves their 250 MB of text.
+//! writer are kept, in a text arena, with a hash table that finds them. A derived id
+//! is found from what it names — its members' nodes, the pair they share, the link of
+//! its kind there (the base's `find_derived`) — so it costs no index either: on the 1M
+//! network every id is derived, which saves their 250 MB of text and a 40 MB table.
 
 use std::borrow::Cow;
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
-use rayon::prelude::*;
 
 use super::ids::IdTable;
 use super::{LinkEntry, LinkIx};
 
-/// Links hashed per rayon task, at least (smaller runs stay on one thread).
-const PARALLEL_HASHES: usize = 16_384;
-
-/// Link ids by dense index, and the index of an id.
+/// Link ids by dense index, and the index of a chosen id.
 #[derive(Clone, Default)]
 pub(crate) struct LinkIds {
     chosen: Chosen,
+    /// The links with chosen ids, by the hash of the id.
     index: HashTable<LinkIx>,
     hasher: hashbrown::DefaultHashBuilder,
 }
@@ -36,8 +35,7 @@ struct Chosen {
 
 impl Chosen {
     fn id(&self, ix: LinkIx) -> Option<&str> {
-        let position = *self.position.get(ix as usize)?;
-        let position = position.checked_sub(1)? as usize;
+        let position = self.position_of(ix)?;
         let start = match position {
             0 => 0,
             _ => self.ends[position - 1] as usize,
@@ -45,21 +43,9 @@ impl Chosen {
         Some(&self.text[start..self.ends[position] as usize])
     }
 
-    fn hash(
-        &self,
-        hasher: &hashbrown::DefaultHashBuilder,
-        names: Names<'_>,
-        ix: LinkIx,
-        buf: &mut String,
-    ) -> u64 {
-        match self.id(ix) {
-            Some(id) => hasher.hash_one(id),
-            None => {
-                buf.clear();
-                names.write(ix, buf);
-                hasher.hash_one(buf.as_str())
-            }
-        }
+    fn position_of(&self, ix: LinkIx) -> Option<usize> {
+        let position = *self.position.get(ix as usize)?;
+        position.checked_sub(1).map(|p| p as usize)
     }
 }
 
@@ -105,14 +91,6 @@ impl Names<'_> {
 }
 
 impl LinkIds {
-    /// Starts a table for `links` links.
-    pub(crate) fn with_capacity(links: usize) -> Self {
-        Self {
-            index: HashTable::with_capacity(links),
-            ..Self::default()
-        }
-    }
-
     /// Appends the next link (`links_before` links precede it): `None` when its id is
     /// derived, else the id. Fails past 4 GiB of chosen ids.
     pub(crate) fn push(&mut self, chosen: Option<&str>, links_before: usize) -> Result<(), ()> {
@@ -139,35 +117,25 @@ impl LinkIds {
         self.chosen.id(ix).is_none()
     }
 
-    /// Builds the index over links `0..names.links.len()` (after every push).
-    pub(crate) fn index_all(&mut self, names: Names<'_>) {
-        self.index_from(0, names);
+    /// Builds the index over links `0..links` (after every push).
+    pub(crate) fn index_all(&mut self, links: usize) {
+        self.index_from(0, links);
     }
 
-    /// Adds links `first..names.links.len()` to the index (after every push), the ones
-    /// before being indexed already.
-    pub(crate) fn index_from(&mut self, first: usize, names: Names<'_>) {
+    /// Adds the chosen ids of links `first..links` to the index (after every push), the
+    /// ones before being indexed already.
+    pub(crate) fn index_from(&mut self, first: usize, links: usize) {
         let Self {
             chosen,
             index,
             hasher,
         } = self;
-        let (chosen, hasher) = (&*chosen, &*hasher);
-        let rehash = |&other: &LinkIx| chosen.hash(hasher, names, other, &mut String::new());
-        // The hashes first, on every core: writing a derived id out reads its members'
-        // ids from all over memory, the slow part of indexing a million links.
-        let hashes: Vec<u64> = (first..names.links.len())
-            .into_par_iter()
-            .with_min_len(PARALLEL_HASHES)
-            .map_init(String::new, |buf, ix| {
-                chosen.hash(hasher, names, ix as LinkIx, buf)
-            })
-            .collect();
-        // Room for every new id at once: a table that grows while it is filled hashes
-        // every id in it again, writing each derived id out once more.
-        index.reserve(hashes.len(), rehash);
-        for (ix, hash) in (first as LinkIx..).zip(hashes) {
-            index.insert_unique(hash, ix, rehash);
+        let rehash = |&other: &LinkIx| chosen.id(other).map_or(0, |id| hasher.hash_one(id));
+        for ix in first..links.min(chosen.position.len()) {
+            let ix = ix as LinkIx;
+            if let Some(id) = chosen.id(ix) {
+                index.insert_unique(hasher.hash_one(id), ix, rehash);
+            }
         }
     }
 
@@ -192,19 +160,12 @@ impl LinkIds {
         }
     }
 
-    /// The index of the link whose id is `id`, if any.
-    pub(crate) fn find(&self, names: Names<'_>, id: &str) -> Option<LinkIx> {
+    /// The index of the link whose chosen id is `id`, if any (derived ids are found
+    /// from their members: the base's `find_derived`).
+    pub(crate) fn find_chosen(&self, id: &str) -> Option<LinkIx> {
         let hash = self.hasher.hash_one(id);
-        let mut buf = String::new();
         self.index
-            .find(hash, |&ix| match self.chosen.id(ix) {
-                Some(chosen) => chosen == id,
-                None => {
-                    buf.clear();
-                    names.write(ix, &mut buf);
-                    buf == id
-                }
-            })
+            .find(hash, |&ix| self.chosen.id(ix) == Some(id))
             .copied()
     }
 
@@ -244,7 +205,7 @@ mod tests {
     }
 
     #[test]
-    fn derived_ids_are_written_out_and_found_beside_chosen_ones() {
+    fn chosen_ids_are_found_and_derived_ones_written_out() {
         let mut nodes = IdTable::default();
         for id in ["city:ru:b", "city:cn:a", "association:x", "city:jp:c"] {
             nodes.push(id).unwrap();
@@ -255,16 +216,16 @@ mod tests {
             entry(LinkKind::Friendship, &[3, 0]),
             entry(LinkKind::Trilateral, &[3, 0, 1]),
         ];
-        let mut ids = LinkIds::with_capacity(links.len());
+        let mut ids = LinkIds::default();
         ids.push(None, 0).unwrap();
         ids.push(None, 1).unwrap();
         ids.push(Some("friends-1999"), 2).unwrap();
         ids.push(None, 3).unwrap();
+        ids.index_all(links.len());
         let names = Names {
             nodes: &nodes,
             links: &links,
         };
-        ids.index_all(names);
         let expected = [
             "twinning:city:cn:a+city:ru:b",
             "membership:city:ru:b+association:x",
@@ -273,15 +234,10 @@ mod tests {
         ];
         for (ix, id) in expected.iter().enumerate() {
             assert_eq!(ids.get(names, ix as u32), *id);
-            assert_eq!(ids.find(names, id), Some(ix as u32), "{id}");
             assert_eq!(ids.is_derived(ix as u32), ix != 2);
         }
-        assert_eq!(ids.find(names, "friendship:city:jp:c+city:ru:b"), None);
-        assert_eq!(
-            ids.find(names, "twinning:city:ru:b+city:cn:a"),
-            None,
-            "not canonical"
-        );
-        assert_eq!(ids.find(names, ""), None);
+        assert_eq!(ids.find_chosen("friends-1999"), Some(2));
+        assert_eq!(ids.find_chosen("twinning:city:cn:a+city:ru:b"), None, "derived");
+        assert_eq!(ids.find_chosen(""), None);
     }
 }

@@ -117,7 +117,45 @@ impl Base {
 
     /// The base link with id `id`, live or not.
     fn find_link(&self, id: &str) -> Option<LinkIx> {
-        self.link_ids.find(self.names(), id)
+        self.link_ids
+            .find_chosen(id)
+            .or_else(|| self.find_derived(id))
+    }
+
+    /// The base link whose derived id (`kind:a+b`, see [`link_ids`]) is `id`: found at
+    /// the pair of its first two members. A node id stored before `+` was refused in
+    /// them may hold one, so every split of the members is tried (there are at most a
+    /// few `+` in an id).
+    fn find_derived(&self, id: &str) -> Option<LinkIx> {
+        let (kind, members) = id.split_once(':')?;
+        let kind = LinkKind::ALL.into_iter().find(|k| k.as_str() == kind)?;
+        let pluses: Vec<usize> = members.match_indices('+').map(|(at, _)| at).collect();
+        let mut written = String::with_capacity(id.len());
+        for (i, &first_end) in pluses.iter().enumerate() {
+            let Some(a) = self.node_ids.find(&members[..first_end]) else {
+                continue;
+            };
+            let second_ends = pluses[i + 1..].iter().copied().chain([members.len()]);
+            for second_end in second_ends {
+                let Some(b) = self.node_ids.find(&members[first_end + 1..second_end]) else {
+                    continue;
+                };
+                let Some(pair) = self.pair_between(a, b) else {
+                    continue;
+                };
+                for &l in self.pair_slice(pair) {
+                    if self.links[l as usize].kind != kind || !self.link_ids.is_derived(l) {
+                        continue;
+                    }
+                    written.clear();
+                    self.link_ids.write(self.names(), l, &mut written);
+                    if written == id {
+                        return Some(l);
+                    }
+                }
+            }
+        }
+        None
     }
 
     fn pair_count(&self) -> usize {

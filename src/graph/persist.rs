@@ -214,7 +214,7 @@ pub fn load(path: &Path) -> Result<Option<GraphSnapshot>, PersistError> {
     }
     let link_count = input.u64()? as usize;
     let mut links = Vec::with_capacity(link_count.min(1 << 26));
-    let mut link_ids = LinkIds::with_capacity(link_count.min(1 << 26));
+    let mut link_ids = LinkIds::default();
     for _ in 0..link_count {
         let id = input.id()?;
         let chosen = (!id.is_empty()).then_some(id);

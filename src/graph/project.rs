@@ -44,7 +44,7 @@ pub fn compact(graph: &GraphSnapshot) -> Result<GraphSnapshot, ProjectError> {
         node_kinds.push(graph.node_kind(v));
     }
     let mut links = Vec::with_capacity(graph.link_count());
-    let mut link_ids = LinkIds::with_capacity(graph.link_count());
+    let mut link_ids = LinkIds::default();
     for l in graph.live_links() {
         let entry = graph.link(l);
         let mut members = [0; super::MAX_MEMBERS];

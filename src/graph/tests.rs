@@ -175,3 +175,59 @@ fn ids_written_into_one_buffer_are_the_ids_of_the_links() {
     }
     assert_eq!(base().link_ids(&[]).iter().count(), 0);
 }
+
+#[test]
+fn every_link_is_found_by_its_id_derived_or_chosen() {
+    // Derived ids are found through their members' pair, chosen ones through their
+    // table; a node id stored before `+` was refused may hold one.
+    let nodes = [
+        ("city:a", NodeKind::City),
+        ("city:a+b", NodeKind::City),
+        ("city:b", NodeKind::City),
+        ("city:c", NodeKind::City),
+        ("association:x", NodeKind::Association),
+    ]
+    .map(|(n, k)| (id(n), k));
+    let ids = [
+        "twinning:city:a+city:b",
+        "twinning:city:a+b+city:c",
+        "friendship:city:a+city:b",
+        "trilateral:city:a+city:b+city:c",
+        "membership:city:c+association:x",
+        // Chosen, in the form of a derived id of other members.
+        "twinning:city:b+city:c",
+    ];
+    let g = project::build(
+        1,
+        nodes,
+        [
+            link(ids[0], LinkKind::Twinning, &["city:b", "city:a"]),
+            link(ids[1], LinkKind::Twinning, &["city:c", "city:a+b"]),
+            link(ids[2], LinkKind::Friendship, &["city:a", "city:b"]),
+            link(ids[3], LinkKind::Trilateral, &["city:c", "city:a", "city:b"]),
+            link(ids[4], LinkKind::Membership, &["city:c", "association:x"]),
+            link(ids[5], LinkKind::Twinning, &["city:a", "city:c"]),
+        ],
+    )
+    .unwrap();
+    for (ix, link_id) in ids.iter().enumerate() {
+        let found = g.link_ix(&LinkId::new(*link_id).unwrap());
+        assert_eq!(found, Some(ix as u32), "{link_id}");
+        assert_eq!(g.link_id(ix as u32), *link_id);
+    }
+    assert!(g.link_id_is_derived(0) && !g.link_id_is_derived(5));
+    for absent in [
+        "twinning:city:b+city:a", // not canonical
+        "friendship:city:a+city:c",
+        "trilateral:city:a+city:b",
+        "located_in:city:a+city:b",
+        "membership:association:x+city:c",
+        "twinning:city:a+city:c",
+        "twinning:city:a",
+        "twinning:",
+        "nokind:city:a+city:b",
+        "twinning:city:a+city:b+",
+    ] {
+        assert_eq!(g.link_ix(&LinkId::new(absent).unwrap()), None, "{absent}");
+    }
+}

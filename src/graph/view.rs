@@ -319,6 +319,25 @@ impl GraphView {
         }
     }
 
+    /// Heap bytes of the view's flat arrays (the base view's, shared with other views of
+    /// the same base, counted here in full; a merged copy, once made, too), for memory
+    /// reports.
+    pub fn heap_bytes(&self) -> usize {
+        let flat = |f: &FlatView| {
+            (f.offsets.capacity() + f.targets.capacity() + f.pairs.capacity()) * 4
+                + f.included.capacity()
+        };
+        let patch = self.patch.as_ref().map_or(0, |p| {
+            p.rows
+                .values()
+                .map(|(t, q)| (t.capacity() + q.capacity()) * 4)
+                .sum::<usize>()
+                + p.patched.capacity() * 8
+                + p.included.capacity()
+        });
+        flat(&self.flat) + patch + self.merged.get().map_or(0, |m| flat(m))
+    }
+
     /// Number of node slots (included or not).
     pub fn node_bound(&self) -> usize {
         self.included().len()
