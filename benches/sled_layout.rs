@@ -150,9 +150,9 @@ fn write_merged(links: u64, per_value: u64, scattered: bool) -> f64 {
                 .map_or_else(Vec::new, |(_, v)| decode_segment(v));
             let mut end = at;
             while end < numbered.len()
-                && upper.as_ref().map_or(true, |u| {
-                    segment_key(numbered[end].0).as_slice() < u.as_ref()
-                })
+                && upper
+                    .as_ref()
+                    .is_none_or(|u| segment_key(numbered[end].0).as_slice() < u.as_ref())
             {
                 entries.push((numbered[end].0, value(numbered[end].1)));
                 end += 1;

@@ -61,10 +61,12 @@ for scale in $SCALES; do
   serve
   url=$(listening_url "$log" $server 3600)
   opened=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f s", e - s}')
-  # The server builds its default views in the background after it starts listening;
-  # wait for that (a steady-state server has them) before measuring requests.
+  # The server builds its default views (and, for a network small enough, its layout)
+  # in the background after it starts listening; wait for that (a steady-state server
+  # has them) before measuring requests.
   while ! grep -q 'views warmed' "$log"; do sleep 0.1; done
   warmed=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f s", e - s}')
+  while ! grep -q 'layout warmed\|layout not warmed' "$log"; do sleep 0.1; done
   rss_open=$(rss_mb $server)
   counts=$(curl -s "$url/healthz" | python3 -c 'import json,sys; h=json.load(sys.stdin); print(h["nodes"], h["links"])')
 
@@ -132,7 +134,7 @@ PY
   # issue names.
   serve --answer-cache-mb 0
   url=$(listening_url "$log" $server 3600)
-  while ! grep -q 'views warmed' "$log"; do sleep 0.1; done
+  while ! grep -q 'layout warmed\|layout not warmed' "$log"; do sleep 0.1; done
   warm twohop_partners 2 16
   computed=$(run twohop_partners 2 16 | fmt)
   computed_paced=$(run twohop_partners 2 36 "${PACE_MS:-2}" | fmt)

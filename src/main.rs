@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     // Colours only for a person at a terminal, and never when NO_COLOR is set
     // (https://no-color.org): a log written to a file or a pipe stays plain text.
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
-        && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty());
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let cli = Cli::parse();
     // A server's log is for its operator; a command prints its own summary for the
     // person who ran it, and logs only warnings unless POBRATIM_LOG asks for more.
@@ -352,6 +352,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Most nodes of the default view whose layout a starting server computes (the world
+/// network's 17k take ~3 s; a million would spend the query budget for nothing).
+const WARM_LAYOUT_NODES: usize = 100_000;
+
 fn serve(config: &ServeConfig) -> anyhow::Result<()> {
     let service = server::open_service(config)?;
     let graph = service.snapshot();
@@ -381,6 +385,18 @@ fn serve(config: &ServeConfig) -> anyhow::Result<()> {
             views_mb = view_bytes >> 20,
             "views warmed"
         );
+        // The explorer's whole-network picture, where one is worth drawing.
+        let default = pobratim::graph::filter::Filter::default();
+        let nodes = saver.scope(&default).view.node_count();
+        if nodes <= WARM_LAYOUT_NODES {
+            let started = std::time::Instant::now();
+            match saver.network_layout(&default) {
+                Ok(_) => tracing::info!(ms = started.elapsed().as_millis() as u64, "layout warmed"),
+                Err(e) => tracing::warn!(error = %e, "layout not warmed: it failed"),
+            }
+        } else {
+            tracing::info!(nodes, "layout not warmed: too many nodes");
+        }
         let current =
             saver.snapshot_origin() == pobratim::service::SnapshotOrigin::File { replayed: 0 };
         if current {

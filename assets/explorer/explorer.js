@@ -1,4 +1,5 @@
-// The network explorer: search a city, draw its ego network (cytoscape.js), follow
+// The network explorer: the whole network (sigma.js), search a city, draw its ego
+// network (cytoscape.js), follow
 // partners, read a link's dates and source, cut the network at a year, find a path,
 // see the cities on a map (country outlines from world-atlas, no tile server), and
 // list the top cities by a centrality measure. Everything comes from this server's API.
@@ -6,7 +7,7 @@
 
 const KINDS = "twinning,friendship,trilateral";
 const NOW = Number(document.getElementById("year").max);
-const state = { id: null, year: NOW, nodes: [], links: [], world: null };
+const state = { id: null, year: NOW, view: "city", nodes: [], links: [], world: null };
 const $ = (id) => document.getElementById(id);
 
 async function api(path) {
@@ -62,22 +63,28 @@ async function search() {
 }
 
 // ---- the address: what is shown lives in the URL ----
-// `#city=<id>&year=<YYYY>` (the year only when the slider is not at today). Opening a
-// city or letting go of the slider adds a history entry, so Back and Forward step
-// through what was shown; editing the address, or opening a shared one, shows it. An
-// address of a bare id (`#city:ru:blagoveshchensk`) still opens that city.
+// `#view=network&city=<id>&year=<YYYY>` (the view only when the whole network is shown,
+// the year only when the slider is not at today). Opening a city, showing or hiding the
+// whole network, or letting go of the slider adds a history entry, so Back and Forward
+// step through what was shown; editing the address, or opening a shared one, shows it.
+// An address of a bare id (`#city:ru:blagoveshchensk`) still opens that city.
 function readAddress() {
   const raw = location.hash.slice(1);
-  if (!raw) return { id: null, year: NOW };
-  if (!raw.includes("=")) return { id: decodeURIComponent(raw), year: NOW };
+  if (!raw) return { id: null, year: NOW, view: "city" };
+  if (!raw.includes("=")) return { id: decodeURIComponent(raw), year: NOW, view: "city" };
   const params = new URLSearchParams(raw);
   const year = Number(params.get("year"));
   const min = Number($("year").min);
-  return { id: params.get("city"), year: Number.isInteger(year) && year >= min && year < NOW ? year : NOW };
+  return {
+    id: params.get("city"),
+    year: Number.isInteger(year) && year >= min && year < NOW ? year : NOW,
+    view: params.get("view") === "network" ? "network" : "city",
+  };
 }
 
 function address() {
   const params = new URLSearchParams();
+  if (state.view === "network") params.set("view", "network");
   if (state.id) params.set("city", state.id);
   if (state.year < NOW) params.set("year", String(state.year));
   const text = params.toString();
@@ -102,6 +109,7 @@ async function follow() {
   const wanted = readAddress();
   const yearChanged = wanted.year !== state.year;
   if (yearChanged) setYear(wanted.year);
+  if (wanted.view !== state.view || (yearChanged && state.view === "network")) showView(wanted.view);
   if (wanted.id && wanted.id !== state.id) {
     state.id = wanted.id;
     await Promise.all([drawCity(), drawSuggestions()]);
@@ -267,8 +275,12 @@ $("year").addEventListener("input", () => {
   clearTimeout(yearTimer);
   yearTimer = setTimeout(drawCity, 120);
 });
-// Letting go of the slider is a step Back can return from.
-$("year").addEventListener("change", () => remember(true));
+// Letting go of the slider is a step Back can return from; the whole network, when
+// shown, is laid out again at that year.
+$("year").addEventListener("change", () => {
+  remember(true);
+  if (state.view === "network") drawNetwork();
+});
 let yearTimer = null;
 
 // ---- map: equirectangular projection, country outlines shipped in the binary ----
@@ -431,6 +443,133 @@ async function drawTop() {
   }
 }
 $("measure").addEventListener("change", drawTop);
+
+// ---- the whole network: every node laid out by the server (ForceAtlas2, kept per graph
+// version), drawn with WebGL (sigma.js over a graphology graph), loaded on first use ----
+const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#393b79", "#637939"];
+const OTHERS = "#b8c0cc";
+const network = { sigma: null, graph: null, layout: null, hovered: null, near: null, sizes: null };
+
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const script = el("script", { src });
+    script.onload = resolve;
+    script.onerror = () => reject(new Error(`cannot load ${src}`));
+    document.head.append(script);
+  });
+}
+
+function showView(view) {
+  state.view = view;
+  $("network-panel").hidden = view !== "network";
+  $("network-toggle").setAttribute("aria-pressed", String(view === "network"));
+  if (view === "network") drawNetwork();
+}
+
+$("network-toggle").addEventListener("click", () => {
+  showView(state.view === "network" ? "city" : "network");
+  remember(true);
+});
+
+async function drawNetwork() {
+  const started = performance.now();
+  const status = $("network-status");
+  $("network-year").textContent = state.year >= NOW ? "as of today" : `as of ${state.year}`;
+  status.textContent = "Laying out the network…";
+  try {
+    if (!window.Sigma) {
+      await loadScript("/explorer/vendor/graphology.umd.min.js");
+      await loadScript("/explorer/vendor/sigma.min.js");
+    }
+    const layout = await api(`/api/v1/layout?kinds=${KINDS}${asOf()}`);
+    network.layout = layout;
+    const graph = new graphology.Graph({ type: "undirected", multi: false });
+    for (const n of layout.nodes) graph.addNode(n.id, { x: n.x, y: n.y, label: n.name, size: 2, color: OTHERS });
+    for (const [a, b] of layout.edges) graph.addEdge(layout.nodes[a].id, layout.nodes[b].id);
+    network.graph = graph;
+    network.sizes = null;
+    network.sigma?.kill();
+    network.sigma = new Sigma(graph, $("network"), {
+      defaultEdgeColor: "#d3dae3",
+      // A moving picture of 25k links and their labels is not read, only waited for.
+      hideEdgesOnMove: true,
+      hideLabelsOnMove: true,
+      labelRenderedSizeThreshold: 7,
+      labelFont: "system-ui, sans-serif",
+      zIndex: true,
+      nodeReducer: (node, data) => {
+        if (!network.hovered) return data;
+        if (node === network.hovered || network.near.has(node)) return { ...data, zIndex: 1, forceLabel: node === network.hovered };
+        return { ...data, color: "#e4e8ee", label: "", zIndex: 0 };
+      },
+      edgeReducer: (edge, data) => {
+        if (!network.hovered) return data;
+        const [a, b] = graph.extremities(edge);
+        return a === network.hovered || b === network.hovered ? { ...data, color: "#5b6b80", size: 1.5 } : { ...data, hidden: true };
+      },
+    });
+    network.sigma.on("enterNode", ({ node }) => {
+      network.hovered = node;
+      network.near = new Set(graph.neighbors(node));
+      $("network").style.cursor = "pointer";
+      network.sigma.refresh();
+    });
+    network.sigma.on("leaveNode", () => {
+      network.hovered = null;
+      $("network").style.cursor = "";
+      network.sigma.refresh();
+    });
+    network.sigma.on("clickNode", ({ node }) => open(node));
+    colour();
+    await size();
+    const ms = Math.round(performance.now() - started);
+    const communities = new Set(layout.nodes.map((n) => n.community)).size;
+    status.textContent = `${layout.nodes.length.toLocaleString("en")} nodes, ${layout.edges.length.toLocaleString("en")} links, ` +
+      `${communities.toLocaleString("en")} communities (modularity ${layout.modularity.toFixed(3)}); drawn in ${ms} ms. ` +
+      "Point at a node to see its partners; click it to open it below.";
+    window.explorerNetwork = { ready: true, ms, nodes: layout.nodes.length, edges: layout.edges.length, sigma: network.sigma };
+  } catch (error) {
+    status.textContent = `The whole network cannot be drawn: ${error.message}`;
+  }
+}
+
+/** Colours nodes by community, country or kind: the ten largest groups each a colour, the rest grey. */
+function colour() {
+  if (!network.graph) return;
+  const by = $("colour-by").value;
+  const group = (n) => (by === "community" ? n.community : by === "country" ? n.country || "none" : n.kind);
+  const counts = new Map();
+  for (const n of network.layout.nodes) counts.set(group(n), (counts.get(group(n)) || 0) + 1);
+  const top = [...counts].sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0]))).slice(0, PALETTE.length - 1);
+  const colours = new Map(top.map(([g], i) => [g, PALETTE[i]]));
+  for (const n of network.layout.nodes) network.graph.setNodeAttribute(n.id, "color", colours.get(group(n)) || OTHERS);
+  const legend = $("network-legend");
+  legend.replaceChildren(`Colour: ${by}`);
+  for (const [g, count] of top) {
+    const name = by === "community" ? `#${g + 1}` : g;
+    legend.append(el("span", { className: "dot", style: `background:${colours.get(g)}` }), `${name} (${count.toLocaleString("en")})`);
+  }
+  if (counts.size > top.length) legend.append(el("span", { className: "dot", style: `background:${OTHERS}` }), "others");
+  network.sigma?.refresh();
+}
+
+/** Sizes nodes by degree (every node), or by PageRank or betweenness (the 1,000 highest; the rest smallest). */
+async function size() {
+  if (!network.graph) return;
+  const by = $("size-by").value;
+  let value = new Map(network.layout.nodes.map((n) => [n.id, n.degree]));
+  if (by !== "degree") {
+    const sample = by === "betweenness" ? "&k=200" : "";
+    const ranking = await api(`/api/v1/centrality/${by}?limit=1000&kinds=${KINDS}${asOf()}${sample}`);
+    value = new Map(ranking.items.map((r) => [r.node.id, r.value]));
+  }
+  const max = Math.max(...value.values(), 0) || 1;
+  for (const n of network.layout.nodes) network.graph.setNodeAttribute(n.id, "size", 2 + 12 * Math.sqrt((value.get(n.id) || 0) / max));
+  network.sigma?.refresh();
+}
+
+$("colour-by").addEventListener("change", colour);
+$("size-by").addEventListener("change", () => size().catch((e) => ($("network-status").textContent = e.message)));
 
 drawTop();
 follow();

@@ -14,7 +14,7 @@ const CSS: &str = "text/css; charset=utf-8";
 const JSON: &str = "application/json";
 
 /// Every asset: path, media type, bytes.
-const FILES: [(&str, &str, &[u8]); 12] = [
+const FILES: [(&str, &str, &[u8]); 14] = [
     (
         "/",
         HTML,
@@ -39,6 +39,16 @@ const FILES: [(&str, &str, &[u8]); 12] = [
         "/explorer/vendor/topojson-client.min.js",
         JS,
         include_bytes!("../../assets/explorer/vendor/topojson-client.min.js"),
+    ),
+    (
+        "/explorer/vendor/graphology.umd.min.js",
+        JS,
+        include_bytes!("../../assets/explorer/vendor/graphology.umd.min.js"),
+    ),
+    (
+        "/explorer/vendor/sigma.min.js",
+        JS,
+        include_bytes!("../../assets/explorer/vendor/sigma.min.js"),
     ),
     (
         "/explorer/vendor/countries-110m.json",

@@ -14,6 +14,7 @@ mod contract;
 pub mod export;
 pub mod extract;
 pub mod filters;
+pub mod layout;
 mod limit;
 pub mod links;
 pub mod metrics;
@@ -57,6 +58,7 @@ use security::Security;
         batch::apply_batch, paths::shortest, paths::weighted, paths::k_shortest, paths::all_shortest,
         neighbourhood::get_neighbourhood, neighbourhood::get_neighbours, centrality::get_ranking, centrality::get_node_centrality,
         structure::get_components, structure::get_communities, structure::get_stats, structure::get_timeline,
+        layout::get_layout,
         trends::get_node_history, trends::get_ranking_history, trends::get_shape_series,
         partners::get_node_partners, partners::get_association_partners,
         sources::list_sources, sources::get_source,
@@ -73,7 +75,7 @@ use security::Security;
         (name = "links", description = "Twinning, friendship, trilateral, membership and located_in links"),
         (name = "batch", description = "Atomic multi-record writes"),
         (name = "paths", description = "Shortest, weighted, k-shortest and all shortest paths"),
-        (name = "graph", description = "Neighbourhoods, centrality, components, communities, statistics, timeline"),
+        (name = "graph", description = "Neighbourhoods, centrality, components, communities, statistics, timeline, layout"),
         (name = "partners", description = "Ranked, explained suggestions of prospective partner cities"),
         (name = "transfer", description = "Import and export in pobratim JSON, node-link JSON, edge-list CSV, GraphML, GEXF and GeoJSON"),
         (name = "changes", description = "The change log: who changed what, when, before and after (write token)"),
@@ -197,6 +199,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(neighbourhood::configure)
             .configure(centrality::configure)
             .configure(structure::configure)
+            .configure(layout::configure)
             .configure(partners::configure)
             .configure(sources::configure)
             .configure(trends::configure)
@@ -291,7 +294,7 @@ fn route_of(path: &str) -> Option<&'static Route> {
     let mut best: Option<(usize, &'static Route)> = None;
     for route in routes() {
         if let Some(n) = route.literal_matches(&parts) {
-            if best.map_or(true, |(m, _)| n > m) {
+            if best.is_none_or(|(m, _)| n > m) {
                 best = Some((n, route));
             }
         }

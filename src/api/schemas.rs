@@ -97,6 +97,8 @@ mirrored! {
     crate::service::upkeep::ChangeEntry => ChangeEntry;
     crate::service::manifest::ExportManifest => ExportManifest;
     crate::service::manifest::CitedSource => CitedSource;
+    crate::service::layout::NetworkLayout => NetworkLayout;
+    crate::service::layout::PlacedNode => PlacedNode;
 }
 
 /// The JSON of records and answers the lower layers define, described for OpenAPI:
@@ -282,6 +284,45 @@ mod mirror {
         pub licence: Option<String>,
         /// Where it can be read.
         pub url: Option<String>,
+    }
+
+    /// The laid-out network.
+    #[derive(Serialize, ToSchema)]
+    pub struct NetworkLayout {
+        /// Graph version read.
+        pub graph_version: u64,
+        /// Effective filters.
+        pub filters: Filters,
+        /// Rounds of ForceAtlas2 run.
+        pub rounds: usize,
+        /// Modularity of the communities.
+        pub modularity: f64,
+        /// Every node of the view, in index order.
+        pub nodes: Vec<PlacedNode>,
+        /// The view's edges, each as two positions in `nodes` (lower first).
+        pub edges: Vec<[u32; 2]>,
+    }
+
+    /// One node of a layout.
+    #[derive(Serialize, ToSchema)]
+    pub struct PlacedNode {
+        /// Node id.
+        pub id: String,
+        /// Primary name.
+        pub name: String,
+        /// Kind.
+        pub kind: NodeKind,
+        /// Country code.
+        pub country: Option<String>,
+        /// Position across.
+        pub x: f32,
+        /// Position down.
+        pub y: f32,
+        /// Neighbours in the view.
+        pub degree: usize,
+        /// Its Louvain community (resolution 1, seed 0): the index of its group in
+        /// `/api/v1/communities`, 0 the largest.
+        pub community: u32,
     }
 
     /// The filters a response was computed under.
@@ -503,6 +544,24 @@ mod tests {
             links_without_source: 0,
             sources: vec![cited.clone()],
         };
+        let placed = crate::service::layout::PlacedNode {
+            id: "city:ru:a".into(),
+            name: "A".into(),
+            kind: crate::model::NodeKind::City,
+            country: Some("RU".into()),
+            x: 1.0,
+            y: 2.0,
+            degree: 1,
+            community: 0,
+        };
+        let layout = crate::service::layout::NetworkLayout {
+            graph_version: 1,
+            filters: filters.clone(),
+            rounds: 1,
+            modularity: 0.5,
+            nodes: vec![placed.clone()],
+            edges: vec![[0, 0]],
+        };
         let pairs = [
             (documented::<Node>(), written(&node)),
             (documented::<Link>(), written(&link)),
@@ -528,6 +587,14 @@ mod tests {
             (
                 documented::<WriteSummary>(),
                 written(WriteSummary::default()),
+            ),
+            (
+                documented::<crate::service::layout::NetworkLayout>(),
+                written(&layout),
+            ),
+            (
+                documented::<crate::service::layout::PlacedNode>(),
+                written(&placed),
             ),
         ];
         for (documented, written) in &pairs {

@@ -237,7 +237,11 @@ mod tests {
             assert_eq!(ids.is_derived(ix as u32), ix != 2);
         }
         assert_eq!(ids.find_chosen("friends-1999"), Some(2));
-        assert_eq!(ids.find_chosen("twinning:city:cn:a+city:ru:b"), None, "derived");
+        assert_eq!(
+            ids.find_chosen("twinning:city:cn:a+city:ru:b"),
+            None,
+            "derived"
+        );
         assert_eq!(ids.find_chosen(""), None);
     }
 }

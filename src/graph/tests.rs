@@ -204,7 +204,11 @@ fn every_link_is_found_by_its_id_derived_or_chosen() {
             link(ids[0], LinkKind::Twinning, &["city:b", "city:a"]),
             link(ids[1], LinkKind::Twinning, &["city:c", "city:a+b"]),
             link(ids[2], LinkKind::Friendship, &["city:a", "city:b"]),
-            link(ids[3], LinkKind::Trilateral, &["city:c", "city:a", "city:b"]),
+            link(
+                ids[3],
+                LinkKind::Trilateral,
+                &["city:c", "city:a", "city:b"],
+            ),
             link(ids[4], LinkKind::Membership, &["city:c", "association:x"]),
             link(ids[5], LinkKind::Twinning, &["city:a", "city:c"]),
         ],

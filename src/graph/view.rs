@@ -142,8 +142,8 @@ impl FlatView {
             let (row_targets, row_pairs) = base.row(v);
             let mut i = 0;
             loop {
-                let extra = next
-                    .next_if(|(a, x, _)| *a == v && row_targets.get(i).map_or(true, |&w| *x < w));
+                let extra =
+                    next.next_if(|(a, x, _)| *a == v && row_targets.get(i).is_none_or(|&w| *x < w));
                 if let Some(&(_, x, pair)) = extra {
                     targets.push(x);
                     pairs.push(pair);

@@ -21,6 +21,7 @@ mod format_properties;
 mod group;
 pub mod history;
 pub mod import;
+pub mod layout;
 pub mod learned;
 pub mod manifest;
 pub mod neighbourhood;

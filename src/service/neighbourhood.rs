@@ -313,7 +313,7 @@ impl Service {
         let small = scope
             .graph
             .index_of(id)
-            .map_or(true, |v| scope.view.degree(v) <= INLINE_MAX_DEGREE);
+            .is_none_or(|v| scope.view.degree(v) <= INLINE_MAX_DEGREE);
         small.then(|| self.neighbours_in(&scope, id))
     }
 

@@ -251,7 +251,7 @@ impl Service {
     pub fn with_places<T>(&self, ask: impl FnOnce(&Places) -> T) -> Result<T, ServiceError> {
         let version = self.version();
         let mut slot = self.places.lock().map_err(|_| ServiceError::Poisoned)?;
-        if slot.as_ref().map_or(true, |p| p.version != version) {
+        if slot.as_ref().is_none_or(|p| p.version != version) {
             *slot = Some(Places::build(self, version)?);
             self.places_built
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -147,9 +147,9 @@ impl Service {
         let ranked: Vec<(crate::model::NodeId, f64)> = self.with_places(|places| {
             places
                 .nearest(near.from)
-                .take_while(|(_, km)| near.within_km.map_or(true, |r| *km <= r))
-                .filter(|(p, _)| kind.map_or(true, |k| p.kind == k))
-                .filter(|(p, _)| country.map_or(true, |c| p.country == Some(c)))
+                .take_while(|(_, km)| near.within_km.is_none_or(|r| *km <= r))
+                .filter(|(p, _)| kind.is_none_or(|k| p.kind == k))
+                .filter(|(p, _)| country.is_none_or(|c| p.country == Some(c)))
                 .take(near.nearest.unwrap_or(usize::MAX))
                 .skip(start)
                 .take(query.limit.saturating_add(1))
@@ -222,11 +222,8 @@ impl Service {
             let Some(node) = self.store.node_if_readable(id)? else {
                 continue;
             };
-            let kind_ok = query.filter.kind.map_or(true, |k| node.kind == k);
-            let country_ok = query
-                .filter
-                .country
-                .map_or(true, |c| node.country == Some(c));
+            let kind_ok = query.filter.kind.is_none_or(|k| node.kind == k);
+            let country_ok = query.filter.country.is_none_or(|c| node.country == Some(c));
             if !(kind_ok && country_ok) {
                 continue;
             }

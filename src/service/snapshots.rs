@@ -146,7 +146,7 @@ impl Snapshots {
         let rested = self.compact_after.is_some()
             || state
                 .rest_until
-                .map_or(true, |t| std::time::Instant::now() >= t);
+                .is_none_or(|t| std::time::Instant::now() >= t);
         match state.compaction.as_mut() {
             Some(running) => running.log.extend(deltas),
             None if rested

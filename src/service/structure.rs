@@ -117,16 +117,10 @@ pub struct Timeline {
 }
 
 /// The page of groups a query asks for, largest group first, ties by smallest id.
-fn page_of_groups(
-    scope: &Scope,
-    labels: &[u32],
-    count: usize,
-    query: &GroupQuery,
-) -> Result<(Vec<Group>, Option<usize>), ServiceError> {
-    let member_cap = query.members.unwrap_or(100);
-    if member_cap > MAX_MEMBERS {
-        return Err(bad_parameter("members", format!("at most {MAX_MEMBERS}")));
-    }
+/// The members of each of `count` groups (`labels` per node slot), largest group
+/// first, ties by smallest member id: the order `/components` and `/communities` list
+/// groups in, and that a layout's community numbers follow.
+pub(super) fn largest_first(scope: &Scope, labels: &[u32], count: usize) -> Vec<Vec<NodeIx>> {
     let mut members: Vec<Vec<NodeIx>> = vec![Vec::new(); count];
     for v in scope.view.nodes() {
         members[labels[v as usize] as usize].push(v);
@@ -137,6 +131,20 @@ fn page_of_groups(
             .cmp(&a.len())
             .then_with(|| first_id(a).cmp(&first_id(b)))
     });
+    members
+}
+
+fn page_of_groups(
+    scope: &Scope,
+    labels: &[u32],
+    count: usize,
+    query: &GroupQuery,
+) -> Result<(Vec<Group>, Option<usize>), ServiceError> {
+    let member_cap = query.members.unwrap_or(100);
+    if member_cap > MAX_MEMBERS {
+        return Err(bad_parameter("members", format!("at most {MAX_MEMBERS}")));
+    }
+    let members = largest_first(scope, labels, count);
     let items: Vec<Group> = members
         .iter()
         .enumerate()

@@ -462,7 +462,7 @@ impl Service {
                 Ok(order
                     .iter()
                     .zip(ranks)
-                    .filter(|(v, _)| query.kind.map_or(true, |k| graph.node_kind(**v) == k))
+                    .filter(|(v, _)| query.kind.is_none_or(|k| graph.node_kind(**v) == k))
                     .take(top)
                     .map(|(v, rank)| (*v, rank, values[*v as usize]))
                     .collect::<Vec<(NodeIx, usize, f64)>>())

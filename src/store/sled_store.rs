@@ -65,9 +65,9 @@ impl LinkFilter {
     /// Whether a link passes the kind, status and evidence asked for (the member is
     /// not checked here: a node's links come from the graph).
     pub fn admits(&self, link: &Link) -> bool {
-        self.kind.map_or(true, |k| link.kind == k)
-            && self.status.map_or(true, |s| link.status == s)
-            && self.evidence.map_or(true, |e| link.evidence == e)
+        self.kind.is_none_or(|k| link.kind == k)
+            && self.status.is_none_or(|s| link.status == s)
+            && self.evidence.is_none_or(|e| link.evidence == e)
     }
 }
 
@@ -402,7 +402,7 @@ impl SledStore {
                     ))
                 }
             };
-            Ok(filter.kind.map_or(true, |k| node.kind == k).then_some(node))
+            Ok(filter.kind.is_none_or(|k| node.kind == k).then_some(node))
         };
         match (&filter.country, filter.kind) {
             (Some(country), _) => {

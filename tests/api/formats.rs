@@ -377,7 +377,7 @@ fn bad_files_are_refused_whole_naming_the_fault() {
         "{said}"
     );
     let mut long = b"id,name\nc1,".to_vec();
-    long.extend(std::iter::repeat(b'x').take(100 * 1024 * 1024));
+    long.extend(std::iter::repeat_n(b'x', 100 * 1024 * 1024));
     long.push(b'\n');
     let said = refused(r, "csv", "long.csv", &long);
     assert!(said.contains("line 2, column name"), "{said}");

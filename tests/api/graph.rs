@@ -605,3 +605,82 @@ fn graph_answers_show_every_kind_of_write_at_once() {
     assert_eq!(imported.body["updated"], 1, "{}", imported.body);
     assert_eq!(check()["partners"][0]["node"]["name"], "Imported");
 }
+
+#[test]
+fn the_whole_network_is_laid_out_once_per_version() {
+    let server = TestServer::start_seeded();
+    let layout = server.get("/api/v1/layout");
+    assert_eq!(layout.status, 200, "{}", layout.body);
+    let stats = server.get("/api/v1/stats?distances=false").body;
+    let nodes = layout.body["nodes"].as_array().unwrap();
+    let edges = layout.body["edges"].as_array().unwrap();
+    assert_eq!(nodes.len() as u64, stats["nodes"].as_u64().unwrap());
+    assert_eq!(edges.len() as u64, stats["edges"].as_u64().unwrap());
+    // Each edge names two nodes, lower first; a node's degree counts its edges.
+    let mut degree = vec![0u64; nodes.len()];
+    let mut ends = Vec::new();
+    for edge in edges {
+        let (a, b) = (edge[0].as_u64().unwrap(), edge[1].as_u64().unwrap());
+        assert!(a < b && (b as usize) < nodes.len(), "{edge}");
+        degree[a as usize] += 1;
+        degree[b as usize] += 1;
+        ends.push((a as usize, b as usize));
+    }
+    let at = |i: usize| {
+        (
+            nodes[i]["x"].as_f64().unwrap(),
+            nodes[i]["y"].as_f64().unwrap(),
+        )
+    };
+    for (i, node) in nodes.iter().enumerate() {
+        assert_eq!(node["degree"].as_u64(), Some(degree[i]), "{node}");
+        assert!(at(i).0.is_finite() && at(i).1.is_finite());
+    }
+    // Linked cities are drawn closer together than cities in general.
+    let distance = |a: usize, b: usize| (at(a).0 - at(b).0).hypot(at(a).1 - at(b).1);
+    let linked = ends.iter().map(|&(a, b)| distance(a, b)).sum::<f64>() / ends.len() as f64;
+    let (mut all, mut pairs) = (0.0, 0);
+    for a in 0..nodes.len() {
+        for b in a + 1..nodes.len() {
+            all += distance(a, b);
+            pairs += 1;
+        }
+    }
+    let all = all / f64::from(pairs);
+    assert!(linked * 3.0 < all, "linked {linked} against {all}");
+    // A node's community is the index of its group in /communities.
+    let groups = server.get("/api/v1/communities?members=10000").body;
+    for node in nodes {
+        let id = node["id"].as_str().unwrap();
+        let group = groups["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["members"].as_array().unwrap().iter().any(|m| m == id))
+            .unwrap();
+        assert_eq!(node["community"], group["index"], "{id}");
+    }
+    assert_eq!(layout.body["modularity"], groups["modularity"]);
+    // The same graph gives the same picture; a write gives a new one with the new edge.
+    assert_eq!(server.get("/api/v1/layout").body, layout.body);
+    let created = server.post(
+        "/api/v1/links",
+        &json!({"kind": "twinning", "members": [B, "city:ru:moscow"]}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let after = server.get("/api/v1/layout");
+    assert!(after.graph_version > layout.graph_version);
+    assert_eq!(
+        after.body["edges"].as_array().unwrap().len(),
+        edges.len() + 1
+    );
+    // The filters cut it as every graph question's.
+    let early = server.get("/api/v1/layout?as_of=1995&undated=false").body;
+    assert!(early["edges"].as_array().unwrap().len() < edges.len());
+    assert_eq!(early["filters"]["as_of"], "1995");
+    let bad = server.get("/api/v1/layout?kinds=bogus");
+    assert_eq!(
+        (bad.status, bad.body["field"].as_str()),
+        (400, Some("kinds"))
+    );
+}

@@ -45,7 +45,7 @@ fn nodes_of_every_kind_are_created_read_replaced_patched_and_deleted() {
         replaced
             .body
             .get(field)
-            .map_or(true, |v| v.is_null() || v == &json!([]) || v == &json!({}))
+            .is_none_or(|v| v.is_null() || v == &json!([]) || v == &json!({}))
     };
     assert!(
         empty("region") && empty("tags") && empty("attrs"),

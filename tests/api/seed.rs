@@ -85,8 +85,8 @@ fn dated_in(date: &str, text: &str) -> bool {
     let month = parts.next().and_then(|m| m.parse::<usize>().ok());
     let day = parts.next().and_then(|d| d.parse::<u32>().ok());
     text.contains(year)
-        && month.map_or(true, |m| text.contains(MONTHS[m - 1]))
-        && day.map_or(true, |d| text.contains(&format!("{d} ")))
+        && month.is_none_or(|m| text.contains(MONTHS[m - 1]))
+        && day.is_none_or(|d| text.contains(&format!("{d} ")))
 }
 
 /// Every quote of `seed` not found in its document, as `link: quote`.

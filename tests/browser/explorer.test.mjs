@@ -285,3 +285,62 @@ test("the API docs page works offline and calls the server", async () => {
   await p.screenshot({ path: `${SHOTS}/docs.png` });
   assert.deepEqual(failures, []);
 });
+
+/** Brings node `id` of the whole-network view to the middle of it; returns that point, in page pixels. */
+async function centreOn(p, id) {
+  return p.evaluate(async (id) => {
+    const { sigma } = window.explorerNetwork;
+    const at = sigma.getNodeDisplayData(id);
+    await sigma.getCamera().animate({ x: at.x, y: at.y, ratio: 0.5 }, { duration: 200 });
+    const box = document.querySelector("#network").getBoundingClientRect();
+    return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
+  }, id);
+}
+
+test("the whole network: drawn with WebGL from the server's layout, coloured, hovered, clicked", async () => {
+  const { p, failures } = await page({ width: 1280, height: 900 });
+  const layout = await apiGet(`/api/v1/layout?kinds=${KINDS}`);
+  await p.goto(BASE + "/");
+  await p.click("#network-toggle");
+  await p.waitForFunction(() => window.explorerNetwork?.ready);
+  assert.match(p.url(), /#view=network$/);
+  const drawn = await p.evaluate(() => ({
+    nodes: window.explorerNetwork.sigma.getGraph().order,
+    edges: window.explorerNetwork.sigma.getGraph().size,
+    webgl: [...document.querySelectorAll("#network canvas")].some((c) => c.getContext("webgl2") || c.getContext("webgl")),
+  }));
+  assert.deepEqual(drawn, { nodes: layout.nodes.length, edges: layout.edges.length, webgl: true });
+  assert.match(await p.textContent("#network-status"), new RegExp(`^${layout.nodes.length} nodes, ${layout.edges.length} links`));
+  // Coloured by community: Blagoveshchensk's community has a colour of its own in the legend.
+  const colourOf = (id) => p.evaluate((id) => window.explorerNetwork.sigma.getNodeDisplayData(id).color, id);
+  const blago = layout.nodes.find((n) => n.id === "city:ru:blagoveshchensk");
+  const heihe = layout.nodes.find((n) => n.id === "city:cn:heihe");
+  assert.equal(await colourOf(blago.id), await colourOf(heihe.id), "partners in one community share a colour");
+  assert.match(await p.textContent("#network-legend"), /Colour: community.*#1 \(\d+\)/);
+  await p.selectOption("#colour-by", "country");
+  assert.match(await p.textContent("#network-legend"), /Colour: country.*RU \(\d+\)/);
+  assert.notEqual(await colourOf("city:ru:blagoveshchensk"), await colourOf("city:cn:heihe"), "Russia and China differ");
+  // Sized by degree: the hub is drawn larger than its partner.
+  const sizeOf = (id) => p.evaluate((id) => window.explorerNetwork.sigma.getNodeDisplayData(id).size, id);
+  assert.ok((await sizeOf(blago.id)) > (await sizeOf(heihe.id)));
+
+  // Pointing at Blagoveshchensk greys out all but its partners.
+  const far = layout.nodes.find((n) => n.id === "city:ru:moscow");
+  const at = await centreOn(p, blago.id);
+  await p.mouse.move(at.x, at.y);
+  await p.waitForFunction((id) => window.explorerNetwork.sigma.getNodeDisplayData(id).color === "#e4e8ee", far.id);
+  assert.notEqual(await colourOf(heihe.id), "#e4e8ee", "a partner stays coloured");
+  await p.screenshot({ path: `${SHOTS}/network-hover.png` });
+
+  // Clicking it opens the city below, and the address says both.
+  await p.mouse.click(at.x, at.y);
+  await p.locator('#partners li[data-id="city:cn:heihe"]').waitFor();
+  assert.match(await p.textContent("#title"), /Blagoveshchensk/);
+  assert.match(p.url(), /#view=network&city=city%3Aru%3Ablagoveshchensk$/);
+  // Back returns to the network alone; the toggle hides it.
+  await p.goBack();
+  await p.waitForFunction(() => location.hash === "#view=network");
+  await p.click("#network-toggle");
+  assert.equal(await p.isHidden("#network-panel"), true);
+  assert.deepEqual(failures, []);
+});

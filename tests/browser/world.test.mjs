@@ -57,3 +57,68 @@ test("the world network: first paint, a search, a hub's ego network and map", { 
   assert.ok(partners > 15, `Vladivostok has ${partners} partners listed`);
   assert.deepEqual(failures, []);
 });
+
+test("the world network drawn whole: time to interactive and frame times", { skip: !BASE }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const p = await context.newPage();
+  const failures = [];
+  p.on("pageerror", (e) => failures.push(e.message));
+  let bytes = 0;
+  p.on("requestfinished", async (r) => {
+    bytes += (await r.sizes()).responseBodySize;
+  });
+
+  const started = Date.now();
+  await p.goto(BASE + "/#view=network");
+  await p.waitForFunction(() => window.explorerNetwork?.ready, null, { timeout: 240_000 });
+  const interactive = Date.now() - started;
+  const drawn = await p.evaluate(() => ({ nodes: window.explorerNetwork.nodes, edges: window.explorerNetwork.edges }));
+  assert.ok(drawn.nodes > 15_000 && drawn.edges > 20_000, JSON.stringify(drawn));
+
+  // Frame times while the camera zooms in and back out over two seconds.
+  const frames = await p.evaluate(async () => {
+    const camera = window.explorerNetwork.sigma.getCamera();
+    const times = [];
+    let last = performance.now();
+    let running = true;
+    const tick = (now) => {
+      times.push(now - last);
+      last = now;
+      if (running) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    await camera.animate({ ratio: 0.25 }, { duration: 1000 });
+    await camera.animate({ ratio: 1 }, { duration: 1000 });
+    running = false;
+    return times.slice(1).sort((a, b) => a - b);
+  });
+  const at = (q) => frames[Math.min(frames.length - 1, Math.floor(q * frames.length))];
+  await p.screenshot({ path: `${SHOTS}/world-network.png` });
+
+  // Zoomed to Vladivostok, pointing at it greys out all but its partners.
+  const hub = "city:ru:vladivostok";
+  await p.evaluate(async (hub) => {
+    const { sigma } = window.explorerNetwork;
+    const at = sigma.getNodeDisplayData(hub);
+    await sigma.getCamera().animate({ x: at.x, y: at.y, ratio: 0.03 }, { duration: 300 });
+  }, hub);
+  const point = await p.evaluate(() => {
+    const box = document.querySelector("#network").getBoundingClientRect();
+    return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
+  });
+  await p.mouse.move(point.x, point.y);
+  await p.waitForFunction((hub) => {
+    const { sigma } = window.explorerNetwork;
+    const graph = sigma.getGraph();
+    const far = graph.findNode((n) => n !== hub && !graph.areNeighbors(n, hub));
+    return sigma.getNodeDisplayData(far).color === "#e4e8ee" && sigma.getNodeDisplayData("city:jp:niigata").color !== "#e4e8ee";
+  }, hub);
+  await p.screenshot({ path: `${SHOTS}/world-network-vladivostok.png` });
+
+  console.log(
+    `world network: ${drawn.nodes} nodes, ${drawn.edges} links interactive in ${interactive} ms ` +
+      `(${(bytes / 1e6).toFixed(2)} MB sent); frames over ${frames.length}: median ${at(0.5).toFixed(1)} ms, ` +
+      `p95 ${at(0.95).toFixed(1)} ms, max ${frames[frames.length - 1].toFixed(1)} ms`,
+  );
+  assert.deepEqual(failures, []);
+});

@@ -9,6 +9,8 @@ files=(
   "node_modules/cytoscape/dist/cytoscape.min.js:cytoscape.min.js"
   "node_modules/topojson-client/dist/topojson-client.min.js:topojson-client.min.js"
   "node_modules/world-atlas/countries-110m.json:countries-110m.json"
+  "node_modules/graphology/dist/graphology.umd.min.js:graphology.umd.min.js"
+  "node_modules/sigma/dist/sigma.min.js:sigma.min.js"
 )
 status=0
 for pair in "${files[@]}"; do

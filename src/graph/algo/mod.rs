@@ -5,6 +5,7 @@ pub mod budget;
 pub mod centrality;
 pub mod communities;
 pub mod components;
+pub mod layout;
 pub mod link_prediction;
 pub mod neighbourhood;
 pub mod paths;
