@@ -7,7 +7,7 @@
 
 const KINDS = "twinning,friendship,trilateral";
 const NOW = Number(document.getElementById("year").max);
-const state = { id: null, year: NOW, view: "city", nodes: [], links: [], world: null };
+const state = { id: null, year: NOW, undated: true, view: "city", nodes: [], links: [], world: null };
 const $ = (id) => document.getElementById(id);
 
 async function api(path) {
@@ -17,8 +17,11 @@ async function api(path) {
   return body;
 }
 
-function asOf() {
-  return state.year >= NOW ? "" : `&as_of=${state.year}`;
+// The year cuts every panel alike: the graph, partners, map, path, ranking and the whole
+// network. Links with no signing date count at every year unless the switch says not.
+function asOf(undated = state.undated) {
+  if (state.year >= NOW) return "";
+  return `&as_of=${state.year}${undated ? "" : "&undated=false"}`;
 }
 
 function label(node) {
@@ -63,15 +66,16 @@ async function search() {
 }
 
 // ---- the address: what is shown lives in the URL ----
-// `#view=network&city=<id>&year=<YYYY>` (the view only when the whole network is shown,
-// the year only when the slider is not at today). Opening a city, showing or hiding the
+// `#view=network&city=<id>&year=<YYYY>&undated=0` (the view only when the whole network
+// is shown, the year only when the slider is not at today, `undated=0` when links with
+// no signing date are left out). Opening a city, showing or hiding the
 // whole network, or letting go of the slider adds a history entry, so Back and Forward
 // step through what was shown; editing the address, or opening a shared one, shows it.
 // An address of a bare id (`#city:ru:blagoveshchensk`) still opens that city.
 function readAddress() {
   const raw = location.hash.slice(1);
-  if (!raw) return { id: null, year: NOW, view: "city" };
-  if (!raw.includes("=")) return { id: decodeURIComponent(raw), year: NOW, view: "city" };
+  if (!raw) return { id: null, year: NOW, view: "city", undated: true };
+  if (!raw.includes("=")) return { id: decodeURIComponent(raw), year: NOW, view: "city", undated: true };
   const params = new URLSearchParams(raw);
   const year = Number(params.get("year"));
   const min = Number($("year").min);
@@ -79,6 +83,7 @@ function readAddress() {
     id: params.get("city"),
     year: Number.isInteger(year) && year >= min && year < NOW ? year : NOW,
     view: params.get("view") === "network" ? "network" : "city",
+    undated: params.get("undated") !== "0",
   };
 }
 
@@ -87,6 +92,7 @@ function address() {
   if (state.view === "network") params.set("view", "network");
   if (state.id) params.set("city", state.id);
   if (state.year < NOW) params.set("year", String(state.year));
+  if (state.year < NOW && !state.undated) params.set("undated", "0");
   const text = params.toString();
   return text ? `#${text}` : location.pathname;
 }
@@ -98,22 +104,27 @@ function remember(push) {
   else history.replaceState(null, "", next);
 }
 
-function setYear(year) {
+function setYear(year, undated = state.undated) {
   state.year = year;
+  state.undated = undated;
   $("year").value = String(year);
   $("year-label").textContent = year >= NOW ? "today" : String(year);
+  // Today every link counts: the switch is for a past year.
+  $("undated").disabled = year >= NOW;
+  $("undated").checked = undated;
 }
 
 // Shows what the address says, adding no history entry.
 async function follow() {
   const wanted = readAddress();
-  const yearChanged = wanted.year !== state.year;
-  if (yearChanged) setYear(wanted.year);
-  if (wanted.view !== state.view || (yearChanged && state.view === "network")) showView(wanted.view);
+  const cutChanged = wanted.year !== state.year || wanted.undated !== state.undated;
+  if (cutChanged) setYear(wanted.year, wanted.undated);
+  if (wanted.view !== state.view || (cutChanged && state.view === "network")) showView(wanted.view);
+  if (cutChanged) drawTop();
   if (wanted.id && wanted.id !== state.id) {
     state.id = wanted.id;
     await Promise.all([drawCity(), drawSuggestions()]);
-  } else if (yearChanged) {
+  } else if (cutChanged) {
     await drawCity();
   }
 }
@@ -144,6 +155,24 @@ async function drawCity() {
   drawGraph();
   drawPartners();
   drawMap();
+  await noteUndated();
+}
+
+/** Says how many of the city's links have no signing date, and whether they are shown. */
+async function noteUndated() {
+  const note = $("undated-note");
+  if (state.year >= NOW) {
+    note.textContent = "";
+    return;
+  }
+  if (state.undated) {
+    const undated = state.links.filter((l) => !l.signed).length;
+    note.textContent = undated ? `${undated} of these links have no signing date: they are counted at every year.` : "";
+    return;
+  }
+  const all = await api(`/api/v1/nodes/${encodeURIComponent(state.id)}/neighbourhood?depth=1&limit=300&kinds=${KINDS}&status=any${asOf(true)}`);
+  const hidden = all.links.length - state.links.length;
+  note.textContent = hidden ? `${hidden} links with no signing date are left out.` : "No link of this city lacks a signing date.";
 }
 
 function drawGraph() {
@@ -279,6 +308,14 @@ $("year").addEventListener("input", () => {
 // shown, is laid out again at that year.
 $("year").addEventListener("change", () => {
   remember(true);
+  drawTop();
+  if (state.view === "network") drawNetwork();
+});
+$("undated").addEventListener("change", () => {
+  state.undated = $("undated").checked;
+  remember(true);
+  drawCity();
+  drawTop();
   if (state.view === "network") drawNetwork();
 });
 let yearTimer = null;
@@ -431,16 +468,20 @@ for (const id of ["path-from", "path-to"]) {
 
 // ---- top cities ----
 async function drawTop() {
-  const list = $("top");
-  list.replaceChildren();
   const measure = $("measure").value;
   const sample = measure === "betweenness" ? "&k=200" : "";
-  const ranking = await api(`/api/v1/centrality/${measure}?kind=city&limit=10&kinds=${KINDS}${sample}`);
-  for (const r of ranking.items) {
+  const cut = asOf();
+  const ranking = await api(`/api/v1/centrality/${measure}?kind=city&limit=10&kinds=${KINDS}${cut}${sample}`);
+  // A slower answer for an earlier year must not overwrite the current one.
+  if (cut !== asOf() || measure !== $("measure").value) return;
+  const items = ranking.items.map((r) => {
     const go = el("button", { type: "button", className: "linklike", textContent: r.node.name });
     go.addEventListener("click", () => open(r.node.id));
-    list.append(el("li", {}, [go, ` ${r.value.toPrecision(3)}`]));
-  }
+    return el("li", {}, [go, ` ${r.value.toPrecision(3)}`]);
+  });
+  $("top").replaceChildren(...items);
+  $("top-year").textContent = state.year >= NOW ? "" : `as of ${state.year}`;
+  if (!items.length) $("top").append(el("li", { textContent: "No linked city at this date" }));
 }
 $("measure").addEventListener("change", drawTop);
 
@@ -448,7 +489,7 @@ $("measure").addEventListener("change", drawTop);
 // version), drawn with WebGL (sigma.js over a graphology graph), loaded on first use ----
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#393b79", "#637939"];
 const OTHERS = "#b8c0cc";
-const network = { sigma: null, graph: null, layout: null, hovered: null, near: null, sizes: null };
+const network = { sigma: null, graph: null, layout: null, cut: null, hovered: null, near: null };
 
 function loadScript(src) {
   return new Promise((resolve, reject) => {
@@ -472,9 +513,13 @@ $("network-toggle").addEventListener("click", () => {
 });
 
 async function drawNetwork() {
+  // Shown again at the year it was drawn for: nothing to fetch.
+  const cut = asOf();
+  if (network.sigma && network.cut === cut) return;
+  network.cut = cut;
   const started = performance.now();
   const status = $("network-status");
-  $("network-year").textContent = state.year >= NOW ? "as of today" : `as of ${state.year}`;
+  $("network-year").textContent = state.year >= NOW ? "as of today" : `as of ${state.year}${state.undated ? "" : ", dated links only"}`;
   status.textContent = "Laying out the network…";
   try {
     if (!window.Sigma) {
@@ -487,7 +532,6 @@ async function drawNetwork() {
     for (const n of layout.nodes) graph.addNode(n.id, { x: n.x, y: n.y, label: n.name, size: 2, color: OTHERS });
     for (const [a, b] of layout.edges) graph.addEdge(layout.nodes[a].id, layout.nodes[b].id);
     network.graph = graph;
-    network.sizes = null;
     network.sigma?.kill();
     network.sigma = new Sigma(graph, $("network"), {
       defaultEdgeColor: "#d3dae3",
@@ -529,6 +573,7 @@ async function drawNetwork() {
       "Point at a node to see its partners; click it to open it below.";
     window.explorerNetwork = { ready: true, ms, nodes: layout.nodes.length, edges: layout.edges.length, sigma: network.sigma };
   } catch (error) {
+    network.cut = null;
     status.textContent = `The whole network cannot be drawn: ${error.message}`;
   }
 }

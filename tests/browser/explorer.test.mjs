@@ -209,6 +209,22 @@ test("a shared address shows its city and year; editing the address follows it",
     0,
     "no Wudalianchi before its 2003 twinning",
   );
+  // Links with no signing date count at every year, and the page says how many there
+  // are; the switch leaves them out of every panel, and the address keeps it.
+  assert.match(await p.textContent("#undated-note"), /^\d+ of these links have no signing date/);
+  assert.equal(await p.textContent("#top-year"), "as of 2002");
+  const topWith = await p.textContent("#top");
+  await p.uncheck("#undated");
+  await p.locator('#partners li[data-id="city:cn:heihe"]').waitFor({ state: "detached" });
+  assert.match(await p.textContent("#undated-note"), /^\d+ links with no signing date are left out\.$/);
+  assert.match(p.url(), /&year=2002&undated=0$/);
+  await p.waitForFunction((before) => document.querySelector("#top").textContent !== before, topWith);
+  await p.goto(BASE + "/#city=city%3Aru%3Ablagoveshchensk&year=2002&undated=0");
+  await p.reload();
+  await p.waitForFunction(() => document.querySelector("#title").textContent.includes("Blagoveshchensk"));
+  await p.locator("#undated-note").filter({ hasText: "left out" }).waitFor();
+  assert.equal(await p.isChecked("#undated"), false);
+  assert.equal(await p.locator('#partners li[data-id="city:cn:heihe"]').count(), 0);
   await p.evaluate(() => {
     location.hash = "#city=city%3Ajp%3Aniigata";
   });
