@@ -260,7 +260,9 @@ function showLink(id, beside) {
   if (link.source?.quote) box.append(el("blockquote", { textContent: link.source.quote }));
   if (link.notes) box.append(el("div", { className: "notes", textContent: link.notes }));
   if (link.source?.document) box.append(citation(link.source));
-  if (beside) beside.after(box);
+  // Inside a partner's list item (a list holds only items), after the graph.
+  if (beside?.tagName === "LI") beside.append(box);
+  else if (beside) beside.after(box);
   box.hidden = false;
   box.scrollIntoView({ block: "nearest" });
 }
@@ -482,6 +484,8 @@ async function drawTop() {
   $("top").replaceChildren(...items);
   $("top-year").textContent = state.year >= NOW ? "" : `as of ${state.year}`;
   if (!items.length) $("top").append(el("li", { textContent: "No linked city at this date" }));
+  // What the list shows, for whoever waits for it (the browser test).
+  $("top").dataset.shows = `${measure}${cut}`;
 }
 $("measure").addEventListener("change", drawTop);
 
