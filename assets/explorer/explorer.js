@@ -127,6 +127,8 @@ async function follow() {
   } else if (cutChanged) {
     await drawCity();
   }
+  // With no city open, the map shows the whole network.
+  if (!state.id) await drawMap();
 }
 window.addEventListener("popstate", follow);
 window.addEventListener("hashchange", follow);
@@ -311,18 +313,55 @@ $("year").addEventListener("input", () => {
 $("year").addEventListener("change", () => {
   remember(true);
   drawTop();
+  if (!state.id) drawMap();
   if (state.view === "network") drawNetwork();
 });
 $("undated").addEventListener("change", () => {
   state.undated = $("undated").checked;
   remember(true);
-  drawCity();
+  if (state.id) drawCity();
+  else drawMap();
   drawTop();
   if (state.view === "network") drawNetwork();
 });
 let yearTimer = null;
 
 // ---- map: equirectangular projection, country outlines shipped in the binary ----
+// With no city open, the whole network at world scale, its cities gathered into clusters
+// of nearby dots; with a city, its partners joined by great-circle arcs. A path found
+// below is drawn over either. Pointing at a dot names it.
+let mapPoints = [];
+
+/** The laid-out network at the current cut (shared by the map and the whole-network view), fetched once per cut. */
+const layouts = new Map();
+function layoutAtCut() {
+  const cut = asOf();
+  if (!layouts.has(cut)) {
+    const fetched = api(`/api/v1/layout?kinds=${KINDS}${cut}`);
+    fetched.catch(() => layouts.delete(cut));
+    layouts.set(cut, fetched);
+  }
+  return layouts.get(cut);
+}
+
+/** Points along the great circle from `a` to `b` ({lat, lon} in degrees). */
+function greatCircle(a, b, segments = 32) {
+  const rad = Math.PI / 180;
+  const [p1, l1, p2, l2] = [a.lat * rad, a.lon * rad, b.lat * rad, b.lon * rad];
+  const d = 2 * Math.asin(Math.sqrt(Math.sin((p2 - p1) / 2) ** 2 + Math.cos(p1) * Math.cos(p2) * Math.sin((l2 - l1) / 2) ** 2));
+  if (d < 1e-9) return [a, b];
+  const points = [];
+  for (let i = 0; i <= segments; i++) {
+    const f = i / segments;
+    const [sa, sb] = [Math.sin((1 - f) * d) / Math.sin(d), Math.sin(f * d) / Math.sin(d)];
+    const x = sa * Math.cos(p1) * Math.cos(l1) + sb * Math.cos(p2) * Math.cos(l2);
+    const y = sa * Math.cos(p1) * Math.sin(l1) + sb * Math.cos(p2) * Math.sin(l2);
+    const z = sa * Math.sin(p1) + sb * Math.sin(p2);
+    points.push({ lat: Math.atan2(z, Math.hypot(x, y)) / rad, lon: Math.atan2(y, x) / rad });
+  }
+  return points;
+}
+
 async function drawMap() {
   const canvas = $("map");
   const ctx = canvas.getContext("2d");
@@ -330,10 +369,15 @@ async function drawMap() {
     const topo = await (await fetch("/explorer/vendor/countries-110m.json")).json();
     state.world = topojson.feature(topo, topo.objects.countries);
   }
-  const located = state.nodes.filter((n) => n.location);
+  const whole = !state.id;
+  const located = whole
+    ? (await layoutAtCut()).nodes.filter((n) => n.lat != null).map((n) => ({ id: n.id, name: n.name, location: { lat: n.lat, lon: n.lon } }))
+    : state.nodes.filter((n) => n.location);
+  const path = (state.path || []).filter((n) => n.location);
+  const framed = path.length ? path : whole ? [] : located;
   let [w, s, e, n] = [-180, -60, 180, 85];
-  if (located.length) {
-    const lons = located.map((x) => x.location.lon), lats = located.map((x) => x.location.lat);
+  if (framed.length) {
+    const lons = framed.map((x) => x.location.lon), lats = framed.map((x) => x.location.lat);
     w = Math.max(-180, Math.min(...lons) - 10); e = Math.min(180, Math.max(...lons) + 10);
     s = Math.max(-85, Math.min(...lats) - 8); n = Math.min(85, Math.max(...lats) + 8);
   }
@@ -343,6 +387,7 @@ async function drawMap() {
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   ctx.fillStyle = "#ffffff";
   ctx.strokeStyle = "#b8c4d3";
+  ctx.lineWidth = 1;
   for (const feature of state.world.features) {
     const g = feature.geometry;
     if (!g) continue;
@@ -356,26 +401,96 @@ async function drawMap() {
       ctx.stroke();
     }
   }
-  const at = new Map(located.map((p) => [p.id, p.location]));
-  ctx.strokeStyle = "rgba(27,95,179,.6)";
-  ctx.lineWidth = 1.5;
-  for (const link of state.links) {
-    const points = link.members.map((m) => at.get(m)).filter(Boolean);
-    for (let i = 1; i < points.length; i++) {
+  // A great circle drawn as a line, broken where it crosses the antimeridian.
+  const arc = (a, b) => {
+    ctx.beginPath();
+    let last = null;
+    for (const p of greatCircle(a, b)) {
+      if (last && Math.abs(p.lon - last.lon) > 180) ctx.moveTo(x(p.lon), y(p.lat));
+      else if (last) ctx.lineTo(x(p.lon), y(p.lat));
+      else ctx.moveTo(x(p.lon), y(p.lat));
+      last = p;
+    }
+    ctx.stroke();
+  };
+  mapPoints = [];
+  let arcs = 0;
+  if (whole) {
+    // Cities a few pixels apart are one cluster, sized by how many it holds.
+    const cells = new Map();
+    for (const p of located) {
+      const [px, py] = [x(p.location.lon), y(p.location.lat)];
+      const key = `${Math.round(px / 8)},${Math.round(py / 8)}`;
+      const cell = cells.get(key) || { x: 0, y: 0, names: [] };
+      cell.x += px;
+      cell.y += py;
+      cell.names.push(p.name);
+      cells.set(key, cell);
+    }
+    ctx.fillStyle = "rgba(31,59,90,.55)";
+    for (const cell of cells.values()) {
+      const count = cell.names.length;
+      const [cx, cy] = [cell.x / count, cell.y / count];
       ctx.beginPath();
-      ctx.moveTo(x(points[0].lon), y(points[0].lat));
-      ctx.lineTo(x(points[i].lon), y(points[i].lat));
-      ctx.stroke();
+      ctx.arc(cx, cy, 1.5 + 1.1 * Math.sqrt(count), 0, 2 * Math.PI);
+      ctx.fill();
+      mapPoints.push({ x: cx, y: cy, label: count > 1 ? `${cell.names[0]} and ${count - 1} more` : cell.names[0] });
+    }
+    canvas.dataset.clusters = String(cells.size);
+  } else {
+    const at = new Map(located.map((p) => [p.id, p.location]));
+    ctx.strokeStyle = "rgba(27,95,179,.6)";
+    ctx.lineWidth = 1.5;
+    for (const link of state.links) {
+      const points = link.members.map((m) => at.get(m)).filter(Boolean);
+      for (let i = 1; i < points.length; i++, arcs++) arc(points[0], points[i]);
+    }
+    for (const p of located) {
+      ctx.fillStyle = p.id === state.id ? "#c0392b" : "#1f3b5a";
+      ctx.beginPath();
+      ctx.arc(x(p.location.lon), y(p.location.lat), p.id === state.id ? 5 : 3.5, 0, 2 * Math.PI);
+      ctx.fill();
+      mapPoints.push({ x: x(p.location.lon), y: y(p.location.lat), label: p.name });
+    }
+    delete canvas.dataset.clusters;
+  }
+  if (path.length) {
+    ctx.strokeStyle = "#c0392b";
+    ctx.lineWidth = 3;
+    for (let i = 1; i < path.length; i++) arc(path[i - 1].location, path[i].location);
+    ctx.fillStyle = "#c0392b";
+    for (const p of path) {
+      ctx.beginPath();
+      ctx.arc(x(p.location.lon), y(p.location.lat), 4.5, 0, 2 * Math.PI);
+      ctx.fill();
+      mapPoints.push({ x: x(p.location.lon), y: y(p.location.lat), label: p.name });
     }
   }
-  for (const p of located) {
-    ctx.fillStyle = p.id === state.id ? "#c0392b" : "#1f3b5a";
-    ctx.beginPath();
-    ctx.arc(x(p.location.lon), y(p.location.lat), p.id === state.id ? 5 : 3.5, 0, 2 * Math.PI);
-    ctx.fill();
-  }
   canvas.dataset.cities = String(located.length);
+  canvas.dataset.arcs = String(arcs);
+  canvas.dataset.path = String(path.length);
+  canvas.setAttribute("aria-label", whole ? `Map of the whole network: ${located.length} cities` : `Map of ${$("title").textContent} and its partners`);
 }
+
+// Pointing at a dot names it (the nearest within a few pixels).
+$("map").addEventListener("mousemove", (e) => {
+  const canvas = $("map");
+  const [fx, fy] = [canvas.width / canvas.clientWidth, canvas.height / canvas.clientHeight];
+  const [mx, my] = [e.offsetX * fx, e.offsetY * fy];
+  let best = null;
+  for (const p of mapPoints) {
+    const d = Math.hypot(p.x - mx, p.y - my);
+    if (d < 10 && (!best || d < best.d)) best = { ...p, d };
+  }
+  const tip = $("map-tip");
+  tip.hidden = !best;
+  if (best) {
+    tip.textContent = best.label;
+    tip.style.left = `${canvas.offsetLeft + best.x / fx + 8}px`;
+    tip.style.top = `${canvas.offsetTop + best.y / fy - 24}px`;
+  }
+});
+$("map").addEventListener("mouseleave", () => ($("map-tip").hidden = true));
 
 // ---- shortest path ----
 // A name typed for a path end is resolved by search: one exact match (or one match at
@@ -447,6 +562,8 @@ $("path-form").addEventListener("submit", async (e) => {
     const [from, to] = ends;
     const answer = await api(`/api/v1/paths/shortest?from=${encodeURIComponent(from.id)}&to=${encodeURIComponent(to.id)}&kinds=${KINDS}${asOf()}`);
     const path = answer.paths[0];
+    state.path = path.nodes;
+    drawMap();
     path.nodes.forEach((node, i) => {
       const go = el("button", { type: "button", className: "linklike", textContent: node.name });
       go.addEventListener("click", () => open(node.id));
@@ -455,6 +572,10 @@ $("path-form").addEventListener("submit", async (e) => {
       out.append(item);
     });
   } catch (err) {
+    if (state.path) {
+      state.path = null;
+      drawMap();
+    }
     if (err instanceof Choice) return offer(out, err);
     const [from, to] = ends;
     const text = err.code === "no_path" && from && to
@@ -530,7 +651,7 @@ async function drawNetwork() {
       await loadScript("/explorer/vendor/graphology.umd.min.js");
       await loadScript("/explorer/vendor/sigma.min.js");
     }
-    const layout = await api(`/api/v1/layout?kinds=${KINDS}${asOf()}`);
+    const layout = await layoutAtCut();
     network.layout = layout;
     const graph = new graphology.Graph({ type: "undirected", multi: false });
     for (const n of layout.nodes) graph.addNode(n.id, { x: n.x, y: n.y, label: n.name, size: 2, color: OTHERS });

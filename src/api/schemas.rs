@@ -314,6 +314,10 @@ mod mirror {
         pub kind: NodeKind,
         /// Country code.
         pub country: Option<String>,
+        /// Latitude, where the node is located.
+        pub lat: Option<f64>,
+        /// Longitude, where the node is located.
+        pub lon: Option<f64>,
         /// Position across.
         pub x: f32,
         /// Position down.
@@ -549,6 +553,8 @@ mod tests {
             name: "A".into(),
             kind: crate::model::NodeKind::City,
             country: Some("RU".into()),
+            lat: Some(50.0),
+            lon: Some(127.5),
             x: 1.0,
             y: 2.0,
             degree: 1,

@@ -1,8 +1,8 @@
 //! The whole network as a picture: every node of a filtered view with a ForceAtlas2
-//! position ([`crate::graph::algo::layout`]), its community and degree, and the view's
-//! edges — what a whole-network view draws. Positions and communities are computed once
-//! per graph version and filter (the query cache); cities start from their longitude
-//! and latitude, so the picture keeps a memory of the map.
+//! position ([`crate::graph::algo::layout`]), its place, community and degree, and the
+//! view's edges — what a whole-network view and its map draw. Positions and communities
+//! are computed once per graph version and filter (the query cache); cities start from
+//! their longitude and latitude, so the picture keeps a memory of the map.
 
 use serde::Serialize;
 
@@ -46,6 +46,10 @@ pub struct PlacedNode {
     pub kind: NodeKind,
     /// Country code.
     pub country: Option<String>,
+    /// Latitude, where the node is located.
+    pub lat: Option<f64>,
+    /// Longitude, where the node is located.
+    pub lon: Option<f64>,
     /// Position across.
     pub x: f32,
     /// Position down.
@@ -113,6 +117,8 @@ impl Service {
                     name: record.name,
                     kind: record.kind,
                     country: record.country,
+                    lat: record.location.as_ref().map(|at| at.lat),
+                    lon: record.location.as_ref().map(|at| at.lon),
                     x,
                     y,
                     degree: view.degree(v),

@@ -398,3 +398,44 @@ test("axe-core finds no serious or critical violation: a city, a link, the whole
   assert.deepEqual(await axeViolations(phone.p), [], "a city on a phone");
   assert.deepEqual([...failures, ...phone.failures], []);
 });
+
+test("the map: the whole network before a city is chosen, a dot named under the pointer, a path drawn", async () => {
+  const { p, failures } = await page({ width: 1280, height: 900 });
+  const layout = await apiGet(`/api/v1/layout?kinds=${KINDS}`);
+  const located = layout.nodes.filter((n) => n.lat != null).length;
+  await p.goto(BASE + "/");
+  await p.waitForFunction((n) => Number(document.querySelector("#map").dataset.cities) === n, located);
+  assert.ok(Number(await p.getAttribute("#map", "data-clusters")) > 0);
+  assert.match(await p.getAttribute("#map", "aria-label"), new RegExp(`whole network: ${located} cities`));
+
+  // Pointing at a dot names it (or its cluster).
+  const pointer = async (label) => {
+    const at = await p.evaluate((label) => {
+      const canvas = document.querySelector("#map");
+      const box = canvas.getBoundingClientRect();
+      const point = mapPoints.find((m) => m.label.startsWith(label)) ?? mapPoints[0];
+      const scale = canvas.width / box.width;
+      return { x: box.left + point.x / scale, y: box.top + point.y / scale, label: point.label };
+    }, label);
+    await p.mouse.move(at.x, at.y);
+    await p.locator("#map-tip").waitFor();
+    return at.label;
+  };
+  const named = await pointer("Blagoveshchensk");
+  assert.equal(await p.textContent("#map-tip"), named);
+
+  // A path is drawn over the map, framed on its cities, each hop a great-circle arc.
+  await p.fill("#path-from", "Niigata");
+  await p.fill("#path-to", "Krasnoyarsk");
+  await p.click("#path-go");
+  await p.waitForFunction(() => document.querySelector("#map").dataset.path === "3");
+  assert.equal(await pointer("Blagoveshchensk"), "Blagoveshchensk");
+  await p.screenshot({ path: `${SHOTS}/map-path.png` });
+
+  // A city's partners are joined to it by arcs.
+  await p.fill("#search", "Благовещенск");
+  await p.locator('#results button[data-id="city:ru:blagoveshchensk"]').click();
+  await p.waitForFunction(() => Number(document.querySelector("#map").dataset.arcs) > 10);
+  assert.equal(await p.getAttribute("#map", "data-clusters"), null);
+  assert.deepEqual(failures, []);
+});
