@@ -370,9 +370,12 @@ async function drawMap() {
     state.world = topojson.feature(topo, topo.objects.countries);
   }
   const whole = !state.id;
-  const located = whole
-    ? (await layoutAtCut()).nodes.filter((n) => n.lat != null).map((n) => ({ id: n.id, name: n.name, location: { lat: n.lat, lon: n.lon } }))
-    : state.nodes.filter((n) => n.location);
+  let located = state.nodes.filter((n) => n.location);
+  if (whole) {
+    // Without the network (the server busy, say) the map still shows the world.
+    const layout = await layoutAtCut().catch(() => ({ nodes: [] }));
+    located = layout.nodes.filter((n) => n.lat != null).map((n) => ({ id: n.id, name: n.name, location: { lat: n.lat, lon: n.lon } }));
+  }
   const path = (state.path || []).filter((n) => n.location);
   const framed = path.length ? path : whole ? [] : located;
   let [w, s, e, n] = [-180, -60, 180, 85];
