@@ -326,6 +326,32 @@ $("undated").addEventListener("change", () => {
 });
 let yearTimer = null;
 
+// ---- play: the network's growth, a year a step, from the slider's first year (or where
+// it stands) to today; the city, its map and the ranking follow. The whole network and
+// the world map wait for the end (each year of them is a new layout). ----
+const STEP_MS = 300;
+let playing = false;
+
+$("play").addEventListener("click", () => (playing ? (playing = false) : play()));
+
+async function play() {
+  playing = true;
+  $("play").textContent = "❚❚ Pause";
+  $("play").setAttribute("aria-pressed", "true");
+  let year = state.year >= NOW ? Number($("year").min) : state.year + 1;
+  for (; playing && year <= NOW; year++) {
+    setYear(year);
+    await Promise.all([state.id ? drawCity() : null, drawTop()]);
+    await new Promise((resolve) => setTimeout(resolve, STEP_MS));
+  }
+  playing = false;
+  $("play").textContent = "▶ Play";
+  $("play").setAttribute("aria-pressed", "false");
+  remember(true);
+  if (!state.id) drawMap();
+  if (state.view === "network") drawNetwork();
+}
+
 // ---- map: equirectangular projection, country outlines shipped in the binary ----
 // With no city open, the whole network at world scale, its cities gathered into clusters
 // of nearby dots; with a city, its partners joined by great-circle arcs. A path found
@@ -565,8 +591,7 @@ $("path-form").addEventListener("submit", async (e) => {
     const [from, to] = ends;
     const answer = await api(`/api/v1/paths/shortest?from=${encodeURIComponent(from.id)}&to=${encodeURIComponent(to.id)}&kinds=${KINDS}${asOf()}`);
     const path = answer.paths[0];
-    state.path = path.nodes;
-    drawMap();
+    setPath(path.nodes);
     path.nodes.forEach((node, i) => {
       const go = el("button", { type: "button", className: "linklike", textContent: node.name });
       go.addEventListener("click", () => open(node.id));
@@ -575,10 +600,7 @@ $("path-form").addEventListener("submit", async (e) => {
       out.append(item);
     });
   } catch (err) {
-    if (state.path) {
-      state.path = null;
-      drawMap();
-    }
+    if (state.path) setPath(null);
     if (err instanceof Choice) return offer(out, err);
     const [from, to] = ends;
     const text = err.code === "no_path" && from && to
@@ -617,7 +639,18 @@ $("measure").addEventListener("change", drawTop);
 // version), drawn with WebGL (sigma.js over a graphology graph), loaded on first use ----
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#393b79", "#637939"];
 const OTHERS = "#b8c0cc";
-const network = { sigma: null, graph: null, layout: null, cut: null, hovered: null, near: null };
+const PATH = "#c0392b";
+
+/** Keeps the path found below (or none), and draws it on the map and the whole network. */
+function setPath(nodes) {
+  state.path = nodes;
+  const ids = (nodes || []).map((n) => n.id);
+  network.onPath = new Set(ids);
+  network.hops = new Set(ids.slice(1).flatMap((b, i) => [`${ids[i]}|${b}`, `${b}|${ids[i]}`]));
+  drawMap();
+  network.sigma?.refresh();
+}
+const network = { sigma: null, graph: null, layout: null, cut: null, hovered: null, near: null, onPath: new Set(), hops: new Set() };
 
 function loadScript(src) {
   return new Promise((resolve, reject) => {
@@ -670,13 +703,16 @@ async function drawNetwork() {
       labelFont: "system-ui, sans-serif",
       zIndex: true,
       nodeReducer: (node, data) => {
-        if (!network.hovered) return data;
+        // A path found below is drawn over the picture: its cities red and named.
+        const onPath = network.onPath.has(node);
+        if (!network.hovered) return onPath ? { ...data, color: PATH, forceLabel: true, zIndex: 2 } : data;
         if (node === network.hovered || network.near.has(node)) return { ...data, zIndex: 1, forceLabel: node === network.hovered };
         return { ...data, color: "#e4e8ee", label: "", zIndex: 0 };
       },
       edgeReducer: (edge, data) => {
-        if (!network.hovered) return data;
         const [a, b] = graph.extremities(edge);
+        const hop = network.hops.has(`${a}|${b}`);
+        if (!network.hovered) return hop ? { ...data, color: PATH, size: 3, zIndex: 2 } : data;
         return a === network.hovered || b === network.hovered ? { ...data, color: "#5b6b80", size: 1.5 } : { ...data, hidden: true };
       },
     });

@@ -439,3 +439,39 @@ test("the map: the whole network before a city is chosen, a dot named under the 
   assert.equal(await p.getAttribute("#map", "data-clusters"), null);
   assert.deepEqual(failures, []);
 });
+
+test("play steps the network through the years; a path is drawn on the whole network", async () => {
+  const { p, failures } = await page({ width: 1280, height: 900 });
+  await openBlagoveshchensk(p);
+  const year = () => p.textContent("#year-label");
+  await p.click("#play");
+  assert.equal(await p.getAttribute("#play", "aria-pressed"), "true");
+  // It starts from the slider's first year, and each step cuts the city and the ranking.
+  await p.waitForFunction(() => Number(document.querySelector("#year-label").textContent) < 1960);
+  await p.waitForFunction(() => Number(document.querySelector("#year-label").textContent) >= 1962);
+  assert.match(await p.textContent("#top-year"), /^as of 19\d\d$/);
+  await p.click("#play");
+  await p.waitForFunction(() => document.querySelector("#play").getAttribute("aria-pressed") === "false");
+  const stopped = await year();
+  await p.waitForTimeout(800);
+  assert.equal(await year(), stopped, "pausing stops the years");
+  assert.match(p.url(), new RegExp(`&year=${stopped}$`));
+
+  // The path found below is drawn over the whole network: its cities red and named.
+  await p.goto(BASE + "/#view=network");
+  await p.waitForFunction(() => window.explorerNetwork?.ready);
+  await p.fill("#path-from", "Niigata");
+  await p.fill("#path-to", "Krasnoyarsk");
+  await p.click("#path-go");
+  await p.waitForFunction(() => document.querySelector("#map").dataset.path === "3");
+  const shown = await p.evaluate(() =>
+    ["city:jp:niigata", "city:ru:blagoveshchensk", "city:ru:krasnoyarsk", "city:ru:moscow"].map((id) => {
+      const d = window.explorerNetwork.sigma.getNodeDisplayData(id);
+      return [d.color, d.forceLabel];
+    }),
+  );
+  assert.deepEqual(shown.slice(0, 3), [["#c0392b", true], ["#c0392b", true], ["#c0392b", true]]);
+  assert.notEqual(shown[3][0], "#c0392b", "Moscow is not on the path");
+  await p.screenshot({ path: `${SHOTS}/network-path.png` });
+  assert.deepEqual(failures, []);
+});
