@@ -134,10 +134,13 @@ window.addEventListener("popstate", follow);
 window.addEventListener("hashchange", follow);
 
 // ---- one city ----
-async function open(id) {
+async function open(id, fromNetwork = false) {
   const moved = id !== state.id;
   state.id = id;
   remember(moved);
+  // The whole network, when shown, marks the city (and, opened from elsewhere — the
+  // search, a list, the keyboard — brings it into view).
+  markInNetwork(id, !fromNetwork);
   await Promise.all([drawCity(), drawSuggestions()]);
   // Opened from a list further down (the ranking, on a phone): bring its title into view.
   const title = $("title");
@@ -650,7 +653,7 @@ function setPath(nodes) {
   drawMap();
   network.sigma?.refresh();
 }
-const network = { sigma: null, graph: null, layout: null, cut: null, hovered: null, near: null, onPath: new Set(), hops: new Set() };
+const network = { sigma: null, graph: null, layout: null, cut: null, hovered: null, chosen: null, near: new Set(), onPath: new Set(), hops: new Set() };
 
 function loadScript(src) {
   return new Promise((resolve, reject) => {
@@ -702,18 +705,21 @@ async function drawNetwork() {
       labelRenderedSizeThreshold: 7,
       labelFont: "system-ui, sans-serif",
       zIndex: true,
+      // The node pointed at — else the city open below — with its partners; the rest faded.
       nodeReducer: (node, data) => {
-        // A path found below is drawn over the picture: its cities red and named.
-        const onPath = network.onPath.has(node);
-        if (!network.hovered) return onPath ? { ...data, color: PATH, forceLabel: true, zIndex: 2 } : data;
-        if (node === network.hovered || network.near.has(node)) return { ...data, zIndex: 1, forceLabel: node === network.hovered };
+        const focus = network.hovered || network.chosen;
+        // A path found below is drawn over everything: its cities red and named.
+        if (network.onPath.has(node)) return { ...data, color: PATH, forceLabel: true, zIndex: 2 };
+        if (!focus) return data;
+        if (node === focus || network.near.has(node)) return { ...data, zIndex: 1, forceLabel: node === focus };
         return { ...data, color: "#e4e8ee", label: "", zIndex: 0 };
       },
       edgeReducer: (edge, data) => {
+        const focus = network.hovered || network.chosen;
         const [a, b] = graph.extremities(edge);
-        const hop = network.hops.has(`${a}|${b}`);
-        if (!network.hovered) return hop ? { ...data, color: PATH, size: 3, zIndex: 2 } : data;
-        return a === network.hovered || b === network.hovered ? { ...data, color: "#5b6b80", size: 1.5 } : { ...data, hidden: true };
+        if (network.hops.has(`${a}|${b}`)) return { ...data, color: PATH, size: 3, zIndex: 2 };
+        if (!focus) return data;
+        return a === focus || b === focus ? { ...data, color: "#5b6b80", size: 1.5 } : { ...data, hidden: true };
       },
     });
     network.sigma.on("enterNode", ({ node }) => {
@@ -724,10 +730,13 @@ async function drawNetwork() {
     });
     network.sigma.on("leaveNode", () => {
       network.hovered = null;
+      network.near = new Set(network.chosen ? graph.neighbors(network.chosen) : []);
       $("network").style.cursor = "";
       network.sigma.refresh();
     });
-    network.sigma.on("clickNode", ({ node }) => open(node));
+    network.sigma.on("clickNode", ({ node }) => open(node, true));
+    network.chosen = null;
+    if (state.id) markInNetwork(state.id, true);
     colour();
     await size();
     const ms = Math.round(performance.now() - started);
@@ -739,6 +748,19 @@ async function drawNetwork() {
   } catch (error) {
     network.cut = null;
     status.textContent = `The whole network cannot be drawn: ${error.message}`;
+  }
+}
+
+/** Marks city `id` in the whole network (with its partners), moving the camera to it if `move`. */
+function markInNetwork(id, move) {
+  const graph = network.graph;
+  if (!network.sigma || !graph?.hasNode(id)) return;
+  network.chosen = id;
+  if (!network.hovered) network.near = new Set(graph.neighbors(id));
+  network.sigma.refresh();
+  if (move) {
+    const at = network.sigma.getNodeDisplayData(id);
+    if (at) network.sigma.getCamera().animate({ x: at.x, y: at.y, ratio: 0.4 }, { duration: 400 });
   }
 }
 

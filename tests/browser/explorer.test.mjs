@@ -475,3 +475,36 @@ test("play steps the network through the years; a path is drawn on the whole net
   await p.screenshot({ path: `${SHOTS}/network-path.png` });
   assert.deepEqual(failures, []);
 });
+
+test("by keyboard alone: focus is visible, the whole network opens, a searched city is shown in it", async () => {
+  const { p, failures } = await page({ width: 1280, height: 900 });
+  await p.goto(BASE + "/");
+  await p.locator("#top li").first().waitFor();
+  const focused = () =>
+    p.evaluate(() => ({ id: document.activeElement.id, outline: getComputedStyle(document.activeElement).outlineStyle }));
+  await p.keyboard.press("Tab");
+  assert.deepEqual(await focused(), { id: "search", outline: "solid" });
+  await p.keyboard.press("Tab");
+  assert.deepEqual(await focused(), { id: "network-toggle", outline: "solid" });
+  await p.keyboard.press("Enter");
+  await p.waitForFunction(() => window.explorerNetwork?.ready);
+
+  await p.keyboard.press("Shift+Tab");
+  await p.keyboard.type("Благовещенск");
+  const result = p.locator('#results button[data-id="city:ru:blagoveshchensk"]');
+  await result.waitFor();
+  await p.keyboard.press("Tab");
+  assert.equal(await p.evaluate(() => document.activeElement.dataset.id), "city:ru:blagoveshchensk");
+  await p.keyboard.press("Enter");
+  await p.locator('#partners li[data-id="city:cn:heihe"]').waitFor();
+  // The network marks it with its partners, and brings it into view.
+  await p.waitForFunction(() => {
+    const { sigma } = window.explorerNetwork;
+    const city = sigma.getNodeDisplayData("city:ru:blagoveshchensk");
+    return city.forceLabel && sigma.getNodeDisplayData("city:ru:moscow").color === "#e4e8ee" && sigma.getCamera().ratio < 0.5;
+  });
+  assert.notEqual(await p.evaluate(() => window.explorerNetwork.sigma.getNodeDisplayData("city:cn:heihe").color), "#e4e8ee");
+  await p.waitForTimeout(600); // the camera's move ends; edges and labels come back
+  await p.screenshot({ path: `${SHOTS}/network-keyboard.png` });
+  assert.deepEqual(failures, []);
+});
