@@ -5,9 +5,9 @@
 // list the top cities by a centrality measure. Everything comes from this server's API.
 "use strict";
 
-const KINDS = "twinning,friendship,trilateral";
+const KINDS = ["twinning", "friendship", "trilateral"];
 const NOW = Number(document.getElementById("year").max);
-const state = { id: null, year: NOW, undated: true, view: "city", nodes: [], links: [], world: null };
+const state = { id: null, year: NOW, undated: true, kinds: KINDS, view: "city", nodes: [], links: [], world: null };
 const $ = (id) => document.getElementById(id);
 
 async function api(path) {
@@ -15,6 +15,16 @@ async function api(path) {
   const body = await response.json();
   if (!response.ok) throw Object.assign(new Error(body.detail || response.statusText), { code: body.code });
   return body;
+}
+
+/** The link kinds every panel traverses (the boxes under the slider). */
+function kinds() {
+  return state.kinds.join(",");
+}
+
+/** What every panel is cut by — kinds, year, undated links — as one key. */
+function cutKey() {
+  return `${kinds()}${asOf()}`;
 }
 
 // The year cuts every panel alike: the graph, partners, map, path, ranking and the whole
@@ -66,16 +76,16 @@ async function search() {
 }
 
 // ---- the address: what is shown lives in the URL ----
-// `#view=network&city=<id>&year=<YYYY>&undated=0` (the view only when the whole network
-// is shown, the year only when the slider is not at today, `undated=0` when links with
-// no signing date are left out). Opening a city, showing or hiding the
+// `#view=network&city=<id>&year=<YYYY>&undated=0&kinds=<a,b>` (the view only when the
+// whole network is shown, the year only when the slider is not at today, `undated=0` when
+// links with no signing date are left out, the kinds only when not all three). Opening a city, showing or hiding the
 // whole network, or letting go of the slider adds a history entry, so Back and Forward
 // step through what was shown; editing the address, or opening a shared one, shows it.
 // An address of a bare id (`#city:ru:blagoveshchensk`) still opens that city.
 function readAddress() {
   const raw = location.hash.slice(1);
-  if (!raw) return { id: null, year: NOW, view: "city", undated: true };
-  if (!raw.includes("=")) return { id: decodeURIComponent(raw), year: NOW, view: "city", undated: true };
+  if (!raw) return { id: null, year: NOW, view: "city", undated: true, kinds: KINDS };
+  if (!raw.includes("=")) return { id: decodeURIComponent(raw), year: NOW, view: "city", undated: true, kinds: KINDS };
   const params = new URLSearchParams(raw);
   const year = Number(params.get("year"));
   const min = Number($("year").min);
@@ -84,6 +94,7 @@ function readAddress() {
     year: Number.isInteger(year) && year >= min && year < NOW ? year : NOW,
     view: params.get("view") === "network" ? "network" : "city",
     undated: params.get("undated") !== "0",
+    kinds: KINDS.filter((k) => (params.get("kinds") ?? KINDS.join(",")).split(",").includes(k)),
   };
 }
 
@@ -93,6 +104,7 @@ function address() {
   if (state.id) params.set("city", state.id);
   if (state.year < NOW) params.set("year", String(state.year));
   if (state.year < NOW && !state.undated) params.set("undated", "0");
+  if (state.kinds.length < KINDS.length) params.set("kinds", kinds());
   const text = params.toString();
   return text ? `#${text}` : location.pathname;
 }
@@ -114,11 +126,20 @@ function setYear(year, undated = state.undated) {
   $("undated").checked = undated;
 }
 
+function setKinds(chosen) {
+  state.kinds = chosen;
+  for (const box of document.querySelectorAll("#kinds input")) box.checked = chosen.includes(box.value);
+}
+
 // Shows what the address says, adding no history entry.
 async function follow() {
   const wanted = readAddress();
-  const cutChanged = wanted.year !== state.year || wanted.undated !== state.undated;
-  if (cutChanged) setYear(wanted.year, wanted.undated);
+  const wantedKinds = wanted.kinds.length ? wanted.kinds : KINDS;
+  const cutChanged = wanted.year !== state.year || wanted.undated !== state.undated || wantedKinds.join() !== state.kinds.join();
+  if (cutChanged) {
+    setYear(wanted.year, wanted.undated);
+    setKinds(wantedKinds);
+  }
   if (wanted.view !== state.view || (cutChanged && state.view === "network")) showView(wanted.view);
   if (cutChanged) drawTop();
   if (wanted.id && wanted.id !== state.id) {
@@ -151,7 +172,7 @@ async function drawCity() {
   if (!state.id) return;
   const [node, ego] = await Promise.all([
     api(`/api/v1/nodes/${encodeURIComponent(state.id)}`),
-    api(`/api/v1/nodes/${encodeURIComponent(state.id)}/neighbourhood?depth=1&limit=300&kinds=${KINDS}&status=any${asOf()}`),
+    api(`/api/v1/nodes/${encodeURIComponent(state.id)}/neighbourhood?depth=1&limit=300&kinds=${kinds()}&status=any${asOf()}`),
   ]);
   $("title").textContent = label(node);
   $("subtitle").textContent = [node.kind, node.country, node.region].filter(Boolean).join(" · ");
@@ -175,7 +196,7 @@ async function noteUndated() {
     note.textContent = undated ? `${undated} of these links have no signing date: they are counted at every year.` : "";
     return;
   }
-  const all = await api(`/api/v1/nodes/${encodeURIComponent(state.id)}/neighbourhood?depth=1&limit=300&kinds=${KINDS}&status=any${asOf(true)}`);
+  const all = await api(`/api/v1/nodes/${encodeURIComponent(state.id)}/neighbourhood?depth=1&limit=300&kinds=${kinds()}&status=any${asOf(true)}`);
   const hidden = all.links.length - state.links.length;
   note.textContent = hidden ? `${hidden} links with no signing date are left out.` : "No link of this city lacks a signing date.";
 }
@@ -319,6 +340,20 @@ $("year").addEventListener("change", () => {
   if (!state.id) drawMap();
   if (state.view === "network") drawNetwork();
 });
+$("kinds").addEventListener("change", (e) => {
+  const chosen = [...document.querySelectorAll("#kinds input:checked")].map((box) => box.value);
+  // At least one kind: the last box cannot be unticked.
+  if (!chosen.length) {
+    e.target.checked = true;
+    return;
+  }
+  setKinds(chosen);
+  remember(true);
+  if (state.id) drawCity();
+  else drawMap();
+  drawTop();
+  if (state.view === "network") drawNetwork();
+});
 $("undated").addEventListener("change", () => {
   state.undated = $("undated").checked;
   remember(true);
@@ -364,9 +399,9 @@ let mapPoints = [];
 /** The laid-out network at the current cut (shared by the map and the whole-network view), fetched once per cut. */
 const layouts = new Map();
 function layoutAtCut() {
-  const cut = asOf();
+  const cut = cutKey();
   if (!layouts.has(cut)) {
-    const fetched = api(`/api/v1/layout?kinds=${KINDS}${cut}`);
+    const fetched = api(`/api/v1/layout?kinds=${kinds()}${asOf()}`);
     fetched.catch(() => layouts.delete(cut));
     layouts.set(cut, fetched);
   }
@@ -592,7 +627,7 @@ $("path-form").addEventListener("submit", async (e) => {
   try {
     ends = await Promise.all([resolve($("path-from")), resolve($("path-to"))]);
     const [from, to] = ends;
-    const answer = await api(`/api/v1/paths/shortest?from=${encodeURIComponent(from.id)}&to=${encodeURIComponent(to.id)}&kinds=${KINDS}${asOf()}`);
+    const answer = await api(`/api/v1/paths/shortest?from=${encodeURIComponent(from.id)}&to=${encodeURIComponent(to.id)}&kinds=${kinds()}${asOf()}`);
     const path = answer.paths[0];
     setPath(path.nodes);
     path.nodes.forEach((node, i) => {
@@ -607,7 +642,7 @@ $("path-form").addEventListener("submit", async (e) => {
     if (err instanceof Choice) return offer(out, err);
     const [from, to] = ends;
     const text = err.code === "no_path" && from && to
-      ? `No path between ${from.name} and ${to.name} over ${KINDS.replaceAll(",", ", ")} links${state.year < NOW ? " as of " + state.year : ""}.`
+      ? `No path between ${from.name} and ${to.name} over ${state.kinds.join(", ")} links${state.year < NOW ? " as of " + state.year : ""}.`
       : err.message;
     out.append(el("li", { className: "error", textContent: text }));
   }
@@ -621,10 +656,10 @@ for (const id of ["path-from", "path-to"]) {
 async function drawTop() {
   const measure = $("measure").value;
   const sample = measure === "betweenness" ? "&k=200" : "";
-  const cut = asOf();
-  const ranking = await api(`/api/v1/centrality/${measure}?kind=city&limit=10&kinds=${KINDS}${cut}${sample}`);
-  // A slower answer for an earlier year must not overwrite the current one.
-  if (cut !== asOf() || measure !== $("measure").value) return;
+  const cut = cutKey();
+  const ranking = await api(`/api/v1/centrality/${measure}?kind=city&limit=10&kinds=${kinds()}${asOf()}${sample}`);
+  // A slower answer for an earlier cut must not overwrite the current one.
+  if (cut !== cutKey() || measure !== $("measure").value) return;
   const items = ranking.items.map((r) => {
     const go = el("button", { type: "button", className: "linklike", textContent: r.node.name });
     go.addEventListener("click", () => open(r.node.id));
@@ -634,7 +669,7 @@ async function drawTop() {
   $("top-year").textContent = state.year >= NOW ? "" : `as of ${state.year}`;
   if (!items.length) $("top").append(el("li", { textContent: "No linked city at this date" }));
   // What the list shows, for whoever waits for it (the browser test).
-  $("top").dataset.shows = `${measure}${cut}`;
+  $("top").dataset.shows = measure;
 }
 $("measure").addEventListener("change", drawTop);
 
@@ -678,7 +713,7 @@ $("network-toggle").addEventListener("click", () => {
 
 async function drawNetwork() {
   // Shown again at the year it was drawn for: nothing to fetch.
-  const cut = asOf();
+  const cut = cutKey();
   if (network.sigma && network.cut === cut) return;
   network.cut = cut;
   const started = performance.now();
@@ -791,7 +826,7 @@ async function size() {
   let value = new Map(network.layout.nodes.map((n) => [n.id, n.degree]));
   if (by !== "degree") {
     const sample = by === "betweenness" ? "&k=200" : "";
-    const ranking = await api(`/api/v1/centrality/${by}?limit=1000&kinds=${KINDS}${asOf()}${sample}`);
+    const ranking = await api(`/api/v1/centrality/${by}?limit=1000&kinds=${kinds()}${asOf()}${sample}`);
     value = new Map(ranking.items.map((r) => [r.node.id, r.value]));
   }
   const max = Math.max(...value.values(), 0) || 1;

@@ -508,3 +508,24 @@ test("by keyboard alone: focus is visible, the whole network opens, a searched c
   await p.screenshot({ path: `${SHOTS}/network-keyboard.png` });
   assert.deepEqual(failures, []);
 });
+
+test("the link kinds cut every panel, live in the address, and one always stays", async () => {
+  const { p, failures } = await page({ width: 1280, height: 900 });
+  await openBlagoveshchensk(p);
+  // Dalian is a partner by friendship only.
+  await p.locator('#partners li[data-id="city:cn:dalian"]').waitFor();
+  await p.uncheck('#kinds input[value="friendship"]');
+  await p.locator('#partners li[data-id="city:cn:dalian"]').waitFor({ state: "detached" });
+  assert.match(p.url(), /&kinds=twinning%2Ctrilateral$/);
+  const drawn = await p.evaluate(() => window.explorerGraph.edges().map((e) => e.data("kind")));
+  assert.ok(drawn.length > 0 && !drawn.includes("friendship"), `kinds drawn: ${[...new Set(drawn)]}`);
+  await p.reload();
+  await p.locator('#partners li[data-id="city:cn:heihe"]').waitFor();
+  assert.equal(await p.isChecked('#kinds input[value="friendship"]'), false);
+  assert.equal(await p.locator('#partners li[data-id="city:cn:dalian"]').count(), 0);
+  await p.uncheck('#kinds input[value="twinning"]');
+  await p.click('#kinds input[value="trilateral"]');
+  assert.equal(await p.isChecked('#kinds input[value="trilateral"]'), true, "the last kind stays");
+  assert.match(p.url(), /&kinds=trilateral$/);
+  assert.deepEqual(failures, []);
+});
