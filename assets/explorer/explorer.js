@@ -7,7 +7,7 @@
 
 const KINDS = ["twinning", "friendship", "trilateral"];
 const NOW = Number(document.getElementById("year").max);
-const state = { id: null, year: NOW, undated: true, kinds: KINDS, view: "city", nodes: [], links: [], world: null };
+const state = { id: null, year: NOW, undated: true, kinds: KINDS, view: "city", nodes: [], links: [], path: null, pathEnds: null, world: null };
 const $ = (id) => document.getElementById(id);
 
 async function api(path) {
@@ -76,16 +76,17 @@ async function search() {
 }
 
 // ---- the address: what is shown lives in the URL ----
-// `#view=network&city=<id>&year=<YYYY>&undated=0&kinds=<a,b>` (the view only when the
-// whole network is shown, the year only when the slider is not at today, `undated=0` when
-// links with no signing date are left out, the kinds only when not all three). Opening a city, showing or hiding the
+// `#view=network&city=<id>&year=<YYYY>&undated=0&kinds=<a,b>&from=<id>&to=<id>` (the
+// view only when the whole network is shown, the year only when the slider is not at
+// today, `undated=0` when links with no signing date are left out, the kinds only when
+// not all three, the ends of the path found). Opening a city, showing or hiding the
 // whole network, or letting go of the slider adds a history entry, so Back and Forward
 // step through what was shown; editing the address, or opening a shared one, shows it.
 // An address of a bare id (`#city:ru:blagoveshchensk`) still opens that city.
 function readAddress() {
   const raw = location.hash.slice(1);
-  if (!raw) return { id: null, year: NOW, view: "city", undated: true, kinds: KINDS };
-  if (!raw.includes("=")) return { id: decodeURIComponent(raw), year: NOW, view: "city", undated: true, kinds: KINDS };
+  if (!raw) return { id: null, year: NOW, view: "city", undated: true, kinds: KINDS, path: null };
+  if (!raw.includes("=")) return { id: decodeURIComponent(raw), year: NOW, view: "city", undated: true, kinds: KINDS, path: null };
   const params = new URLSearchParams(raw);
   const year = Number(params.get("year"));
   const min = Number($("year").min);
@@ -95,6 +96,7 @@ function readAddress() {
     view: params.get("view") === "network" ? "network" : "city",
     undated: params.get("undated") !== "0",
     kinds: KINDS.filter((k) => (params.get("kinds") ?? KINDS.join(",")).split(",").includes(k)),
+    path: params.get("from") && params.get("to") ? [params.get("from"), params.get("to")] : null,
   };
 }
 
@@ -105,6 +107,10 @@ function address() {
   if (state.year < NOW) params.set("year", String(state.year));
   if (state.year < NOW && !state.undated) params.set("undated", "0");
   if (state.kinds.length < KINDS.length) params.set("kinds", kinds());
+  if (state.pathEnds) {
+    params.set("from", state.pathEnds[0]);
+    params.set("to", state.pathEnds[1]);
+  }
   const text = params.toString();
   return text ? `#${text}` : location.pathname;
 }
@@ -148,6 +154,9 @@ async function follow() {
   } else if (cutChanged) {
     await drawCity();
   }
+  // The path the address names, found again when the cut changed.
+  const pathChanged = String(wanted.path) !== String(state.pathEnds);
+  if (pathChanged || (cutChanged && wanted.path)) await followPath(wanted.path);
   // With no city open, the map shows the whole network.
   if (!state.id) await drawMap();
 }
@@ -338,6 +347,7 @@ $("year").addEventListener("change", () => {
   remember(true);
   drawTop();
   if (!state.id) drawMap();
+  if (state.pathEnds) findPath(false);
   if (state.view === "network") drawNetwork();
 });
 $("kinds").addEventListener("change", (e) => {
@@ -349,6 +359,7 @@ $("kinds").addEventListener("change", (e) => {
   }
   setKinds(chosen);
   remember(true);
+  if (state.pathEnds) findPath(false);
   if (state.id) drawCity();
   else drawMap();
   drawTop();
@@ -357,6 +368,7 @@ $("kinds").addEventListener("change", (e) => {
 $("undated").addEventListener("change", () => {
   state.undated = $("undated").checked;
   remember(true);
+  if (state.pathEnds) findPath(false);
   if (state.id) drawCity();
   else drawMap();
   drawTop();
@@ -619,14 +631,27 @@ function hopLine(step) {
   return line;
 }
 
-$("path-form").addEventListener("submit", async (e) => {
+$("path-form").addEventListener("submit", (e) => {
   e.preventDefault();
+  findPath(true);
+});
+
+/** Sets a path end to a known city, so that the form asks no question about it. */
+function fixEnd(input, node) {
+  Object.assign(input.dataset, { id: node.id, name: node.name, label: node.name });
+  input.value = node.name;
+}
+
+/** Finds the path between the form's two cities at the current cut; the address keeps its ends (a new entry if `push`). */
+async function findPath(push) {
   const out = $("path-result");
   out.replaceChildren();
   let ends = [];
   try {
     ends = await Promise.all([resolve($("path-from")), resolve($("path-to"))]);
     const [from, to] = ends;
+    state.pathEnds = [from.id, to.id];
+    remember(push);
     const answer = await api(`/api/v1/paths/shortest?from=${encodeURIComponent(from.id)}&to=${encodeURIComponent(to.id)}&kinds=${kinds()}${asOf()}`);
     const path = answer.paths[0];
     setPath(path.nodes);
@@ -646,7 +671,21 @@ $("path-form").addEventListener("submit", async (e) => {
       : err.message;
     out.append(el("li", { className: "error", textContent: text }));
   }
-});
+}
+
+/** Shows the path the address names (its ends' names put in the form), or none. */
+async function followPath(ends) {
+  if (!ends) {
+    state.pathEnds = null;
+    $("path-result").replaceChildren();
+    if (state.path) setPath(null);
+    return;
+  }
+  const nodes = await Promise.all(ends.map((id) => api(`/api/v1/nodes/${encodeURIComponent(id)}`)));
+  fixEnd($("path-from"), nodes[0]);
+  fixEnd($("path-to"), nodes[1]);
+  await findPath(false);
+}
 for (const id of ["path-from", "path-to"]) {
   // A new text is a new question: the earlier choice no longer holds.
   $(id).addEventListener("input", (e) => delete e.target.dataset.id);

@@ -431,6 +431,15 @@ test("the map: the whole network before a city is chosen, a dot named under the 
   await p.waitForFunction(() => document.querySelector("#map").dataset.path === "3");
   assert.equal(await pointer("Blagoveshchensk"), "Blagoveshchensk");
   await p.screenshot({ path: `${SHOTS}/map-path.png` });
+  // The address keeps the path's ends: a reload finds it again; Back forgets it.
+  assert.match(p.url(), /#from=city%3Ajp%3Aniigata&to=city%3Aru%3Akrasnoyarsk$/);
+  await p.reload();
+  await p.waitForFunction(() => document.querySelector("#map").dataset.path === "3");
+  assert.equal(await p.locator("#path-result > li").count(), 3);
+  assert.equal(await p.inputValue("#path-from"), "Niigata");
+  await p.goBack();
+  await p.waitForFunction(() => document.querySelector("#map").dataset.path === "0");
+  assert.equal(await p.locator("#path-result > li").count(), 0);
 
   // A city's partners are joined to it by arcs.
   await p.fill("#search", "Благовещенск");
