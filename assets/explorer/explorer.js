@@ -10,8 +10,14 @@ const NOW = Number(document.getElementById("year").max);
 const state = { id: null, year: NOW, undated: true, kinds: KINDS, view: "city", nodes: [], links: [], path: null, pathEnds: null, world: null };
 const $ = (id) => document.getElementById(id);
 
-async function api(path) {
+async function api(path, tries = 0) {
   const response = await fetch(path, { headers: { Accept: "application/json" } });
+  // The server runs a few expensive questions at once and says when to ask again.
+  if (response.status === 503 && tries < 60) {
+    const wait = Number(response.headers.get("Retry-After")) || 1;
+    await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+    return api(path, tries + 1);
+  }
   const body = await response.json();
   if (!response.ok) throw Object.assign(new Error(body.detail || response.statusText), { code: body.code });
   return body;
