@@ -347,15 +347,19 @@ $("year").addEventListener("input", () => {
   clearTimeout(yearTimer);
   yearTimer = setTimeout(drawCity, 120);
 });
-// Letting go of the slider is a step Back can return from; the whole network, when
-// shown, is laid out again at that year.
-$("year").addEventListener("change", () => {
+/**
+ * A new cut — year, undated links, link kinds — is a step Back can return from, and
+ * redraws every panel (the city too, unless the slider's own timer does).
+ */
+function recut(city = true) {
   remember(true);
-  drawTop();
   if (!state.id) drawMap();
+  else if (city) drawCity();
+  drawTop();
   if (state.pathEnds) findPath(false);
   if (state.view === "network") drawNetwork();
-});
+}
+$("year").addEventListener("change", () => recut(false));
 $("kinds").addEventListener("change", (e) => {
   const chosen = [...document.querySelectorAll("#kinds input:checked")].map((box) => box.value);
   // At least one kind: the last box cannot be unticked.
@@ -364,21 +368,11 @@ $("kinds").addEventListener("change", (e) => {
     return;
   }
   setKinds(chosen);
-  remember(true);
-  if (state.pathEnds) findPath(false);
-  if (state.id) drawCity();
-  else drawMap();
-  drawTop();
-  if (state.view === "network") drawNetwork();
+  recut();
 });
 $("undated").addEventListener("change", () => {
   state.undated = $("undated").checked;
-  remember(true);
-  if (state.pathEnds) findPath(false);
-  if (state.id) drawCity();
-  else drawMap();
-  drawTop();
-  if (state.view === "network") drawNetwork();
+  recut();
 });
 let yearTimer = null;
 
