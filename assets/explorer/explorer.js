@@ -6,8 +6,11 @@
 "use strict";
 
 const KINDS = ["twinning", "friendship", "trilateral"];
+const STATUSES = ["active", "planned", "negotiating", "suspended", "ended"];
+/** Statuses every panel counts unless the boxes say otherwise: the API's default. */
+const DEFAULT_STATUSES = ["active"];
 const NOW = Number(document.getElementById("year").max);
-const state = { id: null, year: NOW, undated: true, kinds: KINDS, view: "city", nodes: [], links: [], path: null, pathEnds: null, world: null };
+const state = { id: null, year: NOW, undated: true, kinds: KINDS, statuses: DEFAULT_STATUSES, view: "city", nodes: [], links: [], path: null, pathEnds: null, world: null };
 const $ = (id) => document.getElementById(id);
 
 async function api(path, tries = 0) {
@@ -28,9 +31,9 @@ function kinds() {
   return state.kinds.join(",");
 }
 
-/** What every panel is cut by — kinds, year, undated links — as one key. */
-function cutKey() {
-  return `${kinds()}${asOf()}`;
+/** What every panel is cut by — link kinds and statuses, year, undated links — as query parameters. */
+function cut(undated = state.undated) {
+  return `kinds=${kinds()}&status=${state.statuses.join(",")}${asOf(undated)}`;
 }
 
 // The year cuts every panel alike: the graph, partners, map, path, ranking and the whole
@@ -91,8 +94,9 @@ async function search() {
 // An address of a bare id (`#city:ru:blagoveshchensk`) still opens that city.
 function readAddress() {
   const raw = location.hash.slice(1);
-  if (!raw) return { id: null, year: NOW, view: "city", undated: true, kinds: KINDS, path: null };
-  if (!raw.includes("=")) return { id: decodeURIComponent(raw), year: NOW, view: "city", undated: true, kinds: KINDS, path: null };
+  const plain = { year: NOW, view: "city", undated: true, kinds: KINDS, statuses: DEFAULT_STATUSES, path: null, colour: "community", size: "degree" };
+  if (!raw) return { ...plain, id: null };
+  if (!raw.includes("=")) return { ...plain, id: decodeURIComponent(raw) };
   const params = new URLSearchParams(raw);
   const year = Number(params.get("year"));
   const min = Number($("year").min);
@@ -102,6 +106,9 @@ function readAddress() {
     view: params.get("view") === "network" ? "network" : "city",
     undated: params.get("undated") !== "0",
     kinds: KINDS.filter((k) => (params.get("kinds") ?? KINDS.join(",")).split(",").includes(k)),
+    statuses: STATUSES.filter((k) => (params.get("status") ?? DEFAULT_STATUSES.join(",")).split(",").includes(k)),
+    colour: option("colour-by", params.get("colour")),
+    size: option("size-by", params.get("size")),
     path: params.get("from") && params.get("to") ? [params.get("from"), params.get("to")] : null,
   };
 }
@@ -113,6 +120,9 @@ function address() {
   if (state.year < NOW) params.set("year", String(state.year));
   if (state.year < NOW && !state.undated) params.set("undated", "0");
   if (state.kinds.length < KINDS.length) params.set("kinds", kinds());
+  if (state.statuses.join() !== DEFAULT_STATUSES.join()) params.set("status", state.statuses.join(","));
+  if (state.view === "network" && $("colour-by").value !== "community") params.set("colour", $("colour-by").value);
+  if (state.view === "network" && $("size-by").value !== "degree") params.set("size", $("size-by").value);
   if (state.pathEnds) {
     params.set("from", state.pathEnds[0]);
     params.set("to", state.pathEnds[1]);
@@ -143,16 +153,34 @@ function setKinds(chosen) {
   for (const box of document.querySelectorAll("#kinds input")) box.checked = chosen.includes(box.value);
 }
 
+function setStatuses(chosen) {
+  state.statuses = chosen;
+  for (const box of document.querySelectorAll("#statuses input")) box.checked = chosen.includes(box.value);
+}
+
+/** `value` if the select `id` offers it, else its first option. */
+function option(id, value) {
+  const offered = [...$(id).options].map((o) => o.value);
+  return offered.includes(value) ? value : offered[0];
+}
+
 // Shows what the address says, adding no history entry.
 async function follow() {
   const wanted = readAddress();
   const wantedKinds = wanted.kinds.length ? wanted.kinds : KINDS;
-  const cutChanged = wanted.year !== state.year || wanted.undated !== state.undated || wantedKinds.join() !== state.kinds.join();
+  const wantedStatuses = wanted.statuses.length ? wanted.statuses : DEFAULT_STATUSES;
+  const cutChanged =
+    wanted.year !== state.year || wanted.undated !== state.undated || wantedKinds.join() !== state.kinds.join() || wantedStatuses.join() !== state.statuses.join();
   if (cutChanged) {
     setYear(wanted.year, wanted.undated);
     setKinds(wantedKinds);
+    setStatuses(wantedStatuses);
   }
+  const looksChanged = wanted.colour !== $("colour-by").value || wanted.size !== $("size-by").value;
+  $("colour-by").value = wanted.colour;
+  $("size-by").value = wanted.size;
   if (wanted.view !== state.view || (cutChanged && state.view === "network")) showView(wanted.view);
+  else if (looksChanged && state.view === "network") restyle();
   if (cutChanged) drawTop();
   if (wanted.id && wanted.id !== state.id) {
     state.id = wanted.id;
@@ -187,7 +215,7 @@ async function drawCity() {
   if (!state.id) return;
   const [node, ego] = await Promise.all([
     api(`/api/v1/nodes/${encodeURIComponent(state.id)}`),
-    api(`/api/v1/nodes/${encodeURIComponent(state.id)}/neighbourhood?depth=1&limit=300&kinds=${kinds()}&status=any${asOf()}`),
+    api(`/api/v1/nodes/${encodeURIComponent(state.id)}/neighbourhood?depth=1&limit=300&${cut()}`),
   ]);
   $("title").textContent = label(node);
   $("subtitle").textContent = [node.kind, node.country, node.region].filter(Boolean).join(" · ");
@@ -211,7 +239,7 @@ async function noteUndated() {
     note.textContent = undated ? `${undated} of these links have no signing date: they are counted at every year.` : "";
     return;
   }
-  const all = await api(`/api/v1/nodes/${encodeURIComponent(state.id)}/neighbourhood?depth=1&limit=300&kinds=${kinds()}&status=any${asOf(true)}`);
+  const all = await api(`/api/v1/nodes/${encodeURIComponent(state.id)}/neighbourhood?depth=1&limit=300&${cut(true)}`);
   const hidden = all.links.length - state.links.length;
   note.textContent = hidden ? `${hidden} links with no signing date are left out.` : "No link of this city lacks a signing date.";
 }
@@ -236,14 +264,19 @@ function drawGraph() {
     // A network of a few nodes would otherwise be fitted at a zoom that makes its
     // labels huge.
     maxZoom: 1.5,
-    layout: { name: "concentric", concentric: (n) => (n.data("centre") ? 2 : 1), levelWidth: () => 1, animate: false },
+    // Partners on a ring wide enough for their names side by side.
+    layout: { name: "concentric", concentric: (n) => (n.data("centre") ? 2 : 1), levelWidth: () => 1, minNodeSpacing: 48, animate: false },
     style: [
       { selector: "node", style: { label: "data(label)", "font-size": 11, "background-color": "#5b7fa8", width: 14, height: 14 } },
       { selector: "node[centre = 1]", style: { "background-color": "#c0392b", width: 22, height: 22, "font-weight": "bold" } },
       { selector: "edge", style: { width: 2, "line-color": "#9fb3c8", "curve-style": "bezier" } },
       { selector: "edge[kind = 'friendship']", style: { "line-style": "dashed" } },
       { selector: "edge[kind = 'trilateral']", style: { "line-color": "#d68910" } },
-      { selector: "edge[status != 'active']", style: { "line-style": "dotted", opacity: 0.7 } },
+      // Not yet (planned, negotiating): dotted; no longer (suspended, ended): dotted and grey.
+      { selector: "edge[status = 'planned'], edge[status = 'negotiating']", style: { "line-style": "dotted" } },
+      { selector: "edge[status = 'suspended'], edge[status = 'ended']", style: { "line-style": "dotted", "line-color": "#b0b0b0", opacity: 0.8 } },
+      { selector: "edge.on-path", style: { width: 4, "line-color": PATH, "line-style": "solid", opacity: 1 } },
+      { selector: "node.on-path", style: { "border-width": 3, "border-color": PATH } },
       { selector: "edge.chosen", style: { width: 5, "line-color": "#c0392b", opacity: 1 } },
     ],
   });
@@ -255,6 +288,7 @@ function drawGraph() {
   });
   cy.on("tap", "edge", (e) => showLink(e.target.data("link"), $("graph")));
   window.explorerGraph = cy;
+  markPathInGraph();
 }
 
 function drawPartners() {
@@ -348,7 +382,7 @@ $("year").addEventListener("input", () => {
   yearTimer = setTimeout(drawCity, 120);
 });
 /**
- * A new cut — year, undated links, link kinds — is a step Back can return from, and
+ * A new cut — year, undated links, link kinds or statuses — is a step Back can return from, and
  * redraws every panel (the city too, unless the slider's own timer does).
  */
 function recut(city = true) {
@@ -368,6 +402,15 @@ $("kinds").addEventListener("change", (e) => {
     return;
   }
   setKinds(chosen);
+  recut();
+});
+$("statuses").addEventListener("change", (e) => {
+  const chosen = [...document.querySelectorAll("#statuses input:checked")].map((box) => box.value);
+  if (!chosen.length) {
+    e.target.checked = true;
+    return;
+  }
+  setStatuses(chosen);
   recut();
 });
 $("undated").addEventListener("change", () => {
@@ -403,21 +446,45 @@ async function play() {
 }
 
 // ---- map: equirectangular projection, country outlines shipped in the binary ----
-// With no city open, the whole network at world scale, its cities gathered into clusters
-// of nearby dots; with a city, its partners joined by great-circle arcs. A path found
-// below is drawn over either. Pointing at a dot names it.
+// With no city open, the whole network at world scale (the linked cities at the cut, from
+// /api/v1/places), gathered into clusters of nearby dots; with a city, its partners
+// joined by great-circle arcs. A path found below is drawn over either. Pointing at a dot
+// names it; clicking opens its city, or zooms into a cluster; the buttons zoom, dragging
+// pans, and the map frames what is shown again when the city or the path changes.
 let mapPoints = [];
+/** The reader's zoom and pan — centre and width in degrees — for what `frames` names; null frames what is shown. */
+let mapView = null;
+/** The projection last drawn, to turn a point of the canvas back into a place. */
+let mapFrame = null;
+const MAP_PLACES = 20000;
 
 /** The laid-out network at the current cut (shared by the map and the whole-network view), fetched once per cut. */
 const layouts = new Map();
 function layoutAtCut() {
-  const cut = cutKey();
-  if (!layouts.has(cut)) {
-    const fetched = api(`/api/v1/layout?kinds=${kinds()}${asOf()}`);
-    fetched.catch(() => layouts.delete(cut));
-    layouts.set(cut, fetched);
+  const key = cut();
+  if (!layouts.has(key)) {
+    const fetched = api(`/api/v1/layout?${cut()}`);
+    fetched.catch(() => layouts.delete(key));
+    layouts.set(key, fetched);
   }
-  return layouts.get(cut);
+  return layouts.get(key);
+}
+
+/** The linked, located cities at the current cut (the map's whole network), fetched once per cut. */
+const placesByCut = new Map();
+function placesAtCut() {
+  const key = cut();
+  if (!placesByCut.has(key)) {
+    const fetched = api(`/api/v1/places?limit=${MAP_PLACES}&${cut()}`);
+    fetched.catch(() => placesByCut.delete(key));
+    placesByCut.set(key, fetched);
+  }
+  return placesByCut.get(key);
+}
+
+/** What the map frames: the city, or the path, or the world. */
+function framed() {
+  return `${state.id}|${state.pathEnds}`;
 }
 
 /** Points along the great circle from `a` to `b` ({lat, lon} in degrees). */
@@ -447,22 +514,32 @@ async function drawMap() {
   }
   const whole = !state.id;
   let located = state.nodes.filter((n) => n.location);
+  let total = located.length;
   if (whole) {
     // Without the network (the server busy, say) the map still shows the world.
-    const layout = await layoutAtCut().catch(() => ({ nodes: [] }));
-    located = layout.nodes.filter((n) => n.lat != null).map((n) => ({ id: n.id, name: n.name, location: { lat: n.lat, lon: n.lon } }));
+    const places = await placesAtCut().catch(() => ({ items: [], total: 0 }));
+    located = places.items.map((p) => ({ id: p.id, name: p.name, location: { lat: p.lat, lon: p.lon } }));
+    total = places.total;
   }
   const path = (state.path || []).filter((n) => n.location);
-  const framed = path.length ? path : whole ? [] : located;
+  if (mapView && mapView.frames !== framed()) mapView = null;
   let [w, s, e, n] = [-180, -60, 180, 85];
-  if (framed.length) {
-    const lons = framed.map((x) => x.location.lon), lats = framed.map((x) => x.location.lat);
-    w = Math.max(-180, Math.min(...lons) - 10); e = Math.min(180, Math.max(...lons) + 10);
-    s = Math.max(-85, Math.min(...lats) - 8); n = Math.min(85, Math.max(...lats) + 8);
+  if (mapView) {
+    const height = (mapView.span * canvas.height) / canvas.width;
+    [w, e, s, n] = [mapView.lon - mapView.span / 2, mapView.lon + mapView.span / 2, mapView.lat - height / 2, mapView.lat + height / 2];
+  } else {
+    const framing = path.length ? path : whole ? [] : located;
+    if (framing.length) {
+      const lons = framing.map((x) => x.location.lon), lats = framing.map((x) => x.location.lat);
+      w = Math.max(-180, Math.min(...lons) - 10); e = Math.min(180, Math.max(...lons) + 10);
+      s = Math.max(-85, Math.min(...lats) - 8); n = Math.min(85, Math.max(...lats) + 8);
+    }
   }
   const scale = Math.min(canvas.width / (e - w), canvas.height / (n - s));
-  const x = (lon) => (lon - w) * scale + (canvas.width - (e - w) * scale) / 2;
-  const y = (lat) => (n - lat) * scale + (canvas.height - (n - s) * scale) / 2;
+  const [ox, oy] = [(canvas.width - (e - w) * scale) / 2, (canvas.height - (n - s) * scale) / 2];
+  const x = (lon) => (lon - w) * scale + ox;
+  const y = (lat) => (n - lat) * scale + oy;
+  mapFrame = { lon: (px) => w + (px - ox) / scale, lat: (py) => n - (py - oy) / scale, span: canvas.width / scale };
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   ctx.fillStyle = "#ffffff";
   ctx.strokeStyle = "#b8c4d3";
@@ -499,11 +576,15 @@ async function drawMap() {
     const cells = new Map();
     for (const p of located) {
       const [px, py] = [x(p.location.lon), y(p.location.lat)];
+      if (px < -8 || py < -8 || px > canvas.width + 8 || py > canvas.height + 8) continue;
       const key = `${Math.round(px / 8)},${Math.round(py / 8)}`;
-      const cell = cells.get(key) || { x: 0, y: 0, names: [] };
+      const cell = cells.get(key) || { x: 0, y: 0, lon: 0, lat: 0, names: [], ids: [] };
       cell.x += px;
       cell.y += py;
+      cell.lon += p.location.lon;
+      cell.lat += p.location.lat;
       cell.names.push(p.name);
+      cell.ids.push(p.id);
       cells.set(key, cell);
     }
     ctx.fillStyle = "rgba(31,59,90,.55)";
@@ -513,7 +594,8 @@ async function drawMap() {
       ctx.beginPath();
       ctx.arc(cx, cy, 1.5 + 1.1 * Math.sqrt(count), 0, 2 * Math.PI);
       ctx.fill();
-      mapPoints.push({ x: cx, y: cy, label: count > 1 ? `${cell.names[0]} and ${count - 1} more` : cell.names[0] });
+      const label = count > 1 ? `${cell.names[0]} and ${count - 1} more` : cell.names[0];
+      mapPoints.push({ x: cx, y: cy, label, ids: cell.ids, lon: cell.lon / count, lat: cell.lat / count });
     }
     canvas.dataset.clusters = String(cells.size);
   } else {
@@ -529,7 +611,7 @@ async function drawMap() {
       ctx.beginPath();
       ctx.arc(x(p.location.lon), y(p.location.lat), p.id === state.id ? 5 : 3.5, 0, 2 * Math.PI);
       ctx.fill();
-      mapPoints.push({ x: x(p.location.lon), y: y(p.location.lat), label: p.name });
+      mapPoints.push({ x: x(p.location.lon), y: y(p.location.lat), label: p.name, ids: [p.id], ...p.location });
     }
     delete canvas.dataset.clusters;
   }
@@ -542,34 +624,84 @@ async function drawMap() {
       ctx.beginPath();
       ctx.arc(x(p.location.lon), y(p.location.lat), 4.5, 0, 2 * Math.PI);
       ctx.fill();
-      mapPoints.push({ x: x(p.location.lon), y: y(p.location.lat), label: p.name });
+      mapPoints.push({ x: x(p.location.lon), y: y(p.location.lat), label: p.name, ids: [p.id], ...p.location });
     }
   }
   canvas.dataset.cities = String(located.length);
   canvas.dataset.arcs = String(arcs);
   canvas.dataset.path = String(path.length);
-  canvas.setAttribute("aria-label", whole ? `Map of the whole network: ${located.length} cities` : `Map of ${$("title").textContent} and its partners`);
+  canvas.dataset.zoom = mapView ? (360 / mapView.span).toFixed(2) : "1";
+  canvas.dataset.centre = `${mapFrame.lat(canvas.height / 2).toFixed(2)},${mapFrame.lon(canvas.width / 2).toFixed(2)}`;
+  const some = total > located.length ? `the ${located.length} most linked of ${total} cities` : `${located.length} cities`;
+  canvas.setAttribute("aria-label", whole ? `Map of the whole network: ${some}` : `Map of ${$("title").textContent} and its partners`);
 }
 
-// Pointing at a dot names it (the nearest within a few pixels).
-$("map").addEventListener("mousemove", (e) => {
+/** The dot (or cluster) under a point of the canvas, within a few pixels. */
+function mapPointAt(e) {
   const canvas = $("map");
   const [fx, fy] = [canvas.width / canvas.clientWidth, canvas.height / canvas.clientHeight];
   const [mx, my] = [e.offsetX * fx, e.offsetY * fy];
   let best = null;
   for (const p of mapPoints) {
     const d = Math.hypot(p.x - mx, p.y - my);
-    if (d < 10 && (!best || d < best.d)) best = { ...p, d };
+    // Ties go to the dot drawn last, on top (a path over the clusters).
+    if (d < 10 && (!best || d <= best.d)) best = { ...p, d, fx, fy };
   }
+  return best;
+}
+
+/** Zooms the map by `factor` about a place (the map's centre when none is given). */
+function zoomMap(factor, at) {
+  if (!mapFrame) return;
+  const canvas = $("map");
+  const centre = at ?? { lon: mapFrame.lon(canvas.width / 2), lat: mapFrame.lat(canvas.height / 2) };
+  const span = Math.min(360, Math.max(1, mapFrame.span / factor));
+  mapView = span >= 360 && !at && factor < 1 ? null : { lon: centre.lon, lat: centre.lat, span, frames: framed() };
+  drawMap();
+}
+
+// Dragging pans; a click that did not drag opens a city, or zooms into a cluster.
+let mapDrag = null;
+$("map").addEventListener("pointerdown", (e) => {
+  if (!mapFrame) return;
+  mapDrag = { x: e.offsetX, y: e.offsetY, moved: false, lon: mapFrame.lon, lat: mapFrame.lat, width: $("map").clientWidth };
+});
+window.addEventListener("pointerup", () => setTimeout(() => (mapDrag = null)));
+$("map").addEventListener("mousemove", (e) => {
+  const canvas = $("map");
+  if (mapDrag && e.buttons === 1 && Math.hypot(e.offsetX - mapDrag.x, e.offsetY - mapDrag.y) > 4) {
+    mapDrag.moved = true;
+    const f = canvas.width / mapDrag.width;
+    const centre = { lon: mapDrag.lon((canvas.width / 2) - (e.offsetX - mapDrag.x) * f), lat: mapDrag.lat((canvas.height / 2) - (e.offsetY - mapDrag.y) * f) };
+    mapView = { ...centre, span: mapFrame.span, frames: framed() };
+    $("map-tip").hidden = true;
+    requestAnimationFrame(drawMap);
+    return;
+  }
+  const best = mapPointAt(e);
   const tip = $("map-tip");
   tip.hidden = !best;
+  canvas.style.cursor = best ? "pointer" : "grab";
   if (best) {
     tip.textContent = best.label;
-    tip.style.left = `${canvas.offsetLeft + best.x / fx + 8}px`;
-    tip.style.top = `${canvas.offsetTop + best.y / fy - 24}px`;
+    tip.style.left = `${canvas.offsetLeft + best.x / best.fx + 8}px`;
+    tip.style.top = `${canvas.offsetTop + best.y / best.fy - 24}px`;
   }
 });
 $("map").addEventListener("mouseleave", () => ($("map-tip").hidden = true));
+$("map").addEventListener("click", (e) => {
+  if (mapDrag?.moved) return;
+  const best = mapPointAt(e);
+  if (!best) return;
+  if (best.ids.length === 1) open(best.ids[0]);
+  else zoomMap(4, { lon: best.lon, lat: best.lat });
+});
+$("map-in").addEventListener("click", () => zoomMap(2));
+$("map-out").addEventListener("click", () => zoomMap(0.5));
+$("map-reset").addEventListener("click", () => {
+  mapView = null;
+  drawMap();
+});
 
 // ---- shortest path ----
 // A name typed for a path end is resolved by search: one exact match (or one match at
@@ -652,7 +784,7 @@ async function findPath(push) {
     const [from, to] = ends;
     state.pathEnds = [from.id, to.id];
     remember(push);
-    const answer = await api(`/api/v1/paths/shortest?from=${encodeURIComponent(from.id)}&to=${encodeURIComponent(to.id)}&kinds=${kinds()}${asOf()}`);
+    const answer = await api(`/api/v1/paths/shortest?from=${encodeURIComponent(from.id)}&to=${encodeURIComponent(to.id)}&${cut()}`);
     const path = answer.paths[0];
     setPath(path.nodes);
     path.nodes.forEach((node, i) => {
@@ -667,7 +799,7 @@ async function findPath(push) {
     if (err instanceof Choice) return offer(out, err);
     const [from, to] = ends;
     const text = err.code === "no_path" && from && to
-      ? `No path between ${from.name} and ${to.name} over ${state.kinds.join(", ")} links${state.year < NOW ? " as of " + state.year : ""}.`
+      ? `No path between ${from.name} and ${to.name} over ${state.statuses.join(", ")} ${state.kinds.join(", ")} links${state.year < NOW ? " as of " + state.year : ""}.`
       : err.message;
     out.append(el("li", { className: "error", textContent: text }));
   }
@@ -695,20 +827,22 @@ for (const id of ["path-from", "path-to"]) {
 async function drawTop() {
   const measure = $("measure").value;
   const sample = measure === "betweenness" ? "&k=200" : "";
-  const cut = cutKey();
-  const ranking = await api(`/api/v1/centrality/${measure}?kind=city&limit=10&kinds=${kinds()}${asOf()}${sample}`);
+  const key = cut();
+  const ranking = await api(`/api/v1/centrality/${measure}?kind=city&limit=10&${cut()}${sample}`);
   // A slower answer for an earlier cut must not overwrite the current one.
-  if (cut !== cutKey() || measure !== $("measure").value) return;
+  if (key !== cut() || measure !== $("measure").value) return;
   const items = ranking.items.map((r) => {
     const go = el("button", { type: "button", className: "linklike", textContent: r.node.name });
     go.addEventListener("click", () => open(r.node.id));
     return el("li", {}, [go, ` ${r.value.toPrecision(3)}`]);
   });
   $("top").replaceChildren(...items);
-  $("top-year").textContent = state.year >= NOW ? "" : `as of ${state.year}`;
+  const counted = state.statuses.join() === DEFAULT_STATUSES.join() ? "" : `counting ${state.statuses.join(", ")} links`;
+  $("top-year").textContent = [state.year >= NOW ? "" : `as of ${state.year}`, counted].filter(Boolean).join(", ");
   if (!items.length) $("top").append(el("li", { textContent: "No linked city at this date" }));
   // What the list shows, for whoever waits for it (the browser test).
   $("top").dataset.shows = measure;
+  $("top").dataset.cut = key;
 }
 $("measure").addEventListener("change", drawTop);
 
@@ -725,7 +859,19 @@ function setPath(nodes) {
   network.onPath = new Set(ids);
   network.hops = new Set(ids.slice(1).flatMap((b, i) => [`${ids[i]}|${b}`, `${b}|${ids[i]}`]));
   drawMap();
+  markPathInGraph();
   network.sigma?.refresh();
+}
+
+/** Marks, on the city's graph, the path's cities and the hops between them that it shows. */
+function markPathInGraph() {
+  const cy = window.explorerGraph;
+  if (!cy) return;
+  const ids = (state.path || []).map((n) => n.id);
+  const hops = new Set(ids.slice(1).flatMap((b, i) => [`${ids[i]}|${b}`, `${b}|${ids[i]}`]));
+  cy.elements().removeClass("on-path");
+  cy.nodes().filter((n) => ids.includes(n.id())).addClass("on-path");
+  cy.edges().filter((e) => hops.has(`${e.data("source")}|${e.data("target")}`)).addClass("on-path");
 }
 const network = { sigma: null, graph: null, layout: null, cut: null, hovered: null, chosen: null, near: new Set(), onPath: new Set(), hops: new Set() };
 
@@ -752,9 +898,9 @@ $("network-toggle").addEventListener("click", () => {
 
 async function drawNetwork() {
   // Shown again at the year it was drawn for: nothing to fetch.
-  const cut = cutKey();
-  if (network.sigma && network.cut === cut) return;
-  network.cut = cut;
+  const key = cut();
+  if (network.sigma && network.cut === key) return;
+  network.cut = key;
   const started = performance.now();
   const status = $("network-status");
   $("network-year").textContent = state.year >= NOW ? "as of today" : `as of ${state.year}${state.undated ? "" : ", dated links only"}`;
@@ -865,7 +1011,7 @@ async function size() {
   let value = new Map(network.layout.nodes.map((n) => [n.id, n.degree]));
   if (by !== "degree") {
     const sample = by === "betweenness" ? "&k=200" : "";
-    const ranking = await api(`/api/v1/centrality/${by}?limit=1000&kinds=${kinds()}${asOf()}${sample}`);
+    const ranking = await api(`/api/v1/centrality/${by}?limit=1000&${cut()}${sample}`);
     value = new Map(ranking.items.map((r) => [r.node.id, r.value]));
   }
   const max = Math.max(...value.values(), 0) || 1;
@@ -873,8 +1019,18 @@ async function size() {
   network.sigma?.refresh();
 }
 
-$("colour-by").addEventListener("change", colour);
-$("size-by").addEventListener("change", () => size().catch((e) => ($("network-status").textContent = e.message)));
+/** Colours and sizes the drawn network again, as the two choices say. */
+function restyle() {
+  colour();
+  size().catch((e) => ($("network-status").textContent = e.message));
+}
+// The colour and the size live in the address, as steps Back returns from.
+for (const choice of ["colour-by", "size-by"]) {
+  $(choice).addEventListener("change", () => {
+    restyle();
+    remember(true);
+  });
+}
 
 drawTop();
 follow();

@@ -24,6 +24,7 @@ pub mod ops;
 pub mod page;
 pub mod partners;
 pub mod paths;
+pub mod places;
 pub mod problem;
 mod problem_page;
 pub mod recover;
@@ -58,7 +59,7 @@ use security::Security;
         batch::apply_batch, paths::shortest, paths::weighted, paths::k_shortest, paths::all_shortest,
         neighbourhood::get_neighbourhood, neighbourhood::get_neighbours, centrality::get_ranking, centrality::get_node_centrality,
         structure::get_components, structure::get_communities, structure::get_stats, structure::get_timeline,
-        layout::get_layout,
+        layout::get_layout, places::get_places,
         trends::get_node_history, trends::get_ranking_history, trends::get_shape_series,
         partners::get_node_partners, partners::get_association_partners,
         sources::list_sources, sources::get_source,
@@ -75,7 +76,7 @@ use security::Security;
         (name = "links", description = "Twinning, friendship, trilateral, membership and located_in links"),
         (name = "batch", description = "Atomic multi-record writes"),
         (name = "paths", description = "Shortest, weighted, k-shortest and all shortest paths"),
-        (name = "graph", description = "Neighbourhoods, centrality, components, communities, statistics, timeline, layout"),
+        (name = "graph", description = "Neighbourhoods, centrality, components, communities, statistics, timeline, layout, places"),
         (name = "partners", description = "Ranked, explained suggestions of prospective partner cities"),
         (name = "transfer", description = "Import and export in pobratim JSON, node-link JSON, edge-list CSV, GraphML, GEXF and GeoJSON"),
         (name = "changes", description = "The change log: who changed what, when, before and after (write token)"),
@@ -200,6 +201,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(centrality::configure)
             .configure(structure::configure)
             .configure(layout::configure)
+            .configure(places::configure)
             .configure(partners::configure)
             .configure(sources::configure)
             .configure(trends::configure)

@@ -11,6 +11,7 @@
 
 use std::any::Any;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use crate::graph::filter::Filter;
@@ -21,11 +22,18 @@ type Shared = Arc<dyn Any + Send + Sync>;
 
 type BaseSlots = HashMap<Filter, Arc<OnceLock<Arc<FlatView>>>>;
 
+/// A result's slot: held locked while it is computed, so that the same question asked
+/// again meanwhile waits for that answer instead of computing it a second time. A
+/// computation that fails leaves it empty, and the next asker computes.
+type ResultSlot = Arc<Mutex<Option<Shared>>>;
+
 /// Caches keyed by graph version, and flat views of the newest snapshot bases.
 #[derive(Default)]
 pub struct QueryCache {
     inner: Mutex<Entries>,
     bases: Mutex<BaseViews>,
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 /// Flat views per snapshot base.
@@ -43,9 +51,7 @@ struct BaseViews {
 struct Entries {
     version: u64,
     views: HashMap<Filter, Arc<OnceLock<Arc<GraphView>>>>,
-    results: HashMap<String, Shared>,
-    hits: u64,
-    misses: u64,
+    results: HashMap<String, ResultSlot>,
 }
 
 /// Most distinct filter sets or results kept per version.
@@ -226,39 +232,45 @@ impl QueryCache {
         built || prepared
     }
 
-    /// A cached result for `key` at `version`, computed by `compute` on a miss.
+    /// A cached result for `key` at `version`, computed by `compute` on a miss. Askers
+    /// of a result being computed wait for it (a heavy question asked twice at once is
+    /// computed once).
     pub fn result<T: Send + Sync + 'static, E>(
         &self,
         version: u64,
         key: String,
         compute: impl FnOnce() -> Result<T, E>,
     ) -> Result<Arc<T>, E> {
-        {
+        let slot = {
             let Some(mut entries) = self.entries(version) else {
                 return compute().map(Arc::new);
             };
-            if let Some(hit) = entries.results.get(&key).cloned() {
-                if let Ok(value) = hit.downcast::<T>() {
-                    entries.hits += 1;
-                    return Ok(value);
-                }
-            }
-            entries.misses += 1;
-        }
-        let value = Arc::new(compute()?);
-        if let Some(mut entries) = self.entries(version) {
-            if entries.results.len() >= MAX_ENTRIES {
+            if entries.results.len() >= MAX_ENTRIES && !entries.results.contains_key(&key) {
                 entries.results.clear();
             }
-            entries.results.insert(key, Arc::clone(&value) as Shared);
+            Arc::clone(entries.results.entry(key).or_default())
+        };
+        // Lock order: a slot, then (in `entries`) the map; the map is never held while
+        // waiting for a slot.
+        let mut held = lock(&slot);
+        if let Some(hit) = held.clone() {
+            if let Ok(value) = hit.downcast::<T>() {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                return Ok(value);
+            }
         }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let value = Arc::new(compute()?);
+        *held = Some(Arc::clone(&value) as Shared);
         Ok(value)
     }
 
     /// Result cache hits and misses so far.
     pub fn stats(&self) -> (u64, u64) {
-        let entries = lock(&self.inner);
-        (entries.hits, entries.misses)
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
     }
 }
 
@@ -300,6 +312,57 @@ mod tests {
             "the newer entry survived the older reader"
         );
         assert!(cache.built_view(&old, &filter).is_none());
+    }
+
+    #[test]
+    fn a_result_asked_for_while_it_is_computed_is_computed_once() {
+        use std::sync::atomic::AtomicUsize;
+        use std::sync::mpsc;
+        let cache = Arc::new(QueryCache::default());
+        let computed = Arc::new(AtomicUsize::new(0));
+        let (release, wait) = mpsc::channel::<()>();
+        let (started, on_start) = mpsc::channel::<()>();
+        let first = {
+            let (cache, computed) = (Arc::clone(&cache), Arc::clone(&computed));
+            std::thread::spawn(move || {
+                cache.result(1, "heavy".into(), || {
+                    computed.fetch_add(1, Ordering::SeqCst);
+                    started.send(()).unwrap();
+                    wait.recv().unwrap();
+                    Ok::<_, ()>(42u32)
+                })
+            })
+        };
+        on_start.recv().unwrap();
+        let second = {
+            let (cache, computed) = (Arc::clone(&cache), Arc::clone(&computed));
+            std::thread::spawn(move || {
+                cache.result(1, "heavy".into(), || {
+                    computed.fetch_add(1, Ordering::SeqCst);
+                    Ok::<_, ()>(7u32)
+                })
+            })
+        };
+        // Give the second asker time to reach the slot while the first still computes.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        release.send(()).unwrap();
+        assert_eq!(*first.join().unwrap().unwrap(), 42);
+        assert_eq!(
+            *second.join().unwrap().unwrap(),
+            42,
+            "the second asker got the first's answer"
+        );
+        assert_eq!(computed.load(Ordering::SeqCst), 1);
+        assert_eq!(cache.stats(), (1, 1));
+        // A failed computation is not kept: the next asker computes.
+        let failed = cache.result(1, "fails".into(), || Err::<u32, _>("budget"));
+        assert!(failed.is_err());
+        assert_eq!(
+            *cache
+                .result(1, "fails".into(), || Ok::<_, &str>(3u32))
+                .unwrap(),
+            3
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod import;
 pub mod layout;
 pub mod learned;
 pub mod manifest;
+pub mod map;
 pub mod neighbourhood;
 pub mod partners;
 pub mod paths;

@@ -59,7 +59,7 @@ fn the_explorer_works_in_headless_chromium() {
         println!("{}", timings.trim());
     }
     assert!(
-        said.contains("pass 14") || said.contains("ℹ pass 14"),
+        said.contains("pass 16") || said.contains("ℹ pass 16"),
         "{said}"
     );
 }

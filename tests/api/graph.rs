@@ -684,3 +684,87 @@ fn the_whole_network_is_laid_out_once_per_version() {
         (400, Some("kinds"))
     );
 }
+
+#[test]
+fn places_are_the_linked_located_nodes_most_linked_first_and_page_through() {
+    let server = TestServer::start_seeded();
+    let layout = server.get("/api/v1/layout").body;
+    // What the layout says: located nodes with at least one edge, and their degree.
+    let mut expected: Vec<(u64, String)> = layout["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["lat"].is_number() && n["degree"].as_u64().unwrap() > 0)
+        .map(|n| {
+            (
+                n["degree"].as_u64().unwrap(),
+                n["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    expected.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    assert!(expected.len() > 5, "{expected:?}");
+    let whole = server.get("/api/v1/places?limit=20000");
+    assert_eq!(whole.status, 200, "{}", whole.body);
+    assert_eq!(whole.body["total"].as_u64(), Some(expected.len() as u64));
+    assert_eq!(whole.body["next_cursor"], serde_json::Value::Null);
+    let listed: Vec<(u64, String)> = whole.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["degree"].as_u64().unwrap(),
+                p["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(listed, expected);
+    let first = &whole.body["items"][0];
+    let node = server.get(&format!("/api/v1/nodes/{}", first["id"].as_str().unwrap()));
+    assert_eq!(first["lat"], node.body["location"]["lat"]);
+    assert_eq!(first["name"], node.body["name"]);
+    // Pages of 4 follow one another to the same list.
+    let (mut paged, mut cursor) = (Vec::new(), String::new());
+    loop {
+        let page = server.get(&format!("/api/v1/places?limit=4{cursor}")).body;
+        for p in page["items"].as_array().unwrap() {
+            paged.push(p["id"].as_str().unwrap().to_string());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(
+        paged,
+        expected.iter().map(|e| e.1.clone()).collect::<Vec<_>>()
+    );
+    // A past date lists only the cities linked by then.
+    let early = server
+        .get("/api/v1/places?limit=20000&as_of=1995&undated=false")
+        .body;
+    let early_layout = server.get("/api/v1/layout?as_of=1995&undated=false").body;
+    let linked_then = early_layout["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["lat"].is_number() && n["degree"].as_u64().unwrap() > 0)
+        .count();
+    assert_eq!(early["total"].as_u64(), Some(linked_then as u64));
+    assert!(linked_then < expected.len());
+    for (query, field) in [
+        ("limit=20001", "limit"),
+        ("limit=0", "limit"),
+        ("cursor=zz", "cursor"),
+        ("as_of=yesterday", "as_of"),
+    ] {
+        let bad = server.get(&format!("/api/v1/places?{query}"));
+        assert_eq!(
+            (bad.status, bad.body["field"].as_str()),
+            (400, Some(field)),
+            "{query}: {}",
+            bad.body
+        );
+    }
+}

@@ -92,7 +92,7 @@ test("search, partners drawn, a link's source, the year slider, a path", async (
   await p.waitForFunction(() => /heihe/i.test(document.querySelector("#link-detail").textContent));
   const [graphBox, openBox] = [await p.locator("#graph").boundingBox(), await p.locator("#link-detail").boundingBox()];
   assert.ok(openBox.y - (graphBox.y + graphBox.height) < 40, "right below the graph");
-  assert.match(await p.textContent("#legend"), /dotted: not active/);
+  assert.match(await p.textContent("#legend"), /dotted: planned or negotiating/);
 
   // A tie read from the text, not stated by it, says so.
   await p.locator('#partners li[data-id="city:cn:dalian"] button[data-link]').first().click();
@@ -349,9 +349,19 @@ test("the whole network: drawn with WebGL from the server's layout, coloured, ho
   await p.selectOption("#colour-by", "country");
   assert.match(await p.textContent("#network-legend"), /Colour: country.*RU \(\d+\)/);
   assert.notEqual(await colourOf("city:ru:blagoveshchensk"), await colourOf("city:cn:heihe"), "Russia and China differ");
+  assert.match(p.url(), /#view=network&colour=country$/);
   // Sized by degree: the hub is drawn larger than its partner.
   const sizeOf = (id) => p.evaluate((id) => window.explorerNetwork.sigma.getNodeDisplayData(id).size, id);
   assert.ok((await sizeOf(blago.id)) > (await sizeOf(heihe.id)));
+  // The size is a step in the address too: Back returns to degree.
+  const byDegree = await sizeOf(heihe.id);
+  await p.selectOption("#size-by", "betweenness");
+  await p.waitForFunction((s) => window.explorerNetwork.sigma.getNodeDisplayData("city:cn:heihe").size !== s, byDegree);
+  assert.match(p.url(), /#view=network&colour=country&size=betweenness$/);
+  await p.goBack();
+  await p.waitForFunction((s) => window.explorerNetwork.sigma.getNodeDisplayData("city:cn:heihe").size === s, byDegree);
+  assert.equal(await p.inputValue("#size-by"), "degree");
+  assert.equal(await p.inputValue("#colour-by"), "country");
 
   // Pointing at Blagoveshchensk greys out all but its partners.
   const far = layout.nodes.find((n) => n.id === "city:ru:moscow");
@@ -364,10 +374,10 @@ test("the whole network: drawn with WebGL from the server's layout, coloured, ho
   await p.mouse.click(at.x, at.y);
   await p.locator('#partners li[data-id="city:cn:heihe"]').waitFor();
   assert.match(await p.textContent("#title"), /Blagoveshchensk/);
-  assert.match(p.url(), /#view=network&city=city%3Aru%3Ablagoveshchensk$/);
+  assert.match(p.url(), /#view=network&city=city%3Aru%3Ablagoveshchensk&colour=country$/);
   // Back returns to the network alone; the toggle hides it.
   await p.goBack();
-  await p.waitForFunction(() => location.hash === "#view=network");
+  await p.waitForFunction(() => location.hash === "#view=network&colour=country");
   await p.click("#network-toggle");
   assert.equal(await p.isHidden("#network-panel"), true);
   assert.deepEqual(failures, []);
@@ -401,8 +411,9 @@ test("axe-core finds no serious or critical violation: a city, a link, the whole
 
 test("the map: the whole network before a city is chosen, a dot named under the pointer, a path drawn", async () => {
   const { p, failures } = await page({ width: 1280, height: 900 });
-  const layout = await apiGet(`/api/v1/layout?kinds=${KINDS}`);
-  const located = layout.nodes.filter((n) => n.lat != null).length;
+  const places = await apiGet(`/api/v1/places?limit=20000&kinds=${KINDS}&status=active`);
+  const located = places.total;
+  assert.equal(places.items.length, located);
   await p.goto(BASE + "/");
   await p.waitForFunction((n) => Number(document.querySelector("#map").dataset.cities) === n, located);
   assert.ok(Number(await p.getAttribute("#map", "data-clusters")) > 0);
@@ -413,7 +424,7 @@ test("the map: the whole network before a city is chosen, a dot named under the 
     const at = await p.evaluate((label) => {
       const canvas = document.querySelector("#map");
       const box = canvas.getBoundingClientRect();
-      const point = mapPoints.find((m) => m.label.startsWith(label)) ?? mapPoints[0];
+      const point = mapPoints.find((m) => m.label === label) ?? mapPoints.find((m) => m.label.startsWith(label)) ?? mapPoints[0];
       const scale = canvas.width / box.width;
       return { x: box.left + point.x / scale, y: box.top + point.y / scale, label: point.label };
     }, label);
@@ -536,5 +547,101 @@ test("the link kinds cut every panel, live in the address, and one always stays"
   await p.click('#kinds input[value="trilateral"]');
   assert.equal(await p.isChecked('#kinds input[value="trilateral"]'), true, "the last kind stays");
   assert.match(p.url(), /&kinds=trilateral$/);
+  assert.deepEqual(failures, []);
+});
+
+/** The value the ranking shows for `name`. */
+async function topValue(p, name) {
+  const text = await p.locator("#top li", { hasText: name }).first().textContent();
+  return Number(text.replace(name, "").trim());
+}
+
+test("link statuses cut every panel, are drawn as the legend says, and live in the address", async () => {
+  const { p, failures } = await page({ width: 1280, height: 900 });
+  await openBlagoveshchensk(p);
+  // Active links alone count by default: Yakutsk, a planned twinning, is not shown.
+  assert.equal(await p.locator('#partners li[data-id="city:ru:yakutsk"]').count(), 0);
+  await p.locator("#top li", { hasText: "Blagoveshchensk" }).waitFor();
+  const before = await topValue(p, "Blagoveshchensk");
+  await p.check('#statuses input[value="planned"]');
+  await p.locator('#partners li[data-id="city:ru:yakutsk"]').waitFor();
+  assert.match(p.url(), /&status=active%2Cplanned$/);
+  assert.match(await p.textContent('#partners li[data-id="city:ru:yakutsk"]'), /\(planned\)/);
+  // Planned links are dotted, active ones not, as the legend says.
+  const styles = await p.evaluate(() => window.explorerGraph.edges().map((e) => [e.data("status"), e.style("line-style")]));
+  const planned = styles.filter(([status]) => status === "planned");
+  assert.equal(planned.length, 2, JSON.stringify(styles));
+  assert.ok(planned.every(([, style]) => style === "dotted"), JSON.stringify(planned));
+  assert.ok(styles.some(([status, style]) => status === "active" && style === "solid"));
+  assert.match(await p.textContent("#legend"), /dotted: planned or negotiating.*grey dotted: suspended or ended/s);
+  // The ranking counts them too, and says so.
+  await p.waitForFunction(() => document.querySelector("#top").dataset.cut?.includes("status=active,planned"));
+  assert.match(await p.textContent("#top-year"), /counting active, planned links/);
+  assert.ok((await topValue(p, "Blagoveshchensk")) > before, "a new partner raises the hub's degree");
+  // A shared address restores the boxes; Back returns to active links alone.
+  await p.reload();
+  await p.locator('#partners li[data-id="city:ru:yakutsk"]').waitFor();
+  assert.equal(await p.isChecked('#statuses input[value="planned"]'), true);
+  await p.goBack();
+  await p.locator('#partners li[data-id="city:ru:yakutsk"]').waitFor({ state: "detached" });
+  assert.equal(await p.isChecked('#statuses input[value="planned"]'), false);
+  // One status always stays.
+  await p.click('#statuses input[value="active"]');
+  assert.equal(await p.isChecked('#statuses input[value="active"]'), true, "the last status stays");
+  assert.deepEqual(failures, []);
+});
+
+/** Where a map dot chosen by `pick` (run on `mapPoints` in the page) is on the screen. */
+async function mapDot(p, pick) {
+  return p.evaluate((pick) => {
+    const canvas = document.querySelector("#map");
+    const box = canvas.getBoundingClientRect();
+    const point = mapPoints.find(new Function("m", `return ${pick}`));
+    const scale = canvas.width / box.width;
+    return point && { x: box.left + point.x / scale, y: box.top + point.y / scale, ids: point.ids, label: point.label };
+  }, pick);
+}
+
+test("the map zooms, pans and opens the city clicked; a path is marked on the city's graph", async () => {
+  const { p, failures } = await page({ width: 1280, height: 900 });
+  await p.goto(BASE + "/");
+  await p.waitForFunction(() => Number(document.querySelector("#map").dataset.clusters) > 0);
+  const zoom = async () => Number(await p.getAttribute("#map", "data-zoom"));
+  assert.equal(await zoom(), 1);
+  // Clicking a cluster zooms into it; the buttons zoom in, out and back to the frame.
+  const cluster = await mapDot(p, "m.ids.length > 1");
+  assert.ok(cluster, "the seed has cities close enough to gather");
+  await p.mouse.click(cluster.x, cluster.y);
+  await p.waitForFunction(() => Number(document.querySelector("#map").dataset.zoom) > 3);
+  await p.click("#map-in");
+  await p.waitForFunction(() => Number(document.querySelector("#map").dataset.zoom) > 7);
+  await p.click("#map-out");
+  await p.waitForFunction(() => Number(document.querySelector("#map").dataset.zoom) < 7);
+  // Dragging pans: the map's centre moves against the drag.
+  const box = await p.locator("#map").boundingBox();
+  const centre = async () => (await p.getAttribute("#map", "data-centre")).split(",").map(Number);
+  const [, lonBefore] = await centre();
+  await p.mouse.move(box.x + 20, box.y + box.height - 20);
+  await p.mouse.down();
+  await p.mouse.move(box.x + 200, box.y + box.height - 20, { steps: 5 });
+  await p.mouse.up();
+  await p.waitForFunction((lon) => Number(document.querySelector("#map").dataset.centre.split(",")[1]) < lon - 1, lonBefore);
+  await p.click("#map-reset");
+  await p.waitForFunction(() => document.querySelector("#map").dataset.zoom === "1");
+  // Clicking a single city's dot opens it.
+  const single = await mapDot(p, "m.ids.length === 1");
+  await p.mouse.click(single.x, single.y);
+  await p.waitForFunction((name) => document.querySelector("#title").textContent.startsWith(name), single.label);
+  assert.match(p.url(), new RegExp(`#city=${encodeURIComponent(single.ids[0])}$`));
+
+  // A path through the open city is marked on its graph: its three cities and two hops.
+  await openBlagoveshchensk(p);
+  await p.fill("#path-from", "Niigata");
+  await p.fill("#path-to", "Krasnoyarsk");
+  await p.click("#path-go");
+  await p.waitForFunction(() => window.explorerGraph.edges(".on-path").length === 2);
+  const marked = await p.evaluate(() => window.explorerGraph.nodes(".on-path").map((n) => n.id()).sort());
+  assert.deepEqual(marked, ["city:jp:niigata", "city:ru:blagoveshchensk", "city:ru:krasnoyarsk"]);
+  await p.locator("#graph").screenshot({ path: `${SHOTS}/graph-path.png` });
   assert.deepEqual(failures, []);
 });

@@ -1,0 +1,104 @@
+//! The network as a map draws it: the located nodes of a filtered view that have at
+//! least one link in it, most linked first, with their coordinates and degree — the
+//! places alone, without the whole-network layout's positions, edges and communities
+//! (a map at another year or cut then costs no ForceAtlas2 run).
+
+use serde::Serialize;
+
+use super::analysis::Filters;
+use super::{Service, ServiceError};
+use crate::graph::filter::Filter;
+use crate::graph::NodeIx;
+use crate::model::NodeKind;
+
+/// One page of the places of a view.
+#[derive(Debug, Clone, Serialize)]
+pub struct MapPlaces {
+    /// Graph version read.
+    pub graph_version: u64,
+    /// Effective filters.
+    pub filters: Filters,
+    /// Places in the whole list (every page).
+    pub total: usize,
+    /// This page, most linked first (ties by node id).
+    pub items: Vec<MapPlace>,
+    /// The page size used.
+    pub limit: usize,
+    /// Where the next page starts; `None` on the last page.
+    #[serde(skip)]
+    pub next_offset: Option<usize>,
+}
+
+/// A located node with links.
+#[derive(Debug, Clone, Serialize)]
+pub struct MapPlace {
+    /// Node id.
+    pub id: String,
+    /// Primary name.
+    pub name: String,
+    /// Kind.
+    pub kind: NodeKind,
+    /// Country code.
+    pub country: Option<String>,
+    /// Latitude, degrees.
+    pub lat: f64,
+    /// Longitude, degrees.
+    pub lon: f64,
+    /// Neighbours in the view (at least 1).
+    pub degree: usize,
+}
+
+impl Service {
+    /// The places of the view under `filter`, `limit` of them from `offset` (see the
+    /// module documentation). The order is computed once per graph version and filter.
+    pub fn map_places(
+        &self,
+        filter: &Filter,
+        offset: usize,
+        limit: usize,
+    ) -> Result<MapPlaces, ServiceError> {
+        let scope = self.scope(filter);
+        let data = self.partner_data(&scope.graph)?;
+        let order = self.cached(&scope, "map|places".into(), || {
+            let view = &scope.view;
+            let mut placed: Vec<(usize, &str, NodeIx)> = view
+                .nodes()
+                .filter(|&v| view.degree(v) > 0 && data.location_of(v).is_some())
+                .map(|v| (view.degree(v), scope.graph.node_id(v), v))
+                .collect();
+            placed.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+            Ok(placed
+                .into_iter()
+                .map(|(_, _, v)| v)
+                .collect::<Vec<NodeIx>>())
+        })?;
+        let start = offset.min(order.len());
+        let end = start.saturating_add(limit).min(order.len());
+        let page = &order[start..end];
+        let records = self.node_refs(&scope.graph, page)?;
+        let items = page
+            .iter()
+            .zip(records)
+            .filter_map(|(&v, record)| {
+                let at = record.location?;
+                Some(MapPlace {
+                    id: record.id,
+                    name: record.name,
+                    kind: record.kind,
+                    country: record.country,
+                    lat: at.lat,
+                    lon: at.lon,
+                    degree: scope.view.degree(v),
+                })
+            })
+            .collect();
+        Ok(MapPlaces {
+            graph_version: scope.graph.version(),
+            filters: filter.into(),
+            total: order.len(),
+            items,
+            limit,
+            next_offset: (end < order.len()).then_some(end),
+        })
+    }
+}
