@@ -633,6 +633,7 @@ test("the map zooms, pans and opens the city clicked; a path is marked on the ci
   await p.mouse.click(single.x, single.y);
   await p.waitForFunction((name) => document.querySelector("#title").textContent.startsWith(name), single.label);
   assert.match(p.url(), new RegExp(`#city=${encodeURIComponent(single.ids[0])}$`));
+  await p.locator("#suggestions li").first().waitFor();
 
   // A path through the open city is marked on its graph: its three cities and two hops.
   await openBlagoveshchensk(p);
