@@ -185,6 +185,8 @@ async function follow() {
   if (wanted.id && wanted.id !== state.id) {
     state.id = wanted.id;
     await Promise.all([drawCity(), drawSuggestions()]);
+  } else if (!wanted.id && state.id) {
+    closeCity();
   } else if (cutChanged) {
     await drawCity();
   }
@@ -213,6 +215,7 @@ async function open(id, fromNetwork = false) {
 
 async function drawCity() {
   if (!state.id) return;
+  $("city-panel").classList.remove("empty");
   const [node, ego] = await Promise.all([
     api(`/api/v1/nodes/${encodeURIComponent(state.id)}`),
     api(`/api/v1/nodes/${encodeURIComponent(state.id)}/neighbourhood?depth=1&limit=300&${cut()}`),
@@ -225,6 +228,21 @@ async function drawCity() {
   drawPartners();
   drawMap();
   await noteUndated();
+}
+
+/** Back at an address with no city: the city's panels are emptied, the map shows the whole network. */
+function closeCity() {
+  Object.assign(state, { id: null, nodes: [], links: [] });
+  window.explorerGraph?.destroy();
+  window.explorerGraph = null;
+  $("city-panel").classList.add("empty");
+  $("title").textContent = "Search a city to begin";
+  for (const id of ["subtitle", "undated-note"]) $(id).textContent = "";
+  for (const id of ["partners", "suggestions"]) $(id).replaceChildren();
+  $("link-detail").hidden = true;
+  network.chosen = null;
+  network.near = new Set();
+  network.sigma?.refresh();
 }
 
 /** Says how many of the city's links have no signing date, and whether they are shown. */
@@ -624,7 +642,7 @@ async function drawMap() {
       ctx.beginPath();
       ctx.arc(x(p.location.lon), y(p.location.lat), 4.5, 0, 2 * Math.PI);
       ctx.fill();
-      mapPoints.push({ x: x(p.location.lon), y: y(p.location.lat), label: p.name, ids: [p.id], ...p.location });
+      mapPoints.push({ x: x(p.location.lon), y: y(p.location.lat), label: p.name, ids: [p.id], ...p.location, onPath: true });
     }
   }
   canvas.dataset.cities = String(located.length);
@@ -644,8 +662,9 @@ function mapPointAt(e) {
   let best = null;
   for (const p of mapPoints) {
     const d = Math.hypot(p.x - mx, p.y - my);
-    // Ties go to the dot drawn last, on top (a path over the clusters).
-    if (d < 10 && (!best || d <= best.d)) best = { ...p, d, fx, fy };
+    // A path's dot, drawn over the clusters, is the one pointed at when it is near.
+    const rank = (q) => (q.onPath ? 0 : 1);
+    if (d < 10 && (!best || rank(p) < rank(best) || (rank(p) === rank(best) && d < best.d))) best = { ...p, d, fx, fy };
   }
   return best;
 }
@@ -684,7 +703,9 @@ $("map").addEventListener("mousemove", (e) => {
   canvas.style.cursor = best ? "pointer" : "grab";
   if (best) {
     tip.textContent = best.label;
-    tip.style.left = `${canvas.offsetLeft + best.x / best.fx + 8}px`;
+    // Right of the dot, or left of it near the map's right edge.
+    const [px, width] = [best.x / best.fx, tip.offsetWidth];
+    tip.style.left = `${canvas.offsetLeft + (px + 8 + width > canvas.clientWidth ? px - 8 - width : px + 8)}px`;
     tip.style.top = `${canvas.offsetTop + best.y / best.fy - 24}px`;
   }
 });
