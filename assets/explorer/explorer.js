@@ -476,29 +476,22 @@ let mapView = null;
 let mapFrame = null;
 const MAP_PLACES = 20000;
 
-/** The laid-out network at the current cut (shared by the map and the whole-network view), fetched once per cut. */
+/** The answer to `path` (its query ends with the cut) at the current cut, asked once per cut; a failure is asked again. */
+function oncePerCut(answers, path) {
+  const key = cut();
+  if (!answers.has(key)) {
+    const fetched = api(`${path}${key}`);
+    fetched.catch(() => answers.delete(key));
+    answers.set(key, fetched);
+  }
+  return answers.get(key);
+}
 const layouts = new Map();
-function layoutAtCut() {
-  const key = cut();
-  if (!layouts.has(key)) {
-    const fetched = api(`/api/v1/layout?${cut()}`);
-    fetched.catch(() => layouts.delete(key));
-    layouts.set(key, fetched);
-  }
-  return layouts.get(key);
-}
-
-/** The linked, located cities at the current cut (the map's whole network), fetched once per cut. */
 const placesByCut = new Map();
-function placesAtCut() {
-  const key = cut();
-  if (!placesByCut.has(key)) {
-    const fetched = api(`/api/v1/places?limit=${MAP_PLACES}&${cut()}`);
-    fetched.catch(() => placesByCut.delete(key));
-    placesByCut.set(key, fetched);
-  }
-  return placesByCut.get(key);
-}
+/** The laid-out network (the whole-network view). */
+const layoutAtCut = () => oncePerCut(layouts, "/api/v1/layout?");
+/** The linked, located cities (the map's whole network). */
+const placesAtCut = () => oncePerCut(placesByCut, `/api/v1/places?limit=${MAP_PLACES}&`);
 
 /** What the map frames: the city, or the path, or the world. */
 function framed() {

@@ -14,7 +14,7 @@ const CSS: &str = "text/css; charset=utf-8";
 const JSON: &str = "application/json";
 
 /// Every asset: path, media type, bytes.
-const FILES: [(&str, &str, &[u8]); 14] = [
+const FILES: [(&str, &str, &[u8]); 15] = [
     (
         "/",
         HTML,
@@ -29,6 +29,11 @@ const FILES: [(&str, &str, &[u8]); 14] = [
         "/explorer/explorer.css",
         CSS,
         include_bytes!("../../assets/explorer/explorer.css"),
+    ),
+    (
+        "/explorer/icon.svg",
+        "image/svg+xml",
+        include_bytes!("../../assets/explorer/icon.svg"),
     ),
     (
         "/explorer/vendor/cytoscape.min.js",

@@ -33,6 +33,10 @@ async function page(viewport) {
   p.on("request", (r) => {
     if (!r.url().startsWith(BASE)) failures.push(`left the server: ${r.url()}`);
   });
+  // Every file the page asks for exists (the API's own refusals are answers, not failures).
+  p.on("response", (r) => {
+    if (r.status() >= 400 && !new URL(r.url()).pathname.startsWith("/api/")) failures.push(`${r.status()} ${r.url()}`);
+  });
   return { p, failures };
 }
 
