@@ -298,7 +298,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/admin/tokens")
             .default_service(web::to(super::method_not_allowed))
-            .route(web::get().to(list_tokens))
+            .route(super::get().to(list_tokens))
             .route(web::post().to(create_token)),
     )
     .service(

@@ -129,13 +129,13 @@ const DOCS_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-eval'; 
 
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(asset))
-        .route("/docs", web::get().to(asset))
+    cfg.route("/", super::get().to(asset))
+        .route("/docs", super::get().to(asset))
         .route(
             "/docs/problems",
-            web::get().to(super::problem_page::problems),
+            super::get().to(super::problem_page::problems),
         )
-        .route("/docs/{name}", web::get().to(asset))
-        .route("/explorer/{name}", web::get().to(asset))
-        .route("/explorer/vendor/{name}", web::get().to(asset));
+        .route("/docs/{name}", super::get().to(asset))
+        .route("/explorer/{name}", super::get().to(asset))
+        .route("/explorer/vendor/{name}", super::get().to(asset));
 }

@@ -255,6 +255,9 @@ pub async fn get_node_centrality(
 
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/centrality/{measure}", web::get().to(get_ranking))
-        .route("/nodes/{id}/centrality", web::get().to(get_node_centrality));
+    cfg.route("/centrality/{measure}", super::get().to(get_ranking))
+        .route(
+            "/nodes/{id}/centrality",
+            super::get().to(get_node_centrality),
+        );
 }

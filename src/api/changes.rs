@@ -160,9 +160,9 @@ async fn history(
 /// Registers the change-log routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     for (path, handler) in [
-        ("/changes", web::get().to(list_changes)),
-        ("/nodes/{id}/history", web::get().to(node_history)),
-        ("/links/{id}/history", web::get().to(link_history)),
+        ("/changes", super::get().to(list_changes)),
+        ("/nodes/{id}/history", super::get().to(node_history)),
+        ("/links/{id}/history", super::get().to(link_history)),
     ] {
         cfg.service(
             web::resource(path)

@@ -132,8 +132,8 @@ pub async fn get_export_manifest(
 
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/export", web::get().to(get_export))
-        .route("/export/manifest", web::get().to(get_export_manifest));
+    cfg.route("/export", super::get().to(get_export))
+        .route("/export/manifest", super::get().to(get_export_manifest));
 }
 
 #[cfg(test)]

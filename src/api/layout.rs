@@ -52,5 +52,5 @@ pub async fn get_layout(
 
 /// Registers the route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/layout", web::get().to(get_layout));
+    cfg.route("/layout", super::get().to(get_layout));
 }

@@ -216,13 +216,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/links")
             .default_service(web::to(super::method_not_allowed))
-            .route(web::get().to(list_links))
+            .route(super::get().to(list_links))
             .route(web::post().to(create_link)),
     )
     .service(
         web::resource("/links/{id}")
             .default_service(web::to(super::method_not_allowed))
-            .route(web::get().to(get_link))
+            .route(super::get().to(get_link))
             .route(web::patch().to(patch_link))
             .route(web::delete().to(delete_link)),
     );

@@ -189,6 +189,14 @@ pub(crate) async fn answer_heavy<T: serde::Serialize + Versioned + Send + 'stati
     Ok(respond(&heavy(service, question).await?))
 }
 
+/// A route that answers GET and, as RFC 9110 asks of every resource that answers GET,
+/// HEAD: the same status and headers, no body (actix-http leaves a HEAD answer's body
+/// out).
+pub(crate) fn get() -> actix_web::Route {
+    use actix_web::guard;
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
 /// Registers every route of the service, including operational ones.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -263,6 +271,7 @@ fn routes() -> &'static [Route] {
             .map(|(template, item)| {
                 let methods = [
                     ("GET", item.get.is_some()),
+                    ("HEAD", item.get.is_some()),
                     ("PUT", item.put.is_some()),
                     ("POST", item.post.is_some()),
                     ("DELETE", item.delete.is_some()),
@@ -281,7 +290,7 @@ fn routes() -> &'static [Route] {
             "/explorer/{name}",
             "/explorer/vendor/{name}",
         ] {
-            out.push(Route::new(page, vec!["GET"]));
+            out.push(Route::new(page, vec!["GET", "HEAD"]));
         }
         out
     })
@@ -374,7 +383,7 @@ mod tests {
         }
         assert_eq!(
             super::allowed("/api/v1/links/x").as_deref(),
-            Some(&["GET", "DELETE", "PATCH"][..])
+            Some(&["GET", "HEAD", "DELETE", "PATCH"][..])
         );
     }
 

@@ -289,7 +289,7 @@ pub async fn get_neighbours(
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(
         "/nodes/{id}/neighbourhood",
-        web::get().to(get_neighbourhood),
+        super::get().to(get_neighbourhood),
     )
-    .route("/nodes/{id}/neighbours", web::get().to(get_neighbours));
+    .route("/nodes/{id}/neighbours", super::get().to(get_neighbours));
 }

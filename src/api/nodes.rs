@@ -488,13 +488,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/nodes")
             .default_service(web::to(super::method_not_allowed))
-            .route(web::get().to(list_nodes))
+            .route(super::get().to(list_nodes))
             .route(web::post().to(create_node)),
     )
     .service(
         web::resource("/nodes/{id}")
             .default_service(web::to(super::method_not_allowed))
-            .route(web::get().to(get_node))
+            .route(super::get().to(get_node))
             .route(web::put().to(put_node))
             .route(web::patch().to(patch_node))
             .route(web::delete().to(delete_node)),

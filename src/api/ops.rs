@@ -47,7 +47,7 @@ pub async fn openapi_json() -> HttpResponse {
 
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/openapi.json", web::get().to(openapi_json))
-        .route("/metrics", web::get().to(super::metrics::get_metrics));
+    cfg.route("/healthz", super::get().to(healthz))
+        .route("/openapi.json", super::get().to(openapi_json))
+        .route("/metrics", super::get().to(super::metrics::get_metrics));
 }

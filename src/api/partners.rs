@@ -289,9 +289,9 @@ pub async fn get_association_partners(
 
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/nodes/{id}/partners", web::get().to(get_node_partners))
+    cfg.route("/nodes/{id}/partners", super::get().to(get_node_partners))
         .route(
             "/associations/{id}/partners",
-            web::get().to(get_association_partners),
+            super::get().to(get_association_partners),
         );
 }

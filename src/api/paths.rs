@@ -202,8 +202,8 @@ pub async fn all_shortest(
 
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/paths/shortest", web::get().to(shortest))
-        .route("/paths/weighted", web::get().to(weighted))
-        .route("/paths/k-shortest", web::get().to(k_shortest))
-        .route("/paths/all-shortest", web::get().to(all_shortest));
+    cfg.route("/paths/shortest", super::get().to(shortest))
+        .route("/paths/weighted", super::get().to(weighted))
+        .route("/paths/k-shortest", super::get().to(k_shortest))
+        .route("/paths/all-shortest", super::get().to(all_shortest));
 }

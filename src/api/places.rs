@@ -141,5 +141,5 @@ pub async fn get_places(
 
 /// Registers the route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/places", web::get().to(get_places));
+    cfg.route("/places", super::get().to(get_places));
 }

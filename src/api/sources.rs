@@ -97,6 +97,6 @@ pub async fn get_source(
 
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/sources", web::get().to(list_sources))
-        .route("/sources/{key}", web::get().to(get_source));
+    cfg.route("/sources", super::get().to(list_sources))
+        .route("/sources/{key}", super::get().to(get_source));
 }

@@ -476,8 +476,8 @@ fn timeline_csv(timeline: &Timeline) -> Result<Vec<u8>, ApiError> {
 
 /// Registers the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/components", web::get().to(get_components))
-        .route("/communities", web::get().to(get_communities))
-        .route("/stats", web::get().to(get_stats))
-        .route("/timeline", web::get().to(get_timeline));
+    cfg.route("/components", super::get().to(get_components))
+        .route("/communities", super::get().to(get_communities))
+        .route("/stats", super::get().to(get_stats))
+        .route("/timeline", super::get().to(get_timeline));
 }

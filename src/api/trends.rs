@@ -577,11 +577,11 @@ pub async fn get_shape_series(
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(
         "/centrality/{measure}/history",
-        web::get().to(get_ranking_history),
+        super::get().to(get_ranking_history),
     )
     .route(
         "/nodes/{id}/centrality/history",
-        web::get().to(get_node_history),
+        super::get().to(get_node_history),
     )
-    .route("/timeline/series", web::get().to(get_shape_series));
+    .route("/timeline/series", super::get().to(get_shape_series));
 }

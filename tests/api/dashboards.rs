@@ -195,9 +195,9 @@ fn docs_are_served_from_the_binary() {
 fn an_undeclared_method_is_a_405_with_allow() {
     let server = TestServer::start();
     for (path, allow) in [
-        ("/healthz", "GET"),
+        ("/healthz", "GET, HEAD"),
         ("/api/v1/batch", "POST"),
-        ("/api/v1/nodes/x", "GET, PUT, DELETE, PATCH"),
+        ("/api/v1/nodes/x", "GET, HEAD, PUT, DELETE, PATCH"),
     ] {
         let answer = agent()
             .request("TRACE", &format!("{}{path}", server.base))
@@ -208,6 +208,80 @@ fn an_undeclared_method_is_a_405_with_allow() {
             }
             other => panic!("{path}: {other:?}"),
         }
+    }
+}
+
+#[test]
+fn head_answers_what_get_would_without_the_body() {
+    let server = TestServer::start_seeded();
+    for path in [
+        "/api/v1/nodes/city:ru:blagoveshchensk",
+        "/api/v1/places?limit=5",
+        "/explorer/icon.svg",
+        "/healthz",
+    ] {
+        let url = format!("{}{path}", server.base);
+        let got = agent().get(&url).call().unwrap();
+        let head = agent().head(&url).call().unwrap();
+        assert_eq!(head.status(), 200, "{path}");
+        for name in ["content-type", "etag", "x-graph-version"] {
+            assert_eq!(head.header(name), got.header(name), "{path}: {name}");
+        }
+        assert_eq!(head.into_string().unwrap(), "", "{path}: no body");
+        assert!(!got.into_string().unwrap().is_empty(), "{path}");
+    }
+    // On the wire: the headers end the answer, and the connection, kept alive, carries
+    // no body bytes before the next answer.
+    use std::io::{Read, Write};
+    let address = server.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    // A body sent after the headers would leave the loop below waiting: fail instead.
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "HEAD /api/v1/places?limit=5 HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    .unwrap();
+    let mut wire = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !wire.ends_with(b"\r\n\r\n") {
+        let n = stream.read(&mut buffer).unwrap();
+        assert!(n > 0, "the connection closed");
+        wire.extend_from_slice(&buffer[..n]);
+    }
+    write!(
+        stream,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut next = String::new();
+    stream.read_to_string(&mut next).unwrap();
+    assert!(String::from_utf8_lossy(&wire).starts_with("HTTP/1.1 200"));
+    assert!(
+        next.starts_with("HTTP/1.1 200"),
+        "no body before the next answer: {next}"
+    );
+    // HEAD is a read: a route that only writes does not answer it.
+    match agent()
+        .head(&format!("{}/api/v1/batch", server.base))
+        .call()
+    {
+        Err(ureq::Error::Status(405, response)) => {
+            assert_eq!(response.header("allow"), Some("POST"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // An unknown node is the same 404 as a GET's, without its problem document.
+    match agent()
+        .head(&format!("{}/api/v1/nodes/city:xx:nowhere", server.base))
+        .call()
+    {
+        Err(ureq::Error::Status(404, response)) => {
+            assert_eq!(response.into_string().unwrap(), "");
+        }
+        other => panic!("{other:?}"),
     }
 }
 
