@@ -438,8 +438,8 @@ $("undated").addEventListener("change", () => {
 let yearTimer = null;
 
 // ---- play: the network's growth, a year a step, from the slider's first year (or where
-// it stands) to today; the city, its map and the ranking follow. The whole network and
-// the world map wait for the end (each year of them is a new layout). ----
+// it stands) to today; the city, its map, the ranking and the whole network follow. The
+// world map waits for the end. ----
 const STEP_MS = 300;
 let playing = false;
 
@@ -452,7 +452,8 @@ async function play() {
   let year = state.year >= NOW ? Number($("year").min) : state.year + 1;
   for (; playing && year <= NOW; year++) {
     setYear(year);
-    await Promise.all([state.id ? drawCity() : null, drawTop()]);
+    // The whole network, when shown, grows in place: its cities stay where they are.
+    await Promise.all([state.id ? drawCity() : null, drawTop(), state.view === "network" ? drawNetwork() : null]);
     await new Promise((resolve) => setTimeout(resolve, STEP_MS));
   }
   playing = false;
@@ -925,6 +926,18 @@ async function drawNetwork() {
       await loadScript("/explorer/vendor/sigma.min.js");
     }
     const layout = await layoutAtCut();
+    // Another year of the same network: its nodes stand where they stood (the server
+    // keeps a dated picture's positions), so only the links, colours and sizes change.
+    if (network.sigma && sameNodes(network.layout, layout)) {
+      network.layout = layout;
+      network.graph.clearEdges();
+      for (const [a, b] of layout.edges) network.graph.addEdge(layout.nodes[a].id, layout.nodes[b].id);
+      if (network.chosen) network.near = new Set(network.graph.neighbors(network.chosen));
+      colour();
+      await size();
+      describeNetwork(layout, started, "redrawn");
+      return;
+    }
     network.layout = layout;
     const graph = new graphology.Graph({ type: "undirected", multi: false });
     for (const n of layout.nodes) graph.addNode(n.id, { x: n.x, y: n.y, label: n.name, size: 2, color: OTHERS });
@@ -976,16 +989,26 @@ async function drawNetwork() {
     if (state.id) markInNetwork(state.id, true);
     colour();
     await size();
-    const ms = Math.round(performance.now() - started);
-    const communities = new Set(layout.nodes.map((n) => n.community)).size;
-    status.textContent = `${layout.nodes.length.toLocaleString("en")} nodes, ${layout.edges.length.toLocaleString("en")} links, ` +
-      `${communities.toLocaleString("en")} communities (modularity ${layout.modularity.toFixed(3)}); drawn in ${ms} ms. ` +
-      "Point at a node to see its partners; click it to open it below.";
-    window.explorerNetwork = { ready: true, ms, nodes: layout.nodes.length, edges: layout.edges.length, sigma: network.sigma };
+    describeNetwork(layout, started, "drawn");
   } catch (error) {
     network.cut = null;
     status.textContent = `The whole network cannot be drawn: ${error.message}`;
   }
+}
+
+/** Whether two layouts place the same nodes, in the same order. */
+function sameNodes(a, b) {
+  return a?.nodes.length === b.nodes.length && a.nodes.every((n, i) => n.id === b.nodes[i].id && n.x === b.nodes[i].x && n.y === b.nodes[i].y);
+}
+
+/** Says what the whole-network view shows, and how long it took. */
+function describeNetwork(layout, started, how) {
+  const ms = Math.round(performance.now() - started);
+  const communities = new Set(layout.nodes.map((n) => n.community)).size;
+  $("network-status").textContent = `${layout.nodes.length.toLocaleString("en")} nodes, ${layout.edges.length.toLocaleString("en")} links, ` +
+    `${communities.toLocaleString("en")} communities (modularity ${layout.modularity.toFixed(3)}); ${how} in ${ms} ms. ` +
+    "Point at a node to see its partners; click it to open it below.";
+  window.explorerNetwork = { ready: true, ms, how, cut: cut(), nodes: layout.nodes.length, edges: layout.edges.length, sigma: network.sigma };
 }
 
 /** Marks city `id` in the whole network (with its partners), moving the camera to it if `move`. */

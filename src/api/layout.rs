@@ -33,8 +33,9 @@ impl Versioned for NetworkLayout {
 /// cities start from their longitude and latitude), its degree and its Louvain community
 /// (the index of its group in `/api/v1/communities`), and the graph's edges as pairs of
 /// positions in `nodes`. Computed once per graph version and filter, then kept: the same
-/// graph gives the same picture. A view too large to lay out within the query budget is
-/// a 422.
+/// graph gives the same picture. At a date (`as_of`), nodes keep the positions of the same
+/// filters without it, so the pictures of different years line up. A view too large to
+/// lay out within the query budget is a 422.
 #[utoipa::path(get, path = "/api/v1/layout", tag = "graph", params(LayoutParams),
     responses(
         (status = 200, description = "The laid-out network", body = NetworkLayout),

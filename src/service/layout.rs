@@ -3,6 +3,10 @@
 //! view's edges — what a whole-network view and its map draw. Positions and communities
 //! are computed once per graph version and filter (the query cache); cities start from
 //! their longitude and latitude, so the picture keeps a memory of the map.
+//!
+//! At a date (`as_of`), nodes keep the positions of the same filter without the date:
+//! pictures of different years line up, a year's links appear between cities that stay
+//! where they are (as in Gephi's timeline), and a new year costs no layout run.
 
 use serde::Serialize;
 
@@ -75,8 +79,21 @@ impl Service {
             }
         }
         let budget = self.budget();
-        let positions = self.cached(&scope, format!("layout|fa2|{ROUNDS}"), || {
-            force_atlas2(view, |v| start[v as usize], ROUNDS, &budget)
+        let timeless = Filter {
+            as_of: None,
+            include_undated: true,
+            ..filter.clone()
+        };
+        let placed = if timeless == *filter {
+            None
+        } else {
+            Some(self.scope(&timeless))
+        };
+        // Both views hold the same nodes (a filter admits nodes by kind alone), so the
+        // starting places above are the undated view's too.
+        let laid_out = placed.as_ref().unwrap_or(&scope);
+        let positions = self.cached(laid_out, format!("layout|fa2|{ROUNDS}"), || {
+            force_atlas2(&laid_out.view, |v| start[v as usize], ROUNDS, &budget)
         })?;
         let communities =
             self.communities(&scope, COMMUNITY_RESOLUTION, COMMUNITY_SEED, &budget)?;

@@ -678,6 +678,23 @@ fn the_whole_network_is_laid_out_once_per_version() {
     let early = server.get("/api/v1/layout?as_of=1995&undated=false").body;
     assert!(early["edges"].as_array().unwrap().len() < edges.len());
     assert_eq!(early["filters"]["as_of"], "1995");
+    // A date keeps every node where the undated picture has it: the years line up.
+    let place =
+        |node: &serde_json::Value| (node["id"].clone(), node["x"].clone(), node["y"].clone());
+    let now: Vec<_> = after.body["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(place)
+        .collect();
+    let then: Vec<_> = early["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(place)
+        .collect();
+    assert_eq!(then, now);
+    assert_ne!(early["nodes"], after.body["nodes"], "degrees differ");
     let bad = server.get("/api/v1/layout?kinds=bogus");
     assert_eq!(
         (bad.status, bad.body["field"].as_str()),

@@ -497,6 +497,25 @@ test("play steps the network through the years; a path is drawn on the whole net
   assert.deepEqual(shown.slice(0, 3), [["#c0392b", true], ["#c0392b", true], ["#c0392b", true]]);
   assert.notEqual(shown[3][0], "#c0392b", "Moscow is not on the path");
   await p.screenshot({ path: `${SHOTS}/network-path.png` });
+
+  // Another year redraws the whole network in place: every city where it stood, that
+  // year's links.
+  const at = (id) => p.evaluate((id) => {
+    const { x, y } = window.explorerNetwork.sigma.getGraph().getNodeAttributes(id);
+    return [x, y];
+  }, id);
+  const before = await at("city:ru:blagoveshchensk");
+  await p.evaluate(() => {
+    const slider = document.querySelector("#year");
+    slider.value = "2005";
+    slider.dispatchEvent(new Event("input"));
+    slider.dispatchEvent(new Event("change"));
+  });
+  await p.waitForFunction(() => window.explorerNetwork.cut?.includes("as_of=2005") && window.explorerNetwork.how === "redrawn");
+  const dated = await apiGet(`/api/v1/layout?kinds=${KINDS}&status=active&as_of=2005`);
+  assert.equal(await p.evaluate(() => window.explorerNetwork.sigma.getGraph().size), dated.edges.length);
+  assert.ok(dated.edges.length < (await apiGet(`/api/v1/layout?kinds=${KINDS}`)).edges.length);
+  assert.deepEqual(await at("city:ru:blagoveshchensk"), before);
   assert.deepEqual(failures, []);
 });
 
