@@ -926,6 +926,9 @@ async function drawNetwork() {
       await loadScript("/explorer/vendor/sigma.min.js");
     }
     const layout = await layoutAtCut();
+    // A newer cut asked meanwhile draws instead: an older answer arriving late must not
+    // overwrite it.
+    if (network.cut !== key) return;
     // Another year of the same network: its nodes stand where they stood (the server
     // keeps a dated picture's positions), so only the links, colours and sizes change.
     if (network.sigma && sameNodes(network.layout, layout)) {
