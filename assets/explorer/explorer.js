@@ -412,25 +412,19 @@ function recut(city = true) {
   if (state.view === "network") drawNetwork();
 }
 $("year").addEventListener("change", () => recut(false));
-$("kinds").addEventListener("change", (e) => {
-  const chosen = [...document.querySelectorAll("#kinds input:checked")].map((box) => box.value);
-  // At least one kind: the last box cannot be unticked.
-  if (!chosen.length) {
-    e.target.checked = true;
-    return;
-  }
-  setKinds(chosen);
-  recut();
-});
-$("statuses").addEventListener("change", (e) => {
-  const chosen = [...document.querySelectorAll("#statuses input:checked")].map((box) => box.value);
-  if (!chosen.length) {
-    e.target.checked = true;
-    return;
-  }
-  setStatuses(chosen);
-  recut();
-});
+// Link kinds and statuses: boxes of which at least one stays ticked (the last cannot be
+// unticked); each change is a new cut.
+for (const [boxes, set] of [["kinds", setKinds], ["statuses", setStatuses]]) {
+  $(boxes).addEventListener("change", (e) => {
+    const chosen = [...document.querySelectorAll(`#${boxes} input:checked`)].map((box) => box.value);
+    if (!chosen.length) {
+      e.target.checked = true;
+      return;
+    }
+    set(chosen);
+    recut();
+  });
+}
 $("undated").addEventListener("change", () => {
   state.undated = $("undated").checked;
   recut();
