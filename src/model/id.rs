@@ -133,6 +133,13 @@ macro_rules! string_id {
                 &self.0
             }
         }
+
+        // Hashes and compares as its text, so maps keyed by it are looked up by `&str`.
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
     };
 }
 

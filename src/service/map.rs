@@ -58,20 +58,23 @@ impl Service {
         limit: usize,
     ) -> Result<MapPlaces, ServiceError> {
         let scope = self.scope(filter);
-        let data = self.partner_data(&scope.graph)?;
-        let order = self.cached(&scope, "map|places".into(), || {
-            let view = &scope.view;
-            let mut placed: Vec<(usize, &str, NodeIx)> = view
-                .nodes()
-                .filter(|&v| view.degree(v) > 0 && data.location_of(v).is_some())
-                .map(|v| (view.degree(v), scope.graph.node_id(v), v))
-                .collect();
-            placed.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-            Ok(placed
-                .into_iter()
-                .map(|(_, _, v)| v)
-                .collect::<Vec<NodeIx>>())
-        })?;
+        // Which nodes are located comes from the spatial index, which follows writes
+        // (the records are read once, not at every version).
+        let order = self.with_places(|places| {
+            self.cached(&scope, "map|places".into(), || {
+                let view = &scope.view;
+                let mut placed: Vec<(usize, &str, NodeIx)> = view
+                    .nodes()
+                    .map(|v| (view.degree(v), scope.graph.node_id(v), v))
+                    .filter(|&(degree, id, _)| degree > 0 && places.location_of(id).is_some())
+                    .collect();
+                placed.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+                Ok(placed
+                    .into_iter()
+                    .map(|(_, _, v)| v)
+                    .collect::<Vec<NodeIx>>())
+            })
+        })??;
         let start = offset.min(order.len());
         let end = start.saturating_add(limit).min(order.len());
         let page = &order[start..end];

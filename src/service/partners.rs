@@ -350,11 +350,6 @@ impl PartnerData {
         self.distance(a, b)
     }
 
-    /// The (latitude, longitude) of a node slot, where it is located.
-    pub fn location_of(&self, v: NodeIx) -> Option<(f64, f64)> {
-        self.location.get(v as usize).copied().flatten()
-    }
-
     /// The country of a node slot.
     pub fn country_of(&self, v: NodeIx) -> Option<CountryCode> {
         self.country.get(v as usize).copied().flatten()

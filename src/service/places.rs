@@ -127,6 +127,11 @@ impl Places {
         self.version = last;
     }
 
+    /// Where node `id` is, if it is located.
+    pub fn location_of(&self, id: &str) -> Option<Location> {
+        self.entries.get(id).map(|entry| entry.data.location)
+    }
+
     /// Located nodes by great-circle distance from `from`, nearest first, with the
     /// distance in km.
     pub fn nearest(&self, from: Location) -> impl Iterator<Item = (&Placed, f64)> + '_ {
