@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{path_id, ValidQuery};
 use super::page::MAX_LIMIT;
-use super::problem::{ApiError, Problem, ProblemCode};
+use super::problem::{ApiError, Problem};
 use super::{blocking, version};
 use crate::model::{LinkId, NodeId};
 use crate::service::upkeep::{ChangeEntry, RecordType};
@@ -46,17 +46,7 @@ pub struct ChangesPage {
 }
 
 fn window(params: &ChangesParams) -> Result<(u64, usize), ApiError> {
-    let limit = match params.limit {
-        None => DEFAULT_CHANGES,
-        Some(n) if (1..=MAX_LIMIT).contains(&n) => n,
-        Some(n) => {
-            return Err(ApiError::new(
-                ProblemCode::InvalidQuery,
-                format!("limit: {n} is outside 1..={MAX_LIMIT}"),
-                Some("limit".into()),
-            ))
-        }
-    };
+    let limit = super::page::limit_within(params.limit, DEFAULT_CHANGES, MAX_LIMIT)?;
     Ok((params.since.unwrap_or(0), limit))
 }
 

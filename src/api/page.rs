@@ -50,12 +50,18 @@ impl<T> Page<T> {
 
 /// The effective page size: 1 to [`MAX_LIMIT`], [`DEFAULT_LIMIT`] when absent.
 pub fn limit(asked: Option<usize>) -> Result<usize, ApiError> {
+    limit_within(asked, DEFAULT_LIMIT, MAX_LIMIT)
+}
+
+/// The effective page size of a list with its own bounds: 1 to `max`, `default` when
+/// absent; another size is a 400 naming `limit`.
+pub fn limit_within(asked: Option<usize>, default: usize, max: usize) -> Result<usize, ApiError> {
     match asked {
-        None => Ok(DEFAULT_LIMIT),
-        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
         Some(n) => Err(ApiError::new(
             ProblemCode::InvalidQuery,
-            format!("limit: {n} is outside 1..={MAX_LIMIT}"),
+            format!("limit: {n} is outside 1..={max}"),
             Some("limit".into()),
         )),
     }

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::extract::ValidQuery;
 use super::filters::{cursor_at, graph_params, offset};
-use super::problem::{ApiError, Problem, ProblemCode};
+use super::problem::{ApiError, Problem};
 use super::Versioned;
 use crate::model::NodeKind;
 use crate::service::analysis::Filters;
@@ -121,17 +121,7 @@ pub async fn get_places(
     params: ValidQuery<PlacesParams>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = params.0.filter()?;
-    let limit = match params.0.limit {
-        None => DEFAULT_PLACES,
-        Some(n) if (1..=MAX_PLACES).contains(&n) => n,
-        Some(n) => {
-            return Err(ApiError::new(
-                ProblemCode::InvalidQuery,
-                format!("limit: {n} is outside 1..={MAX_PLACES}"),
-                Some("limit".into()),
-            ))
-        }
-    };
+    let limit = super::page::limit_within(params.0.limit, DEFAULT_PLACES, MAX_PLACES)?;
     let start = offset(params.0.cursor.as_deref())?;
     super::answer(service, move |svc| {
         Ok(Places::from(svc.map_places(&filter, start, limit)?))
