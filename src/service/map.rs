@@ -3,8 +3,6 @@
 //! places alone, without the whole-network layout's positions, edges and communities
 //! (a map at another year or cut then costs no ForceAtlas2 run).
 
-use serde::Serialize;
-
 use super::analysis::Filters;
 use super::{Service, ServiceError};
 use crate::graph::filter::Filter;
@@ -12,7 +10,7 @@ use crate::graph::NodeIx;
 use crate::model::NodeKind;
 
 /// One page of the places of a view.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct MapPlaces {
     /// Graph version read.
     pub graph_version: u64,
@@ -25,12 +23,11 @@ pub struct MapPlaces {
     /// The page size used.
     pub limit: usize,
     /// Where the next page starts; `None` on the last page.
-    #[serde(skip)]
     pub next_offset: Option<usize>,
 }
 
 /// A located node with links.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct MapPlace {
     /// Node id.
     pub id: String,
