@@ -10,7 +10,7 @@ use super::problem::{ApiError, Problem};
 use super::Versioned;
 use crate::model::NodeKind;
 use crate::service::analysis::Filters;
-use crate::service::map::{MapPlace, MapPlaces};
+use crate::service::map::MapPlaces;
 use crate::service::Service;
 
 /// Places when no `limit` is given.
@@ -65,20 +65,6 @@ pub struct Place {
     pub degree: usize,
 }
 
-impl From<MapPlace> for Place {
-    fn from(place: MapPlace) -> Self {
-        Self {
-            id: place.id,
-            name: place.name,
-            kind: place.kind,
-            country: place.country,
-            lat: place.lat,
-            lon: place.lon,
-            degree: place.degree,
-        }
-    }
-}
-
 impl From<MapPlaces> for Places {
     fn from(answer: MapPlaces) -> Self {
         Self {
@@ -86,7 +72,19 @@ impl From<MapPlaces> for Places {
             filters: answer.filters,
             total: answer.total,
             next_cursor: cursor_at(answer.next_offset),
-            items: answer.items.into_iter().map(Place::from).collect(),
+            items: answer
+                .items
+                .into_iter()
+                .map(|(node, at, degree)| Place {
+                    id: node.id,
+                    name: node.name,
+                    kind: node.kind,
+                    country: node.country,
+                    lat: at.lat,
+                    lon: at.lon,
+                    degree,
+                })
+                .collect(),
             limit: answer.limit,
         }
     }

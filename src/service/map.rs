@@ -3,11 +3,11 @@
 //! places alone, without the whole-network layout's positions, edges and communities
 //! (a map at another year or cut then costs no ForceAtlas2 run).
 
-use super::analysis::Filters;
+use super::analysis::{Filters, NodeRef};
 use super::{Service, ServiceError};
 use crate::graph::filter::Filter;
 use crate::graph::NodeIx;
-use crate::model::NodeKind;
+use crate::model::Location;
 
 /// One page of the places of a view.
 #[derive(Debug, Clone)]
@@ -18,31 +18,13 @@ pub struct MapPlaces {
     pub filters: Filters,
     /// Places in the whole list (every page).
     pub total: usize,
-    /// This page, most linked first (ties by node id).
-    pub items: Vec<MapPlace>,
+    /// This page, most linked first (ties by node id): each node, where it is, and its
+    /// neighbours in the view (at least 1).
+    pub items: Vec<(NodeRef, Location, usize)>,
     /// The page size used.
     pub limit: usize,
     /// Where the next page starts; `None` on the last page.
     pub next_offset: Option<usize>,
-}
-
-/// A located node with links.
-#[derive(Debug, Clone)]
-pub struct MapPlace {
-    /// Node id.
-    pub id: String,
-    /// Primary name.
-    pub name: String,
-    /// Kind.
-    pub kind: NodeKind,
-    /// Country code.
-    pub country: Option<String>,
-    /// Latitude, degrees.
-    pub lat: f64,
-    /// Longitude, degrees.
-    pub lon: f64,
-    /// Neighbours in the view (at least 1).
-    pub degree: usize,
 }
 
 impl Service {
@@ -81,15 +63,7 @@ impl Service {
             .zip(records)
             .filter_map(|(&v, record)| {
                 let at = record.location?;
-                Some(MapPlace {
-                    id: record.id,
-                    name: record.name,
-                    kind: record.kind,
-                    country: record.country,
-                    lat: at.lat,
-                    lon: at.lon,
-                    degree: scope.view.degree(v),
-                })
+                Some((record, at, scope.view.degree(v)))
             })
             .collect();
         Ok(MapPlaces {
